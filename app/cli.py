@@ -47,7 +47,8 @@ def _gui_parser() -> argparse.ArgumentParser:
         "path", nargs="?", help="DICOM folder, file or case file to open (default: sample case 1)"
     )
     parser.add_argument(
-        "--screenshot", metavar="OUT.png",
+        "--screenshot",
+        metavar="OUT.png",
         help="load, render the main window offscreen into OUT.png and exit",
     )
     return parser

@@ -70,7 +70,7 @@ class Volume:
             raise GeometryError(
                 f"a volume needs a 3D array (slices, rows, columns); got shape {self.array.shape}"
             )
-        affine = np.asarray(self.affine, dtype=float)
+        affine = np.array(self.affine, dtype=float)  # own copy: the caller keeps theirs writable
         if affine.shape != (4, 4) or not np.all(np.isfinite(affine)):
             raise GeometryError(f"a volume affine must be a finite 4x4 matrix; got {affine!r}")
         if not np.allclose(affine[3], (0.0, 0.0, 0.0, 1.0)):
@@ -121,8 +121,12 @@ class Volume:
     def bounds_mm(self) -> tuple[np.ndarray, np.ndarray]:
         """Minimum and maximum LPS corner over all voxel centres."""
         corners = np.array(
-            [[i, j, k] for i in (0, self.size_ijk[0] - 1) for j in (0, self.size_ijk[1] - 1)
-             for k in (0, self.size_ijk[2] - 1)],
+            [
+                [i, j, k]
+                for i in (0, self.size_ijk[0] - 1)
+                for j in (0, self.size_ijk[1] - 1)
+                for k in (0, self.size_ijk[2] - 1)
+            ],
             dtype=float,
         )
         points = self.index_to_patient(corners)
@@ -163,7 +167,9 @@ class Volume:
 
     @classmethod
     def from_sitk(
-        cls, image: sitk.Image, metadata: SeriesMetadata | None = None,
+        cls,
+        image: sitk.Image,
+        metadata: SeriesMetadata | None = None,
         warnings: tuple[str, ...] = (),
     ) -> Volume:
         """Build a volume from a 3D SimpleITK image (its voxels are copied into numpy)."""
