@@ -1,0 +1,361 @@
+"""DICOM RT Structure Set: masks to planar contours and back.
+
+Writing: each structure's mask is cut by the planes of a *contour grid* (the referenced image
+series by default, or e.g. the axial planes of a dose grid, which DVH tools expect) and traced
+with marching squares at the 50% level of the mask resampled onto that grid, so the polygons
+run half a voxel outside the voxel centres they enclose. Reading: each polygon is filled back
+(even-odd, so holes stay holes) on the planes it lies in, then resampled onto the grid asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.sequence import Sequence as DicomSequence
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from skimage.draw import polygon2mask
+from skimage.measure import find_contours
+
+from imaging.errors import GeometryError, UnreadableFileError
+from imaging.resample import resample_to
+from imaging.volume import Volume
+
+RT_STRUCTURE_SET_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
+
+#: Contour points closer than this to a plane of the grid belong to it (fraction of a slice).
+PLANE_TOLERANCE = 0.25
+
+_PATIENT_STUDY_KEYWORDS = (
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "StudyInstanceUID",
+    "StudyDate",
+    "StudyTime",
+    "StudyID",
+    "AccessionNumber",
+    "ReferringPhysicianName",
+    "StudyDescription",
+)
+
+
+@dataclass(frozen=True)
+class Structure:
+    """One region of interest: a boolean mask on a volume grid, with how it is to be shown.
+
+    ``interpreted_type`` is the DICOM RTROIInterpretedType (``GTV``, ``CTV``, ``ORGAN``,
+    ``EXTERNAL``, ``CONTROL``...); ``color_rgb`` the display colour, 0-255 each.
+    """
+
+    name: str
+    mask: Volume
+    color_rgb: tuple[int, int, int] = (255, 0, 0)
+    interpreted_type: str = "GTV"
+
+
+def _contours_on_plane(plane: np.ndarray) -> list[np.ndarray]:
+    """Closed (row, column) polygons around the voxels of ``plane`` (a 0..1 float image)."""
+    padded = np.pad(plane, 1)
+    polygons = []
+    for contour in find_contours(padded, 0.5):
+        if len(contour) < 4:
+            continue
+        polygons.append(contour[:-1] - 1.0)  # drop the repeated closing point, undo the pad
+    return polygons
+
+
+def mask_to_contours(mask: Volume, grid: Volume | None = None) -> list[np.ndarray]:
+    """Planar contours of a mask, as ``(n, 3)`` arrays of LPS mm points, one per polygon.
+
+    Parameters
+    ----------
+    mask : Volume
+        Boolean (or 0/1) mask.
+    grid : Volume, optional
+        The contours lie in the slice planes (constant ``k``) of this grid; default the mask's
+        own grid.
+    """
+    source = mask.with_array(np.asarray(mask.array, dtype=np.float32))
+    if grid is None or grid.same_grid(mask):
+        on_grid = source
+    else:
+        on_grid = resample_to(source, grid, interpolator="linear", default_value=0.0)
+    values = np.asarray(on_grid.array, dtype=np.float32)
+    contours: list[np.ndarray] = []
+    for k in np.flatnonzero(values.reshape(values.shape[0], -1).max(axis=1) >= 0.5):
+        for polygon in _contours_on_plane(values[k]):
+            rows, columns = polygon[:, 0], polygon[:, 1]
+            ijk = np.column_stack([columns, rows, np.full(len(polygon), float(k))])
+            contours.append(on_grid.index_to_patient(ijk))
+    return contours
+
+
+def _image_on_plane(
+    point_mm: np.ndarray, normal: np.ndarray, images: Sequence[Dataset], spacing_mm: float
+) -> Dataset | None:
+    """The referenced image whose plane holds ``point_mm``, if any."""
+    for image in images:
+        position = np.asarray(image.ImagePositionPatient, float)
+        if abs(float(np.dot(point_mm - position, normal))) <= PLANE_TOLERANCE * spacing_mm:
+            return image
+    return None
+
+
+def _referenced_images(images: Sequence[Dataset]) -> DicomSequence:
+    items = []
+    for image in images:
+        item = Dataset()
+        item.ReferencedSOPClassUID = image.SOPClassUID
+        item.ReferencedSOPInstanceUID = image.SOPInstanceUID
+        items.append(item)
+    return DicomSequence(items)
+
+
+def build_rtstruct(
+    structures: Sequence[Structure],
+    reference_images: Sequence[Dataset],
+    *,
+    contour_grid: Volume | None = None,
+    label: str = "spineplan",
+    series_description: str = "spineplan structures",
+    series_number: int = 901,
+    timestamp: _dt.datetime | None = None,
+) -> FileDataset:
+    """An RT Structure Set referencing ``reference_images``.
+
+    Parameters
+    ----------
+    structures : sequence of Structure
+        The regions of interest, each with a mask in the frame of reference of the images.
+    reference_images : sequence of pydicom Dataset
+        Headers (pixel data not needed) of every image of the referenced series.
+    contour_grid : Volume, optional
+        Grid whose slice planes carry the contours; default each structure's own mask grid.
+        Contours that fall on a referenced image's plane name that image.
+    """
+    if not reference_images:
+        raise GeometryError("an RT Structure Set needs the headers of its referenced series")
+    first = reference_images[0]
+    frame_uid = str(first.FrameOfReferenceUID)
+    for image in reference_images:
+        if str(getattr(image, "FrameOfReferenceUID", "")) != frame_uid:
+            raise GeometryError(
+                f"image {image.SOPInstanceUID} is in another frame of reference than "
+                f"{first.SOPInstanceUID}: the referenced series must share one"
+            )
+    now = timestamp or _dt.datetime.now()
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = RT_STRUCTURE_SET_STORAGE
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset("", Dataset(), file_meta=meta, preamble=b"\0" * 128)
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.SOPClassUID = RT_STRUCTURE_SET_STORAGE
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    for keyword in _PATIENT_STUDY_KEYWORDS:
+        setattr(ds, keyword, getattr(first, keyword, ""))
+    ds.FrameOfReferenceUID = frame_uid
+    ds.PositionReferenceIndicator = getattr(first, "PositionReferenceIndicator", "")
+    ds.Modality = "RTSTRUCT"
+    ds.SeriesInstanceUID = generate_uid()
+    ds.SeriesNumber = series_number
+    ds.SeriesDescription = series_description
+    ds.OperatorsName = ""
+    ds.Manufacturer = "spineplan"
+    ds.InstanceNumber = 1
+    ds.StructureSetLabel = label[:16]
+    ds.StructureSetDate = now.strftime("%Y%m%d")
+    ds.StructureSetTime = now.strftime("%H%M%S")
+
+    series_item = Dataset()
+    series_item.SeriesInstanceUID = first.SeriesInstanceUID
+    series_item.ContourImageSequence = _referenced_images(reference_images)
+    study_item = Dataset()
+    study_item.ReferencedSOPClassUID = "1.2.840.10008.3.1.2.3.1"  # Detached Study Management
+    study_item.ReferencedSOPInstanceUID = first.StudyInstanceUID
+    study_item.RTReferencedSeriesSequence = DicomSequence([series_item])
+    frame_item = Dataset()
+    frame_item.FrameOfReferenceUID = frame_uid
+    frame_item.RTReferencedStudySequence = DicomSequence([study_item])
+    ds.ReferencedFrameOfReferenceSequence = DicomSequence([frame_item])
+
+    normal = np.cross(
+        np.asarray(first.ImageOrientationPatient[:3], float),
+        np.asarray(first.ImageOrientationPatient[3:], float),
+    )
+    positions = sorted(
+        float(np.dot(np.asarray(image.ImagePositionPatient, float), normal))
+        for image in reference_images
+    )
+    slice_spacing = float(np.median(np.diff(positions))) if len(positions) > 1 else 1.0
+
+    roi_items, contour_items, observation_items = [], [], []
+    for number, structure in enumerate(structures, start=1):
+        roi = Dataset()
+        roi.ROINumber = number
+        roi.ReferencedFrameOfReferenceUID = frame_uid
+        roi.ROIName = structure.name
+        roi.ROIGenerationAlgorithm = "MANUAL"
+        roi_items.append(roi)
+
+        contours = []
+        for points in mask_to_contours(structure.mask, contour_grid):
+            contour = Dataset()
+            image = _image_on_plane(points[0], normal, reference_images, slice_spacing)
+            if image is not None:
+                contour.ContourImageSequence = _referenced_images([image])
+            contour.ContourGeometricType = "CLOSED_PLANAR"
+            contour.NumberOfContourPoints = len(points)
+            contour.ContourData = [f"{v:.3f}" for v in points.ravel()]
+            contours.append(contour)
+        roi_contour = Dataset()
+        roi_contour.ROIDisplayColor = list(structure.color_rgb)
+        roi_contour.ReferencedROINumber = number
+        if contours:
+            roi_contour.ContourSequence = DicomSequence(contours)
+        contour_items.append(roi_contour)
+
+        observation = Dataset()
+        observation.ObservationNumber = number
+        observation.ReferencedROINumber = number
+        observation.RTROIInterpretedType = structure.interpreted_type
+        observation.ROIInterpreter = ""
+        observation_items.append(observation)
+
+    ds.StructureSetROISequence = DicomSequence(roi_items)
+    ds.ROIContourSequence = DicomSequence(contour_items)
+    ds.RTROIObservationsSequence = DicomSequence(observation_items)
+    return ds
+
+
+def write_rtstruct(
+    path: str | Path,
+    structures: Sequence[Structure],
+    reference_images: Sequence[Dataset],
+    **options: object,
+) -> Path:
+    """Build an RT Structure Set (see `build_rtstruct`) and write it to ``path`` atomically."""
+    target = Path(path)
+    dataset = build_rtstruct(structures, reference_images, **options)  # type: ignore[arg-type]
+    partial = target.with_name(target.name + ".partial")
+    dataset.save_as(partial, enforce_file_format=True)
+    partial.replace(target)
+    return target
+
+
+@dataclass(frozen=True)
+class StructureContours:
+    """One ROI as read from an RT Structure Set: polygons in LPS mm."""
+
+    number: int
+    name: str
+    color_rgb: tuple[int, int, int]
+    interpreted_type: str
+    contours: tuple[np.ndarray, ...]
+
+
+def read_rtstruct(path: str | Path) -> tuple[str, list[StructureContours]]:
+    """The frame of reference UID and the ROIs of an RT Structure Set file."""
+    try:
+        ds = pydicom.dcmread(path)
+    except Exception as error:  # pydicom raises several types for a broken file
+        raise UnreadableFileError(f"{path}: not a readable DICOM file ({error})") from error
+    if getattr(ds, "Modality", "") != "RTSTRUCT" or "StructureSetROISequence" not in ds:
+        raise UnreadableFileError(f"{path}: not an RT Structure Set")
+    frame_uid = ""
+    if "ReferencedFrameOfReferenceSequence" in ds:
+        frame_uid = str(ds.ReferencedFrameOfReferenceSequence[0].FrameOfReferenceUID)
+    names = {int(r.ROINumber): str(r.ROIName) for r in ds.StructureSetROISequence}
+    types = {
+        int(o.ReferencedROINumber): str(getattr(o, "RTROIInterpretedType", ""))
+        for o in getattr(ds, "RTROIObservationsSequence", [])
+    }
+    structures = []
+    for item in getattr(ds, "ROIContourSequence", []):
+        number = int(item.ReferencedROINumber)
+        polygons = tuple(
+            np.asarray(c.ContourData, dtype=float).reshape(-1, 3)
+            for c in getattr(item, "ContourSequence", [])
+            if getattr(c, "ContourGeometricType", "") == "CLOSED_PLANAR"
+        )
+        color = tuple(int(v) for v in getattr(item, "ROIDisplayColor", (255, 0, 0)))
+        structures.append(
+            StructureContours(
+                number=number,
+                name=names.get(number, f"ROI {number}"),
+                color_rgb=(color[0], color[1], color[2]),
+                interpreted_type=types.get(number, ""),
+                contours=polygons,
+            )
+        )
+    return frame_uid, structures
+
+
+def _plane_grid(contours: Sequence[np.ndarray], like: Volume) -> Volume:
+    """A grid whose slice planes hold ``contours`` (all parallel), with ``like``'s pixel size."""
+    points = np.concatenate(contours)
+    first = contours[0] - contours[0].mean(axis=0)
+    normal = np.linalg.svd(first)[2][-1]  # the direction of least spread: the plane normal
+    if normal[np.argmax(np.abs(normal))] < 0:  # one sign convention: largest component > 0
+        normal = -normal
+    helper = np.eye(3)[int(np.argmin(np.abs(normal)))]
+    u = np.cross(normal, helper)
+    u /= np.linalg.norm(u)
+    v = np.cross(normal, u)
+    pixel = float(min(like.spacing_mm))
+    heights = np.unique(np.round(points @ normal, 3))
+    steps = np.diff(heights)
+    step = float(np.min(steps)) if len(steps) else pixel
+    in_u, in_v = points @ u, points @ v
+    origin = (in_u.min() - 2 * pixel) * u + (in_v.min() - 2 * pixel) * v + heights[0] * normal
+    columns = int(np.ceil((in_u.max() - in_u.min()) / pixel)) + 5
+    rows = int(np.ceil((in_v.max() - in_v.min()) / pixel)) + 5
+    slices = int(round((heights[-1] - heights[0]) / step)) + 1
+    affine = np.eye(4)
+    affine[:3, 0], affine[:3, 1], affine[:3, 2] = u * pixel, v * pixel, normal * step
+    affine[:3, 3] = origin
+    return Volume(array=np.zeros((slices, rows, columns), dtype=np.uint8), affine=affine)
+
+
+def _fill_on_planes(contours: Sequence[np.ndarray], grid: Volume) -> np.ndarray | None:
+    """Even-odd fill of the polygons on ``grid``'s planes, or None if they are off its planes."""
+    mask = np.zeros(grid.shape, dtype=bool)
+    plane_shape = grid.shape[1:]
+    for points in contours:
+        ijk = grid.patient_to_index(points)
+        k = float(np.round(ijk[0, 2]))
+        if np.max(np.abs(ijk[:, 2] - k)) > PLANE_TOLERANCE:
+            return None
+        if not 0 <= k < grid.shape[0]:
+            continue
+        polygon = np.column_stack([ijk[:, 1], ijk[:, 0]])  # (row, column)
+        mask[int(k)] ^= polygon2mask(plane_shape, polygon)
+    return mask
+
+
+def contours_to_mask(contours: Sequence[np.ndarray], grid: Volume) -> Volume:
+    """Fill planar polygons (LPS mm) into a boolean mask on ``grid``.
+
+    Polygons on the grid's own slice planes are filled there directly; others are filled on
+    a grid of their own planes and resampled (nearest neighbour) onto ``grid``.
+    """
+    if not contours:
+        return grid.with_array(np.zeros(grid.shape, dtype=bool))
+    direct = _fill_on_planes(contours, grid)
+    if direct is not None:
+        return grid.with_array(direct)
+    planes = _plane_grid(contours, grid)
+    filled = _fill_on_planes(contours, planes)
+    if filled is None:
+        raise GeometryError("the contours of one structure do not lie in parallel planes")
+    on_planes = planes.with_array(filled.astype(np.uint8))
+    resampled = resample_to(on_planes, grid, interpolator="nearest", default_value=0)
+    return grid.with_array(np.asarray(resampled.array) > 0)
