@@ -318,7 +318,7 @@ def _plane_grid(contours: Sequence[np.ndarray], like: Volume) -> Volume:
     origin = (in_u.min() - 2 * pixel) * u + (in_v.min() - 2 * pixel) * v + heights[0] * normal
     columns = int(np.ceil((in_u.max() - in_u.min()) / pixel)) + 5
     rows = int(np.ceil((in_v.max() - in_v.min()) / pixel)) + 5
-    slices = int(round((heights[-1] - heights[0]) / step)) + 1
+    slices = round((heights[-1] - heights[0]) / step) + 1
     affine = np.eye(4)
     affine[:3, 0], affine[:3, 1], affine[:3, 2] = u * pixel, v * pixel, normal * step
     affine[:3, 3] = origin

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import numpy as np
+import pydicom
 import pytest
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
@@ -72,7 +73,6 @@ def test_round_trip_on_the_referenced_grid_is_exact(tmp_path) -> None:
 def test_contours_reference_the_images_they_lie_on(tmp_path) -> None:
     headers, volume = _sagittal_series()
     lesion = _ellipsoid(volume, np.array([0.0, -5.0, 0.0]), np.array([8.0, 12.0, 25.0]))
-    import pydicom
 
     ds = pydicom.dcmread(
         write_rtstruct(tmp_path / "rs.dcm", [Structure("Lesion", lesion)], headers)
