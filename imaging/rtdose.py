@@ -1,0 +1,184 @@
+"""DICOM RT Dose: a dose grid in Gy, written as a multi-frame image and read back."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.sequence import Sequence as DicomSequence
+from pydicom.tag import Tag
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from imaging.errors import GeometryError, UnreadableFileError
+from imaging.volume import SeriesMetadata, Volume
+
+RT_DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
+RT_PLAN_STORAGE = "1.2.840.10008.5.1.4.1.1.481.5"
+
+#: Stored as unsigned 32-bit integers: the scaling keeps about nine significant digits.
+_MAX_STORED = np.iinfo(np.uint32).max
+
+_PATIENT_STUDY_KEYWORDS = (
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "StudyInstanceUID",
+    "StudyDate",
+    "StudyTime",
+    "StudyID",
+    "AccessionNumber",
+    "ReferringPhysicianName",
+    "StudyDescription",
+)
+
+
+def _orthonormal_slices(dose: Volume) -> np.ndarray:
+    """The slice normal of the grid; RT Dose frames must be stacked along it."""
+    direction = dose.direction
+    normal = np.cross(direction[:, 0], direction[:, 1])
+    if not np.allclose(direction[:, 2], normal, atol=1e-6):
+        raise GeometryError(
+            "an RT Dose grid must have its slices stacked along the plane normal "
+            "(a right-handed, orthogonal grid)"
+        )
+    return normal
+
+
+def build_rtdose(
+    dose_gy: Volume,
+    reference_images: Sequence[Dataset],
+    *,
+    referenced_plan_uid: str | None = None,
+    series_number: int = 903,
+    series_description: str = "spineplan dose",
+    timestamp: _dt.datetime | None = None,
+) -> FileDataset:
+    """An RT Dose object holding ``dose_gy`` (physical dose in Gy) for the plan's patient.
+
+    Parameters
+    ----------
+    dose_gy : Volume
+        Dose per voxel in Gy, on a grid in the images' frame of reference.
+    reference_images : sequence of pydicom Dataset
+        Headers of an image series of the same study (patient, study, frame of reference).
+    referenced_plan_uid : str, optional
+        SOPInstanceUID of the RT Plan this dose belongs to (summation type PLAN).
+    """
+    if not reference_images:
+        raise GeometryError("an RT Dose needs the headers of an image series of its study")
+    values = np.asarray(dose_gy.array, dtype=np.float64)
+    if not np.all(np.isfinite(values)) or values.min() < 0:
+        raise GeometryError("dose values must be finite and not negative")
+    normal = _orthonormal_slices(dose_gy)
+    first = reference_images[0]
+    now = timestamp or _dt.datetime.now()
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = RT_DOSE_STORAGE
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset("", Dataset(), file_meta=meta, preamble=b"\0" * 128)
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.SOPClassUID = RT_DOSE_STORAGE
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    for keyword in _PATIENT_STUDY_KEYWORDS:
+        setattr(ds, keyword, getattr(first, keyword, ""))
+    ds.Modality = "RTDOSE"
+    ds.SeriesInstanceUID = generate_uid()
+    ds.SeriesNumber = series_number
+    ds.SeriesDescription = series_description
+    ds.OperatorsName = ""
+    ds.FrameOfReferenceUID = first.FrameOfReferenceUID
+    ds.PositionReferenceIndicator = getattr(first, "PositionReferenceIndicator", "")
+    ds.Manufacturer = "spineplan"
+    ds.InstanceNumber = 1
+    ds.ContentDate = now.strftime("%Y%m%d")
+    ds.ContentTime = now.strftime("%H%M%S")
+
+    direction, spacing = dose_gy.direction, dose_gy.spacing_mm
+    ds.ImagePositionPatient = [round(float(v), 4) for v in dose_gy.origin_mm]
+    ds.ImageOrientationPatient = [round(float(v), 6) for v in (*direction[:, 0], *direction[:, 1])]
+    ds.PixelSpacing = [round(spacing[1], 4), round(spacing[0], 4)]  # row, then column spacing
+    ds.SliceThickness = round(spacing[2], 4)
+    slices, rows, columns = dose_gy.shape
+    ds.NumberOfFrames = slices
+    ds.FrameIncrementPointer = Tag("GridFrameOffsetVector")
+    offsets = np.arange(slices) * spacing[2] * float(np.dot(direction[:, 2], normal))
+    ds.GridFrameOffsetVector = [round(float(v), 4) for v in offsets]
+    ds.Rows, ds.Columns = rows, columns
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated = ds.BitsStored = 32
+    ds.HighBit = 31
+    ds.PixelRepresentation = 0
+    ds.DoseUnits = "GY"
+    ds.DoseType = "PHYSICAL"
+    ds.DoseSummationType = "PLAN"
+    maximum = float(values.max())
+    scaling = maximum / _MAX_STORED if maximum > 0 else 1.0
+    ds.DoseGridScaling = f"{scaling:.10e}"[:16]
+    scaling = float(ds.DoseGridScaling)  # what a reader will multiply by
+    stored = np.clip(np.rint(values / scaling), 0, _MAX_STORED).astype(np.uint32)
+    ds.PixelData = stored.tobytes()
+    if referenced_plan_uid:
+        plan = Dataset()
+        plan.ReferencedSOPClassUID = RT_PLAN_STORAGE
+        plan.ReferencedSOPInstanceUID = referenced_plan_uid
+        ds.ReferencedRTPlanSequence = DicomSequence([plan])
+    return ds
+
+
+def write_rtdose(
+    path: str | Path, dose_gy: Volume, reference_images: Sequence[Dataset], **options: object
+) -> Path:
+    """Build an RT Dose (see `build_rtdose`) and write it to ``path`` atomically."""
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    build_rtdose(dose_gy, reference_images, **options).save_as(  # type: ignore[arg-type]
+        partial, enforce_file_format=True
+    )
+    partial.replace(target)
+    return target
+
+
+def read_rtdose(path: str | Path) -> Volume:
+    """The dose grid of an RT Dose file as a Volume of float32 Gy."""
+    try:
+        ds = pydicom.dcmread(path)
+        stored = ds.pixel_array
+    except Exception as error:  # pydicom raises several types for a broken file
+        raise UnreadableFileError(f"{path}: not a readable RT Dose ({error})") from error
+    if getattr(ds, "Modality", "") != "RTDOSE":
+        raise UnreadableFileError(f"{path}: not an RT Dose (Modality {ds.get('Modality')!r})")
+    if stored.ndim == 2:
+        stored = stored[np.newaxis]
+    row_cosine = np.asarray(ds.ImageOrientationPatient[:3], float)
+    column_cosine = np.asarray(ds.ImageOrientationPatient[3:], float)
+    normal = np.cross(row_cosine, column_cosine)
+    offsets = np.asarray(getattr(ds, "GridFrameOffsetVector", [0.0]), float)
+    step = float(np.median(np.diff(offsets))) if len(offsets) > 1 else 1.0
+    if len(offsets) > 2 and not np.allclose(np.diff(offsets), step, atol=1e-3):
+        raise GeometryError(f"{path}: unevenly spaced dose frames are not supported")
+    affine = np.eye(4)
+    affine[:3, 0] = row_cosine * float(ds.PixelSpacing[1])
+    affine[:3, 1] = column_cosine * float(ds.PixelSpacing[0])
+    affine[:3, 2] = normal * step
+    affine[:3, 3] = np.asarray(ds.ImagePositionPatient, float) + normal * offsets[0]
+    if step < 0:  # frames stored from head to feet: keep a right-handed grid
+        stored, affine[:3, 2] = stored[::-1], -affine[:3, 2]
+        affine[:3, 3] = affine[:3, 3] + normal * step * (stored.shape[0] - 1)
+    dose = stored.astype(np.float32) * np.float32(float(ds.DoseGridScaling))
+    metadata = SeriesMetadata(
+        series_instance_uid=str(ds.SeriesInstanceUID),
+        study_instance_uid=str(ds.StudyInstanceUID),
+        frame_of_reference_uid=str(ds.FrameOfReferenceUID),
+        modality="RTDOSE",
+        series_description=str(getattr(ds, "SeriesDescription", "")),
+        units="Gy",
+    )
+    return Volume(array=dose, affine=affine, metadata=metadata)

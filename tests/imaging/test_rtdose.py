@@ -1,0 +1,75 @@
+"""RT Dose export: exact geometry, dciodvfy conformance, and DVH agreement with dicompyler-core."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from imaging.rtdose import read_rtdose, write_rtdose
+from imaging.rtstruct import Structure, write_rtstruct
+from imaging.volume import Volume
+from planning.coverage import dose_statistics
+from tests.imaging.test_rtstruct import _sagittal_series
+
+
+def _axial_dose() -> Volume:
+    """A dose falling off along y (posterior to anterior): 24 Gy at y = -30 mm, 16 Gy at +30."""
+    affine = np.array([[2.0, 0, 0, -30.0], [0, 2.0, 0, -30.0], [0, 0, 2.5, -50.0], [0, 0, 0, 1.0]])
+    k, j, i = np.indices((41, 31, 31))
+    y = -30.0 + 2.0 * j
+    dose = (20.0 - y * 4.0 / 30.0) * np.ones_like(k)
+    return Volume(array=dose.astype(np.float32), affine=affine)
+
+
+def test_dose_round_trip(tmp_path) -> None:
+    headers, _ = _sagittal_series()
+    dose = _axial_dose()
+    back = read_rtdose(write_rtdose(tmp_path / "rd.dcm", dose, headers))
+    assert back.same_grid(dose)
+    np.testing.assert_allclose(back.array, dose.array, rtol=1e-6, atol=1e-6)
+    assert back.frame_of_reference_uid == headers[0].FrameOfReferenceUID
+
+
+@pytest.mark.skipif(shutil.which("dciodvfy") is None, reason="dicom3tools not installed")
+def test_rtdose_passes_dciodvfy(tmp_path) -> None:
+    headers, _ = _sagittal_series()
+    path = write_rtdose(tmp_path / "rd.dcm", _axial_dose(), headers)
+    result = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True, check=False)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert errors == [], result.stderr
+
+
+def _dicompyler_dvhcalc():
+    """dicompyler-core 0.5.6 still calls pydicom 2's ``read_file``; give it the new name."""
+    import pydicom.dicomio
+
+    if not hasattr(pydicom.dicomio, "read_file"):
+        pydicom.dicomio.read_file = pydicom.dcmread
+    return pytest.importorskip("dicompylercore.dvhcalc")
+
+
+def test_v95_agrees_with_dicompyler_core(tmp_path) -> None:
+    dvhcalc = _dicompyler_dvhcalc()
+    headers, _ = _sagittal_series()
+    dose = _axial_dose()
+    k, j, i = np.indices(dose.shape)
+    points = dose.index_to_patient(np.stack([i, j, k], axis=-1))
+    lesion = ((points - [0.0, 5.0, 0.0]) / [10.0, 14.0, 20.0]) ** 2
+    lesion_mask = dose.with_array(lesion.sum(axis=-1) <= 1.0)
+    prescription_gy = 20.0
+    ours = dose_statistics(
+        dose.array, lesion_mask.array, prescription_gy, voxel_volume_cc=2 * 2 * 2.5 / 1000
+    )
+    assert 20.0 < ours.v95_percent < 90.0  # the gradient makes the comparison meaningful
+    rtstruct = write_rtstruct(
+        tmp_path / "rs.dcm", [Structure("Lesion", lesion_mask)], headers, contour_grid=dose
+    )
+    rtdose = write_rtdose(tmp_path / "rd.dcm", dose, headers)
+    dvh = dvhcalc.get_dvh(str(rtstruct), str(rtdose), 1)
+    relative = dvh.relative_volume
+    relative.rx_dose = prescription_gy
+    theirs = relative.volume_constraint(95).value
+    assert theirs == pytest.approx(ours.v95_percent, abs=1.0)
