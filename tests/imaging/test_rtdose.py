@@ -18,7 +18,7 @@ from tests.imaging.test_rtstruct import _sagittal_series
 def _axial_dose() -> Volume:
     """A dose falling off along y (posterior to anterior): 24 Gy at y = -30 mm, 16 Gy at +30."""
     affine = np.array([[2.0, 0, 0, -30.0], [0, 2.0, 0, -30.0], [0, 0, 2.5, -50.0], [0, 0, 0, 1.0]])
-    k, j, i = np.indices((41, 31, 31))
+    k, j, _ = np.indices((41, 31, 31))
     y = -30.0 + 2.0 * j
     dose = (20.0 - y * 4.0 / 30.0) * np.ones_like(k)
     return Volume(array=dose.astype(np.float32), affine=affine)
