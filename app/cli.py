@@ -21,6 +21,11 @@ from imaging.errors import SpineplanError
 #: Command name -> (module, one-line help). Modules are imported only when their command runs.
 COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("app.commands.info", "list the DICOM studies and series under a path"),
+    "pdd": ("app.commands.pdd", "central-axis depth dose computed by the dose engine in water"),
+    "profile": ("app.commands.profile", "off-axis profile and penumbra from the dose engine"),
+    "plan": ("app.commands.plan", "plan a case file: field, dose, coverage, DICOM and PDF exports"),
+    "score": ("app.commands.score", "score a trainee's case file against a reference case file"),
+    "deidentify": ("app.commands.deidentify", "de-identify a study or a case for teaching"),
 }
 
 EXIT_BAD_INPUT = 2

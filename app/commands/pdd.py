@@ -1,0 +1,93 @@
+"""``spineplan pdd``: the central-axis percentage depth dose computed by the 3D dose engine.
+
+The engine is run in a virtual water phantom (:func:`planning.phantom.engine_depth_dose`) --
+the numbers are what the planning dose calculation itself produces, not a read-back of the
+table -- so a physicist can compare them with their own beam data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from planning.beam_model import MACHINES, parse_energy
+from planning.errors import PlanningError
+from planning.phantom import engine_depth_dose
+
+DEFAULT_DEPTHS_CM = "0,0.5,1,1.5,2,3,4,5,7.5,10,15,20,25"
+
+
+def parse_number(text: str, option: str) -> float:
+    """A finite float from a command-line option, or a one-line PlanningError naming it."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise PlanningError(f"{option}: {text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise PlanningError(f"{option}: {text!r} is not a finite number")
+    return value
+
+
+def parse_depths(text: str) -> list[float]:
+    """Comma-separated depths in cm, e.g. ``0,1.5,5,10``."""
+    parts = [p.strip() for p in str(text).split(",") if p.strip()]
+    if not parts:
+        raise PlanningError("--depth-cm: give at least one depth, e.g. 0,1.5,5,10")
+    return [parse_number(p, "--depth-cm") for p in parts]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--energy", required=True, help="Co60 (also Co-60, 1.25MV) or 6MV")
+    parser.add_argument(
+        "--field-cm", required=True, metavar="F", help="square field side at the surface, cm"
+    )
+    parser.add_argument(
+        "--ssd-cm", metavar="S", help="source-surface distance, cm (default: Co60 80, 6MV 100)"
+    )
+    parser.add_argument(
+        "--depth-cm",
+        default=DEFAULT_DEPTHS_CM,
+        metavar="D1,D2,...",
+        help=f"comma-separated depths in cm (default {DEFAULT_DEPTHS_CM})",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def run(args: argparse.Namespace) -> int:
+    energy = parse_energy(args.energy)
+    field_cm = parse_number(args.field_cm, "--field-cm")
+    ssd_cm = (
+        parse_number(args.ssd_cm, "--ssd-cm")
+        if args.ssd_cm is not None
+        else MACHINES[energy].default_ssd_cm
+    )
+    curve = engine_depth_dose(energy, field_cm, ssd_cm, parse_depths(args.depth_cm))
+    points = [
+        {"depth_cm": round(float(d), 4), "pdd_percent": round(float(p), 2)}
+        for d, p in zip(curve.depths_cm, curve.pdd_percent, strict=True)
+    ]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "energy": curve.energy,
+                    "field_cm": field_cm,
+                    "ssd_cm": ssd_cm,
+                    "dmax_cm": curve.dmax_cm,
+                    "points": points,
+                    "assumptions": list(curve.assumptions),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(
+        f"{curve.energy}  {field_cm:g} x {field_cm:g} cm at the surface  SSD {ssd_cm:g} cm  "
+        f"(3D engine in water; % of the axis maximum at {curve.dmax_cm:.2f} cm)"
+    )
+    print(f"{'depth_cm':>9}  {'pdd_percent':>11}")
+    for point in points:
+        print(f"{point['depth_cm']:>9.2f}  {point['pdd_percent']:>11.1f}")
+    for note in curve.assumptions:
+        print(f"note: {note}")
+    return 0
