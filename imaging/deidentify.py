@@ -107,6 +107,15 @@ def _mark_method(ds: Dataset) -> None:
     ds.DeidentificationMethodCodeSequence = DicomSequence(items)
 
 
+def _neutral_name(ds: Dataset, counts: Counter[str]) -> Path:
+    """A path that says nothing of the patient: original folder and file names may."""
+    number = ds.get("SeriesNumber")
+    folder = f"S{int(number):03d}_{ds.get('Modality', 'OT')}" if number is not None else "other"
+    folder += f"_{str(ds.get('SeriesInstanceUID', ''))[-6:]}"
+    counts[folder] += 1
+    return Path(folder) / f"IM{counts[folder]:04d}.dcm"
+
+
 def _candidate_files(source: Path) -> list[Path]:
     if source.is_file():
         return [source]
@@ -122,7 +131,9 @@ def deidentify_study(
 ) -> DeidentificationReport:
     """De-identify every DICOM file under ``source`` into the new folder ``destination``.
 
-    The folder structure is kept; non-DICOM files are not copied (listed in the report).
+    Files are renamed ``S<series number>_<modality>_<uid tail>/IM0001.dcm`` because original
+    folder and file names may carry the patient's name; non-DICOM files are not copied (listed
+    in the report).
     Nothing is written to ``destination`` unless the whole study succeeds: the files go to a
     sibling ``.partial`` folder that is renamed at the end.
 
@@ -141,6 +152,7 @@ def deidentify_study(
     shutil.rmtree(partial, ignore_errors=True)
     anonymizer = Anonymizer(seed=seed)
     report = DeidentificationReport()
+    counts: Counter[str] = Counter()
     try:
         for done, path in enumerate(files, start=1):
             if not looks_like_dicom(path):
@@ -157,8 +169,7 @@ def deidentify_study(
                     del ds[keyword]
             _mark_method(ds)
             _record_changes(before, ds, report)
-            relative = path.relative_to(source) if source.is_dir() else Path(path.name)
-            target = partial / relative
+            target = partial / _neutral_name(ds, counts)
             target.parent.mkdir(parents=True, exist_ok=True)
             ds.save_as(target, enforce_file_format=False)
             report.files_written += 1

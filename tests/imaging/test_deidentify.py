@@ -96,3 +96,12 @@ def test_an_existing_output_is_never_overwritten(study, tmp_path) -> None:
     with pytest.raises(ImagingError, match="not empty"):
         deidentify_study(study, out)
     assert (out / "keep.txt").read_text() == "mine"
+
+
+def test_output_paths_do_not_repeat_identifying_folder_names(tmp_path) -> None:
+    folder = tmp_path / "DOE_JANE_MRN-0042"
+    write_series(folder / "DOE_JANE_T1", orientation="sagittal", **IDENTIFIERS)
+    out = tmp_path / "teaching"
+    deidentify_study(folder, out)
+    written = [str(p.relative_to(out)) for p in out.rglob("*")]
+    assert written and not any("DOE" in name or "0042" in name for name in written)
