@@ -82,6 +82,31 @@ def _read_csv(path: Path) -> tuple[str, list[str], np.ndarray]:
     return "\n".join(comments), header, data
 
 
+def resolve_table_name(name: str) -> str:
+    """The file name to read for a configured table name such as ``co60_pdd_ssd80.csv``.
+
+    The configured name itself when that file exists; otherwise the single file named
+    ``<stem>_<source>.csv`` (e.g. ``co60_pdd_ssd80_bjr25.csv``), so a table can carry its source
+    in its file name; otherwise ``name`` unchanged (the loader then reports it missing).
+
+    Raises
+    ------
+    BeamDataError
+        When several ``<stem>_*.csv`` files match: which one to use would be a guess.
+    """
+    if (BEAM_DATA_DIR / name).is_file():
+        return name
+    path = Path(name)
+    candidates = sorted(BEAM_DATA_DIR.glob(f"{path.stem}_*{path.suffix}"))
+    if len(candidates) > 1:
+        listed = ", ".join(c.name for c in candidates)
+        raise BeamDataError(
+            f"beam-data folder {BEAM_DATA_DIR} holds several tables for {name} ({listed}); "
+            "keep exactly one"
+        )
+    return candidates[0].name if candidates else name
+
+
 @functools.cache
 def load_table_2d(name: str) -> Table2D:
     """Read a depth x field-size table such as ``6mv_pdd_ssd100_tg71.csv``.

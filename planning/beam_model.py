@@ -29,6 +29,7 @@ from planning.beam_data import (
     interpolate_log_depth,
     load_columns,
     load_table_2d,
+    resolve_table_name,
 )
 from planning.errors import PlanningError
 
@@ -147,7 +148,8 @@ MACHINES: dict[str, Machine] = {
         reference_ssd_cm=80.0,
         dmax_cm=0.5,  # Co-60 d_max 0.5 cm (BJR Supplement 25 tabulates Co-60 from 0.5 cm)
         # No published Co-60 depth-dose table could be located and copied for this release
-        # (resources/beam_data/README.md); a physicist adds one as co60_pdd_ssd80.csv.
+        # (resources/beam_data/README.md, two documented searches); a physicist adds one as
+        # co60_pdd_ssd80.csv or co60_pdd_ssd80_<source>.csv (beam_data.resolve_table_name).
         pdd_table="co60_pdd_ssd80.csv",
         surface_dose_points=None,  # no published Co-60 build-up data located
         tpr_table=None,
@@ -204,6 +206,7 @@ class BeamModel:
         name = self.machine.pdd_table
         if name is None:
             raise BeamDataError(f"no depth-dose table is configured for {self.machine.key}")
+        name = resolve_table_name(name)  # an ambiguous folder is reported as such
         try:
             return load_table_2d(name)
         except BeamDataError as error:

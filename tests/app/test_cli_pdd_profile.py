@@ -129,6 +129,22 @@ def test_cobalt_without_published_table_is_a_one_line_error(capsys, energy):
     assert "co60_pdd_ssd80.csv" in err[0] and "Traceback" not in err[0]
 
 
+@pytest.mark.skipif(
+    any(TABLE.parent.glob("co60_pdd_ssd80*.csv")), reason="a Co-60 depth-dose table is shipped"
+)
+@pytest.mark.parametrize("command", ["pdd", "profile"])
+def test_cobalt_at_ssd_80_is_refused_until_published_data_is_shipped(capsys, command):
+    # No published Co-60 table could be located (resources/beam_data/README.md): the engine must
+    # refuse rather than compute a cobalt dose from invented numbers.
+    argv = [command, "--energy", "Co60", "--field-cm", "10", "--ssd-cm", "80"]
+    argv += ["--depth-cm", "0.5,5,10" if command == "pdd" else "5", "--json"]
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert captured.out == "" and len(err) == 1
+    assert "co60_pdd_ssd80.csv" in err[0] and "README" in err[0]
+
+
 @pytest.mark.parametrize(
     "argv",
     [
