@@ -94,7 +94,8 @@ class PlanSettings:
     Parameters
     ----------
     energy : {"Co60", "6MV"}
-        Beam energy; Co-60 by default (the machine of the clinics this tool was written for).
+        Beam energy; 6 MV by default because spineplan ships published depth-dose data for
+        6 MV only: Co-60 plans need a Co-60 table in ``resources/beam_data`` (see its README).
     border_convention : {"disc", "endplate"}
         ``disc``: each field border at the middle of the disc space beyond the vertebra adjacent
         to the lesion levels; ``endplate``: at that vertebra's outer endplate.
@@ -118,7 +119,7 @@ class PlanSettings:
         The normalisation depth for ``normalisation="depth"``, mm.
     """
 
-    energy: Energy = "Co60"
+    energy: Energy = "6MV"
     border_convention: BorderConvention = "disc"
     margin_mm: float = 0.0
     arrangement: Arrangement = "auto"

@@ -205,8 +205,8 @@ def test_isocentre_and_ssd() -> None:
     assert field.isocenter_mm == pytest.approx(
         (2.0, 15.0, (field.superior_border_z_mm + field.inferior_border_z_mm) / 2)
     )
-    assert field.ssd_cm == 80.0 and field.energy == "Co60"
-    assert derive_field(LEVELS, z_range, PlanSettings(energy="6 MV")).ssd_cm == 100.0
+    assert field.ssd_cm == 100.0 and field.energy == "6MV"
+    assert derive_field(LEVELS, z_range, PlanSettings(energy="Co-60")).ssd_cm == 80.0
     assert derive_field(LEVELS, z_range, PlanSettings(ssd_cm=90.0)).ssd_cm == 90.0
     from_bodies = derive_field(LEVELS, z_range)
     assert from_bodies.isocenter_mm[:2] == (0.0, -25.0)
