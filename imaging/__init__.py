@@ -3,23 +3,36 @@
 No Qt here: this package is a typed library that a physicist can script from a notebook.
 """
 
+from imaging.discovery import Discovery, SeriesInfo, SkippedFile, StudyInfo, discover
 from imaging.errors import (
     GeometryError,
     ImagingError,
+    LoadCancelled,
     NoDicomError,
     SeriesError,
     SpineplanError,
     UnreadableFileError,
 )
+from imaging.loading import load_series
+from imaging.resample import map_index, resample_to
 from imaging.volume import SeriesMetadata, Volume
 
 __all__ = [
+    "Discovery",
     "GeometryError",
     "ImagingError",
+    "LoadCancelled",
     "NoDicomError",
     "SeriesError",
+    "SeriesInfo",
     "SeriesMetadata",
+    "SkippedFile",
     "SpineplanError",
+    "StudyInfo",
     "UnreadableFileError",
     "Volume",
+    "discover",
+    "load_series",
+    "map_index",
+    "resample_to",
 ]
