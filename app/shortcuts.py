@@ -1,0 +1,49 @@
+"""Every keyboard and mouse shortcut of the viewer, in one table.
+
+The main window builds its actions from `ACTION_SHORTCUTS`; Help > Keyboard shortcuts shows
+`ACTION_SHORTCUTS` and `VIEW_CONTROLS` together, so the list cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+#: action id -> (key sequence, description); key sequences use Qt's portable text form.
+ACTION_SHORTCUTS: dict[str, tuple[str, str]] = {
+    "open_folder": ("Ctrl+O", "Open a DICOM folder"),
+    "open_files": ("Ctrl+Shift+O", "Open DICOM files"),
+    "export_view": ("Ctrl+E", "Export the active view as PNG"),
+    "export_window": ("Ctrl+Shift+E", "Export the whole window as PNG"),
+    "quit": ("Ctrl+Q", "Quit"),
+    "cancel_load": ("Esc", "Cancel loading"),
+    "fit": ("F", "Fit all views"),
+    "reset": ("R", "Reset zoom, pan and window/level of the active series"),
+    "invert": ("I", "Invert grey levels of the active series"),
+    "crosshair": ("C", "Show or hide the crosshair"),
+    "patient_info": ("O", "Show or hide the patient/study overlay"),
+    "compare": ("S", "Show the comparison series side by side (or close it)"),
+    "preset_0": ("1", "Window: automatic from the histogram"),
+    "preset_1": ("2", "Window: MR T1"),
+    "preset_2": ("3", "Window: MR T2"),
+    "preset_3": ("4", "Window: CT soft tissue"),
+    "preset_4": ("5", "Window: CT bone"),
+    "mode_crosshair": ("X", "Left button moves the crosshair"),
+    "mode_pan": ("P", "Left button pans"),
+    "mode_zoom": ("Z", "Left button zooms (drag up/down)"),
+    "mode_window": ("W", "Left button sets window/level"),
+    "zoom_in": ("Ctrl++", "Zoom in (active view)"),
+    "zoom_out": ("Ctrl+-", "Zoom out (active view)"),
+    "shortcuts": ("F1", "This list of shortcuts"),
+}
+
+#: (input, description) handled by the views themselves.
+VIEW_CONTROLS: tuple[tuple[str, str], ...] = (
+    ("Mouse wheel", "Previous / next slice (next: towards feet, patient's left, back)"),
+    ("Up / Down, Left / Right", "Previous / next slice"),
+    ("Page Up / Page Down", "Move a tenth of the slices"),
+    ("Home / End", "First / last slice"),
+    ("Ctrl + wheel", "Zoom about the cursor"),
+    ("Left click / drag", "Move the linked crosshair (all views follow)"),
+    ("Right drag", "Window/level: left-right = width, up-down = level"),
+    ("Middle drag, Shift + left drag", "Pan"),
+    ("Double-click", "Show this view alone / restore the layout"),
+    ("Drag a series onto a view", "Show that series in the view's panel"),
+)

@@ -1,0 +1,419 @@
+"""The overlay API: things later features draw on every view, placed in patient LPS mm.
+
+Add items to the viewer's `OverlayModel` (``main_window.viewer.overlays``); every view of every
+series draws them on whatever plane it shows, in ``z`` order, and redraws when they change. No
+view code needs to change for a new use.
+
+Item types
+----------
+`LabelOverlay`
+    Text at a patient point (vertebral level names).
+`MaskOverlay`
+    A boolean `Volume` (any grid, same frame of reference) drawn semi-transparent (lesion).
+`PolylineOverlay`
+    A line or polygon through patient points; ``closed=True`` with ``fill_color`` for
+    outlines (field outlines; `PolylineOverlay.rectangle` builds one).
+`HeightLineOverlay`
+    A horizontal line at a patient height ``z_mm`` across sagittal and coronal views (edema
+    limits, field borders), optionally labelled.
+`ContourOverlay`
+    Iso-lines of a scalar `Volume` at given levels (isodoses 95 / 50 / 107 %).
+
+Common attributes: ``name`` (shown in the Layers panel), ``color``, ``visible``, ``z`` (higher
+draws on top), ``planes`` (restrict to some view planes, None = all), ``max_distance_mm``
+(draw only on slices within this distance of the item's points, None = always project) and
+``frame_of_reference_uid`` (when set, the item is hidden on series of another frame).
+
+After mutating an item's attributes call ``model.changed_item(item)`` (or replace it) so views
+repaint; `OverlayModel.add` / `remove` / `clear` notify by themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from PySide6.QtCore import QLineF, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPen,
+    QPolygonF,
+    QTransform,
+)
+
+from app.viewer.contours import iso_segments
+from app.viewer.rendering import rgba_image
+from imaging.reslice import SliceGeometry, ViewPlane, sample_window_on_plane
+from imaging.volume import Volume
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+@dataclass
+class ViewContext:
+    """What an overlay item needs to paint on one view (built by the view for each paint).
+
+    Attributes
+    ----------
+    geometry : the slice shown (maps LPS mm <-> slice pixels).
+    volume : the series volume shown in the view.
+    pixel_to_screen : maps slice pixel coordinates ``(n, 2)`` to widget coordinates ``(n, 2)``.
+    image_rect : widget rectangle covered by the slice's pixels (edges, not centres).
+    screen_px_per_mm : current zoom.
+    cache : per-view dict an item may keep derived data in (keyed by the item's own keys).
+    """
+
+    geometry: SliceGeometry
+    volume: Volume
+    pixel_to_screen: Callable[[np.ndarray], np.ndarray]
+    image_rect: QRectF
+    screen_px_per_mm: float
+    cache: dict = field(default_factory=dict)
+    #: the same mapping as ``pixel_to_screen`` as a painter transform (cosmetic pens keep
+    #: their screen width), so items can cache geometry in slice pixels
+    pixel_transform: QTransform = field(default_factory=QTransform)
+
+    def to_screen(self, xyz_mm: np.ndarray) -> np.ndarray:
+        """Project LPS points ``(n, 3)`` to widget coordinates ``(n, 2)``."""
+        return self.pixel_to_screen(self.geometry.patient_to_pixel(np.atleast_2d(xyz_mm)))
+
+    def project(self, xyz_mm: np.ndarray | Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        """Widget coordinates ``(n, 2)`` and signed distance from the slice ``(n,)`` in mm."""
+        points = np.atleast_2d(np.asarray(xyz_mm, dtype=float))
+        screen = self.pixel_to_screen(self.geometry.patient_to_pixel(points))
+        return screen, self.geometry.distance_to_plane_mm(points)
+
+
+@dataclass(eq=False)
+class OverlayItem:
+    """Base of all overlay items (see the module documentation for the attributes)."""
+
+    name: str = ""
+    color: QColor = field(default_factory=lambda: QColor("#ffd400"))
+    visible: bool = True
+    z: float = 0.0
+    planes: frozenset[ViewPlane] | None = None
+    max_distance_mm: float | None = None
+    frame_of_reference_uid: str = ""
+    #: bumped by `OverlayModel.changed_item`; caches compare it.
+    version: int = 0
+
+    kind: ClassVar[str] = "item"
+
+    def applies_to(self, context: ViewContext) -> bool:
+        """Whether the item is drawn at all on this view (plane and frame filters)."""
+        if not self.visible:
+            return False
+        if self.planes is not None and context.geometry.plane not in self.planes:
+            return False
+        own = context.volume.frame_of_reference_uid
+        return not (self.frame_of_reference_uid and own and own != self.frame_of_reference_uid)
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _near(self, context: ViewContext, points_mm: np.ndarray) -> np.ndarray:
+        if self.max_distance_mm is None:
+            return np.ones(len(points_mm), dtype=bool)
+        distance = np.abs(context.geometry.distance_to_plane_mm(points_mm))
+        return distance <= self.max_distance_mm
+
+
+def _pen(color: QColor, width: float, dashed: bool = False) -> QPen:
+    pen = QPen(color, width)
+    pen.setCosmetic(True)
+    if dashed:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    return pen
+
+
+def _outlined_text(painter: QPainter, point: QPointF, text: str, color: QColor) -> None:
+    """Text with a dark halo so it reads on any grey level."""
+    painter.setPen(QColor(0, 0, 0, 200))
+    for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        painter.drawText(point + QPointF(dx, dy), text)
+    painter.setPen(color)
+    painter.drawText(point, text)
+
+
+@dataclass(eq=False)
+class LabelOverlay(OverlayItem):
+    """Text drawn at (beside) a patient point; a small dot marks the point itself."""
+
+    point_mm: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    text: str = ""
+    offset_px: tuple[float, float] = (8.0, 4.0)
+    font_point_size: float = 10.0
+    show_marker: bool = True
+
+    kind: ClassVar[str] = "label"
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        screen, distance = context.project(self.point_mm)
+        if self.max_distance_mm is not None and abs(distance[0]) > self.max_distance_mm:
+            return
+        x, y = screen[0]
+        if self.show_marker:
+            painter.setPen(_pen(QColor(0, 0, 0), 1.0))
+            painter.setBrush(QBrush(self.color))
+            painter.drawEllipse(QPointF(x, y), 3.0, 3.0)
+        font = QFont(painter.font())
+        font.setPointSizeF(self.font_point_size)
+        font.setBold(True)
+        painter.setFont(font)
+        _outlined_text(
+            painter, QPointF(x + self.offset_px[0], y + self.offset_px[1]), self.text, self.color
+        )
+
+
+@dataclass(eq=False)
+class PolylineOverlay(OverlayItem):
+    """A polyline (or closed polygon) through patient points ``(n, 3)`` in LPS mm."""
+
+    points_mm: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    closed: bool = False
+    width_px: float = 2.0
+    dashed: bool = False
+    fill_color: QColor | None = None
+
+    kind: ClassVar[str] = "polyline"
+
+    @classmethod
+    def rectangle(
+        cls,
+        center_mm: Sequence[float],
+        axis_u: Sequence[float],
+        axis_v: Sequence[float],
+        half_u_mm: float,
+        half_v_mm: float,
+        **attributes,
+    ) -> PolylineOverlay:
+        """A closed rectangle around ``center_mm`` spanned by unit directions ``axis_u/v``.
+
+        E.g. a PA field outline seen on coronal views: ``axis_u = (1, 0, 0)`` (width along x),
+        ``axis_v = (0, 0, 1)`` (length along z).
+        """
+        c = np.asarray(center_mm, float)
+        u = np.asarray(axis_u, float) / np.linalg.norm(axis_u) * half_u_mm
+        v = np.asarray(axis_v, float) / np.linalg.norm(axis_v) * half_v_mm
+        corners = np.array([c - u - v, c + u - v, c + u + v, c - u + v])
+        return cls(points_mm=corners, closed=True, **attributes)
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        points = np.asarray(self.points_mm, float).reshape(-1, 3)
+        if len(points) < 2 or not self._near(context, points).all():
+            return
+        screen = context.to_screen(points)
+        polygon = QPolygonF([QPointF(float(x), float(y)) for x, y in screen])
+        painter.setPen(_pen(self.color, self.width_px, self.dashed))
+        if self.closed:
+            painter.setBrush(QBrush(self.fill_color) if self.fill_color else Qt.BrushStyle.NoBrush)
+            painter.drawPolygon(polygon)
+        else:
+            painter.drawPolyline(polygon)
+
+
+@dataclass(eq=False)
+class HeightLineOverlay(OverlayItem):
+    """A horizontal line at patient height ``z_mm`` across the whole view, with a label.
+
+    Drawn on sagittal and coronal views only (an axial slice is one height).
+    """
+
+    z_mm: float = 0.0
+    label: str = ""
+    width_px: float = 2.0
+    dashed: bool = False
+
+    kind: ClassVar[str] = "height line"
+
+    def applies_to(self, context: ViewContext) -> bool:
+        return context.geometry.plane != "axial" and super().applies_to(context)
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        # the height is found on the slice's vertical through its centre
+        centre = context.geometry.center_mm.copy()
+        centre[2] = self.z_mm
+        y = float(context.to_screen(centre[None])[0, 1])
+        rect = context.image_rect
+        painter.setPen(_pen(self.color, self.width_px, self.dashed))
+        painter.drawLine(QLineF(rect.left(), y, rect.right(), y))
+        if self.label:
+            painter.setFont(QFont(painter.font()))
+            _outlined_text(painter, QPointF(rect.left() + 4, y - 4), self.label, self.color)
+
+
+@dataclass(eq=False)
+class MaskOverlay(OverlayItem):
+    """A boolean mask volume drawn as a semi-transparent colour (and its outline)."""
+
+    mask: Volume | None = None
+    opacity: float = 0.4
+    outline: bool = True
+
+    kind: ClassVar[str] = "mask"
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        if self.mask is None:
+            return
+        geometry = context.geometry
+        key = (id(self), self.version, geometry.plane, geometry.index, geometry.grid_shape)
+        cached = context.cache.get(("mask", id(self)))
+        if cached is None or cached[0] != key:
+            cached = (key, *self._render(geometry))
+            context.cache[("mask", id(self))] = cached
+        _, rgba, image, origin = cached
+        if image is None or rgba is None:
+            return
+        (x0, y0), (height, width) = origin, rgba.shape[:2]
+        corners = context.pixel_to_screen(
+            np.array([[x0 - 0.5, y0 - 0.5], [x0 + width - 0.5, y0 + height - 0.5]])
+        )
+        painter.drawImage(QRectF(QPointF(*corners[0]), QPointF(*corners[1])), image)
+
+    def _render(self, geometry: SliceGeometry) -> tuple[np.ndarray | None, QImage | None, tuple]:
+        """RGBA pixels of the mask's footprint on the slice (None when nothing shows)."""
+        assert self.mask is not None
+        sampled, (x0, y0) = sample_window_on_plane(self.mask, geometry, order=0, fill=0)
+        drawn = sampled.astype(bool, copy=False)
+        if drawn.size == 0 or not drawn.any():
+            return None, None, (0, 0)
+        rows = np.flatnonzero(drawn.any(axis=1))
+        cols = np.flatnonzero(drawn.any(axis=0))
+        # one pixel of margin keeps the outline inside the drawn image
+        r0, r1 = max(rows[0] - 1, 0), min(rows[-1] + 2, drawn.shape[0])
+        c0, c1 = max(cols[0] - 1, 0), min(cols[-1] + 2, drawn.shape[1])
+        drawn = drawn[r0:r1, c0:c1]
+        rgba = np.zeros((*drawn.shape, 4), dtype=np.uint8)
+        alpha = float(np.clip(self.opacity, 0.0, 1.0))
+        color = (self.color.red(), self.color.green(), self.color.blue())
+        rgba[drawn] = [round(c * alpha) for c in color] + [round(255 * alpha)]
+        if self.outline:
+            padded = np.pad(drawn, 1)
+            interior = padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+            rgba[drawn & ~interior] = [*color, 255]
+        return rgba, rgba_image(rgba), (x0 + c0, y0 + r0)
+
+
+@dataclass(eq=False)
+class ContourLevel:
+    """One iso-line: the value (in the volume's units), its colour and a legend text."""
+
+    value: float
+    color: QColor
+    label: str = ""
+
+
+@dataclass(eq=False)
+class ContourOverlay(OverlayItem):
+    """Iso-lines of a scalar volume (e.g. dose in % of prescription) at given levels."""
+
+    volume: Volume | None = None
+    levels: Sequence[ContourLevel] = ()
+    width_px: float = 2.0
+
+    kind: ClassVar[str] = "contours"
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        if self.volume is None or not self.levels:
+            return
+        geometry = context.geometry
+        key = (id(self), self.version, geometry.plane, geometry.index, geometry.grid_shape)
+        cached = context.cache.get(("contours", id(self)))
+        if cached is None or cached[0] != key:
+            # sample no finer than half the scalar grid's spacing: a dose grid is smooth
+            pixel_mm = min(geometry.spacing_x_mm, geometry.spacing_y_mm)
+            step = max(1, int(min(self.volume.spacing_mm) / 2.0 / pixel_mm))
+            field_2d, origin = sample_window_on_plane(
+                self.volume, geometry, order=1, fill=np.nan, pixel_step=step
+            )
+            offset = np.asarray(origin, dtype=float)
+            lines = []
+            for level in self.levels:
+                segments = iso_segments(field_2d, level.value) * step + offset
+                lines.append([QLineF(*row) for row in segments.reshape(-1, 4).tolist()])
+            cached = (key, lines)
+            context.cache[("contours", id(self))] = cached
+        # segments are kept in slice pixels; the painter maps them to the screen
+        painter.setTransform(context.pixel_transform, True)
+        for level, segments in zip(self.levels, cached[1], strict=True):
+            if segments:
+                painter.setPen(_pen(level.color, self.width_px))
+                painter.drawLines(segments)
+
+
+class OverlayModel(QObject):
+    """The overlay items shown on all views of a viewer; emits `changed` on any edit."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._items: list[OverlayItem] = []
+        #: bumped on every change; views cache their drawn overlays against it
+        self.revision = 0
+        self.changed.connect(self._bump)
+
+    def _bump(self) -> None:
+        self.revision += 1
+
+    def add(self, item: OverlayItem) -> OverlayItem:
+        """Show ``item`` on every view it applies to; returns it for chaining."""
+        self._items.append(item)
+        self.changed.emit()
+        return item
+
+    def extend(self, items: Iterable[OverlayItem]) -> None:
+        self._items.extend(items)
+        self.changed.emit()
+
+    def remove(self, item: OverlayItem) -> None:
+        if item in self._items:
+            self._items.remove(item)
+            self.changed.emit()
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.changed.emit()
+
+    def changed_item(self, item: OverlayItem) -> None:
+        """Tell the views that ``item``'s attributes (data, colour, visibility...) changed."""
+        item.version += 1
+        self.changed.emit()
+
+    def set_visible(self, item: OverlayItem, visible: bool) -> None:
+        item.visible = visible
+        self.changed_item(item)
+
+    def items(self) -> list[OverlayItem]:
+        """Items in drawing order (ascending ``z``, then insertion order)."""
+        return sorted(self._items, key=lambda item: item.z)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def paint_overlays(painter: QPainter, model: OverlayModel, context: ViewContext) -> None:
+    """Draw every applicable item of ``model`` on one view, lowest ``z`` first."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    metrics_font = QFont(painter.font())
+    for item in model.items():
+        if item.applies_to(context):
+            painter.save()
+            painter.setFont(metrics_font)
+            item.paint(painter, context)
+            painter.restore()
+    painter.restore()
+
+
+def text_width(font: QFont, text: str) -> float:
+    return QFontMetricsF(font).horizontalAdvance(text)

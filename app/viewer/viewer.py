@@ -1,0 +1,335 @@
+"""`Viewer`: the image area -- one or two series panels, each the acquired plane plus two
+orthogonal reformats, all linked through one patient point (LPS mm).
+
+Series in the same frame of reference are linked by patient position, whatever their grids:
+each view shows its own series' slice nearest to the linked point and draws the crosshair at
+the point's projection. Window/level belongs to a panel (its three views share it).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.viewer.overlays import OverlayModel
+from app.viewer.rendering import Window
+from app.viewer.slice_view import SliceView
+from app.viewer.tools import ViewTool
+from app.viewer.window_presets import PRESETS, default_preset
+from imaging.reslice import planes_for
+from imaging.volume import Volume
+
+LeftMode = Literal["crosshair", "pan", "zoom", "window"]
+
+
+class SeriesPanel(QWidget):
+    """The three linked views of one series and its window/level."""
+
+    window_changed = Signal()
+
+    def __init__(self, viewer: Viewer, index: int) -> None:
+        super().__init__(viewer)
+        self.viewer = viewer
+        self.index = index
+        self.volume: Volume | None = None
+        self.series_title = ""
+        self.display_window = Window(0.0, 1.0)
+        self.preset = ""
+        self.setObjectName(f"SeriesPanel{index}")
+
+        self.header = QLabel(self)
+        self.header.setObjectName("PanelHeader")
+        self.close_button = QToolButton(self)
+        self.close_button.setText("✕")
+        self.close_button.setToolTip("Close this comparison panel")
+        self.close_button.setAutoRaise(True)
+        self.close_button.clicked.connect(lambda: viewer.close_panel(self.index))
+        self.close_button.setVisible(index > 0)
+        header_row = QHBoxLayout()
+        header_row.setContentsMargins(6, 2, 2, 2)
+        header_row.addWidget(self.header, 1)
+        header_row.addWidget(self.close_button)
+
+        self.views = [SliceView(viewer, self, plane) for plane in ("sagittal", "axial", "coronal")]
+        self.side = QSplitter(Qt.Orientation.Vertical, self)
+        self.side.addWidget(self.views[1])
+        self.side.addWidget(self.views[2])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.views[0])
+        self.splitter.addWidget(self.side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        for splitter in (self.side, self.splitter):
+            splitter.setHandleWidth(3)
+            splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header_row)
+        layout.addWidget(self.splitter, 1)
+
+    def title(self) -> str:
+        return self.series_title or (
+            self.volume.metadata.series_description if self.volume is not None else ""
+        )
+
+    def set_volume(self, volume: Volume | None, title: str = "") -> None:
+        """Show ``volume`` (acquired plane large, reformats beside), with its default window."""
+        self.volume = volume
+        self.series_title = title
+        for view in self.views:
+            view.overlay_cache.clear()
+        if volume is None:
+            self.header.setText("")
+            for view in self.views:
+                view.sync_to_point()
+            return
+        for view, plane in zip(self.views, planes_for(volume), strict=True):
+            view.plane = plane
+            view.setObjectName(f"SliceView_{plane}")
+            view.geometry_ = None
+            view.reset_view()
+        self.apply_preset(default_preset(volume))
+        self._update_header()
+        for view in self.views:
+            view.sync_to_point()
+
+    def view_for(self, plane: str) -> SliceView:
+        """The view of this panel showing ``plane``."""
+        for view in self.views:
+            if view.plane == plane:
+                return view
+        raise KeyError(plane)
+
+    def set_window(self, window: Window, preset: str = "Manual") -> None:
+        self.display_window = window
+        self.preset = preset
+        self._update_header()
+        for view in self.views:
+            view.update()
+        self.window_changed.emit()
+
+    def apply_preset(self, name: str) -> None:
+        """Apply one of `PRESETS` (keeps the current inversion)."""
+        if self.volume is None:
+            return
+        window = PRESETS[name](self.volume)
+        self.set_window(
+            Window(window.center, window.width, self.display_window.invert), preset=name
+        )
+
+    def set_inverted(self, inverted: bool) -> None:
+        w = self.display_window
+        self.set_window(Window(w.center, w.width, inverted), preset=self.preset)
+
+    def _update_header(self) -> None:
+        if self.volume is None:
+            self.header.setText("")
+            return
+        meta = self.volume.metadata
+        k, j, i = self.volume.shape
+        sx, sy, sz = self.volume.spacing_mm
+        parts = [
+            f"<b>{self.title() or 'Series'}</b>",
+            meta.modality,
+            f"{i}×{j}×{k}",
+            f"{sx:.2g}×{sy:.2g}×{sz:.2g} mm",
+            f"W/L: {self.preset}",
+        ]
+        if self.volume.warnings:
+            count = len(self.volume.warnings)
+            parts.append(
+                f"<span style='color:#e3b341'>⚠ {count} geometry warning{'s' * (count > 1)}</span>"
+            )
+        self.header.setText("  ·  ".join(p for p in parts if p))
+        self.header.setToolTip("\n".join(self.volume.warnings))
+
+
+class Viewer(QWidget):
+    """The image area of the main window (see the module docstring)."""
+
+    #: the linked patient point moved (np.ndarray LPS mm)
+    point_changed = Signal(object)
+    #: pixel value / position text under the cursor ("" when outside the images)
+    readout = Signal(str)
+    #: a series (key) was dropped on panel ``index``
+    series_dropped = Signal(str, int)
+    #: the active view or its panel changed
+    active_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Viewer")
+        self.overlays = OverlayModel(self)
+        self.overlays.changed.connect(self.refresh)
+        self.point_mm = np.zeros(3)
+        self.show_crosshair = True
+        self.show_patient_info = True
+        self.left_mode: LeftMode = "crosshair"
+        self.tool: ViewTool | None = None
+        self.active_view: SliceView | None = None
+        self._maximized: SliceView | None = None
+
+        self.panels = [SeriesPanel(self, 0), SeriesPanel(self, 1)]
+        self.panels[1].hide()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setHandleWidth(4)
+        for panel in self.panels:
+            self.splitter.addWidget(panel)
+
+        self.message = QLabel(self)
+        self.message.setObjectName("ViewerMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.message)
+        self.stack.addWidget(self.splitter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        self.show_message(
+            "Open a DICOM folder with File ▸ Open folder (Ctrl+O),\n"
+            "or drop a folder or files on this window."
+        )
+
+    # -- content --------------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        """Replace the image area by a message (empty study, or nothing could be read)."""
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message)
+
+    @property
+    def has_images(self) -> bool:
+        return self.panels[0].volume is not None
+
+    def set_volume(self, volume: Volume, panel: int = 0, title: str = "") -> None:
+        """Show ``volume`` in panel 0 (main) or 1 (side-by-side comparison)."""
+        if panel == 1 and self.panels[0].volume is None:
+            panel = 0
+        if not self.has_images or not _inside(volume, self.point_mm):
+            self.point_mm = _center(volume)
+        target = self.panels[panel]
+        if panel == 1:
+            target.show()
+        target.set_volume(volume, title)
+        self.stack.setCurrentWidget(self.splitter)
+        if self.active_view is None or self.active_view.panel is target:
+            self.set_active_view(target.views[0])
+        self.refresh()
+        self.point_changed.emit(self.point_mm.copy())
+
+    def close_panel(self, index: int) -> None:
+        """Close the comparison panel (index 1); the main panel cannot be closed."""
+        if index == 0:
+            return
+        panel = self.panels[index]
+        panel.set_volume(None)
+        panel.hide()
+        if self.active_view is not None and self.active_view.panel is panel:
+            self.set_active_view(self.panels[0].views[0])
+
+    def clear(self) -> None:
+        for panel in self.panels:
+            panel.set_volume(None)
+        self.panels[1].hide()
+        self.overlays.clear()
+
+    def volumes(self) -> list[Volume]:
+        return [p.volume for p in self.panels if p.volume is not None]
+
+    # -- linking --------------------------------------------------------------------------
+    def set_point(self, point_mm: np.ndarray) -> None:
+        """Move the linked point; every view shows the slice through it."""
+        self.point_mm = np.asarray(point_mm, dtype=float).copy()
+        for view in self.views():
+            view.sync_to_point()
+        self.point_changed.emit(self.point_mm.copy())
+
+    def refresh(self) -> None:
+        """Repaint every view (overlays or options changed)."""
+        for view in self.views():
+            view.sync_to_point()
+            view.update()
+
+    def views(self) -> list[SliceView]:
+        """Every view of every panel showing a series."""
+        return [v for p in self.panels if p.volume is not None for v in p.views]
+
+    # -- interaction state ----------------------------------------------------------------
+    @property
+    def active_panel(self) -> SeriesPanel:
+        if self.active_view is not None and self.active_view.panel.volume is not None:
+            return self.active_view.panel
+        return self.panels[0]
+
+    def set_active_view(self, view: SliceView) -> None:
+        if view is self.active_view:
+            return
+        previous = self.active_view
+        self.active_view = view
+        for v in (previous, view):
+            if v is not None:
+                v.update()
+        self.active_changed.emit()
+
+    def set_tool(self, tool: ViewTool | None) -> None:
+        """Route left-button events of every view to ``tool`` first (None = default)."""
+        if self.tool is not None:
+            self.tool.deactivated()
+        self.tool = tool
+        for view in self.views():
+            view.setCursor(tool.cursor if tool is not None else Qt.CursorShape.ArrowCursor)
+        if tool is not None:
+            tool.activated()
+
+    def set_left_mode(self, mode: LeftMode) -> None:
+        self.left_mode = mode
+
+    def set_show_crosshair(self, shown: bool) -> None:
+        self.show_crosshair = shown
+        self.refresh()
+
+    def set_show_patient_info(self, shown: bool) -> None:
+        self.show_patient_info = shown
+        self.refresh()
+
+    def toggle_maximized(self, view: SliceView) -> None:
+        """Show ``view`` alone in the image area, or restore the layout."""
+        if self._maximized is None:
+            self._maximized = view
+            for panel in self.panels:
+                for other in panel.views:
+                    other.setVisible(other is view)
+                panel.side.setVisible(view in panel.views[1:])
+                panel.setVisible(panel is view.panel)
+        else:
+            self._maximized = None
+            for panel in self.panels:
+                for other in panel.views:
+                    other.setVisible(True)
+                panel.side.setVisible(True)
+                panel.setVisible(panel.index == 0 or panel.volume is not None)
+
+    def fit_all(self) -> None:
+        for view in self.views():
+            view.reset_view()
+
+
+def _center(volume: Volume) -> np.ndarray:
+    return volume.index_to_patient((np.asarray(volume.size_ijk, float) - 1) / 2.0)
+
+
+def _inside(volume: Volume, point_mm: np.ndarray) -> bool:
+    return bool(volume.contains_index(volume.patient_to_index(point_mm)))

@@ -1,0 +1,136 @@
+"""Fixtures for driving the real main window offscreen: a synthetic spine study on disk."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication
+
+from tests.dicom_builders import BuiltSeries, uid, write_series
+
+# Widgets need a QApplication; code that only paints (the PDF report) creates a bare
+# QGuiApplication when none exists, which would make every later widget test in the same
+# process fail. Creating the QApplication at collection time, before any test runs, lets both
+# share it.
+_APPLICATION = QApplication.instance() or QApplication([])
+
+SAGITTAL_T1_SHAPE = (9, 64, 48)  # slices (L-R), rows (S->I), columns (A->P)
+SAGITTAL_T2_SHAPE = (7, 80, 60)
+
+
+@dataclass(frozen=True)
+class Study:
+    folder: Path
+    t1: BuiltSeries
+    t2: BuiltSeries
+    axial: BuiltSeries
+
+
+def spine_phantom(shape: tuple[int, int, int], cord_value: int, seed: int = 0) -> np.ndarray:
+    """A dim body with a bright vertical band (the 'cord') and a brighter blob (the 'lesion')."""
+    slices, rows, columns = shape
+    rng = np.random.default_rng(seed)
+    values = rng.integers(80, 120, size=shape).astype(np.int64)
+    values[:, :, columns // 2 - 3 : columns // 2 + 3] = cord_value
+    values[slices // 2, rows // 3 : rows // 3 + 6, columns // 2 - 2 : columns // 2 + 2] = 2000
+    values[:, :, :2] = 0  # air in front of the body
+    return values
+
+
+def write_study(folder: Path, *, seed: str = "study") -> Study:
+    """Three series of one study and frame: sagittal T1 +C, sagittal T2, axial T1 +C.
+
+    The T2 and the axial lie on other grids than the T1, so linking must go by patient position.
+    """
+    study_uid, frame_uid = uid(f"{seed}-study"), uid(f"{seed}-frame")
+    common = dict(
+        study_instance_uid=study_uid,
+        frame_of_reference_uid=frame_uid,
+        PatientName="PHANTOM^SPINE",
+        PatientID="SP-0001",
+        StudyDate="20240315",
+        StudyDescription="MRI C-spine",
+    )
+    t1 = write_series(
+        folder / "t1c",
+        orientation="sagittal",
+        shape=SAGITTAL_T1_SHAPE,
+        pixel_spacing_mm=(1.2, 1.0),
+        slice_spacing_mm=3.5,
+        origin_mm=(14.0, -30.0, 40.0),
+        values=spine_phantom(SAGITTAL_T1_SHAPE, 900),
+        series_number=5,
+        series_description="SAG T1 +C",
+        series_instance_uid=uid(f"{seed}-t1"),
+        **common,
+    )
+    t2 = write_series(
+        folder / "t2",
+        orientation="sagittal",
+        shape=SAGITTAL_T2_SHAPE,
+        pixel_spacing_mm=(1.0, 0.8),
+        slice_spacing_mm=4.0,
+        origin_mm=(12.0, -28.0, 38.0),
+        values=spine_phantom(SAGITTAL_T2_SHAPE, 1800, seed=1),
+        series_number=3,
+        series_description="SAG T2",
+        series_instance_uid=uid(f"{seed}-t2"),
+        **common,
+    )
+    axial = write_series(
+        folder / "ax",
+        orientation="axial",
+        shape=(6, 40, 40),
+        pixel_spacing_mm=(0.9, 0.9),
+        slice_spacing_mm=5.0,
+        origin_mm=(-18.0, -30.0, -20.0),
+        series_number=7,
+        series_description="AX T1 +C",
+        series_instance_uid=uid(f"{seed}-ax"),
+        **common,
+    )
+    return Study(folder=folder, t1=t1, t2=t2, axial=axial)
+
+
+@pytest.fixture
+def study(tmp_path: Path) -> Study:
+    return write_study(tmp_path / "study")
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+    from app.theme import apply_dark_theme
+
+    apply_dark_theme(QApplication.instance())
+    main = MainWindow(settings=settings)
+    qtbot.addWidget(main)
+    main.resize(1400, 900)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    main.loader.cancel()
+    main.loader.wait(10_000)
+
+
+def open_and_wait(qtbot, window, path, timeout_ms: int = 30_000) -> str:
+    """Open ``path`` in ``window`` and wait for the load to end; returns its outcome."""
+    with qtbot.waitSignal(window.load_finished, timeout=timeout_ms) as blocker:
+        window.open_path(path)
+    return blocker.args[0]
