@@ -19,8 +19,9 @@ from imaging.volume import SeriesMetadata, Volume
 RT_DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
 RT_PLAN_STORAGE = "1.2.840.10008.5.1.4.1.1.481.5"
 
-#: Stored as unsigned 32-bit integers: the scaling keeps about nine significant digits.
-_MAX_STORED = np.iinfo(np.uint32).max
+#: Stored as unsigned 16-bit words: 1/65535 of the maximum dose (0.3 mGy at 20 Gy) is far below
+#: anything a plan is judged on, and dicom3tools' dciodvfy (2022) aborts on 32-bit dose pixels.
+_MAX_STORED = np.iinfo(np.uint16).max
 
 _PATIENT_STUDY_KEYWORDS = (
     "PatientName",
@@ -53,7 +54,7 @@ def build_rtdose(
     dose_gy: Volume,
     reference_images: Sequence[Dataset],
     *,
-    referenced_plan_uid: str | None = None,
+    referenced_plan_uid: str,
     series_number: int = 903,
     series_description: str = "spineplan dose",
     timestamp: _dt.datetime | None = None,
@@ -66,11 +67,14 @@ def build_rtdose(
         Dose per voxel in Gy, on a grid in the images' frame of reference.
     reference_images : sequence of pydicom Dataset
         Headers of an image series of the same study (patient, study, frame of reference).
-    referenced_plan_uid : str, optional
-        SOPInstanceUID of the RT Plan this dose belongs to (summation type PLAN).
+    referenced_plan_uid : str
+        SOPInstanceUID of the RT Plan this dose belongs to (summation type PLAN, which
+        requires the reference).
     """
     if not reference_images:
         raise GeometryError("an RT Dose needs the headers of an image series of its study")
+    if not referenced_plan_uid:
+        raise GeometryError("an RT Dose of a plan must name the RT Plan it belongs to")
     values = np.asarray(dose_gy.array, dtype=np.float64)
     if not np.all(np.isfinite(values)) or values.min() < 0:
         raise GeometryError("dose values must be finite and not negative")
@@ -113,8 +117,8 @@ def build_rtdose(
     ds.Rows, ds.Columns = rows, columns
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.BitsAllocated = ds.BitsStored = 32
-    ds.HighBit = 31
+    ds.BitsAllocated = ds.BitsStored = 16
+    ds.HighBit = 15
     ds.PixelRepresentation = 0
     ds.DoseUnits = "GY"
     ds.DoseType = "PHYSICAL"
@@ -123,13 +127,12 @@ def build_rtdose(
     scaling = maximum / _MAX_STORED if maximum > 0 else 1.0
     ds.DoseGridScaling = f"{scaling:.10e}"[:16]
     scaling = float(ds.DoseGridScaling)  # what a reader will multiply by
-    stored = np.clip(np.rint(values / scaling), 0, _MAX_STORED).astype(np.uint32)
+    stored = np.clip(np.rint(values / scaling), 0, _MAX_STORED).astype("<u2")
     ds.PixelData = stored.tobytes()
-    if referenced_plan_uid:
-        plan = Dataset()
-        plan.ReferencedSOPClassUID = RT_PLAN_STORAGE
-        plan.ReferencedSOPInstanceUID = referenced_plan_uid
-        ds.ReferencedRTPlanSequence = DicomSequence([plan])
+    plan = Dataset()
+    plan.ReferencedSOPClassUID = RT_PLAN_STORAGE
+    plan.ReferencedSOPInstanceUID = referenced_plan_uid
+    ds.ReferencedRTPlanSequence = DicomSequence([plan])
     return ds
 
 

@@ -126,6 +126,7 @@ def build_rtplan(
     prescription_gy: float,
     fractions: int,
     target_point_mm: tuple[float, float, float] | None = None,
+    setup_technique: str = "FIXED_SSD",
     label: str = "spineplan",
     series_number: int = 904,
     timestamp: _dt.datetime | None = None,
@@ -142,6 +143,9 @@ def build_rtplan(
         Number of fractions planned.
     target_point_mm : tuple of float, optional
         The normalisation point (LPS mm), written as the dose reference point.
+    setup_technique : str
+        DICOM SetupTechnique: ``FIXED_SSD`` (spineplan's conventional set-up, each beam at its
+        SSD) or ``ISOCENTRIC``.
     """
     if not beams:
         raise GeometryError("an RT Plan needs at least one beam")
@@ -192,7 +196,7 @@ def build_rtplan(
     setup = Dataset()
     setup.PatientSetupNumber = 1
     setup.PatientPosition = getattr(first, "PatientPosition", "") or "HFS"
-    setup.SetupTechnique = "ISOCENTRIC" if len(beams) > 1 else "FIXED_SSD"
+    setup.SetupTechnique = setup_technique
     ds.PatientSetupSequence = DicomSequence([setup])
 
     group = Dataset()

@@ -84,4 +84,17 @@ def test_rtplan_passes_dciodvfy(tmp_path) -> None:
     )
     result = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True, check=False)
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
-    assert errors == [], result.stderr
+    assert result.returncode == 0 and errors == [], result.stderr
+
+
+def test_set_up_technique_is_fixed_ssd_unless_asked(tmp_path) -> None:
+    headers, _ = _sagittal_series()
+    options = dict(structure_set_uid=generate_uid(), prescription_gy=20.0, fractions=5)
+    ssd = pydicom.dcmread(write_rtplan(tmp_path / "a.dcm", _lateral_pair(), headers, **options))
+    assert ssd.PatientSetupSequence[0].SetupTechnique == "FIXED_SSD"
+    iso = pydicom.dcmread(
+        write_rtplan(
+            tmp_path / "b.dcm", _lateral_pair(), headers, setup_technique="ISOCENTRIC", **options
+        )
+    )
+    assert iso.PatientSetupSequence[0].SetupTechnique == "ISOCENTRIC"

@@ -126,4 +126,4 @@ def test_dciodvfy_finds_no_error(tmp_path) -> None:
     )
     result = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True, check=False)
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
-    assert errors == [], result.stderr
+    assert result.returncode == 0 and errors == [], result.stderr

@@ -46,4 +46,4 @@ def test_seg_passes_dciodvfy(tmp_path) -> None:
     path = write_seg(tmp_path / "seg.dcm", [SegmentSpec("Lesion", lesion)], images)
     result = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True, check=False)
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
-    assert errors == [], result.stderr
+    assert result.returncode == 0 and errors == [], result.stderr

@@ -1,0 +1,223 @@
+"""``spineplan plan CASE.spineplan.json --out DIR``: plan a case and write the planner's files.
+
+Writes ``field.json``, ``field.csv``, ``report.pdf``, ``rtplan.dcm``, ``rtdose.dcm`` and
+``rtstruct.dcm`` into DIR. Exit status 0 when the lesion's coverage passes (V95 >= 99 %), 1 when
+it fails (the files are still written, the report says why and what would fix it), 2 for bad
+input -- then nothing is written: the files are made in a temporary folder beside DIR and moved
+into DIR only once all of them exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from planning.case import load_case
+from planning.errors import PlanningError
+from planning.field_export import write_field_csv, write_field_json
+from planning.monitor_units import Calibration
+from planning.plan import DEFAULT_GRID_SPACING_MM, PlanResult, plan_case
+from planning.plan_dicom import write_plan_dicom
+from planning.settings import parse_arrangement, parse_border_convention, parse_energy
+
+OUTPUT_FILES = (
+    "field.json",
+    "field.csv",
+    "report.pdf",
+    "rtplan.dcm",
+    "rtdose.dcm",
+    "rtstruct.dcm",
+)
+
+
+def _number(text: str, option: str, *, positive: bool = False) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise PlanningError(f"{option}: {text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise PlanningError(f"{option}: {text!r} is not a finite number")
+    if positive and value <= 0:
+        raise PlanningError(f"{option}: must be greater than 0, got {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("case", metavar="CASE.spineplan.json", help="the case file to plan")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
+    parser.add_argument("--energy", help="Co60 or 6MV (default: the case file's plan setting)")
+    parser.add_argument("--border", help="border convention: disc (default) or endplate")
+    parser.add_argument("--arrangement", help="auto (default), PA, lateral_pair or AP_PA")
+    parser.add_argument(
+        "--margin-mm", metavar="M", help="extra margin beyond each border, mm (may be negative)"
+    )
+    parser.add_argument("--width-mm", metavar="W", help="field width at the isocentre, mm")
+    parser.add_argument("--dose-gy", metavar="D", help="total prescribed dose, Gy")
+    parser.add_argument("--fractions", metavar="N", help="number of fractions")
+    parser.add_argument(
+        "--separation-cm",
+        metavar="S",
+        help="patient separation along the beams where the skin is not imaged, cm",
+    )
+    parser.add_argument(
+        "--alpha-beta-gy", metavar="AB", default="2", help="alpha/beta for BED and EQD2, Gy"
+    )
+    parser.add_argument(
+        "--output-cgy-per-mu",
+        metavar="K",
+        help="6 MV output at d_max, 10 x 10 cm, SSD 100 cm (default 1.000 cGy/MU, stated)",
+    )
+    parser.add_argument(
+        "--dose-rate-cgy-per-min",
+        metavar="R",
+        help="Co-60 dose rate at d_max, 10 x 10 cm, SSD 80 cm on the calibration date",
+    )
+    parser.add_argument(
+        "--calibration-date",
+        metavar="YYYY-MM-DD",
+        help="date of the Co-60 dose rate (decay-corrected to today)",
+    )
+    parser.add_argument(
+        "--grid-mm",
+        metavar="G",
+        default=str(DEFAULT_GRID_SPACING_MM),
+        help=f"dose grid spacing, mm (default {DEFAULT_GRID_SPACING_MM:g})",
+    )
+
+
+def _settings(args: argparse.Namespace, base):  # type: ignore[no-untyped-def]
+    changes: dict[str, object] = {}
+    if args.energy is not None:
+        changes["energy"] = parse_energy(args.energy)
+    if args.border is not None:
+        changes["border_convention"] = parse_border_convention(args.border)
+    if args.arrangement is not None:
+        changes["arrangement"] = parse_arrangement(args.arrangement)
+    if args.margin_mm is not None:
+        changes["margin_mm"] = _number(args.margin_mm, "--margin-mm")
+    if args.width_mm is not None:
+        changes["field_width_mm"] = _number(args.width_mm, "--width-mm", positive=True)
+    if args.dose_gy is not None:
+        changes["dose_gy"] = _number(args.dose_gy, "--dose-gy", positive=True)
+    if args.fractions is not None:
+        fractions = _number(args.fractions, "--fractions", positive=True)
+        if not fractions.is_integer():
+            raise PlanningError(f"--fractions: expected a whole number, got {args.fractions}")
+        changes["fractions"] = int(fractions)
+    try:
+        return replace(base, **changes)
+    except PlanningError as error:
+        raise PlanningError(f"plan settings: {error}") from None
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise PlanningError(f"--out: {out} exists and is not a folder")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise PlanningError(f"--out: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise PlanningError(f"--out: cannot write in {parent}")
+
+
+def write_outputs(result: PlanResult, out: Path) -> list[Path]:
+    """Write every output into a temporary folder beside ``out``, then move them into ``out``."""
+    from app.report_pdf import write_report_pdf  # Qt only when a report is written
+
+    parent = out.parent if str(out.parent) else Path(".")
+    temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
+    try:
+        # mkdtemp makes the folder private; the output folder gets the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o777 & ~umask)
+        write_field_json(temporary / "field.json", result)
+        write_field_csv(temporary / "field.csv", result)
+        write_plan_dicom(result, temporary)
+        write_report_pdf(temporary / "report.pdf", result)
+        if not out.exists():
+            temporary.rename(out)
+            temporary = None  # type: ignore[assignment]
+        else:
+            for name in OUTPUT_FILES:
+                os.replace(temporary / name, out / name)
+    finally:
+        if temporary is not None and temporary.exists():
+            shutil.rmtree(temporary, ignore_errors=True)
+    return [out / name for name in OUTPUT_FILES]
+
+
+def _summary(result: PlanResult, out: Path) -> str:
+    plan_field = result.field
+    stats = result.lesion_stats
+    meters = ", ".join(
+        f"{calc.beam_name} {calc.meterset:.{1 if calc.unit == 'MU' else 2}f} {calc.unit}"
+        for calc in result.monitor_units
+    )
+    prefix = result.case.thoracic_prefix
+    lines = [
+        f"lesion {result.lesion_levels.words}; field {plan_field.levels_words(prefix)} "
+        f"{plan_field.arrangement} {plan_field.energy}, "
+        f"borders z {plan_field.superior_border_z_mm:.1f} / "
+        f"{plan_field.inferior_border_z_mm:.1f} mm, width {plan_field.width_mm:.0f} mm",
+        f"{result.prescription.dose_gy:g} Gy in {result.prescription.fractions}; per fraction: "
+        f"{meters}",
+        f"lesion V95 {stats.v95_percent:.1f} %, D95 {stats.d95_percent:.1f} %, "
+        f"Dmin {stats.dmin_percent:.1f} %, Dmax {stats.dmax_percent:.1f} %",
+        result.verdict.headline,
+    ]
+    lines += [f"  {region.description}" for region in result.verdict.cold_regions]
+    lines += [f"  fix: {fix}" for fix in result.verdict.fixes]
+    lines += [f"warning: {warning}" for warning in result.warnings]
+    lines.append(f"wrote {', '.join(OUTPUT_FILES)} in {out}")
+    return "\n".join(lines)
+
+
+def _calibration(args: argparse.Namespace) -> Calibration:
+    date = None
+    if args.calibration_date is not None:
+        try:
+            date = _dt.date.fromisoformat(args.calibration_date)
+        except ValueError:
+            raise PlanningError(
+                f"--calibration-date: {args.calibration_date!r} is not a date YYYY-MM-DD"
+            ) from None
+    return Calibration(
+        output_cgy_per_mu=None
+        if args.output_cgy_per_mu is None
+        else _number(args.output_cgy_per_mu, "--output-cgy-per-mu", positive=True),
+        dose_rate_cgy_per_min=None
+        if args.dose_rate_cgy_per_min is None
+        else _number(args.dose_rate_cgy_per_min, "--dose-rate-cgy-per-min", positive=True),
+        calibration_date=date,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    _check_out(out)
+    grid_mm = _number(args.grid_mm, "--grid-mm", positive=True)
+    separation = (
+        None if args.separation_cm is None else _number(args.separation_cm, "--separation-cm")
+    )
+    alpha_beta = _number(args.alpha_beta_gy, "--alpha-beta-gy", positive=True)
+    calibration = _calibration(args)
+    case = load_case(args.case)
+    settings = _settings(args, case.plan)
+    result = plan_case(
+        case,
+        settings,
+        grid_spacing_mm=grid_mm,
+        separation_cm=separation,
+        calibration=calibration,
+        alpha_beta_gy=alpha_beta,
+    )
+    write_outputs(result, out)
+    print(_summary(result, out), file=sys.stdout)
+    return result.exit_status

@@ -1,0 +1,233 @@
+"""Field limits for planners: ``field.json`` and ``field.csv`` from a :class:`PlanResult`.
+
+``field.json`` (all lengths carry their unit in the key, coordinates are DICOM patient LPS mm,
+z towards the head)::
+
+    {"format": "spineplan-field", "format_version": 1,
+     "case": ..., "lesion_levels": ["C4", "C5"], "lesion_levels_words": "C4-C5",
+     "arrangement": "lateral_pair", "energy": "6MV",
+     "field": {"superior_level", "inferior_level", "superior_border_z_mm",
+               "inferior_border_z_mm", "length_mm", "width_mm", "isocentre_mm", ...},
+     "beams": [{"name", "gantry_angle_deg", "jaw_x1_cm", ..., "ssd_cm", "meterset", ...}],
+     "prescription": {"dose_gy", "fractions", "dose_per_fraction_gy", "bed_gy", "eqd2_gy", ...},
+     "normalisation": {...}, "coverage": {"lesion": {...}, "pass": true, "verdict": {...}},
+     "monitor_units": [...], "assumptions": [...], "warnings": [...]}
+
+``field.csv``: one row per beam with the field borders repeated on each row, unit-bearing
+headers (``superior_border_z_mm``, ``jaw_x1_cm``, ``meterset_mu``/``time_min``...).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from planning.beam_model import MACHINES
+from planning.levels import display_name
+from planning.plan import PlanResult
+
+FORMAT_VERSION = 1
+
+
+def _r(value: float, digits: int = 2) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(float(value), digits)
+
+
+def _point(values: Any, digits: int = 2) -> list[float] | None:
+    return None if values is None else [round(float(v), digits) for v in values]
+
+
+def field_dict(result: PlanResult) -> dict[str, Any]:
+    """The JSON-ready content of ``field.json``."""
+    plan_field = result.field
+    prefix = result.case.thoracic_prefix
+
+    def show(name: str) -> str:
+        return display_name(name, prefix)
+
+    prescription = result.prescription
+    stats = result.lesion_stats
+    beams = []
+    for geometry, calc in zip(result.beams, result.monitor_units, strict=True):
+        beams.append(
+            {
+                "name": geometry.name,
+                "gantry_angle_deg": geometry.gantry_angle_deg,
+                "collimator_angle_deg": 0.0,
+                "couch_angle_deg": 0.0,
+                "energy": plan_field.energy,
+                "setup": "SSD",
+                "ssd_cm": _r(geometry.ssd_cm),
+                "source_axis_distance_cm": MACHINES[plan_field.energy].sad_cm,
+                "jaw_x1_cm": _r(geometry.jaw_x_cm[0]),
+                "jaw_x2_cm": _r(geometry.jaw_x_cm[1]),
+                "jaw_y1_cm": _r(geometry.jaw_y_cm[0]),
+                "jaw_y2_cm": _r(geometry.jaw_y_cm[1]),
+                "jaws_plane": "at the source-axis distance (IEC; Y1 inferior, Y2 superior)",
+                "field_x_cm": _r(geometry.jaw_x_cm[1] - geometry.jaw_x_cm[0]),
+                "field_y_cm": _r(geometry.jaw_y_cm[1] - geometry.jaw_y_cm[0]),
+                "isocentre_depth_cm": _r(geometry.isocentre_depth_cm),
+                "skin_entry_mm": _point(geometry.skin_entry_mm),
+                "machine_isocentre_mm": _point(geometry.machine_isocentre_mm),
+                "meterset": _r(calc.meterset, 2),
+                "meterset_unit": calc.unit,
+                "dose_per_fraction_gy": _r(calc.dose_per_fraction_gy, 4),
+            }
+        )
+    bed = prescription.bed_gy(result.alpha_beta_gy)
+    eqd2 = prescription.eqd2_gy(result.alpha_beta_gy)
+    return {
+        "format": "spineplan-field",
+        "format_version": FORMAT_VERSION,
+        "case": str(result.case.source_path) if result.case.source_path else None,
+        "study_instance_uid": result.images.lesion_series.study_instance_uid,
+        "frame_of_reference_uid": result.images.lesion_series.frame_of_reference_uid,
+        "coordinates": "DICOM patient LPS, mm; z increases towards the head",
+        "lesion_levels": [show(n) for n in result.lesion_levels.names],
+        "lesion_levels_words": result.lesion_levels.words,
+        "lesion": {
+            "volume_cc": _r(result.lesion.volume_cc, 3),
+            "superior_z_mm": _r(result.lesion.superior_z_mm),
+            "inferior_z_mm": _r(result.lesion.inferior_z_mm),
+            "si_extent_mm": _r(result.lesion.si_extent_mm),
+            "centroid_mm": _point(result.lesion.centroid_mm),
+        },
+        "arrangement": plan_field.arrangement,
+        "energy": plan_field.energy,
+        "field": {
+            "superior_level": show(plan_field.superior_level),
+            "inferior_level": show(plan_field.inferior_level),
+            "levels_words": plan_field.levels_words(prefix),
+            "superior_border_z_mm": _r(plan_field.superior_border_z_mm),
+            "inferior_border_z_mm": _r(plan_field.inferior_border_z_mm),
+            "superior_border_description": plan_field.superior_border_description,
+            "inferior_border_description": plan_field.inferior_border_description,
+            "border_convention": plan_field.border_convention,
+            "margin_mm": plan_field.margin_mm,
+            "length_mm": _r(plan_field.length_mm),
+            "width_mm": _r(plan_field.width_mm),
+            "sizes_plane": "at the isocentre (lesion centroid depth)",
+            "isocentre_mm": _point(plan_field.isocenter_mm),
+            "ssd_cm": _r(plan_field.ssd_cm),
+        },
+        "beams": beams,
+        "prescription": {
+            "dose_gy": prescription.dose_gy,
+            "fractions": prescription.fractions,
+            "dose_per_fraction_gy": _r(prescription.dose_per_fraction_gy, 4),
+            "alpha_beta_gy": result.alpha_beta_gy,
+            "bed_gy": _r(bed),
+            "eqd2_gy": _r(eqd2),
+        },
+        "normalisation": {
+            "point_mm": _point(result.normalisation.point_mm),
+            "description": result.normalisation.description,
+            "depth_cm": _r(result.normalisation.depth_cm),
+            "dose_gy": prescription.dose_gy,
+        },
+        "coverage": {
+            "lesion": stats.to_json(),
+            "pass": bool(result.coverage_pass),
+            "criterion": "V95 >= 99 % of the lesion volume",
+            "verdict": result.verdict.to_dict(),
+        },
+        "dose_grid": {
+            "spacing_mm": result.grid_spacing_mm,
+            "shape_kji": list(result.dose_gy.shape),
+            "origin_mm": _point(result.dose_gy.origin_mm),
+            "density": result.density.source,
+        },
+        "monitor_units": [calc.to_dict() for calc in result.monitor_units],
+        "assumptions": list(result.assumptions),
+        "warnings": list(result.warnings),
+    }
+
+
+#: Columns of ``field.csv``, in order.
+CSV_COLUMNS = (
+    "beam",
+    "gantry_angle_deg",
+    "energy",
+    "arrangement",
+    "superior_level",
+    "superior_border_z_mm",
+    "inferior_level",
+    "inferior_border_z_mm",
+    "field_length_mm",
+    "field_width_mm",
+    "jaw_x1_cm",
+    "jaw_x2_cm",
+    "jaw_y1_cm",
+    "jaw_y2_cm",
+    "ssd_cm",
+    "isocentre_x_mm",
+    "isocentre_y_mm",
+    "isocentre_z_mm",
+    "dose_per_fraction_gy",
+    "meterset_mu",
+    "time_min",
+    "prescription_dose_gy",
+    "fractions",
+    "lesion_v95_percent",
+    "coverage_pass",
+)
+
+
+def field_csv_text(result: PlanResult) -> str:
+    """The content of ``field.csv``."""
+    data = field_dict(result)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    field_data = data["field"]
+    iso = field_data["isocentre_mm"] or [None, None, None]
+    for beam in data["beams"]:
+        minutes = beam["meterset_unit"] == "min"
+        writer.writerow(
+            {
+                "beam": beam["name"],
+                "gantry_angle_deg": beam["gantry_angle_deg"],
+                "energy": beam["energy"],
+                "arrangement": data["arrangement"],
+                "superior_level": field_data["superior_level"],
+                "superior_border_z_mm": field_data["superior_border_z_mm"],
+                "inferior_level": field_data["inferior_level"],
+                "inferior_border_z_mm": field_data["inferior_border_z_mm"],
+                "field_length_mm": field_data["length_mm"],
+                "field_width_mm": field_data["width_mm"],
+                "jaw_x1_cm": beam["jaw_x1_cm"],
+                "jaw_x2_cm": beam["jaw_x2_cm"],
+                "jaw_y1_cm": beam["jaw_y1_cm"],
+                "jaw_y2_cm": beam["jaw_y2_cm"],
+                "ssd_cm": beam["ssd_cm"],
+                "isocentre_x_mm": iso[0],
+                "isocentre_y_mm": iso[1],
+                "isocentre_z_mm": iso[2],
+                "dose_per_fraction_gy": beam["dose_per_fraction_gy"],
+                "meterset_mu": "" if minutes else beam["meterset"],
+                "time_min": beam["meterset"] if minutes else "",
+                "prescription_dose_gy": data["prescription"]["dose_gy"],
+                "fractions": data["prescription"]["fractions"],
+                "lesion_v95_percent": data["coverage"]["lesion"]["v95_percent"],
+                "coverage_pass": "PASS" if data["coverage"]["pass"] else "FAIL",
+            }
+        )
+    return buffer.getvalue()
+
+
+def write_field_json(path: str | Path, result: PlanResult) -> Path:
+    """Write ``field.json``."""
+    target = Path(path)
+    target.write_text(json.dumps(field_dict(result), indent=2) + "\n", encoding="utf-8")
+    return target
+
+
+def write_field_csv(path: str | Path, result: PlanResult) -> Path:
+    """Write ``field.csv``."""
+    target = Path(path)
+    target.write_text(field_csv_text(result), encoding="utf-8")
+    return target

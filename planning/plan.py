@@ -1,0 +1,805 @@
+"""The planning pipeline: case -> images -> lesion -> field -> dose -> normalisation -> coverage.
+
+:func:`plan_case` is what ``spineplan plan`` and the plan panel run. Steps:
+
+1. **Images** (:func:`load_plan_images`): the case's study is found and checked
+   (:func:`planning.case.check_study`); the post-contrast series (the lesion's series), a
+   sagittal MR, an axial MR and a planning CT are picked from it when present.
+2. **Lesion and field**: the lesion mask is built on the post-contrast series (an ellipsoid is
+   used exactly), its levels found and the field derived (:func:`planning.field.derive_case_field`).
+3. **Density** (:func:`density_for_plan`): a planning CT in the frame of reference gives
+   radiological depth from HU; without one the MR outline is water. A sagittal MR only spans a
+   few cm across the midline, so for posterior and anterior beams its outline is extended
+   sideways (each sagittal slab repeated outwards: the back is assumed to be the same across the
+   field width); for a lateral pair the axial MR through the lesion gives the outline, extended
+   along z. Every such choice is stated in ``assumptions``.
+4. **Dose** (:func:`planning.dose.compute_dose`) on an axial grid covering the field with a
+   margin and the patient along the beam axis, with jaws set so that the field has the derived
+   width and borders in the isocentre plane (SSD set-up).
+5. **Normalisation**: 100 % at the lesion centroid depth on the central axis for a PA field (the
+   isocentre), at a user depth (``normalisation="depth"``), or at midplane for opposed pairs
+   (halfway between the two skin entry points); the plan dose in Gy is the relative dose scaled
+   so that this point receives the prescription.
+6. **Coverage** (:mod:`planning.coverage`), the **verdict** (:mod:`planning.verdict`) and the
+   **monitor units / treatment time** (:mod:`planning.monitor_units`).
+
+The result, :class:`PlanResult`, is frozen; exports (:mod:`planning.field_export`, DICOM, the
+PDF report) only read it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from imaging.discovery import SeriesInfo
+from imaging.loading import load_series
+from imaging.resample import resample_to
+from imaging.volume import SeriesMetadata, Volume
+from planning.beam_model import MACHINES, beam_model
+from planning.case import Case, check_study
+from planning.coverage import (
+    DoseStatistics,
+    DoseVolumeHistogram,
+    coverage_passes,
+    cumulative_dvh,
+    dose_statistics,
+)
+from planning.dose import Beam as DoseBeam
+from planning.dose import DoseResult, beam_axes, compute_beam_dose, compute_dose
+from planning.errors import PlanningError
+from planning.field import Field, derive_case_field
+from planning.lesion import (
+    EllipsoidLesion,
+    LesionLevels,
+    LesionMeasurements,
+    build_lesion_mask,
+    ellipsoid_mask,
+    lesion_levels,
+    measure_lesion,
+)
+from planning.monitor_units import Calibration, MonitorUnitCalculation, hand_calculation
+from planning.prescription import DEFAULT_ALPHA_BETA_GY, Prescription
+from planning.radiological_depth import TISSUE_THRESHOLD, body_mask_from_mr, density_from_ct
+from planning.settings import PlanSettings
+from planning.verdict import Verdict, coverage_verdict
+
+#: Default spacing of the (axial, isotropic) dose grid, mm.
+DEFAULT_GRID_SPACING_MM = 2.0
+#: The dose grid extends this far beyond the field edges (penumbra and divergence), mm.
+GRID_FIELD_MARGIN_MM = 20.0
+#: ... and this far beyond the patient outline along the beam axis, mm.
+GRID_AXIS_MARGIN_MM = 6.0
+#: Along the beam axis the grid never extends further than this from the isocentre, mm.
+GRID_AXIS_LIMIT_MM = 220.0
+
+_CONTRAST = re.compile(r"(\+\s*c\b|\bc\s*\+|post|gad|\bgd\b|contrast|\bce\b)", re.IGNORECASE)
+
+
+# -- images ---------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class PlanImages:
+    """The series of a case's study used for planning, loaded.
+
+    Attributes
+    ----------
+    series : tuple of SeriesInfo
+        Every usable series of the study in the case's frame of reference.
+    lesion_series : SeriesInfo
+        The post-contrast series the lesion is built on (sagittal preferred).
+    lesion_volume : Volume
+    sagittal, axial_mr, ct : Volume or None
+        A sagittal MR (T2 preferred, for display and the outline), an axial MR (post-contrast
+        preferred) and the planning CT, when the study has them.
+    export_series : SeriesInfo
+        The series the DICOM exports reference (the CT when present, else the lesion series).
+    """
+
+    series: tuple[SeriesInfo, ...]
+    lesion_series: SeriesInfo
+    lesion_volume: Volume
+    sagittal: Volume | None
+    axial_mr: Volume | None
+    ct: Volume | None
+    export_series: SeriesInfo
+
+
+def _is_post_contrast(info: SeriesInfo) -> bool:
+    return bool(_CONTRAST.search(info.description or ""))
+
+
+def _pick(candidates: Sequence[SeriesInfo], *preferences: Any) -> SeriesInfo | None:
+    """The first candidate meeting the most preferences in order (each a predicate)."""
+    pool = list(candidates)
+    for predicate in preferences:
+        narrowed = [s for s in pool if predicate(s)]
+        if narrowed:
+            pool = narrowed
+    if not pool:
+        return None
+    return max(pool, key=lambda s: s.number_of_images)
+
+
+def load_plan_images(case: Case) -> PlanImages:
+    """Find the case's study, pick and load the series the plan uses.
+
+    Raises
+    ------
+    CaseFileError
+        The study is missing or does not match the case (see :func:`check_study`).
+    PlanningError
+        No MR or CT series that can form a volume.
+    """
+    usable = tuple(s for s in check_study(case) if not s.error)
+    mr = [s for s in usable if s.modality == "MR"]
+    cts = [s for s in usable if s.modality == "CT"]
+    source = case.source_path.name if case.source_path is not None else "<case>"
+    if not mr and not cts:
+        raise PlanningError(f"{source}: the study has no MR or CT series that forms a volume")
+    lesion_series = _pick(mr or cts, _is_post_contrast, lambda s: s.orientation == "sagittal")
+    assert lesion_series is not None
+    sagittal_info = _pick(
+        [s for s in mr if s.orientation == "sagittal"],
+        lambda s: "t2" in s.description.lower(),
+    )
+    axial_info = _pick([s for s in mr if s.orientation == "axial"], _is_post_contrast)
+    ct_info = _pick(cts)
+    loaded: dict[str, Volume] = {}
+
+    def load(info: SeriesInfo | None) -> Volume | None:
+        if info is None:
+            return None
+        if info.key not in loaded:
+            loaded[info.key] = load_series(info)
+        return loaded[info.key]
+
+    lesion_volume = load(lesion_series)
+    assert lesion_volume is not None
+    return PlanImages(
+        series=usable,
+        lesion_series=lesion_series,
+        lesion_volume=lesion_volume,
+        sagittal=load(sagittal_info),
+        axial_mr=load(axial_info),
+        ct=load(ct_info),
+        export_series=ct_info or lesion_series,
+    )
+
+
+# -- geometry helpers -----------------------------------------------------------------------
+def _axial_grid(
+    lower_mm: np.ndarray, upper_mm: np.ndarray, spacing_mm: float, frame_uid: str
+) -> Volume:
+    lower = np.asarray(lower_mm, dtype=float)
+    counts = np.maximum(np.ceil((np.asarray(upper_mm) - lower) / spacing_mm).astype(int) + 1, 2)
+    affine = np.diag([spacing_mm, spacing_mm, spacing_mm, 1.0])
+    affine[:3, 3] = lower
+    metadata = SeriesMetadata(frame_of_reference_uid=frame_uid, units="")
+    return Volume(
+        array=np.zeros((counts[2], counts[1], counts[0]), dtype=np.float32),
+        affine=affine,
+        metadata=metadata,
+    )
+
+
+def _extend_slices(volume: Volume, points_mm: np.ndarray) -> tuple[Volume, bool]:
+    """Repeat the first and last slice outwards until ``points_mm`` lie within the slices."""
+    k = volume.patient_to_index(points_mm)[:, 2]
+    before = max(0, math.ceil(-0.5 - float(k.min())))
+    after = max(0, math.ceil(float(k.max()) - (volume.shape[0] - 0.5)))
+    if before == 0 and after == 0:
+        return volume, False
+    array = np.pad(volume.array, ((before, after), (0, 0), (0, 0)), mode="edge")
+    affine = volume.affine.copy()
+    affine[:3, 3] = affine[:3, 3] - before * affine[:3, 2]
+    return Volume(array=array, affine=affine, metadata=volume.metadata), True
+
+
+def _crop(volume: Volume, points_mm: np.ndarray) -> Volume:
+    """The part of ``volume`` holding ``points_mm`` (plus a voxel), for faster dose."""
+    ijk = volume.patient_to_index(points_mm)
+    size = np.asarray(volume.size_ijk)
+    low = np.clip(np.floor(ijk.min(axis=0)).astype(int) - 1, 0, size - 1)
+    high = np.clip(np.ceil(ijk.max(axis=0)).astype(int) + 2, low + 1, size)
+    array = volume.array[low[2] : high[2], low[1] : high[1], low[0] : high[0]]
+    affine = volume.affine.copy()
+    affine[:3, 3] = volume.index_to_patient(low.astype(float))
+    return Volume(array=array, affine=affine, metadata=volume.metadata)
+
+
+def _corners(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    return np.array(
+        [
+            [x, y, z]
+            for x in (lower[0], upper[0])
+            for y in (lower[1], upper[1])
+            for z in (lower[2], upper[2])
+        ],
+        dtype=float,
+    )
+
+
+def _sample(volume: Volume, points_mm: np.ndarray, order: int = 1) -> np.ndarray:
+    ijk = volume.patient_to_index(np.atleast_2d(points_mm))
+    return ndimage.map_coordinates(
+        np.asarray(volume.array, dtype=np.float32),
+        [ijk[:, 2], ijk[:, 1], ijk[:, 0]],
+        order=order,
+        mode="grid-constant",
+        cval=0.0,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Density:
+    """Relative electron density used for the dose, with where it came from."""
+
+    volume: Volume
+    source: str
+    assumptions: tuple[str, ...] = ()
+
+
+def density_for_plan(
+    images: PlanImages, plan_field: Field, lower_mm: np.ndarray, upper_mm: np.ndarray
+) -> Density:
+    """The density for the dose: CT when it covers the field, else the MR outline as water.
+
+    ``lower_mm``/``upper_mm`` bound the region the dose grid will cover across the beams.
+    """
+    corners = _corners(lower_mm, upper_mm)
+    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    if images.ct is not None and bool(images.ct.contains_index(images.ct.patient_to_index(iso))):
+        description = images.ct.metadata.series_description or "CT"
+        return Density(
+            density_from_ct(_crop(images.ct, corners)),
+            f"planning CT '{description}' (radiological depth from HU)",
+            (
+                "density from the planning CT: HU to relative electron density through a "
+                "bilinear curve (air -1000 HU = 0, water 0 HU = 1, cortical bone 1500 HU = 1.78, "
+                "ASSUMED; replace with the scanner's calibration)",
+            ),
+        )
+    lateral = plan_field.arrangement == "lateral_pair"
+    if lateral and images.axial_mr is not None:
+        axial = images.axial_mr
+        if bool(axial.contains_index(axial.patient_to_index(iso))):
+            water = axial.with_array(body_mask_from_mr(axial).astype(np.float32))
+            extended, padded = _extend_slices(water, corners)
+            notes = [
+                "no planning CT: the patient is water inside the outline of the axial MR "
+                f"'{axial.metadata.series_description}' (no heterogeneity correction)"
+            ]
+            if padded:
+                notes.append(
+                    "the axial MR does not span the whole field length: its first and last "
+                    "slices' outline is assumed to continue up and down"
+                )
+            return Density(extended, "MR outline (axial), water", tuple(notes))
+    sagittal = images.sagittal if images.sagittal is not None else images.lesion_volume
+    water = sagittal.with_array(body_mask_from_mr(sagittal).astype(np.float32))
+    notes = [
+        "no planning CT: the patient is water inside the outline of the MR "
+        f"'{sagittal.metadata.series_description}' (no heterogeneity correction)"
+    ]
+    if lateral:
+        notes.append(
+            "lateral beams on a sagittal MR without an axial series or CT: the lateral skin is "
+            "not imaged, so the depth rests on the patient separation entered by the user"
+        )
+        return Density(water, "MR outline (sagittal), water", tuple(notes))
+    extended, padded = _extend_slices(water, corners)
+    if padded:
+        notes.append(
+            "the sagittal MR covers only the midline: its outline is assumed to be the same "
+            "across the field width (each outer sagittal slab repeated sideways)"
+        )
+    return Density(extended, "MR outline (sagittal), water", tuple(notes))
+
+
+def _axis_extent(
+    density: Volume, iso: np.ndarray, direction: np.ndarray, separation_cm: float | None
+) -> tuple[float, float]:
+    """Signed distances (mm, along ``direction`` from the isocentre) covering the patient."""
+    t = np.arange(-GRID_AXIS_LIMIT_MM, GRID_AXIS_LIMIT_MM + 0.5, 1.0)
+    values = _sample(density, iso[None, :] + t[:, None] * direction[None, :])
+    tissue = t[values >= TISSUE_THRESHOLD]
+    if tissue.size == 0:
+        lo, hi = -100.0, 100.0
+    else:
+        lo, hi = float(tissue.min()), float(tissue.max())
+    if separation_cm is not None:
+        half = separation_cm * 5.0
+        lo, hi = min(lo, -half), max(hi, half)
+    return (
+        max(lo - GRID_AXIS_MARGIN_MM, -GRID_AXIS_LIMIT_MM),
+        min(hi + GRID_AXIS_MARGIN_MM, GRID_AXIS_LIMIT_MM),
+    )
+
+
+# -- the result -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlanBeamGeometry:
+    """One beam as planned: engine beam (jaws at the SAD plane) and its set-up numbers.
+
+    Attributes
+    ----------
+    beam : planning.dose.Beam
+    jaw_x_cm, jaw_y_cm : (float, float)
+        Jaw positions at the machine's SAD plane (IEC X1, X2 and Y1 inferior, Y2 superior).
+    ssd_cm : float
+    isocentre_depth_cm : float
+        Geometric depth of the field's isocentre below this beam's skin entry.
+    machine_isocentre_mm : tuple of 3 float
+        The point at SAD from the source on the central axis (what the RT Plan calls the
+        isocentre of an SSD set-up), LPS mm.
+    skin_entry_mm, source_mm : tuple of 3 float
+    """
+
+    beam: DoseBeam
+    jaw_x_cm: tuple[float, float]
+    jaw_y_cm: tuple[float, float]
+    ssd_cm: float
+    isocentre_depth_cm: float
+    machine_isocentre_mm: tuple[float, float, float]
+    skin_entry_mm: tuple[float, float, float]
+    source_mm: tuple[float, float, float]
+
+    @property
+    def name(self) -> str:
+        return self.beam.name
+
+    @property
+    def gantry_angle_deg(self) -> float:
+        return self.beam.gantry_angle_deg
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """Where 100 % is: the point, how it was chosen and the relative dose there."""
+
+    point_mm: tuple[float, float, float]
+    description: str
+    depth_cm: float
+    relative_dose: float
+    relative_dose_per_beam: tuple[float, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class PlanResult:
+    """Everything a plan produced. Doses in Gy are the whole course (all fractions).
+
+    Attributes
+    ----------
+    case, settings : the inputs (``settings`` after command-line overrides).
+    images : PlanImages
+    field : Field
+    lesion_levels : LesionLevels
+    lesion : LesionMeasurements (on the post-contrast series; exact for an ellipsoid)
+    lesion_mask : Volume
+        The lesion on the dose grid (the mask coverage is computed on).
+    density : Density
+    beams : tuple of PlanBeamGeometry
+    dose_result : DoseResult (relative dose per beam, engine assumptions)
+    dose_gy : Volume
+        Plan dose in Gy on the dose grid.
+    normalisation : Normalisation
+    prescription : Prescription
+    alpha_beta_gy : float
+    lesion_stats : DoseStatistics
+    dvh : DoseVolumeHistogram
+    coverage_pass : bool
+    verdict : Verdict
+    monitor_units : tuple of MonitorUnitCalculation (one per beam, per fraction)
+    assumptions, warnings : tuple of str
+    """
+
+    case: Case
+    settings: PlanSettings
+    images: PlanImages
+    field: Field
+    lesion_levels: LesionLevels
+    lesion: LesionMeasurements
+    lesion_mask: Volume
+    density: Density
+    beams: tuple[PlanBeamGeometry, ...]
+    dose_result: DoseResult
+    dose_gy: Volume
+    normalisation: Normalisation
+    prescription: Prescription
+    alpha_beta_gy: float
+    lesion_stats: DoseStatistics
+    dvh: DoseVolumeHistogram
+    coverage_pass: bool
+    verdict: Verdict
+    monitor_units: tuple[MonitorUnitCalculation, ...]
+    grid_spacing_mm: float
+    separation_cm: float | None = None
+    assumptions: tuple[str, ...] = dataclass_field(default=())
+    warnings: tuple[str, ...] = dataclass_field(default=())
+
+    @property
+    def exit_status(self) -> int:
+        """0 when coverage passes, 1 when it fails (the command-line contract)."""
+        return 0 if self.coverage_pass else 1
+
+
+def inside_field(
+    beams: Sequence[PlanBeamGeometry], energy: str, points_mm: np.ndarray
+) -> np.ndarray:
+    """Whether each point (LPS mm, any shape ``(..., 3)``) lies within a beam's geometric edges.
+
+    A point is inside a beam when its projection along the divergent ray onto the SAD plane
+    falls between the jaws; the result is the union over ``beams``.
+    """
+    points = np.asarray(points_mm, dtype=np.float32)
+    sad_mm = MACHINES[energy].sad_cm * 10.0
+    inside = np.zeros(points.shape[:-1], dtype=bool)
+    for geometry in beams:
+        axes = beam_axes(geometry.gantry_angle_deg).astype(np.float32)
+        relative = points - np.asarray(geometry.source_mm, dtype=np.float32)
+        distance = np.maximum(relative @ -axes[2], np.float32(1.0))
+        factor = np.float32(sad_mm / 10.0) / distance  # cm at the SAD plane per mm
+        u = (relative @ axes[0]) * factor
+        w = (relative @ axes[1]) * factor
+        inside |= (
+            (u >= geometry.jaw_x_cm[0])
+            & (u <= geometry.jaw_x_cm[1])
+            & (w >= geometry.jaw_y_cm[0])
+            & (w <= geometry.jaw_y_cm[1])
+        )
+    return inside
+
+
+def grid_points_mm(grid: Volume) -> np.ndarray:
+    """LPS mm of every voxel centre of ``grid``, shaped ``grid.shape + (3,)`` (float32)."""
+    k, j, i = (np.arange(n, dtype=np.float32) for n in grid.shape)
+    a = grid.affine.astype(np.float32)
+    return (
+        a[:3, 3]
+        + k[:, None, None, None] * a[:3, 2]
+        + j[None, :, None, None] * a[:3, 1]
+        + i[None, None, :, None] * a[:3, 0]
+    )
+
+
+# -- the pipeline ---------------------------------------------------------------------------
+def _lesion_on_native_grid(case: Case, images: PlanImages) -> Volume | None:
+    """The lesion mask on the post-contrast series, or None for an ellipsoid (used exactly)."""
+    assert case.lesion is not None
+    if isinstance(case.lesion, EllipsoidLesion):
+        return None
+    return build_lesion_mask(
+        case.lesion, images.lesion_volume, images.lesion_volume, base_dir=case.base_dir
+    )
+
+
+def _lesion_on_grid(case: Case, native: Volume | None, grid: Volume) -> Volume:
+    if native is None:
+        assert isinstance(case.lesion, EllipsoidLesion)
+        mask = ellipsoid_mask(grid, case.lesion.center_mm, case.lesion.radii_mm)
+    else:
+        fraction = resample_to(
+            native.with_array(native.array.astype(np.float32)), grid, interpolator="linear"
+        )
+        mask = grid.with_array(np.asarray(fraction.array) >= 0.5)
+    if not mask.array.any():
+        # A lesion smaller than a dose voxel: keep the voxel nearest its centroid.
+        centroid = (
+            measure_lesion(native).centroid_mm
+            if native is not None
+            else (
+                case.lesion.center_mm  # type: ignore[union-attr]
+            )
+        )
+        ijk = np.rint(grid.patient_to_index(np.asarray(centroid))).astype(int)
+        array = np.zeros(grid.shape, dtype=bool)
+        array[ijk[2], ijk[1], ijk[0]] = True
+        mask = grid.with_array(array)
+    return mask
+
+
+def _probe_grid(point_mm: np.ndarray) -> Volume:
+    affine = np.eye(4)
+    affine[:3, 3] = point_mm
+    return Volume(array=np.zeros((1, 1, 1), dtype=np.float32), affine=affine)
+
+
+def _plan_beams(
+    plan_field: Field, density: Volume, separation_cm: float | None
+) -> tuple[PlanBeamGeometry, ...]:
+    """Beams with jaws giving the field's width and borders in the isocentre plane."""
+    machine = MACHINES[plan_field.energy]
+    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    beams = []
+    for field_beam in plan_field.beams:
+        provisional = DoseBeam.symmetric(
+            plan_field.energy,
+            field_beam.gantry_angle_deg,
+            plan_field.isocenter_mm,  # type: ignore[arg-type]
+            plan_field.width_mm / 10.0,
+            plan_field.length_mm / 10.0,
+            setup="SSD",
+            ssd_cm=plan_field.ssd_cm,
+            name=field_beam.name,
+        )
+        probe = compute_beam_dose(
+            provisional, _probe_grid(iso), density, separation_cm, with_depth=False
+        )
+        distance_cm = probe.ssd_cm + max(probe.isocentre_depth_cm, 0.0)
+        scale = machine.sad_cm / distance_cm  # isocentre plane -> SAD plane
+        half_width_cm = plan_field.width_mm / 20.0 * scale
+        jaw_x = (-half_width_cm, half_width_cm)
+        jaw_y = (
+            (plan_field.inferior_border_z_mm - iso[2]) / 10.0 * scale,
+            (plan_field.superior_border_z_mm - iso[2]) / 10.0 * scale,
+        )
+        beam = replace(provisional, jaw_x_cm=jaw_x, jaw_y_cm=jaw_y)
+        source = np.asarray(probe.source_lps_mm)
+        direction = iso - source
+        direction /= np.linalg.norm(direction)
+        machine_iso = source + machine.sad_cm * 10.0 * direction
+        beams.append(
+            PlanBeamGeometry(
+                beam=beam,
+                jaw_x_cm=jaw_x,
+                jaw_y_cm=jaw_y,
+                ssd_cm=probe.ssd_cm,
+                isocentre_depth_cm=probe.isocentre_depth_cm,
+                machine_isocentre_mm=tuple(float(v) for v in machine_iso),  # type: ignore[arg-type]
+                skin_entry_mm=probe.skin_entry_lps_mm,
+                source_mm=probe.source_lps_mm,
+            )
+        )
+    return tuple(beams)
+
+
+def _normalisation_point(
+    plan_field: Field, settings: PlanSettings, beams: Sequence[PlanBeamGeometry]
+) -> tuple[np.ndarray, str]:
+    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    first = beams[0]
+    if settings.normalisation == "depth":
+        depth_mm = float(settings.normalisation_depth_mm or 0.0)
+        skin = np.asarray(first.skin_entry_mm)
+        direction = iso - np.asarray(first.source_mm)
+        direction /= np.linalg.norm(direction)
+        return (
+            skin + depth_mm * direction,
+            f"user depth {depth_mm / 10:.1f} cm on the central axis of the {first.name} beam",
+        )
+    if len(beams) >= 2:
+        entries = np.asarray([b.skin_entry_mm for b in beams[:2]])
+        point = entries.mean(axis=0)
+        separation = float(np.linalg.norm(entries[0] - entries[1])) / 10.0
+        return point, f"midplane of the opposed pair (separation {separation:.1f} cm)"
+    return iso, (
+        f"lesion centroid depth on the central axis ({first.isocentre_depth_cm:.1f} cm below "
+        f"the {first.name} skin entry)"
+    )
+
+
+def _dose_grid(
+    plan_field: Field,
+    density: Volume,
+    spacing_mm: float,
+    separation_cm: float | None,
+    frame_uid: str,
+) -> Volume:
+    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    lower = np.array(iso, dtype=float)
+    upper = np.array(iso, dtype=float)
+    lower[2] = plan_field.inferior_border_z_mm - GRID_FIELD_MARGIN_MM
+    upper[2] = plan_field.superior_border_z_mm + GRID_FIELD_MARGIN_MM
+    half_width = plan_field.width_mm / 2.0 + GRID_FIELD_MARGIN_MM
+    lateral = plan_field.arrangement == "lateral_pair"
+    across, along = (1, 0) if lateral else (0, 1)
+    lower[across], upper[across] = iso[across] - half_width, iso[across] + half_width
+    direction = np.zeros(3)
+    direction[along] = 1.0
+    lo, hi = _axis_extent(density, iso, direction, separation_cm)
+    lower[along], upper[along] = iso[along] + lo, iso[along] + hi
+    # Align the grid so that the isocentre is a voxel centre (normalisation without blur).
+    steps_below = np.ceil((iso - lower) / spacing_mm)
+    lower = iso - steps_below * spacing_mm
+    return _axial_grid(lower, upper, spacing_mm, frame_uid)
+
+
+def _field_box(plan_field: Field, spacing_mm: float) -> tuple[np.ndarray, np.ndarray]:
+    """A box holding every dose grid the field can get (for extending MR outlines)."""
+    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    half = plan_field.width_mm / 2.0 + GRID_FIELD_MARGIN_MM + 2 * spacing_mm
+    lower = iso - max(half, GRID_AXIS_LIMIT_MM + 2 * spacing_mm)
+    upper = iso + max(half, GRID_AXIS_LIMIT_MM + 2 * spacing_mm)
+    across = 1 if plan_field.arrangement == "lateral_pair" else 0
+    lower[across], upper[across] = iso[across] - half, iso[across] + half
+    lower[2] = plan_field.inferior_border_z_mm - GRID_FIELD_MARGIN_MM - 2 * spacing_mm
+    upper[2] = plan_field.superior_border_z_mm + GRID_FIELD_MARGIN_MM + 2 * spacing_mm
+    return lower, upper
+
+
+def plan_case(
+    case: Case,
+    settings: PlanSettings | None = None,
+    *,
+    images: PlanImages | None = None,
+    grid_spacing_mm: float = DEFAULT_GRID_SPACING_MM,
+    separation_cm: float | None = None,
+    calibration: Calibration | None = None,
+    alpha_beta_gy: float = DEFAULT_ALPHA_BETA_GY,
+) -> PlanResult:
+    """Plan a case: field, dose, normalisation, coverage, verdict and monitor units.
+
+    Parameters
+    ----------
+    case : Case
+        A loaded case with levels and a lesion.
+    settings : PlanSettings, optional
+        Overrides ``case.plan`` (e.g. command-line options).
+    images : PlanImages, optional
+        Already loaded images (the GUI has them); default: loaded from the case's study.
+    grid_spacing_mm : float
+        Dose grid spacing (isotropic, axial), mm.
+    separation_cm : float, optional
+        Patient separation along the beams where the skin is outside every image (lateral
+        separation on a sagittal-only study), cm.
+    calibration : Calibration, optional
+        Machine output for the monitor-unit / time calculation (default: stated assumptions).
+    alpha_beta_gy : float
+        alpha/beta for BED and EQD2, Gy.
+
+    Raises
+    ------
+    CaseFileError, LabelError, FieldError, PlanningError
+        Bad input: study not found, lesion outside the labelled levels, an energy without beam
+        data, and so on.
+    """
+    settings = settings or case.plan
+    if case.lesion is None:
+        raise PlanningError("the case has no lesion: mark the lesion before planning")
+    if not case.levels:
+        raise PlanningError("the case has no vertebral levels: label the levels before planning")
+    if not (0.5 <= grid_spacing_mm <= 5.0):
+        raise PlanningError(f"dose grid spacing {grid_spacing_mm} mm is outside 0.5-5 mm")
+    if separation_cm is not None and not 1.0 <= separation_cm <= 80.0:
+        raise PlanningError(f"separation {separation_cm} cm is outside 1-80 cm")
+    prescription = Prescription(settings.dose_gy, settings.fractions)
+    images = images or load_plan_images(case)
+
+    native = _lesion_on_native_grid(case, images)
+    plan_field = derive_case_field(case, native, settings)
+    if plan_field.isocenter_mm is None:
+        raise PlanningError("the isocentre is unknown: the lesion has no position")
+    measured = measure_lesion(native) if native is not None else _exact_ellipsoid(case)
+    involved = lesion_levels(
+        case.levels, (measured.superior_z_mm, measured.inferior_z_mm), case.thoracic_prefix
+    )
+
+    model = beam_model(settings.energy)
+    if not model.has_depth_dose:
+        raise PlanningError(
+            f"energy {settings.energy}: no depth-dose table is shipped for this machine "
+            "(see resources/beam_data/README.md); plan with --energy 6MV or add the table"
+        )
+    frame_uid = images.lesion_series.frame_of_reference_uid
+    box_lower, box_upper = _field_box(plan_field, grid_spacing_mm)
+    density = density_for_plan(images, plan_field, box_lower, box_upper)
+    grid = _dose_grid(plan_field, density.volume, grid_spacing_mm, separation_cm, frame_uid)
+    density_volume = density.volume
+    if not density_volume.frame_of_reference_uid:
+        density_volume = Volume(
+            array=density_volume.array,
+            affine=density_volume.affine,
+            metadata=replace(density_volume.metadata, frame_of_reference_uid=frame_uid),
+        )
+
+    beams = _plan_beams(plan_field, density_volume, separation_cm)
+    dose_result = compute_dose([b.beam for b in beams], grid, density_volume, separation_cm)
+    point, words = _normalisation_point(plan_field, settings, beams)
+    per_beam = tuple(float(_sample(b.dose, point)[0]) for b in dose_result.beams)
+    relative = float(sum(per_beam))
+    if not relative > 1e-6:
+        raise PlanningError(
+            f"no dose at the normalisation point {np.round(point, 1).tolist()} mm ({words})"
+        )
+    depth_cm = float(_sample(dose_result.beams[0].depth_cm, point)[0])
+    normalisation = Normalisation(
+        point_mm=tuple(float(v) for v in point),  # type: ignore[arg-type]
+        description=words,
+        depth_cm=depth_cm,
+        relative_dose=relative,
+        relative_dose_per_beam=per_beam,
+    )
+    scale_gy = prescription.dose_gy / relative
+    dose_gy = grid.with_array((dose_result.dose.array * np.float32(scale_gy)).astype(np.float32))
+
+    mask = _lesion_on_grid(case, native, grid)
+    voxel_cc = float(np.prod(grid.spacing_mm)) / 1000.0
+    stats = dose_statistics(dose_gy.array, mask.array, prescription.dose_gy, voxel_cc, "Lesion")
+    dvh = cumulative_dvh(
+        dose_gy.array, mask.array, bin_width_gy=prescription.dose_gy / 1000.0, structure="Lesion"
+    )
+    passed = coverage_passes(stats)
+    verdict = coverage_verdict(
+        stats,
+        dose_gy=dose_gy,
+        lesion_mask=mask,
+        plan_field=plan_field,
+        beam_doses=dose_result.beams,
+        beams=[b.beam for b in beams],
+        normalisation_depth_cm=depth_cm,
+        model=model,
+    )
+    monitor_units = tuple(
+        hand_calculation(
+            beam_dose=beam_dose,
+            dose_per_fraction_gy=prescription.dose_per_fraction_gy * share / relative,
+            depth_cm=float(_sample(beam_dose.depth_cm, point)[0]),
+            engine_relative_dose=share,
+            calibration=calibration,
+            model=model,
+        )
+        for beam_dose, share in zip(dose_result.beams, per_beam, strict=True)
+    )
+
+    assumptions = list(plan_field.assumptions)
+    assumptions += [a for a in density.assumptions if a not in assumptions]
+    assumptions += [a for a in dose_result.assumptions if a not in assumptions]
+    assumptions.append(
+        f"dose grid: axial, {grid_spacing_mm:g} mm voxels; the lesion is the voxels whose centre "
+        "lies inside it"
+    )
+    assumptions.append(f"normalisation: 100 % = {prescription.dose_gy:g} Gy at the {words}")
+    for calc in monitor_units:
+        assumptions += [a for a in calc.assumptions if a not in assumptions]
+    warnings = list(plan_field.warnings)
+    for series_warning in images.lesion_volume.warnings or ():
+        if series_warning not in warnings:
+            warnings.append(series_warning)
+    return PlanResult(
+        case=case,
+        settings=settings,
+        images=images,
+        field=plan_field,
+        lesion_levels=involved,
+        lesion=measured,
+        lesion_mask=mask,
+        density=density,
+        beams=beams,
+        dose_result=dose_result,
+        dose_gy=dose_gy,
+        normalisation=normalisation,
+        prescription=prescription,
+        alpha_beta_gy=alpha_beta_gy,
+        lesion_stats=stats,
+        dvh=dvh,
+        coverage_pass=passed,
+        verdict=verdict,
+        monitor_units=monitor_units,
+        grid_spacing_mm=grid_spacing_mm,
+        separation_cm=separation_cm,
+        assumptions=tuple(assumptions),
+        warnings=tuple(warnings),
+    )
+
+
+def _exact_ellipsoid(case: Case) -> LesionMeasurements:
+    """Measurements of an ellipsoid lesion from its formula (when no voxel of it is imaged)."""
+    lesion = case.lesion
+    assert isinstance(lesion, EllipsoidLesion)
+    top, bottom = lesion.z_range_mm
+    volume_cc = 4.0 / 3.0 * math.pi * float(np.prod(lesion.radii_mm)) / 1000.0
+    return LesionMeasurements(
+        volume_cc=volume_cc,
+        superior_z_mm=top,
+        inferior_z_mm=bottom,
+        si_extent_mm=top - bottom,
+        centroid_mm=tuple(float(v) for v in lesion.center_mm),  # type: ignore[arg-type]
+        voxel_count=0,
+    )
