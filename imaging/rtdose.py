@@ -8,34 +8,17 @@ from pathlib import Path
 
 import numpy as np
 import pydicom
-from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.dataset import Dataset, FileDataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.tag import Tag
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from imaging.errors import GeometryError, UnreadableFileError
+from imaging.rt_common import RT_DOSE_STORAGE, RT_PLAN_STORAGE, new_rt_dataset, save_atomically
 from imaging.volume import SeriesMetadata, Volume
-
-RT_DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
-RT_PLAN_STORAGE = "1.2.840.10008.5.1.4.1.1.481.5"
 
 #: Stored as unsigned 16-bit words: 1/65535 of the maximum dose (0.3 mGy at 20 Gy) is far below
 #: anything a plan is judged on, and dicom3tools' dciodvfy (2022) aborts on 32-bit dose pixels.
 _MAX_STORED = np.iinfo(np.uint16).max
-
-_PATIENT_STUDY_KEYWORDS = (
-    "PatientName",
-    "PatientID",
-    "PatientBirthDate",
-    "PatientSex",
-    "StudyInstanceUID",
-    "StudyDate",
-    "StudyTime",
-    "StudyID",
-    "AccessionNumber",
-    "ReferringPhysicianName",
-    "StudyDescription",
-)
 
 
 def _orthonormal_slices(dose: Volume) -> np.ndarray:
@@ -82,25 +65,13 @@ def build_rtdose(
     first = reference_images[0]
     now = timestamp or _dt.datetime.now()
 
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = RT_DOSE_STORAGE
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset("", Dataset(), file_meta=meta, preamble=b"\0" * 128)
-    ds.SpecificCharacterSet = "ISO_IR 100"
-    ds.SOPClassUID = RT_DOSE_STORAGE
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    for keyword in _PATIENT_STUDY_KEYWORDS:
-        setattr(ds, keyword, getattr(first, keyword, ""))
-    ds.Modality = "RTDOSE"
-    ds.SeriesInstanceUID = generate_uid()
-    ds.SeriesNumber = series_number
-    ds.SeriesDescription = series_description
-    ds.OperatorsName = ""
-    ds.FrameOfReferenceUID = first.FrameOfReferenceUID
-    ds.PositionReferenceIndicator = getattr(first, "PositionReferenceIndicator", "")
-    ds.Manufacturer = "spineplan"
-    ds.InstanceNumber = 1
+    ds = new_rt_dataset(
+        RT_DOSE_STORAGE,
+        "RTDOSE",
+        first,
+        series_number=series_number,
+        series_description=series_description,
+    )
     ds.ContentDate = now.strftime("%Y%m%d")
     ds.ContentTime = now.strftime("%H%M%S")
 
@@ -140,13 +111,8 @@ def write_rtdose(
     path: str | Path, dose_gy: Volume, reference_images: Sequence[Dataset], **options: object
 ) -> Path:
     """Build an RT Dose (see `build_rtdose`) and write it to ``path`` atomically."""
-    target = Path(path)
-    partial = target.with_name(target.name + ".partial")
-    build_rtdose(dose_gy, reference_images, **options).save_as(  # type: ignore[arg-type]
-        partial, enforce_file_format=True
-    )
-    partial.replace(target)
-    return target
+    dataset = build_rtdose(dose_gy, reference_images, **options)  # type: ignore[arg-type]
+    return save_atomically(dataset, path)
 
 
 def read_rtdose(path: str | Path) -> Volume:

@@ -11,27 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.dataset import Dataset, FileDataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import generate_uid
 
 from imaging.errors import GeometryError
-
-RT_PLAN_STORAGE = "1.2.840.10008.5.1.4.1.1.481.5"
-RT_STRUCTURE_SET_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
-
-_PATIENT_STUDY_KEYWORDS = (
-    "PatientName",
-    "PatientID",
-    "PatientBirthDate",
-    "PatientSex",
-    "StudyInstanceUID",
-    "StudyDate",
-    "StudyTime",
-    "StudyID",
-    "AccessionNumber",
-    "ReferringPhysicianName",
-    "StudyDescription",
+from imaging.rt_common import (
+    RT_PLAN_STORAGE,
+    RT_STRUCTURE_SET_STORAGE,
+    new_rt_dataset,
+    save_atomically,
 )
 
 
@@ -154,25 +143,13 @@ def build_rtplan(
     first = reference_images[0]
     now = timestamp or _dt.datetime.now()
 
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = RT_PLAN_STORAGE
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset("", Dataset(), file_meta=meta, preamble=b"\0" * 128)
-    ds.SpecificCharacterSet = "ISO_IR 100"
-    ds.SOPClassUID = RT_PLAN_STORAGE
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    for keyword in _PATIENT_STUDY_KEYWORDS:
-        setattr(ds, keyword, getattr(first, keyword, ""))
-    ds.Modality = "RTPLAN"
-    ds.SeriesInstanceUID = generate_uid()
-    ds.SeriesNumber = series_number
-    ds.SeriesDescription = "spineplan plan"
-    ds.OperatorsName = ""
-    ds.FrameOfReferenceUID = first.FrameOfReferenceUID
-    ds.PositionReferenceIndicator = getattr(first, "PositionReferenceIndicator", "")
-    ds.Manufacturer = "spineplan"
-    ds.InstanceNumber = 1
+    ds = new_rt_dataset(
+        RT_PLAN_STORAGE,
+        "RTPLAN",
+        first,
+        series_number=series_number,
+        series_description="spineplan plan",
+    )
     ds.RTPlanLabel = label[:16]
     ds.RTPlanDate = now.strftime("%Y%m%d")
     ds.RTPlanTime = now.strftime("%H%M%S")
@@ -247,10 +224,5 @@ def write_rtplan(
     **options: object,
 ) -> Path:
     """Build an RT Plan (see `build_rtplan`) and write it to ``path`` atomically."""
-    target = Path(path)
-    partial = target.with_name(target.name + ".partial")
-    build_rtplan(beams, reference_images, **options).save_as(  # type: ignore[arg-type]
-        partial, enforce_file_format=True
-    )
-    partial.replace(target)
-    return target
+    dataset = build_rtplan(beams, reference_images, **options)  # type: ignore[arg-type]
+    return save_atomically(dataset, path)

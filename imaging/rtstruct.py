@@ -16,34 +16,18 @@ from pathlib import Path
 
 import numpy as np
 import pydicom
-from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.dataset import Dataset, FileDataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from skimage.draw import polygon2mask
 from skimage.measure import find_contours
 
 from imaging.errors import GeometryError, UnreadableFileError
 from imaging.resample import resample_to
+from imaging.rt_common import RT_STRUCTURE_SET_STORAGE, new_rt_dataset, save_atomically
 from imaging.volume import Volume
-
-RT_STRUCTURE_SET_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
 
 #: Contour points closer than this to a plane of the grid belong to it (fraction of a slice).
 PLANE_TOLERANCE = 0.25
-
-_PATIENT_STUDY_KEYWORDS = (
-    "PatientName",
-    "PatientID",
-    "PatientBirthDate",
-    "PatientSex",
-    "StudyInstanceUID",
-    "StudyDate",
-    "StudyTime",
-    "StudyID",
-    "AccessionNumber",
-    "ReferringPhysicianName",
-    "StudyDescription",
-)
 
 
 @dataclass(frozen=True)
@@ -152,25 +136,13 @@ def build_rtstruct(
             )
     now = timestamp or _dt.datetime.now()
 
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = RT_STRUCTURE_SET_STORAGE
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset("", Dataset(), file_meta=meta, preamble=b"\0" * 128)
-    ds.SpecificCharacterSet = "ISO_IR 100"
-    ds.SOPClassUID = RT_STRUCTURE_SET_STORAGE
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    for keyword in _PATIENT_STUDY_KEYWORDS:
-        setattr(ds, keyword, getattr(first, keyword, ""))
-    ds.FrameOfReferenceUID = frame_uid
-    ds.PositionReferenceIndicator = getattr(first, "PositionReferenceIndicator", "")
-    ds.Modality = "RTSTRUCT"
-    ds.SeriesInstanceUID = generate_uid()
-    ds.SeriesNumber = series_number
-    ds.SeriesDescription = series_description
-    ds.OperatorsName = ""
-    ds.Manufacturer = "spineplan"
-    ds.InstanceNumber = 1
+    ds = new_rt_dataset(
+        RT_STRUCTURE_SET_STORAGE,
+        "RTSTRUCT",
+        first,
+        series_number=series_number,
+        series_description=series_description,
+    )
     ds.StructureSetLabel = label[:16]
     ds.StructureSetDate = now.strftime("%Y%m%d")
     ds.StructureSetTime = now.strftime("%H%M%S")
@@ -209,9 +181,9 @@ def build_rtstruct(
         contours = []
         for points in mask_to_contours(structure.mask, contour_grid):
             contour = Dataset()
-            image = _image_on_plane(points[0], normal, reference_images, slice_spacing)
-            if image is not None:
-                contour.ContourImageSequence = _referenced_images([image])
+            on_plane = _image_on_plane(points[0], normal, reference_images, slice_spacing)
+            if on_plane is not None:
+                contour.ContourImageSequence = _referenced_images([on_plane])
             contour.ContourGeometricType = "CLOSED_PLANAR"
             contour.NumberOfContourPoints = len(points)
             contour.ContourData = [f"{v:.3f}" for v in points.ravel()]
@@ -243,12 +215,8 @@ def write_rtstruct(
     **options: object,
 ) -> Path:
     """Build an RT Structure Set (see `build_rtstruct`) and write it to ``path`` atomically."""
-    target = Path(path)
     dataset = build_rtstruct(structures, reference_images, **options)  # type: ignore[arg-type]
-    partial = target.with_name(target.name + ".partial")
-    dataset.save_as(partial, enforce_file_format=True)
-    partial.replace(target)
-    return target
+    return save_atomically(dataset, path)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pydicom.uid import generate_uid
 
 from imaging.errors import GeometryError, UnreadableFileError
 from imaging.resample import resample_to
+from imaging.rt_common import save_atomically
 from imaging.volume import Volume
 
 #: Index of a voxel centre may miss an image's plane by this fraction of a voxel.
@@ -101,11 +102,7 @@ def write_seg(
     path: str | Path, segments: Sequence[SegmentSpec], source_images: Sequence[Dataset]
 ) -> Path:
     """Write a SEG (see `build_seg`) to ``path`` atomically."""
-    target = Path(path)
-    partial = target.with_name(target.name + ".partial")
-    build_seg(segments, source_images).save_as(partial)
-    partial.replace(target)
-    return target
+    return save_atomically(build_seg(segments, source_images), path)
 
 
 def read_seg(path: str | Path, grid: Volume) -> dict[str, Volume]:

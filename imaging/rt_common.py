@@ -1,0 +1,71 @@
+"""What every DICOM RT object spineplan writes shares: file meta, patient, study, series,
+frame of reference, equipment, taken from an image of the study it belongs to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+
+RT_STRUCTURE_SET_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.3")
+RT_DOSE_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.2")
+RT_PLAN_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.5")
+
+#: Copied from the referenced image so the object files under the same patient and study.
+PATIENT_STUDY_KEYWORDS = (
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "StudyInstanceUID",
+    "StudyDate",
+    "StudyTime",
+    "StudyID",
+    "AccessionNumber",
+    "ReferringPhysicianName",
+    "StudyDescription",
+)
+
+
+def new_rt_dataset(
+    sop_class_uid: UID,
+    modality: str,
+    reference_image: Dataset,
+    *,
+    series_number: int,
+    series_description: str,
+) -> FileDataset:
+    """A new RT object in its own series, in the study and frame of reference of the image."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class_uid
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset("", Dataset(), file_meta=meta, preamble=b"\0" * 128)
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.SOPClassUID = sop_class_uid
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    for keyword in PATIENT_STUDY_KEYWORDS:
+        setattr(ds, keyword, getattr(reference_image, keyword, ""))
+    ds.Modality = modality
+    ds.SeriesInstanceUID = generate_uid()
+    ds.SeriesNumber = series_number
+    ds.SeriesDescription = series_description
+    ds.OperatorsName = ""
+    ds.FrameOfReferenceUID = reference_image.FrameOfReferenceUID
+    ds.PositionReferenceIndicator = getattr(reference_image, "PositionReferenceIndicator", "")
+    ds.Manufacturer = "spineplan"
+    ds.InstanceNumber = 1
+    return ds
+
+
+def save_atomically(dataset: Dataset, path: str | Path) -> Path:
+    """Write ``dataset`` to ``path`` through a temporary file, so no half-written file remains."""
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        dataset.save_as(partial, enforce_file_format=True)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
