@@ -387,3 +387,15 @@ def test_geometry_warnings_are_listed_and_the_series_still_shows(qtbot, window, 
     assert window.viewer.has_images
     assert "1 geometry warning" in window.viewer.panels[0].header.text()
     assert "missing" in window.viewer.panels[0].header.toolTip()
+
+
+def test_double_clicking_a_series_in_the_browser_shows_it(qtbot, window, study):
+    open_and_wait(qtbot, window, study.folder)
+    axial_key = next(k for k, info in window.infos.items() if info.description == "AX T1 +C")
+    item = window.browser.item_for(axial_key)
+    centre = window.browser.visualItemRect(item).center()
+    viewport = window.browser.viewport()
+    # A real double-click is press, release, double-click, release at one place.
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=centre)
+    QTest.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=centre)
+    assert "AX T1 +C" in window.viewer.panels[0].header.text()
