@@ -31,37 +31,10 @@ from planning.beam_data import (
     load_table_2d,
     resolve_table_name,
 )
-from planning.errors import PlanningError
+from planning.settings import parse_energy
 
 #: 80 %-20 % width of an error-function edge is 2 * 0.8416 sigma.
 EDGE_80_20_PER_SIGMA = 2.0 * 0.8416212335729143
-
-#: Accepted spellings of each machine, lower case.
-_ENERGY_ALIASES = {
-    "co60": "Co60",
-    "co-60": "Co60",
-    "cobalt": "Co60",
-    "cobalt60": "Co60",
-    "cobalt-60": "Co60",
-    "1.25mv": "Co60",
-    "6mv": "6MV",
-    "6x": "6MV",
-    "6": "6MV",
-}
-
-
-def parse_energy(text: str) -> str:
-    """Normalise an energy name: ``"Co60"``, ``"Co-60"``, ``"1.25MV"`` -> ``"Co60"``; ``"6MV"``.
-
-    Raises
-    ------
-    PlanningError
-        For any other name.
-    """
-    key = str(text).strip().lower().replace(" ", "")
-    if key not in _ENERGY_ALIASES:
-        raise PlanningError(f"unknown energy {text!r}: use Co60 (also Co-60, 1.25MV) or 6MV")
-    return _ENERGY_ALIASES[key]
 
 
 @dataclass(frozen=True)

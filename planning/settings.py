@@ -34,9 +34,10 @@ _ENERGY_ALIASES = {
     "cobalt60": "Co60",
     "cobalt-60": "Co60",
     "60co": "Co60",
+    "1.25mv": "Co60",
     "6mv": "6MV",
     "6x": "6MV",
-    "6 mv": "6MV",
+    "6": "6MV",
 }
 _ARRANGEMENT_ALIASES = {
     "auto": "auto",
@@ -55,8 +56,9 @@ _ARRANGEMENT_ALIASES = {
 
 
 def parse_energy(value: object) -> Energy:
-    """``"Co60"`` or ``"6MV"`` from any usual spelling; :class:`PlanningError` otherwise."""
-    key = str(value).strip().lower()
+    """``"Co60"`` or ``"6MV"`` from any usual spelling (``"Co-60"``, ``"1.25 MV"``, ``"6 MV"``,
+    ``"6X"``); :class:`PlanningError` otherwise."""
+    key = str(value).strip().lower().replace(" ", "")
     if isinstance(value, str) and key in _ENERGY_ALIASES:
         return _ENERGY_ALIASES[key]  # type: ignore[return-value]
     raise PlanningError(f"expected an energy Co60 or 6MV, got {value!r}")

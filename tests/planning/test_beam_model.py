@@ -52,7 +52,7 @@ def test_energy_names() -> None:
         assert parse_energy(name) == "Co60"
     for name in ("6MV", "6mv", "6 MV", "6X"):
         assert parse_energy(name) == "6MV"
-    with pytest.raises(PlanningError, match="unknown energy"):
+    with pytest.raises(PlanningError, match="expected an energy Co60 or 6MV"):
         parse_energy("18MV")
 
 
