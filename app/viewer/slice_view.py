@@ -442,6 +442,20 @@ class SliceView(QWidget):
             if meta.institution_name:
                 top_right.append(meta.institution_name)
 
+        def widest(lines: list[str]) -> float:
+            return max((metrics.horizontalAdvance(t) for t in lines), default=0.0)
+
+        # In a narrow view the two bottom corners would overwrite each other: shorten the
+        # slice text first ("241/480"), and if even that does not fit, lift it above the
+        # bottom-right block.
+        lift = 0.0
+        room = self.width() - widest(bottom_right) - 3 * margin
+        if widest(bottom_left) > room:
+            bottom_left = [f"{g.index + 1}/{g.count}  {g.position_label}"]
+            if widest(bottom_left) > room:
+                bottom_left = [f"{g.index + 1}/{g.count}"]
+                lift = (len(bottom_right) + 1) * line if widest(bottom_left) > room else 0.0
+
         def draw(lines: list[str], corner: str) -> None:
             for n, text in enumerate(lines):
                 width = metrics.horizontalAdvance(text)
@@ -450,6 +464,8 @@ class SliceView(QWidget):
                     y = margin + metrics.ascent() + n * line
                 else:
                     y = self.height() - margin - metrics.descent() - (len(lines) - 1 - n) * line
+                    if corner == "bottom-left":
+                        y -= lift
                 _halo_text(
                     painter,
                     QPointF(x, y),
