@@ -1,0 +1,1 @@
+"""Annotation of the open case: levels, lesion, edema; undo/redo, autosave, tools and panels."""

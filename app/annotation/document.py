@@ -1,0 +1,211 @@
+"""The annotation document of the open case: its snapshots on a `QUndoStack`, case in and out.
+
+`AnnotationDocument.apply(text, new_state)` is the one way to change the annotation: it pushes
+an undoable command, and `changed` tells panels, overlays and the autosave. The case around the
+annotation (study reference, plan settings, findings) is kept from the file it came from and
+written back unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import SimpleITK as sitk
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from app.annotation.state import Annotation
+from imaging.errors import SpineplanError
+from imaging.volume import Volume
+from planning.case import CASE_FILE_SUFFIX, Case, StudyReference, save_case
+from planning.errors import CaseFileError
+from planning.lesion import MaskLesion, build_lesion_mask
+
+
+class SnapshotCommand(QUndoCommand):
+    """Swap the document between two annotation snapshots."""
+
+    def __init__(
+        self, document: AnnotationDocument, before: Annotation, after: Annotation, text: str
+    ):
+        super().__init__(text)
+        self.document, self.before, self.after = document, before, after
+
+    def redo(self) -> None:
+        self.document._set_state(self.after, self.text())
+
+    def undo(self) -> None:
+        self.document._set_state(self.before, f"undo {self.text()}")
+
+
+def annotation_from_case(
+    case: Case, reference: Volume | None, post_contrast: Volume | None = None
+) -> Annotation:
+    """The annotation a case describes; the lesion mask is built on ``reference``'s grid.
+
+    Raises
+    ------
+    SpineplanError
+        When the lesion cannot be built (a missing mask file, a seed outside the images...).
+    """
+    mask = None
+    if case.lesion is not None and reference is not None:
+        mask = build_lesion_mask(case.lesion, reference, post_contrast or reference, case.base_dir)
+        mask = mask.with_array(np.asarray(mask.array, dtype=bool))
+    return Annotation(
+        levels=tuple(case.levels),
+        counting_anchors=case.counting_anchors,
+        thoracic_prefix=case.thoracic_prefix,
+        lesion_mask=mask,
+        lesion_spec=case.lesion if mask is not None else None,
+        edema=case.edema,
+    )
+
+
+def write_mask(mask: Volume, path: Path) -> Path:
+    """Write a boolean mask as an image SimpleITK reads back (NRRD), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        sitk.WriteImage(mask.with_array(mask.array.astype(np.uint8)).to_sitk(), str(partial), True)
+        os.replace(partial, path)
+    except (RuntimeError, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        raise CaseFileError(f"{path}: cannot write the lesion mask ({exc})") from exc
+    return path
+
+
+def case_stem(path: Path) -> str:
+    """``case1`` for ``case1.spineplan.json``."""
+    name = path.name
+    return name[: -len(CASE_FILE_SUFFIX)] if name.endswith(CASE_FILE_SUFFIX) else path.stem
+
+
+def relative_study_path(study_path: Path, case_path: Path) -> str:
+    """The study path as written in a case saved at ``case_path`` (relative when possible)."""
+    try:
+        return os.path.relpath(study_path.resolve(), case_path.resolve().parent)
+    except ValueError:  # another drive on Windows
+        return str(study_path.resolve())
+
+
+class AnnotationDocument(QObject):
+    """The annotation state of the open case with undo/redo (see the module docstring).
+
+    Attributes
+    ----------
+    state : the current `Annotation` snapshot.
+    case : the case the annotation belongs to (None before a study is open).
+    case_path : where File > Save writes; None means Save asks for a name (new case, or a
+        bundled reference case that must not be overwritten).
+    reference : the grid lesion masks live on (the post-contrast series).
+    undo_stack : the `QUndoStack` behind Edit > Undo/Redo.
+    """
+
+    #: the state changed: (description of the edit)
+    changed = Signal(str)
+    #: a new case was put in the document (opened, new study, recovered)
+    reset_done = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state = Annotation()
+        self.case: Case | None = None
+        self.case_path: Path | None = None
+        self.reference: Volume | None = None
+        self.undo_stack = QUndoStack(self)
+        self.last_edit = ""
+
+    # -- state ----------------------------------------------------------------------------
+    def reset(
+        self,
+        case: Case | None,
+        reference: Volume | None,
+        state: Annotation | None = None,
+        case_path: Path | None = None,
+    ) -> None:
+        """Start over on ``case`` (undo history cleared)."""
+        self.undo_stack.clear()
+        self.case, self.reference, self.case_path = case, reference, case_path
+        self.state = state or Annotation()
+        self.last_edit = ""
+        self.undo_stack.setClean()
+        self.reset_done.emit()
+        self.changed.emit("")
+
+    def apply(self, text: str, new_state: Annotation) -> None:
+        """Make ``new_state`` current as one undoable edit named ``text``."""
+        if self.case is None:
+            raise SpineplanError("open a study before annotating it")
+        self.undo_stack.push(SnapshotCommand(self, self.state, new_state, text))
+
+    def _set_state(self, state: Annotation, text: str) -> None:
+        self.state = state
+        self.last_edit = text
+        self.changed.emit(text)
+
+    @property
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    # -- case out -------------------------------------------------------------------------
+    def to_case(self, mask_path: str | None = None) -> Case:
+        """The case with the current annotation.
+
+        ``mask_path`` is written as the lesion of a painted mask (the caller writes the file);
+        a lesion made from a specification keeps the specification.
+        """
+        if self.case is None:
+            raise SpineplanError("no case is open")
+        s = self.state
+        lesion = s.lesion_spec
+        if s.lesion_mask is not None and lesion is None:
+            if mask_path is None:
+                raise SpineplanError("a painted lesion needs a mask file to be saved")
+            lesion = MaskLesion(mask_path, "painted")
+        if s.lesion_mask is None:
+            lesion = None
+        return replace(
+            self.case,
+            levels=tuple(s.levels),
+            counting_anchors=s.counting_anchors,
+            thoracic_prefix=s.thoracic_prefix,
+            lesion=lesion,
+            edema=s.edema,
+        )
+
+    def save(self, path: str | Path) -> Path:
+        """Write the case to ``path`` (a painted lesion beside it as ``<name>.lesion.nrrd``).
+
+        The study path is rewritten relative to the new location; the case stops being a
+        reference case. Marks the undo stack clean.
+        """
+        if self.case is None:
+            raise SpineplanError("no case is open")
+        path = Path(path)
+        if not path.name.endswith(CASE_FILE_SUFFIX):
+            path = path.with_name(path.name + CASE_FILE_SUFFIX)
+        mask_name = None
+        if self.state.lesion_mask is not None and self.state.lesion_spec is None:
+            mask_name = f"{case_stem(path)}.lesion.nrrd"
+            write_mask(self.state.lesion_mask, path.parent / mask_name)
+        case = self.to_case(mask_name)
+        study = StudyReference(
+            relative_study_path(self.case.study_path(), path),
+            case.study.study_instance_uid,
+            case.study.frame_of_reference_uid,
+        )
+        lesion = case.lesion
+        if isinstance(lesion, MaskLesion) and lesion.origin == "file":
+            # a mask file given relative to the old case file stays where it is
+            lesion = MaskLesion(relative_study_path(self.case.resolve(lesion.path), path), "file")
+        saved = save_case(replace(case, study=study, lesion=lesion, reference=False), path)
+        self.case = saved
+        if self.state.lesion_mask is not None:
+            self.state = replace(self.state, lesion_spec=saved.lesion)
+        self.case_path = saved.source_path
+        self.undo_stack.setClean()
+        return Path(saved.source_path or path)

@@ -1,0 +1,275 @@
+"""What the annotation draws on the views: level names and endplates, lesion mask, edema lines.
+
+`AnnotationLayers` owns one group of overlay items for one annotation (the user's, or the
+bundled reference shown for comparison) and rebuilds them from a snapshot. Level names are
+drawn beside the body on sagittal and coronal views, and on axial views whose slice falls
+inside the body; endplates are short lines across the body on sagittal views (coronal views are too
+narrow for them to read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
+
+from app.annotation.state import Annotation
+from app.viewer.overlays import (
+    HeightLineOverlay,
+    MaskOverlay,
+    OverlayItem,
+    OverlayModel,
+    ViewContext,
+)
+from imaging.volume import Volume
+from planning.levels import VertebralLevel, display_name, sort_by_z
+
+#: Half length of an endplate line across the body, mm.
+ENDPLATE_HALF_LENGTH_MM = 14.0
+
+LEVEL_COLOR = QColor("#ffd23f")
+LESION_COLOR = QColor("#ff3b3b")
+EDEMA_COLOR = QColor("#5ad1ff")
+REFERENCE_COLOR = QColor("#7cff7c")
+
+
+def body_centres(levels: tuple[VertebralLevel, ...], fallback_xy: tuple[float, float]) -> dict:
+    """Each level's body centre in LPS mm: where it was clicked, else interpolated in z between
+    clicked bodies, else ``fallback_xy`` at mid-body."""
+    ordered = sort_by_z(levels)
+    known = [(lv.middle_z_mm, lv.center_mm) for lv in ordered if lv.center_mm is not None]
+    centres = {}
+    for level in ordered:
+        if level.center_mm is not None:
+            centres[level.name] = (level.center_mm[0], level.center_mm[1], level.middle_z_mm)
+            continue
+        if known:
+            zs = np.array([z for z, _ in known][::-1])
+            xy = np.array([c[:2] for _, c in known][::-1])
+            x = float(np.interp(level.middle_z_mm, zs, xy[:, 0]))
+            y = float(np.interp(level.middle_z_mm, zs, xy[:, 1]))
+        else:
+            x, y = fallback_xy
+        centres[level.name] = (x, y, level.middle_z_mm)
+    return centres
+
+
+@dataclass(eq=False)
+class LevelNamesOverlay(OverlayItem):
+    """The level names, each beside its body (``points_mm``, LPS mm), in one layer.
+
+    On sagittal and coronal views every name is drawn, skipping one that would overlap the
+    name above it (zoomed out, the cervical bodies are closer than a line of text); on axial
+    views only the name of the body the slice passes through (within ``half_heights_mm``).
+    """
+
+    points_mm: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    texts: list[str] = field(default_factory=list)
+    colors: list[QColor] = field(default_factory=list)
+    half_heights_mm: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    font_point_size: float = 10.0
+
+    kind: ClassVar[str] = "level names"
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        if len(self.points_mm) == 0:
+            return
+        screen = context.to_screen(self.points_mm)
+        font = QFont(painter.font())
+        font.setPointSizeF(self.font_point_size)
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        line = metrics.height() * 0.85
+        axial = context.geometry.plane == "axial"
+        if axial:
+            z = float(context.geometry.center_mm[2])
+            shown = np.abs(self.points_mm[:, 2] - z) <= self.half_heights_mm
+        else:
+            shown = np.ones(len(self.points_mm), dtype=bool)
+        last_y = -np.inf
+        for n in np.argsort(screen[:, 1]):
+            if not shown[n]:
+                continue
+            x, y = screen[n]
+            if y - last_y < line:
+                continue
+            last_y = y
+            color = self.colors[n] if n < len(self.colors) else self.color
+            painter.setPen(QPen(QColor(0, 0, 0), 1.0))
+            painter.setBrush(QBrush(color))
+            painter.drawEllipse(QPointF(x, y), 2.5, 2.5)
+            width = metrics.horizontalAdvance(self.texts[n])
+            # left of the body: on sagittal views that is in front of the spine, over soft tissue
+            _outlined(
+                painter, QPointF(x - width - 8, y + metrics.ascent() / 2 - 1), self.texts[n], color
+            )
+
+
+@dataclass(eq=False)
+class EndplatesOverlay(OverlayItem):
+    """Short endplate lines, ``segments_mm`` shaped ``(n, 2, 3)`` in LPS mm, in one layer."""
+
+    segments_mm: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 3)))
+    colors: list[QColor] = field(default_factory=list)
+    width_px: float = 2.0
+
+    kind: ClassVar[str] = "endplates"
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        if len(self.segments_mm) == 0:
+            return
+        screen = context.to_screen(self.segments_mm.reshape(-1, 3)).reshape(-1, 2, 2)
+        for n, ((x0, y0), (x1, y1)) in enumerate(screen):
+            pen = QPen(self.colors[n] if n < len(self.colors) else self.color, self.width_px)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.drawLine(QLineF(x0, y0, x1, y1))
+
+
+def _outlined(painter: QPainter, point: QPointF, text: str, color: QColor) -> None:
+    """Text with a dark halo so it reads on any grey level."""
+    painter.setPen(QColor(0, 0, 0, 220))
+    for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        painter.drawText(point + QPointF(dx, dy), text)
+    painter.setPen(color)
+    painter.drawText(point, text)
+
+
+class AnnotationLayers:
+    """The overlay items of one annotation in an `OverlayModel` (see the module docstring).
+
+    Parameters
+    ----------
+    model : the viewer's overlay model.
+    prefix : prepended to the item names in the Layers panel ("" or "Reference: ").
+    color_levels, color_lesion, color_edema : colours of the three groups.
+    z : drawing order base.
+    """
+
+    def __init__(
+        self,
+        model: OverlayModel,
+        prefix: str = "",
+        *,
+        color_levels: QColor = LEVEL_COLOR,
+        color_lesion: QColor = LESION_COLOR,
+        color_edema: QColor = EDEMA_COLOR,
+        z: float = 10.0,
+        lesion_opacity: float = 0.35,
+    ) -> None:
+        self.model = model
+        self.prefix = prefix
+        self.colors = (color_levels, color_lesion, color_edema)
+        self.z = z
+        self.lesion_opacity = lesion_opacity
+        self.visible = True
+        self.items: list[OverlayItem] = []
+        self.lesion_item: MaskOverlay | None = None
+
+    def clear(self) -> None:
+        for item in self.items:
+            self.model.remove(item)
+        self.items = []
+        self.lesion_item = None
+
+    def set_visible(self, visible: bool) -> None:
+        """Show or hide every item of this group (practice mode hides the reference)."""
+        self.visible = visible
+        for item in self.items:
+            item.visible = visible
+            self.model.changed_item(item)
+
+    def rebuild(
+        self,
+        state: Annotation,
+        frame_of_reference_uid: str = "",
+        fallback_xy: tuple[float, float] = (0.0, 0.0),
+        selected: str | None = None,
+        lesion_mask: Volume | None = None,
+    ) -> None:
+        """Replace the items by those of ``state`` (one model notification per item group)."""
+        level_color, lesion_color, edema_color = self.colors
+        items: list[OverlayItem] = []
+        common = {"frame_of_reference_uid": frame_of_reference_uid, "visible": self.visible}
+        centres = body_centres(state.levels, fallback_xy)
+        if state.levels:
+            ordered = sort_by_z(state.levels)
+            names = [display_name(lv.name, state.thoracic_prefix) for lv in ordered]
+            points = np.array([centres[lv.name] for lv in ordered], dtype=float)
+            colors = [QColor("#ffffff") if lv.name == selected else level_color for lv in ordered]
+            items.append(
+                LevelNamesOverlay(
+                    name=f"{self.prefix}Level names",
+                    color=level_color,
+                    z=self.z + 2,
+                    points_mm=points,
+                    texts=names,
+                    colors=colors,
+                    half_heights_mm=np.array([max(lv.height_mm / 2, 0.5) for lv in ordered]),
+                    **common,
+                )
+            )
+            half = ENDPLATE_HALF_LENGTH_MM
+            segments = []
+            for level, (x, y, _) in zip(ordered, points, strict=True):
+                for endplate_z in (level.superior_z_mm, level.inferior_z_mm):
+                    segments.append([[x, y - half, endplate_z], [x, y + half, endplate_z]])
+            items.append(
+                EndplatesOverlay(
+                    name=f"{self.prefix}Endplates",
+                    color=level_color,
+                    z=self.z + 1,
+                    segments_mm=np.array(segments, dtype=float),
+                    colors=[c for c in colors for _ in (0, 1)],
+                    planes=frozenset({"sagittal"}),
+                    **common,
+                )
+            )
+        mask = lesion_mask if lesion_mask is not None else state.lesion_mask
+        lesion_item = None
+        if mask is not None:
+            lesion_item = MaskOverlay(
+                name=f"{self.prefix}Lesion",
+                mask=mask,
+                color=lesion_color,
+                opacity=self.lesion_opacity,
+                z=self.z,
+                **common,
+            )
+            items.append(lesion_item)
+        if state.edema is not None:
+            for label, z in (
+                ("edema superior", state.edema.superior_z_mm),
+                ("edema inferior", state.edema.inferior_z_mm),
+            ):
+                items.append(
+                    HeightLineOverlay(
+                        name=f"{self.prefix}{label.capitalize()} limit",
+                        z_mm=z,
+                        label=f"{self.prefix}{label}".strip(),
+                        color=edema_color,
+                        dashed=True,
+                        width_px=1.5,
+                        z=self.z + 1,
+                        **common,
+                    )
+                )
+        # one notification for the whole replacement: removing item by item would repaint
+        # every view once per item
+        self.model.blockSignals(True)
+        for item in self.items:
+            self.model.remove(item)
+        self.model.blockSignals(False)
+        self.items = items
+        self.lesion_item = lesion_item
+        self.model.extend(items)
+
+    def update_lesion(self, mask: Volume) -> None:
+        """Show a new mask in place (live brush strokes) without rebuilding the other items."""
+        if self.lesion_item is not None:
+            self.lesion_item.mask = mask
+            self.model.changed_item(self.lesion_item)

@@ -1,0 +1,264 @@
+"""The annotation of a case as one immutable snapshot, and the edits that make new snapshots.
+
+Every edit is a pure function ``old state -> new state``; the document pushes the pair on its
+undo stack, so undo and redo just swap snapshots. Masks are never modified in place once they
+belong to a snapshot (a brush stroke works on a copy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+
+from imaging.volume import Volume
+from planning.counting import CountingAnchors
+from planning.edema import EdemaLimits
+from planning.errors import LabelError
+from planning.lesion import LesionSpec
+from planning.levels import (
+    ThoracicPrefix,
+    VertebralLevel,
+    canonical_level_name,
+    find_level,
+    level_at,
+    name_bodies,
+    region_of,
+    rename_level,
+    renumber_from,
+    sort_by_z,
+)
+
+#: Body height assumed for a single click, before the user drags the endplates, mm.
+DEFAULT_BODY_HEIGHT_MM = {"cervical": 14.0, "thoracic": 20.0, "lumbar": 26.0, "sacral": 30.0}
+#: Smallest disc space kept between a clicked body and its labelled neighbours, mm.
+MIN_DISC_GAP_MM = 2.0
+#: Smallest body height a click or drag may produce, mm.
+MIN_BODY_HEIGHT_MM = 4.0
+
+Endplate = Literal["superior", "inferior"]
+AnchorKind = Literal["c2", "s1", "lowest_rib"]
+
+
+@dataclass(frozen=True, eq=False)
+class Annotation:
+    """What the user marked on one study.
+
+    Attributes
+    ----------
+    levels : labelled vertebral bodies (any order; z in LPS mm).
+    counting_anchors : the counting check's anchors, or None.
+    thoracic_prefix : "T" or "D" (how thoracic levels are shown and written).
+    lesion_mask : boolean mask on the reference (post-contrast) grid, or None.
+    lesion_spec : how the mask was made when it is reproducible from a specification
+        (ellipsoid, seed, file); None with a mask means painted by hand.
+    edema : the edema limits, or None.
+    """
+
+    levels: tuple[VertebralLevel, ...] = ()
+    counting_anchors: CountingAnchors | None = None
+    thoracic_prefix: ThoracicPrefix = "T"
+    lesion_mask: Volume | None = None
+    lesion_spec: LesionSpec | None = None
+    edema: EdemaLimits | None = None
+
+    def is_empty(self) -> bool:
+        return not self.levels and self.lesion_mask is None and self.edema is None
+
+
+# -- levels --------------------------------------------------------------------------------
+def default_body_height_mm(name: str) -> float:
+    """Body height assumed for a click on level ``name``, mm."""
+    return DEFAULT_BODY_HEIGHT_MM[region_of(name)]
+
+
+def body_at(levels: Sequence[VertebralLevel], z_mm: float) -> VertebralLevel | None:
+    """The labelled body whose endplates enclose ``z_mm``, if any."""
+    for level in levels:
+        if level.contains_z(z_mm):
+            return level
+    return None
+
+
+def add_body(
+    state: Annotation,
+    position_mm: Sequence[float],
+    first_name: str = "C2",
+    superior_z_mm: float | None = None,
+    inferior_z_mm: float | None = None,
+) -> tuple[Annotation, str]:
+    """Mark a body clicked at ``position_mm`` and name it in sequence.
+
+    The first body gets ``first_name`` (the anchor); a body below the lowest label is named
+    after it (C2, then C3, C4...), one above the highest before it; one clicked between two
+    labelled bodies takes the next name down and renames the bodies below it.
+
+    Without ``superior_z_mm``/``inferior_z_mm`` (a plain click) the endplates are placed at the
+    typical height of the level around the click, kept clear of the neighbours.
+
+    Returns
+    -------
+    (Annotation, str) : the new state and the new body's name.
+
+    Raises
+    ------
+    LabelError
+        When the count runs past C1 or S5.
+    """
+    position = tuple(float(v) for v in position_mm)
+    z = position[2]
+    ordered = sort_by_z(state.levels)
+    above = [lv for lv in ordered if lv.middle_z_mm > z]
+    below = [lv for lv in ordered if lv.middle_z_mm <= z]
+    if not ordered:
+        name: str | None = canonical_level_name(first_name)
+    elif not below:
+        name = level_at(above[-1].index + 1)
+    elif not above:
+        name = level_at(below[0].index - 1)
+    else:
+        name = level_at(above[-1].index + 1)
+    if name is None:
+        end = "S5" if not below else "C1"
+        raise LabelError(f"no level can be named beyond {end}")
+    if superior_z_mm is None or inferior_z_mm is None:
+        half = default_body_height_mm(name) / 2.0
+        superior, inferior = z + half, z - half
+        if above:
+            superior = min(superior, above[-1].inferior_z_mm - MIN_DISC_GAP_MM)
+        if below:
+            inferior = max(inferior, below[0].superior_z_mm + MIN_DISC_GAP_MM)
+        if superior - inferior < MIN_BODY_HEIGHT_MM:
+            superior, inferior = z + MIN_BODY_HEIGHT_MM / 2, z - MIN_BODY_HEIGHT_MM / 2
+    else:
+        superior, inferior = max(superior_z_mm, inferior_z_mm), min(superior_z_mm, inferior_z_mm)
+    body = VertebralLevel(name, superior, inferior, position)  # type: ignore[arg-type]
+    if above and below:
+        # inserted between two labels: keep the names above, shift the ones below
+        bodies = [*ordered, body]
+        levels = name_bodies(bodies, bodies.index(above[-1]), above[-1].name)
+        name = next(
+            lv.name for lv in levels if lv.center_mm == position and lv.superior_z_mm == superior
+        )
+    else:
+        levels = (*state.levels, body)
+    return replace(state, levels=tuple(sort_by_z(levels))), name
+
+
+def move_endplate(state: Annotation, name: str, which: Endplate, z_mm: float) -> Annotation:
+    """The state with one endplate of level ``name`` moved to ``z_mm``."""
+    level = find_level(state.levels, name)
+    if level is None:
+        raise LabelError(f"{name} is not labelled")
+    field_name = "superior_z_mm" if which == "superior" else "inferior_z_mm"
+    moved = replace(level, **{field_name: float(z_mm)})
+    return replace(state, levels=tuple(moved if lv is level else lv for lv in state.levels))
+
+
+def rename(state: Annotation, old_name: str, new_name: str) -> Annotation:
+    """Rename one level only (the others keep their names; the checks flag any clash)."""
+    return replace(state, levels=rename_level(state.levels, old_name, new_name))
+
+
+def renumber(state: Annotation, anchor_name: str, new_name: str) -> Annotation:
+    """Name every body in sequence from ``anchor_name``, which becomes ``new_name``."""
+    return replace(state, levels=sort_by_z(renumber_from(state.levels, anchor_name, new_name)))
+
+
+def delete_level(state: Annotation, name: str) -> Annotation:
+    """The state without level ``name``; a counting anchor inside it is dropped too."""
+    level = find_level(state.levels, name)
+    if level is None:
+        raise LabelError(f"{name} is not labelled")
+    anchors = state.counting_anchors
+    if anchors is not None:
+        kept = {
+            key: (None if value is not None and level.contains_z(value) else value)
+            for key, value in anchors.to_dict().items()
+        }
+        anchors = CountingAnchors(**kept) if any(v is not None for v in kept.values()) else None
+    levels = tuple(lv for lv in state.levels if lv is not level)
+    return replace(state, levels=levels, counting_anchors=anchors)
+
+
+def set_counting_anchor(state: Annotation, kind: AnchorKind, level_name: str | None) -> Annotation:
+    """Anchor the count (``"c2"``, ``"s1"`` or ``"lowest_rib"``) at a labelled body, or clear it."""
+    z: float | None = None
+    if level_name is not None:
+        level = find_level(state.levels, level_name)
+        if level is None:
+            raise LabelError(f"cannot anchor the count at {level_name}: it is not labelled")
+        z = level.middle_z_mm
+    current = (state.counting_anchors or CountingAnchors()).to_dict()
+    current[f"{kind}_z_mm"] = z
+    anchors = CountingAnchors(**current) if any(v is not None for v in current.values()) else None
+    return replace(state, counting_anchors=anchors)
+
+
+# -- lesion --------------------------------------------------------------------------------
+def stamp_ball(
+    mask: np.ndarray,
+    grid: Volume,
+    center_mm: Sequence[float],
+    radius_mm: float,
+    plane_normal: Sequence[float] | None = None,
+    half_thickness_mm: float = 0.0,
+    value: bool = True,
+) -> bool:
+    """Set (or clear) the voxels of ``mask`` within ``radius_mm`` of a point, in place.
+
+    With ``plane_normal`` the stamp is a disc: only voxels within ``half_thickness_mm`` of the
+    plane through the point count (a brush on one view paints that view's slice). A voxel
+    whose centre is not within reach but which contains the point is always stamped, so a
+    small brush on a coarse grid still paints. Returns whether anything changed.
+    """
+    center = np.asarray(center_mm, dtype=float)
+    reach = np.array([radius_mm] * 3)
+    corners = center + np.array(np.meshgrid(*[(-1, 1)] * 3)).reshape(3, -1).T * reach
+    ijk = grid.patient_to_index(corners)
+    size = np.asarray(grid.size_ijk)
+    low = np.clip(np.floor(ijk.min(axis=0)).astype(int), 0, size - 1)
+    high = np.clip(np.ceil(ijk.max(axis=0)).astype(int), 0, size - 1)
+    k, j, i = np.mgrid[low[2] : high[2] + 1, low[1] : high[1] + 1, low[0] : high[0] + 1]
+    points = grid.index_to_patient(np.column_stack([i.ravel(), j.ravel(), k.ravel()]).astype(float))
+    offsets = points - center
+    inside = np.einsum("ij,ij->i", offsets, offsets) <= radius_mm**2
+    if plane_normal is not None:
+        normal = np.asarray(plane_normal, dtype=float)
+        inside &= np.abs(offsets @ normal) <= max(half_thickness_mm, 1e-6)
+    own = np.rint(grid.patient_to_index(center[None])[0]).astype(int)
+    region = mask[low[2] : high[2] + 1, low[1] : high[1] + 1, low[0] : high[0] + 1]
+    before = region.copy()
+    region[inside.reshape(region.shape)] = value
+    changed = bool((before != region).any())
+    if np.all((own >= 0) & (own < size)) and mask[own[2], own[1], own[0]] != value:
+        mask[own[2], own[1], own[0]] = value
+        changed = True
+    return changed
+
+
+def set_lesion(state: Annotation, mask: Volume | None, spec: LesionSpec | None) -> Annotation:
+    """The state with a new lesion mask (None clears it); an empty mask clears it too."""
+    if mask is not None and not mask.array.any():
+        mask, spec = None, None
+    return replace(state, lesion_mask=mask, lesion_spec=spec if mask is not None else None)
+
+
+# -- edema ---------------------------------------------------------------------------------
+def set_edema(
+    state: Annotation, superior_z_mm: float | None, inferior_z_mm: float | None
+) -> Annotation:
+    """The state with the edema limits set (both None clears them); swapped limits are put right."""
+    if superior_z_mm is None or inferior_z_mm is None:
+        return replace(state, edema=None)
+    high, low = max(superior_z_mm, inferior_z_mm), min(superior_z_mm, inferior_z_mm)
+    centreline = state.edema.centreline_mm if state.edema is not None else None
+    return replace(state, edema=EdemaLimits(float(high), float(low), centreline))
+
+
+def set_thoracic_prefix(state: Annotation, prefix: ThoracicPrefix) -> Annotation:
+    if prefix not in ("T", "D"):
+        raise LabelError(f'thoracic prefix must be "T" or "D", got {prefix!r}')
+    return replace(state, thoracic_prefix=prefix)
