@@ -197,6 +197,10 @@ class BeamDose:
     #: per unit output from the machine's reference SSD to this beam's SSD (for MU/time).
     output_distance_factor: float = 1.0
     assumptions: tuple[str, ...] = field(default=())
+    #: True when the skin on the central axis lies outside the images and no separation was
+    #: entered: depth is then counted from the image edge (too shallow), so the dose at depth is
+    #: overestimated -- callers must warn, not only list it among the assumptions.
+    depth_from_image_edge: bool = False
 
 
 @dataclass(frozen=True)
@@ -329,6 +333,7 @@ def compute_beam_dose(
     step = float(np.clip(spacing, 0.5, 2.5))
 
     t_skin, entered_in_tissue, t_first = _central_axis_skin(density, iso, direction, 0.5)
+    depth_from_image_edge = entered_in_tissue and separation_cm is None
     if entered_in_tissue:
         if separation_cm is not None:
             t_skin = -separation_cm * 10.0 / 2.0
@@ -467,6 +472,7 @@ def compute_beam_dose(
             ((machine.reference_ssd_cm + model.dmax_cm) / (ssd_cm + model.dmax_cm)) ** 2
         ),
         assumptions=tuple(assumptions),
+        depth_from_image_edge=depth_from_image_edge,
     )
 
 

@@ -57,6 +57,9 @@ FALLBACK_HALF_DISC_MM: dict[str, float] = {"C": 3.0, "T": 2.5, "L": 5.0, "S": 5.
 #: Field width when no body width is measured and no override is given, mm.
 DEFAULT_WIDTH_MM: dict[str, float] = {"PA": 80.0, "AP_PA": 80.0, "lateral_pair": 60.0}
 
+#: The treatment position the gantry angles are computed for (DICOM Patient Position).
+TREATMENT_POSITION = "HFS"
+
 _HFS = "gantry angles are IEC 61217 for a head-first supine patient"
 
 

@@ -51,6 +51,7 @@ def field_dict(result: PlanResult) -> dict[str, Any]:
 
     prescription = result.prescription
     stats = result.lesion_stats
+    sad_cm = MACHINES[plan_field.energy].sad_cm
     beams = []
     for geometry, calc in zip(result.beams, result.monitor_units, strict=True):
         beams.append(
@@ -70,6 +71,13 @@ def field_dict(result: PlanResult) -> dict[str, Any]:
                 "jaws_plane": "at the source-axis distance (IEC; Y1 inferior, Y2 superior)",
                 "field_x_cm": _r(geometry.jaw_x_cm[1] - geometry.jaw_x_cm[0]),
                 "field_y_cm": _r(geometry.jaw_y_cm[1] - geometry.jaw_y_cm[0]),
+                # The beam diverges: on the skin (SSD) the field differs from the jaws (SAD).
+                "field_at_skin_x_cm": _r(
+                    (geometry.jaw_x_cm[1] - geometry.jaw_x_cm[0]) * geometry.ssd_cm / sad_cm
+                ),
+                "field_at_skin_y_cm": _r(
+                    (geometry.jaw_y_cm[1] - geometry.jaw_y_cm[0]) * geometry.ssd_cm / sad_cm
+                ),
                 "isocentre_depth_cm": _r(geometry.isocentre_depth_cm),
                 "skin_entry_mm": _point(geometry.skin_entry_mm),
                 "machine_isocentre_mm": _point(geometry.machine_isocentre_mm),
@@ -111,6 +119,12 @@ def field_dict(result: PlanResult) -> dict[str, Any]:
             "length_mm": _r(plan_field.length_mm),
             "width_mm": _r(plan_field.width_mm),
             "sizes_plane": "at the isocentre (lesion centroid depth)",
+            "borders_plane": (
+                "the border z values and the length and width apply in the plane through the "
+                "isocentre (lesion centroid depth) normal to each beam; the beams diverge, so on "
+                "the skin the field is smaller by SSD / (SSD + isocentre depth) (see each beam's "
+                "field_at_skin_*_cm and jaws)"
+            ),
             "isocentre_mm": _point(plan_field.isocenter_mm),
             "ssd_cm": _r(plan_field.ssd_cm),
         },

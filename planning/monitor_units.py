@@ -3,8 +3,8 @@
 For a fixed-SSD beam the dose per fraction ``D`` from that beam at the normalisation point is
 delivered by (Khan, *The Physics of Radiation Therapy*, 4th ed., section 10.1, eq. 10.3)::
 
-    MU   = D / (K * Sc(rc) * Sp(r) * PDD(d, r, SSD) / 100 * ISF)            (6 MV)
-    time = D / (Rate * Sc(rc) * Sp(r) * PDD(d, r, SSD) / 100 * ISF) + shutter error   (Co-60)
+    MU   = D / (K * Sc(rc) * Sp(r) * PDD(d, r, SSD) / 100 * ISF * EPL)            (6 MV)
+    time = D / (Rate * Sc(rc) * Sp(r) * PDD(d, r, SSD) / 100 * ISF * EPL) + shutter error (Co-60)
 
 * ``K`` -- the machine output, cGy per MU at d_max in water for a 10 x 10 cm field at the
   reference SSD (the calibration condition; 1.000 cGy/MU at SSD 100 cm is the usual linac
@@ -16,7 +16,12 @@ delivered by (Khan, *The Physics of Radiation Therapy*, 4th ed., section 10.1, e
   SAD plane); ``Sp(r)`` -- phantom scatter for the field at the surface ``r``;
 * ``PDD(d, r, SSD)`` -- central-axis percentage depth dose at the water-equivalent depth ``d`` of
   the point, from the shipped table, converted to the treatment SSD (Mayneord F-factor);
-* ``ISF = ((SSD_ref + d_max) / (SSD + d_max))^2`` -- inverse square from the calibration SSD.
+* ``ISF = ((SSD_ref + d_max) / (SSD + d_max))^2`` -- inverse square from the calibration SSD;
+* ``EPL = ((SSD + d) / (SSD + d_geo))^2`` -- the inverse-square part of the effective-path-length
+  heterogeneity correction: ``d`` is water-equivalent, ``d_geo`` the real depth of the point.
+  The PDD looked up at ``d`` carries the inverse square of ``d``; the point is at ``d_geo``. With
+  it the sum equals ``PDD(d_geo) * TAR(d)/TAR(d_geo)``, Khan's ratio-of-TAR correction (4th ed.,
+  section 12.3) and the 3D engine's own model. 1 in water (``d = d_geo``).
 
 Every input is kept in :class:`MonitorUnitCalculation` so a physicist can redo the sum; the 3D
 engine's own relative dose at the point is shown next to the table PDD as a check.
@@ -90,6 +95,8 @@ class MonitorUnitCalculation:
         This beam's share of the prescription at the normalisation point, Gy per fraction.
     depth_cm : float
         Water-equivalent depth of the point along this beam, cm.
+    geometric_depth_cm : float
+        Real (geometric) depth of the point below the skin, cm; equal to ``depth_cm`` in water.
     ssd_cm, reference_ssd_cm, dmax_cm : float
     collimator_side_cm : float
         ``rc``: equivalent square of the collimator setting at the SAD plane, cm.
@@ -104,6 +111,8 @@ class MonitorUnitCalculation:
     pdd_percent : float
         Table PDD at ``depth_cm`` for ``surface_side_cm`` at ``ssd_cm``.
     inverse_square_factor : float
+    epl_inverse_square_factor : float
+        ``((SSD + depth_cm) / (SSD + geometric_depth_cm))^2`` (1 in water).
     engine_percent : float
         The 3D engine's dose at the point per unit output, % (its ``PDD x off-axis``): a check.
     meterset : float
@@ -132,16 +141,23 @@ class MonitorUnitCalculation:
     shutter_error_min: float
     meterset: float
     assumptions: tuple[str, ...] = ()
+    geometric_depth_cm: float = math.nan
+    epl_inverse_square_factor: float = 1.0
 
     @property
     def formula(self) -> str:
         """The sum with the numbers, in one line."""
         name = "MU" if self.unit == "MU" else "time"
         extra = f" + {self.shutter_error_min:g} min" if self.unit == "min" else ""
+        epl = (
+            f" x EPL ISF {self.epl_inverse_square_factor:.4f}"
+            if abs(self.epl_inverse_square_factor - 1.0) >= 5e-5  # shown when it shows at .4f
+            else ""
+        )
         return (
             f"{name} = {100 * self.dose_per_fraction_gy:.1f} cGy / ({self.output:.4g} "
             f"{self.output_label} x Sc {self.sc:.3f} x Sp {self.sp:.3f} x PDD "
-            f"{self.pdd_percent:.1f}/100 x ISF {self.inverse_square_factor:.4f}){extra} = "
+            f"{self.pdd_percent:.1f}/100 x ISF {self.inverse_square_factor:.4f}{epl}){extra} = "
             f"{self.meterset:.{1 if self.unit == 'MU' else 2}f} {self.unit}"
         )
 
@@ -154,6 +170,7 @@ class MonitorUnitCalculation:
             "meterset": round(self.meterset, 2),
             "dose_per_fraction_gy": round(self.dose_per_fraction_gy, 4),
             "depth_cm": round(self.depth_cm, 2),
+            "geometric_depth_cm": round(self.geometric_depth_cm, 2),
             "ssd_cm": round(self.ssd_cm, 2),
             "reference_ssd_cm": self.reference_ssd_cm,
             "dmax_cm": self.dmax_cm,
@@ -166,6 +183,7 @@ class MonitorUnitCalculation:
             "sp": round(self.sp, 4),
             "pdd_percent": round(self.pdd_percent, 2),
             "inverse_square_factor": round(self.inverse_square_factor, 5),
+            "epl_inverse_square_factor": round(self.epl_inverse_square_factor, 5),
             "engine_percent": round(self.engine_percent, 2),
             "shutter_error_min": self.shutter_error_min,
             "formula": self.formula,
@@ -206,6 +224,7 @@ def monitor_units(
     model: BeamModel | None = None,
     engine_relative_dose: float | None = None,
     beam_name: str = "",
+    geometric_depth_cm: float | None = None,
 ) -> MonitorUnitCalculation:
     """The hand calculation for one SSD beam (module docstring).
 
@@ -227,6 +246,10 @@ def monitor_units(
     engine_relative_dose : float, optional
         The engine's relative dose at the point for this beam (1 = d_max on the axis at the
         treatment SSD), shown as a check.
+    beam_name : str
+    geometric_depth_cm : float, optional
+        Real depth of the point below the skin, cm, when it differs from the water-equivalent
+        ``depth_cm`` (heterogeneities); default: ``depth_cm`` (water).
     """
     model = model or beam_model(energy)
     machine = model.machine
@@ -235,6 +258,9 @@ def monitor_units(
         raise PlanningError(f"dose per fraction must be >= 0 Gy, got {dose_per_fraction_gy}")
     if not (math.isfinite(depth_cm) and depth_cm >= 0):
         raise PlanningError(f"depth must be >= 0 cm, got {depth_cm}")
+    geometric = depth_cm if geometric_depth_cm is None else float(geometric_depth_cm)
+    if not (math.isfinite(geometric) and geometric >= 0):
+        raise PlanningError(f"geometric depth must be >= 0 cm, got {geometric_depth_cm}")
     assumptions: list[str] = []
     rc = float(collimator_side_cm)
     r = rc * ssd_cm / machine.sad_cm
@@ -248,6 +274,7 @@ def monitor_units(
         )
     dmax = model.dmax_cm
     isf = ((machine.reference_ssd_cm + dmax) / (ssd_cm + dmax)) ** 2
+    epl = ((ssd_cm + depth_cm) / (ssd_cm + geometric)) ** 2
     decay = 1.0
     shutter = 0.0
     if machine.key == "6MV":
@@ -275,7 +302,7 @@ def monitor_units(
             decay = co60_decay_factor(calibration.calibration_date, treated)
             output *= decay
         shutter = calibration.shutter_error_min
-    denominator = output * sc * sp * pdd / 100.0 * isf
+    denominator = output * sc * sp * pdd / 100.0 * isf * epl
     if denominator <= 0:
         raise PlanningError(f"beam {beam_name!r}: no output at the point (PDD {pdd:.2f} %)")
     meterset = 100.0 * dose_per_fraction_gy / denominator + shutter
@@ -302,6 +329,8 @@ def monitor_units(
         shutter_error_min=shutter,
         meterset=meterset,
         assumptions=tuple(assumptions),
+        geometric_depth_cm=geometric,
+        epl_inverse_square_factor=epl,
     )
 
 
@@ -313,8 +342,12 @@ def hand_calculation(
     engine_relative_dose: float | None = None,
     calibration: Calibration | None = None,
     model: BeamModel | None = None,
+    geometric_depth_cm: float | None = None,
 ) -> MonitorUnitCalculation:
-    """:func:`monitor_units` for a beam computed by the engine (its SSD and jaws)."""
+    """:func:`monitor_units` for a beam computed by the engine (its SSD and jaws).
+
+    ``depth_cm`` is the water-equivalent depth of the point, ``geometric_depth_cm`` its real
+    depth below the beam's skin entry (default: the same, water)."""
     beam = beam_dose.beam
     return monitor_units(
         energy=beam.energy,
@@ -328,4 +361,5 @@ def hand_calculation(
             None if engine_relative_dose is None else engine_relative_dose / beam.weight
         ),
         beam_name=beam.name,
+        geometric_depth_cm=geometric_depth_cm,
     )

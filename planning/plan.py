@@ -8,7 +8,9 @@
 2. **Lesion and field**: the lesion mask is built on the post-contrast series (an ellipsoid is
    used exactly), its levels found and the field derived (:func:`planning.field.derive_case_field`).
 3. **Density** (:func:`density_for_plan`): a planning CT in the frame of reference gives
-   radiological depth from HU; without one the MR outline is water. A sagittal MR only spans a
+   radiological depth from HU (the patient only: what air separates from it in a slice, such as
+   the couch, is removed so that it is not taken for the skin); without one the MR outline is
+   water. A sagittal MR only spans a
    few cm across the midline, so for posterior and anterior beams its outline is extended
    sideways (each sagittal slab repeated outwards: the back is assumed to be the same across the
    field width); for a lateral pair the axial MR through the lesion gives the outline, extended
@@ -55,7 +57,7 @@ from planning.coverage import (
 from planning.dose import Beam as DoseBeam
 from planning.dose import DoseResult, beam_axes, compute_beam_dose, compute_dose
 from planning.errors import PlanningError
-from planning.field import Field, derive_case_field
+from planning.field import TREATMENT_POSITION, Field, derive_case_field
 from planning.lesion import (
     EllipsoidLesion,
     LesionLevels,
@@ -67,7 +69,13 @@ from planning.lesion import (
 )
 from planning.monitor_units import Calibration, MonitorUnitCalculation, hand_calculation
 from planning.prescription import DEFAULT_ALPHA_BETA_GY, Prescription
-from planning.radiological_depth import TISSUE_THRESHOLD, body_mask_from_mr, density_from_ct
+from planning.radiological_depth import (
+    BODY_THRESHOLD_HU,
+    TISSUE_THRESHOLD,
+    body_mask_from_ct,
+    body_mask_from_mr,
+    density_from_ct,
+)
 from planning.settings import PlanSettings
 from planning.verdict import Verdict, coverage_verdict
 
@@ -257,13 +265,22 @@ def density_for_plan(
     iso = np.asarray(plan_field.isocenter_mm, dtype=float)
     if images.ct is not None and bool(images.ct.contains_index(images.ct.patient_to_index(iso))):
         description = images.ct.metadata.series_description or "CT"
+        cropped = _crop(images.ct, corners)
+        density = density_from_ct(cropped)
+        # Only the patient: the couch under the back would otherwise be a PA beam's "skin".
+        body = body_mask_from_ct(cropped, iso)
+        density = density.with_array(np.where(body, density.array, np.float32(0.0)))
         return Density(
-            density_from_ct(_crop(images.ct, corners)),
+            density,
             f"planning CT '{description}' (radiological depth from HU)",
             (
                 "density from the planning CT: HU to relative electron density through a "
                 "bilinear curve (air -1000 HU = 0, water 0 HU = 1, cortical bone 1500 HU = 1.78, "
                 "ASSUMED; replace with the scanner's calibration)",
+                f"CT outside the patient outline (above {BODY_THRESHOLD_HU:g} HU, in each slice "
+                "the part around the isocentre) is air: the couch and devices separated from the "
+                "patient by air are left out, so their attenuation is not in the dose (apply "
+                "the couch factor); a couch in contact with the skin is not removed",
             ),
         )
     lateral = plan_field.arrangement == "lateral_pair"
@@ -741,6 +758,9 @@ def plan_case(
             beam_dose=beam_dose,
             dose_per_fraction_gy=prescription.dose_per_fraction_gy * share / relative,
             depth_cm=float(_sample(beam_dose.depth_cm, point)[0]),
+            geometric_depth_cm=float(
+                np.linalg.norm(point - np.asarray(beam_dose.skin_entry_lps_mm)) / 10.0
+            ),
             engine_relative_dose=share,
             calibration=calibration,
             model=model,
@@ -762,6 +782,16 @@ def plan_case(
     for series_warning in images.lesion_volume.warnings or ():
         if series_warning not in warnings:
             warnings.append(series_warning)
+    for beam_dose, calc in zip(dose_result.beams, monitor_units, strict=True):
+        if beam_dose.depth_from_image_edge:
+            warnings.append(
+                f"{calc.beam_name}: the skin is not imaged on the central axis and no patient "
+                f"separation was entered: depth ({calc.depth_cm:.1f} cm) is counted from the "
+                "edge of the images, so it is too shallow and the dose at depth is "
+                f"overestimated -- the {'MU' if calc.unit == 'MU' else 'treatment time'} are too "
+                "LOW; enter the patient separation (--separation-cm)"
+            )
+    warnings += _position_warnings(images)
     return PlanResult(
         case=case,
         settings=settings,
@@ -787,6 +817,31 @@ def plan_case(
         assumptions=tuple(assumptions),
         warnings=tuple(warnings),
     )
+
+
+def _position_warnings(images: PlanImages) -> list[str]:
+    """A warning when the images were not acquired head-first supine.
+
+    Patient LPS coordinates do not depend on the position, so the dose is unaffected; but the
+    gantry angles (and the RT Plan's patient position) are for a head-first supine treatment.
+    """
+    volumes = (images.lesion_volume, images.sagittal, images.axial_mr, images.ct)
+    positions = sorted(
+        {
+            v.metadata.patient_position.strip().upper()
+            for v in volumes
+            if v is not None and v.metadata.patient_position.strip()
+        }
+        - {TREATMENT_POSITION}
+    )
+    if not positions:
+        return []
+    return [
+        f"the images were acquired {', '.join(positions)}, not head-first supine "
+        f"({TREATMENT_POSITION}): the gantry angles and the RT Plan are for a head-first supine "
+        "treatment (IEC 61217); treat head-first supine or convert the angles (prone: a "
+        "posterior field is gantry 0)"
+    ]
 
 
 def _exact_ellipsoid(case: Case) -> LesionMeasurements:

@@ -8,7 +8,8 @@ dicompyler-core expect, so the RT Dose plus the RT Structure Set reproduce spine
 The beams are fixed-SSD set-ups: each beam's ``IsocenterPosition`` is the point at the source-axis
 distance on its central axis (for SSD = SAD, where the axis enters the skin), not the field's
 reference point inside the patient (``field.json``'s ``isocentre_mm``); jaw positions are at that
-plane. The dose reference point is the normalisation point, with the total prescription.
+plane. The dose reference point is the normalisation point, with the total prescription. The
+patient position is head-first supine (HFS), the position the gantry angles are computed for.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from imaging.rtplan import PlanBeam, build_rtplan
 from imaging.rtstruct import Structure, build_rtstruct
 from imaging.volume import Volume
 from planning.beam_model import MACHINES
+from planning.field import TREATMENT_POSITION
 from planning.plan import PlanResult, grid_points_mm, inside_field
 from planning.radiological_depth import TISSUE_THRESHOLD
 
@@ -123,6 +125,10 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
         target_point_mm=result.normalisation.point_mm,
         label=f"spine {result.lesion_levels.short}",
     )
+    # The gantry angles are for a head-first supine patient whatever position the images were
+    # acquired in (an HFP plan would turn the PA field at gantry 180 into an anterior one).
+    for setup in rtplan.PatientSetupSequence:
+        setup.PatientPosition = TREATMENT_POSITION
     rtdose = build_rtdose(result.dose_gy, headers, referenced_plan_uid=str(rtplan.SOPInstanceUID))
     return DicomExport(
         rtstruct=_save(rtstruct, folder / "rtstruct.dcm"),

@@ -13,7 +13,8 @@ Density maps are relative electron density (water = 1) on a :class:`imaging.Volu
   calibration, which should replace this curve.
 
 Radiological depth is integrated along each ray from the source (:func:`fan_depth`), so the skin
-is wherever density first appears; nothing is assumed about the outline.
+is wherever density first appears. On a CT, objects that are not the patient (the couch) are
+removed first with :func:`body_mask_from_ct`, else a posterior beam's "skin" would be the couch.
 """
 
 from __future__ import annotations
@@ -40,6 +41,43 @@ def density_from_ct(ct: Volume) -> Volume:
     bone_slope = (BONE_RED - 1.0) / BONE_HU
     density = np.where(hu <= 0.0, water_air, 1.0 + hu * bone_slope)
     return ct.with_array(np.clip(density, 0.0, None).astype(np.float32))
+
+
+#: CT number separating the patient from the air around it, HU (the usual external-contour
+#: threshold: halfway between air and water).
+BODY_THRESHOLD_HU = -500.0
+
+
+def body_mask_from_ct(
+    ct: Volume, inside_mm: np.ndarray | None = None, threshold_hu: float = BODY_THRESHOLD_HU
+) -> np.ndarray:
+    """The patient outline of a CT volume, slice by slice, without objects apart from it.
+
+    In each slice, voxels above ``threshold_hu`` with their holes filled (lungs and airways are
+    inside the outline; the caller keeps their own density) form connected parts; the patient is
+    the part holding the in-plane position of ``inside_mm`` (a point inside the patient, e.g.
+    the isocentre), else the largest part of the slice. Whatever is separated from the patient
+    by air in a slice -- the couch below the back, a head rest -- is outside. Where the couch
+    touches the skin it stays connected: a limit of this outline.
+    """
+    tissue = np.asarray(ct.array) > threshold_hu
+    body = np.zeros_like(tissue)
+    seed: tuple[int, int] | None = None
+    if inside_mm is not None:
+        ijk = np.rint(ct.patient_to_index(np.atleast_2d(inside_mm))[0]).astype(int)
+        if 0 <= ijk[1] < tissue.shape[1] and 0 <= ijk[0] < tissue.shape[2]:
+            seed = (int(ijk[1]), int(ijk[0]))
+    for k in range(tissue.shape[0]):
+        labels, count = ndimage.label(ndimage.binary_fill_holes(tissue[k]))
+        if count == 0:
+            continue
+        keep = int(labels[seed]) if seed is not None else 0
+        if keep == 0:
+            sizes = np.bincount(labels.ravel())
+            sizes[0] = 0
+            keep = int(np.argmax(sizes))
+        body[k] = labels == keep
+    return body
 
 
 def body_mask_from_mr(mr: Volume, threshold: float | None = None) -> np.ndarray:
