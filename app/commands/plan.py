@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -126,9 +127,22 @@ def _check_out(out: Path) -> None:
         raise PlanningError(f"--out: cannot write in {parent}")
 
 
-def write_outputs(result: PlanResult, out: Path) -> list[Path]:
-    """Write every output into a temporary folder beside ``out``, then move them into ``out``."""
+def write_outputs(
+    result: PlanResult,
+    out: Path,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[Path]:
+    """Write every output into a temporary folder beside ``out``, then move them into ``out``.
+
+    ``progress(done, total, text)``, when given, is called before each step (the GUI shows it);
+    an exception it raises (e.g. the user cancelled) aborts the export and nothing is written
+    into ``out``.
+    """
     from app.report_pdf import write_report_pdf  # Qt only when a report is written
+
+    def step(done: int, text: str) -> None:
+        if progress is not None:
+            progress(done, 4, text)
 
     parent = out.parent if str(out.parent) else Path(".")
     temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
@@ -137,10 +151,14 @@ def write_outputs(result: PlanResult, out: Path) -> list[Path]:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o777 & ~umask)
+        step(0, "field.json and field.csv")
         write_field_json(temporary / "field.json", result)
         write_field_csv(temporary / "field.csv", result)
+        step(1, "DICOM RT Plan, RT Dose and RT Structure Set")
         write_plan_dicom(result, temporary)
+        step(2, "PDF report")
         write_report_pdf(temporary / "report.pdf", result)
+        step(3, f"moving the files into {out}")
         if not out.exists():
             temporary.rename(out)
             temporary = None  # type: ignore[assignment]

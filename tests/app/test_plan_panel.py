@@ -1,0 +1,248 @@
+"""The Plan panel in the real main window: live plan, verdict, overlays, edits, export."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QColor, QImage, QStandardItemModel
+
+from app.plan_panel.plan_overlays import FIELD_COLOR, ISODOSE_LEVELS
+from app.plan_panel.worker import PlanJob, PlanRunner
+from planning.case import load_case
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
+OUTPUTS = {"field.json", "field.csv", "report.pdf", "rtplan.dcm", "rtdose.dcm", "rtstruct.dcm"}
+#: Coarser than the GUI's 2 mm default to keep the tests quick.
+TEST_GRID_MM = 3.0
+PLAN_TIMEOUT_MS = 60_000
+
+
+def _case_path(number: int) -> Path:
+    return SAMPLES / f"case{number}" / "reference.spineplan.json"
+
+
+def _pixels(image: QImage) -> np.ndarray:
+    """RGB array (rows, columns, 3) of a grabbed widget image."""
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height)
+    return data.reshape(height, stride)[:, : width * 3].reshape(height, width, 3)
+
+
+def _count_colour(image: QImage, color: QColor) -> int:
+    rgb = np.array([color.red(), color.green(), color.blue()])
+    return int((np.abs(_pixels(image).astype(int) - rgb).sum(axis=2) <= 6).sum())
+
+
+def _isodose_colour(percent: float) -> QColor:
+    return QColor(next(color for value, color, _ in ISODOSE_LEVELS if value == percent))
+
+
+def _open_planned(qtbot, window, number: int, starts: list | None = None):
+    """Open sample case ``number`` and wait until both its images and its plan are shown.
+
+    ``starts`` collects one entry per plan computation started.
+    """
+    panel = window.plan_panel
+    panel.grid_spacing_mm = TEST_GRID_MM
+    if starts is not None:
+        panel.runner.started.connect(lambda: starts.append(1))
+    with (
+        qtbot.waitSignal(panel.plan_updated, timeout=PLAN_TIMEOUT_MS) as blocker,
+        qtbot.waitSignal(window.load_finished, timeout=PLAN_TIMEOUT_MS),
+    ):
+        window.open_path(_case_path(number))
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
+    return panel, blocker.args[0]
+
+
+def _edit_and_wait(qtbot, panel, edit) -> object:
+    with qtbot.waitSignal(panel.plan_updated, timeout=PLAN_TIMEOUT_MS) as blocker:
+        edit()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
+    return blocker.args[0]
+
+
+def test_case2_plan_passes_then_fails_when_narrowed(qtbot, window) -> None:
+    starts: list[int] = []
+    panel, result = _open_planned(qtbot, window, 2, starts)
+    assert result.coverage_pass
+    assert panel.verdict_label.text().startswith("PASS")
+    assert "V95 100.0 %" in panel.verdict_label.text()
+    assert panel.number("Field levels") == "T8-T10"
+    assert panel.number("Arrangement") == "PA"
+    assert panel.number("Lesion V95") == f"{result.lesion_stats.v95_percent:.1f} %"
+    assert panel.number("PA per fraction").endswith("MU")
+    assert panel.dvh_plot.curves and panel.dvh_plot.curves[0].dvh is result.dvh
+    # the document made from the case when loading ended did not start a second plan
+    assert len(starts) == 1
+
+    # field outline, borders and isodoses are registered and listed in the Layers panel
+    names = {item.name for item in window.viewer.overlays.items()}
+    for expected in ("Isodose 95 %", "Isodose 50 %", "Isodose 107 %", "Beam path PA"):
+        assert any(name.startswith(expected) for name in names), expected
+    assert any(name.startswith("Field outline PA") for name in names)
+    assert any(name.startswith("Superior field border") for name in names)
+    layers = [window.layers.item(row).text() for row in range(window.layers.count())]
+    assert "Isodose 95 %" in layers
+
+    # ... and drawn: the 95 % isodose on sagittal, coronal and axial views, the field outline
+    # on the coronal view (beam's eye view of a PA field)
+    iso = np.asarray(result.field.isocenter_mm)
+    window.viewer.set_point(iso)
+    qtbot.wait(50)
+    views = {plane: window.viewer.panels[0].view_for(plane) for plane in ("sagittal", "coronal")}
+    views["axial"] = window.viewer.panels[0].view_for("axial")
+    orange = _isodose_colour(95.0)
+    for plane, view in views.items():
+        assert _count_colour(view.grab().toImage(), orange) > 10, plane
+    assert _count_colour(views["coronal"].grab().toImage(), FIELD_COLOR) > 50
+
+    # hiding the layer removes its colour from the view
+    item = next(i for i in window.viewer.overlays.items() if i.name == "Isodose 95 %")
+    window.viewer.overlays.set_visible(item, False)
+    qtbot.wait(50)
+    assert _count_colour(views["sagittal"].grab().toImage(), orange) == 0
+
+    # a 10 mm field fails, with where and what to do
+    def narrow() -> None:
+        panel.width_auto.setChecked(False)
+        panel.width_spin.setValue(10.0)
+
+    failed = _edit_and_wait(qtbot, panel, narrow)
+    assert failed.settings.field_width_mm == 10.0
+    assert not failed.coverage_pass
+    assert panel.verdict_label.text().startswith("FAIL")
+    details = panel.details_label.text()
+    assert "FAIL" in details and "side of the field" in details
+    assert "widen the field" in details
+    assert panel.number("Field size at isocentre").startswith("10 x")
+    # the outline followed the edit; the user's hidden layer stays hidden across replans
+    outline = next(i for i in panel.overlay_items if i.name.startswith("Field outline"))
+    assert "(10 x" in outline.name
+    replaced = next(i for i in panel.overlay_items if i.name == "Isodose 95 %")
+    assert replaced is not item and not replaced.visible
+    assert next(i for i in panel.overlay_items if i.name == "Isodose 50 %").visible
+
+
+def test_live_field_updates_before_the_dose(qtbot, window) -> None:
+    panel, result = _open_planned(qtbot, window, 2)
+    before = result.field.superior_border_z_mm
+    with qtbot.waitSignal(panel.field_updated, timeout=1000) as blocker:
+        panel.margin_spin.setValue(5.0)  # emitted synchronously, the plan follows later
+    assert blocker.args[0].superior_border_z_mm == pytest.approx(before + 5.0)
+    border = next(i for i in panel.overlay_items if i.name.startswith("Superior field border"))
+    assert border.z_mm == pytest.approx(before + 5.0)
+    planned = _edit_and_wait(qtbot, panel, lambda: None) if panel.runner.busy else panel.result
+    assert planned.field.superior_border_z_mm == pytest.approx(before + 5.0)
+    # an entered separation reaches the plan; the lowest value means "from the images"
+    assert panel.separation_cm() is None
+    entered = _edit_and_wait(qtbot, panel, lambda: panel.separation_spin.setValue(30.0))
+    assert entered.separation_cm == 30.0
+
+
+def test_quick_edits_are_debounced_and_only_the_last_plan_shows(qtbot, window) -> None:
+    panel, _ = _open_planned(qtbot, window, 2)
+    starts: list[int] = []
+    panel.runner.started.connect(lambda: starts.append(1))
+    shown: list[object] = []
+    panel.plan_updated.connect(shown.append)
+    for margin in (1.0, 2.0, 3.0, 4.0, 6.0):
+        panel.margin_spin.setValue(margin)
+    qtbot.waitUntil(lambda: bool(shown) and not panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
+    assert len(starts) == 1
+    assert len(shown) == 1 and shown[0].settings.margin_mm == 6.0
+
+
+def test_superseded_result_is_dropped(qtbot) -> None:
+    case = load_case(_case_path(2))
+    runner = PlanRunner(debounce_ms=0)
+    results: list[object] = []
+    runner.result_ready.connect(results.append)
+    try:
+        runner.request(PlanJob(case, case.plan, grid_spacing_mm=4.0), immediately=True)
+        # a newer request while the first runs: the first result is discarded
+        newer = replace(case.plan, margin_mm=7.0)
+        runner.request(PlanJob(case, newer, grid_spacing_mm=4.0), immediately=True)
+        qtbot.waitUntil(lambda: not runner.busy, timeout=PLAN_TIMEOUT_MS)
+        assert [r.settings.margin_mm for r in results] == [7.0]
+        # cancelled work is dropped as well
+        runner.request(PlanJob(case, case.plan, grid_spacing_mm=4.0), immediately=True)
+        runner.cancel()
+        runner.wait()
+        qtbot.wait(100)
+        assert len(results) == 1
+    finally:
+        runner.shutdown()
+
+
+def test_export_writes_the_six_files_and_cancel_writes_nothing(
+    qtbot, window, tmp_path: Path
+) -> None:
+    panel, result = _open_planned(qtbot, window, 2)
+    export = window.actions_by_id["export_plan"]
+    assert export.text() == "Export &plan…"
+    assert export in window.menuBar().actions()[0].menu().actions()
+
+    out = tmp_path / "plan out"
+    with qtbot.waitSignal(panel.export_finished, timeout=PLAN_TIMEOUT_MS) as blocker:
+        assert panel.export_to(out)
+    assert {p.name for p in blocker.args[0]} == OUTPUTS
+    assert {p.name for p in out.iterdir()} == OUTPUTS
+    data = json.loads((out / "field.json").read_text())
+    assert data["coverage"]["pass"] is True
+    assert data["coverage"]["lesion"]["v95_percent"] == pytest.approx(
+        result.lesion_stats.v95_percent, abs=0.01
+    )
+    assert (data["field"]["superior_level"], data["field"]["inferior_level"]) == ("T8", "T10")
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert panel.status_label.text().startswith("Exported 6 files")
+
+    cancelled = tmp_path / "cancelled"
+    with qtbot.waitSignal(panel.exporter.cancelled, timeout=PLAN_TIMEOUT_MS):
+        assert panel.export_to(cancelled)
+        panel.exporter.cancel()
+    assert not cancelled.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    assert "cancelled" in panel.status_label.text()
+
+    # a file where the folder should be is refused in words
+    blocker_file = tmp_path / "a file"
+    blocker_file.write_text("x")
+    assert not panel.export_to(blocker_file)
+    assert "not a folder" in panel.status_label.text()
+
+
+def test_co60_is_listed_but_refused_until_a_table_ships(window) -> None:
+    combo = window.plan_panel.energy_combo
+    model = combo.model()
+    assert isinstance(model, QStandardItemModel)
+    co60 = combo.findData("Co60")
+    assert co60 >= 0 and "Co-60" in combo.itemText(co60)
+    assert not model.item(co60).isEnabled()
+    assert "no published Co-60" in model.item(co60).toolTip()
+    assert combo.currentData() == "6MV"
+
+
+def test_plan_follows_the_annotation_document(qtbot, window) -> None:
+    panel, result = _open_planned(qtbot, window, 2)
+    document = window.annotation.document
+    assert document.case is not None
+    state = document.state
+    document.apply("Clear lesion", replace(state, lesion_mask=None, lesion_spec=None))
+    assert "no lesion" in panel.status_label.text()
+    assert not panel.overlay_items
+    with qtbot.waitSignal(panel.plan_updated, timeout=PLAN_TIMEOUT_MS) as blocker:
+        document.undo_stack.undo()
+    assert blocker.args[0].coverage_pass
+    assert panel.verdict_label.text().startswith("PASS")
+    # a lesion painted by hand (a mask without a specification) is planned from its mask
+    with qtbot.waitSignal(panel.plan_updated, timeout=PLAN_TIMEOUT_MS) as blocker:
+        document.apply("Paint", replace(document.state, lesion_spec=None))
+    painted = blocker.args[0]
+    assert painted.lesion_levels.words == result.lesion_levels.words
+    assert painted.field.levels_words() == "T8-T10"
