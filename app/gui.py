@@ -83,6 +83,9 @@ def _quiet_platform_noise() -> None:
 def _screenshot(qt_app, window, out: Path) -> int:
     window.wait_for_load(timeout_ms=300_000)
     qt_app.processEvents()
+    # A case file plans in the background: picture the plan, not the moment before it.
+    window.plan_panel.wait_until_idle(timeout_ms=300_000)
+    qt_app.processEvents()
     if not window.viewer.has_images:
         window.close()
         raise SpineplanError(window.load_error or "no image could be shown")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 LEFT = Qt.MouseButton.LeftButton
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier
@@ -16,6 +17,9 @@ def view_of(window, plane: str = "sagittal", panel: int = 0):
 
 def screen_point(view, xyz_mm) -> QPoint:
     """Where the patient point lies on ``view`` (it must be on the view's slice or near it)."""
+    # Pending layout changes (docks appearing, plans arriving) resize the views: let them
+    # happen before turning millimetres into pixels.
+    QApplication.processEvents()
     return view.patient_to_screen(np.asarray(xyz_mm, dtype=float)).toPoint()
 
 
