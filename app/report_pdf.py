@@ -633,7 +633,17 @@ def _field_rows(result: PlanResult) -> list[list[str]]:
         ],
         [
             "Length x width",
-            f"{plan_field.length_mm:.1f} x {plan_field.width_mm:.1f} mm at the isocentre",
+            f"{plan_field.length_mm:.1f} x {plan_field.width_mm:.1f} mm in the isocentre plane "
+            "(lesion centroid depth), where the border z values apply",
+        ],
+        [
+            "Field on the skin",
+            "; ".join(
+                f"{b.name} {b.field_at_skin_cm[1]:.1f} x {b.field_at_skin_cm[0]:.1f} cm "
+                f"(length x width, SSD {b.ssd_cm:.1f} cm)"
+                for b in result.beams
+            )
+            + ": the beams diverge, so the field is smaller on the skin",
         ],
         ["Isocentre (LPS)", f"({iso[0]:.1f}, {iso[1]:.1f}, {iso[2]:.1f}) mm"],
         [
@@ -872,10 +882,12 @@ def _details_page(page: _Page, result: PlanResult) -> None:
     page.text("Monitor units / treatment time (hand calculation)", 13.0, True, (20, 40, 90))
     calc = result.monitor_units[0]
     page.text(
-        "MU (or minutes) = D / (output x Sc(rc) x Sp(r) x PDD(d, r, SSD)/100 x ISF), "
-        "ISF = ((SSD_ref + dmax) / (SSD + dmax))^2; rc = collimator equivalent square at the "
-        "SAD plane, r = equivalent square at the skin; 'Engine %' is the 3D engine's dose at the "
-        f"point per unit output (check against PDD). Reference SSD {calc.reference_ssd_cm:g} cm, "
+        "MU (or minutes) = D / (output x Sc(rc) x Sp(r) x PDD(d, r, SSD)/100 x ISF x EPL), "
+        "ISF = ((SSD_ref + dmax) / (SSD + dmax))^2, EPL = ((SSD + d) / (SSD + d_geometric))^2 "
+        "for a water-equivalent depth d differing from the geometric one; "
+        "rc = collimator equivalent square at the SAD plane, r = equivalent square at the skin; "
+        "'Engine %' is the 3D engine's dose at the point per unit "
+        f"output (check against PDD). Reference SSD {calc.reference_ssd_cm:g} cm, "
         f"dmax {calc.dmax_cm:g} cm.",
         8.0,
     )

@@ -51,7 +51,6 @@ def field_dict(result: PlanResult) -> dict[str, Any]:
 
     prescription = result.prescription
     stats = result.lesion_stats
-    sad_cm = MACHINES[plan_field.energy].sad_cm
     beams = []
     for geometry, calc in zip(result.beams, result.monitor_units, strict=True):
         beams.append(
@@ -72,12 +71,8 @@ def field_dict(result: PlanResult) -> dict[str, Any]:
                 "field_x_cm": _r(geometry.jaw_x_cm[1] - geometry.jaw_x_cm[0]),
                 "field_y_cm": _r(geometry.jaw_y_cm[1] - geometry.jaw_y_cm[0]),
                 # The beam diverges: on the skin (SSD) the field differs from the jaws (SAD).
-                "field_at_skin_x_cm": _r(
-                    (geometry.jaw_x_cm[1] - geometry.jaw_x_cm[0]) * geometry.ssd_cm / sad_cm
-                ),
-                "field_at_skin_y_cm": _r(
-                    (geometry.jaw_y_cm[1] - geometry.jaw_y_cm[0]) * geometry.ssd_cm / sad_cm
-                ),
+                "field_at_skin_x_cm": _r(geometry.field_at_skin_cm[0]),
+                "field_at_skin_y_cm": _r(geometry.field_at_skin_cm[1]),
                 "isocentre_depth_cm": _r(geometry.isocentre_depth_cm),
                 "skin_entry_mm": _point(geometry.skin_entry_mm),
                 "machine_isocentre_mm": _point(geometry.machine_isocentre_mm),

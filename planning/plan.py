@@ -376,6 +376,15 @@ class PlanBeamGeometry:
     def gantry_angle_deg(self) -> float:
         return self.beam.gantry_angle_deg
 
+    @property
+    def field_at_skin_cm(self) -> tuple[float, float]:
+        """Field size (X, Y) on the skin, cm: the jaw opening scaled from the SAD to the SSD."""
+        scale = self.ssd_cm / MACHINES[self.beam.energy].sad_cm
+        return (
+            (self.jaw_x_cm[1] - self.jaw_x_cm[0]) * scale,
+            (self.jaw_y_cm[1] - self.jaw_y_cm[0]) * scale,
+        )
+
 
 @dataclass(frozen=True)
 class Normalisation:
