@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,34 @@ def _frames_for(mask: Volume, source_images: Sequence[Dataset]) -> np.ndarray:
     return frames
 
 
+#: Type 2 patient/study attributes highdicom copies from the source images; some writers omit
+#: them, which the standard allows to be empty but not absent.
+_TYPE2_KEYWORDS = (
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "StudyDate",
+    "StudyTime",
+    "StudyID",
+    "AccessionNumber",
+    "ReferringPhysicianName",
+)
+
+
+def _with_type2_study_attributes(images: Sequence[Dataset]) -> list[Dataset]:
+    """The images, copied where an attribute must be added empty (the caller's stay as they are)."""
+    completed = []
+    for image in images:
+        missing = [k for k in _TYPE2_KEYWORDS if k not in image]
+        if missing:
+            image = copy.deepcopy(image)
+            for keyword in missing:
+                setattr(image, keyword, "")
+        completed.append(image)
+    return completed
+
+
 def build_seg(
     segments: Sequence[SegmentSpec],
     source_images: Sequence[Dataset],
@@ -80,7 +109,7 @@ def build_seg(
             )
         )
     seg = hd.seg.Segmentation(
-        source_images=list(source_images),
+        source_images=_with_type2_study_attributes(source_images),
         pixel_array=pixel_array,
         segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
         segment_descriptions=descriptions,

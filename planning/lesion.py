@@ -22,8 +22,12 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pydicom
 import SimpleITK as sitk
 
+from imaging.errors import ImagingError
+from imaging.rtstruct import contours_to_mask, read_rtstruct
+from imaging.seg import read_seg
 from imaging.volume import Volume
 from planning.errors import CaseFileError, FieldError, PlanningError
 from planning.levels import (
@@ -191,23 +195,28 @@ def mask_from_file(path: str | Path, reference: Volume) -> Volume:
     Parameters
     ----------
     path : str or Path
-        Any 3D image SimpleITK reads (``.nrrd``, ``.nii.gz``, ``.mha``...); non-zero = lesion.
+        Any 3D image SimpleITK reads (``.nrrd``, ``.nii.gz``, ``.mha``...; non-zero = lesion),
+        or a DICOM RT Structure Set / Segmentation whose lesion is its only structure, the one
+        named "Lesion", or its only GTV.
     reference : Volume
         The grid to resample onto.
 
     Raises
     ------
     CaseFileError
-        When the file is missing, unreadable, not 3D, a DICOM RTSTRUCT/SEG (not read yet), or
-        shares no voxel with the reference grid.
+        When the file is missing, unreadable, not 3D, a DICOM object whose lesion cannot be
+        told apart, in another frame of reference, or sharing no voxel with the reference grid.
     """
     path = Path(path)
     if not path.is_file():
         raise CaseFileError(f"{path}: lesion mask file not found")
     if _is_dicom_file(path):
-        raise CaseFileError(
-            f"{path}: DICOM masks (RTSTRUCT/SEG) are not read yet; export the mask as NRRD or NIfTI"
-        )
+        mask = _mask_from_dicom(path, reference)
+        if not mask.any():
+            raise CaseFileError(
+                f"{path}: the lesion structure has no voxel inside the reference series' grid"
+            )
+        return reference.with_array(mask)
     try:
         image = sitk.ReadImage(str(path))
     except RuntimeError as exc:
@@ -229,6 +238,64 @@ def mask_from_file(path: str | Path, reference: Volume) -> Volume:
             f"{path}: the lesion mask has no voxel inside the reference series' grid"
         )
     return reference.with_array(mask)
+
+
+def _pick_lesion(path: Path, names: list[str], tumour_flags: list[bool]) -> int:
+    """Which structure of a DICOM file is the lesion: the only one, the one named "lesion",
+    or the only GTV."""
+    if len(names) == 1:
+        return 0
+    named = [i for i, name in enumerate(names) if "lesion" in name.lower()]
+    if len(named) == 1:
+        return named[0]
+    tumours = [i for i, flag in enumerate(tumour_flags) if flag]
+    if len(tumours) == 1:
+        return tumours[0]
+    listing = ", ".join(repr(n) for n in names) or "none"
+    raise CaseFileError(
+        f"{path}: cannot tell which structure is the lesion (structures: {listing}); "
+        "name one of them 'Lesion'"
+    )
+
+
+def _mask_from_dicom(path: Path, reference: Volume) -> np.ndarray:
+    """The lesion of a DICOM RT Structure Set or Segmentation, on ``reference``'s grid."""
+    try:
+        modality = str(pydicom.dcmread(path, stop_before_pixels=True).get("Modality", ""))
+    except Exception as exc:  # pydicom raises several types for a broken file
+        raise CaseFileError(f"{path}: cannot read the lesion mask ({exc})") from exc
+    try:
+        if modality == "RTSTRUCT":
+            frame_uid, rois = read_rtstruct(path)
+            _check_frame(path, frame_uid, reference)
+            chosen = rois[
+                _pick_lesion(
+                    path, [r.name for r in rois], [r.interpreted_type == "GTV" for r in rois]
+                )
+            ]
+            if not chosen.contours:
+                raise CaseFileError(f"{path}: the structure {chosen.name!r} has no contour")
+            return np.asarray(contours_to_mask(chosen.contours, reference).array, dtype=bool)
+        if modality == "SEG":
+            masks = read_seg(path, reference)
+            labels = list(masks)
+            label = labels[_pick_lesion(path, labels, [False] * len(labels))]
+            return np.asarray(masks[label].array, dtype=bool)
+    except ImagingError as exc:
+        raise CaseFileError(f"{path}: {exc}") from exc
+    raise CaseFileError(
+        f"{path}: a DICOM lesion mask must be an RT Structure Set or a Segmentation, "
+        f"not {modality or 'an object without Modality'}"
+    )
+
+
+def _check_frame(path: Path, frame_uid: str, reference: Volume) -> None:
+    expected = reference.frame_of_reference_uid
+    if frame_uid and expected and frame_uid != expected:
+        raise CaseFileError(
+            f"{path}: the structures are in frame of reference {frame_uid}, the images in "
+            f"{expected}"
+        )
 
 
 # -- measurements --------------------------------------------------------------------------

@@ -144,7 +144,7 @@ def test_mask_file_errors(tmp_path: Path) -> None:
         mask_from_file(junk, reference)
     dicom = tmp_path / "rtstruct.dcm"
     dicom.write_bytes(b"\0" * 128 + b"DICM" + b"\0" * 16)
-    with pytest.raises(CaseFileError, match="RTSTRUCT/SEG"):
+    with pytest.raises(CaseFileError, match="an RT Structure Set or a Segmentation"):
         mask_from_file(dicom, reference)
     far = sitk.Image(8, 8, 8, sitk.sitkUInt8) + 1
     far.SetOrigin((1000.0, 1000.0, 1000.0))
