@@ -44,7 +44,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.annotation.controller import AnnotationController
 from app.loader import StudyLoader
+from app.plan_panel import PlanPanel
+from app.practice.controller import PracticeController
 from app.series_browser import SeriesBrowser
 from app.series_choice import comparison_for
 from app.shortcuts import ACTION_SHORTCUTS, VIEW_CONTROLS
@@ -116,6 +119,10 @@ class MainWindow(QMainWindow):
         self.resize(DEFAULT_SIZE)
         self.resizeDocks([self.messages_dock], [110], Qt.Orientation.Vertical)
         self.resizeDocks([self.series_dock], [250], Qt.Orientation.Horizontal)
+        self.annotation = AnnotationController(self)
+        self.plan_panel.connect_document(self.annotation.document)
+        self._place_plan_dock()
+        self.practice = PracticeController(self)
         self._restore_settings()
 
     # -- construction ---------------------------------------------------------------------
@@ -137,6 +144,10 @@ class MainWindow(QMainWindow):
         )
         self.layers_dock.hide()
         self.messages_dock.hide()  # shown when a warning or an error arrives
+        self.plan_panel = PlanPanel(self.viewer.overlays, self)
+        self.plan_dock = self._dock(
+            "Plan", "PlanDock", self.plan_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.series_dock.setMinimumWidth(230)
         self.messages_dock.setMaximumHeight(220)
 
@@ -146,6 +157,13 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
+
+    def _place_plan_dock(self) -> None:
+        """The Plan panel in its own column right of the annotation panels (when present)."""
+        beside = getattr(self.annotation, "levels_dock", None)
+        if isinstance(beside, QDockWidget):
+            self.splitDockWidget(beside, self.plan_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks([self.plan_dock], [360], Qt.Orientation.Horizontal)
 
     def _action(
         self,
@@ -183,6 +201,7 @@ class MainWindow(QMainWindow):
         a("open_files", "Open &files…", self.choose_files)
         a("export_view", "&Export view as PNG…", self.choose_export_view, icon_name="export")
         a("export_window", "Export &window as PNG…", self.choose_export_window)
+        a("export_plan", "Export &plan…", self.plan_panel.choose_export)
         a("quit", "&Quit", self.close)
         a("cancel_load", "&Cancel loading", self.cancel_load)
         a("fit", "&Fit all views", self.viewer.fit_all, icon_name="fit")
@@ -242,6 +261,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &recent")
         file_menu.addSeparator()
         file_menu.addActions([ids["export_view"], ids["export_window"]])
+        file_menu.addAction(ids["export_plan"])
         file_menu.addSeparator()
         file_menu.addAction(ids["quit"])
 
@@ -255,7 +275,7 @@ class MainWindow(QMainWindow):
             [ids["crosshair"], ids["patient_info"], ids["compare"], ids["auto_compare"]]
         )
         view_menu.addSeparator()
-        for dock in (self.series_dock, self.layers_dock, self.messages_dock):
+        for dock in (self.series_dock, self.layers_dock, self.messages_dock, self.plan_dock):
             view_menu.addAction(dock.toggleViewAction())
 
         self.tools_menu = bar.addMenu("&Tools")
@@ -324,6 +344,7 @@ class MainWindow(QMainWindow):
             panel.window_changed.connect(self._sync_display_controls)
         self.viewer.overlays.changed.connect(self._refresh_layers)
         self.layers.itemChanged.connect(self._on_layer_toggled)
+        self.case_opened.connect(self.plan_panel.set_case)
 
     # -- opening --------------------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -727,6 +748,7 @@ class MainWindow(QMainWindow):
         self.actions_by_id["auto_compare"].setChecked(auto)  # also sets self.auto_compare
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.plan_panel.shutdown()
         self.loader.cancel()
         self.loader.wait(10_000)
         if self.settings is not None:

@@ -134,3 +134,11 @@ def open_and_wait(qtbot, window, path, timeout_ms: int = 30_000) -> str:
     with qtbot.waitSignal(window.load_finished, timeout=timeout_ms) as blocker:
         window.open_path(path)
     return blocker.args[0]
+
+
+@pytest.fixture(autouse=True)
+def _user_data_in_tmp(tmp_path, monkeypatch):
+    """Keep what the app writes to the user data folder (annotation recovery files, practice
+    history) out of the real home folder."""
+    if "SPINEPLAN_DATA_DIR" not in os.environ:
+        monkeypatch.setenv("SPINEPLAN_DATA_DIR", str(tmp_path / "spineplan-data"))
