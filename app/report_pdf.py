@@ -37,10 +37,12 @@ from scipy import ndimage
 from skimage.measure import find_contours
 
 from imaging.volume import Volume
+from planning.coverage import DoseStatistics
 from planning.edema import describe_edema
 from planning.errors import PlanningError
 from planning.levels import display_name
-from planning.plan import PlanResult, inside_field
+from planning.plan import CORD_ALPHA_BETA_GY, PlanResult, inside_field
+from planning.structures import structure_colour
 
 #: Isodose levels drawn, % of the prescription, with their colours (RGB).
 ISODOSE_LEVELS: tuple[tuple[float, tuple[int, int, int]], ...] = (
@@ -87,6 +89,8 @@ class ImagePlane:
     bottom_label: str
     #: (row, text) marks drawn at the left edge: vertebral level names on the sagittal view.
     row_marks: tuple[tuple[float, str], ...] = ()
+    #: the case's other structures (the cord...): (mask fraction on the plane, RGB colour)
+    structures: tuple[tuple[np.ndarray, tuple[int, int, int]], ...] = ()
 
 
 def _plane_points(origin: np.ndarray, right: np.ndarray, down: np.ndarray, shape: tuple[int, int]):
@@ -138,6 +142,16 @@ def _render_plane(
     lesion = _sample(
         result.lesion_mask.with_array(result.lesion_mask.array.astype(np.float32)), points
     )
+    # the whole structure (a cord drawn far beyond the dose grid) where it is known
+    masks = [s.native_mask if s.native_mask is not None else s.mask for s in result.structure_doses]
+    structures = tuple(
+        (
+            np.nan_to_num(_sample(mask.with_array(mask.array.astype(np.float32)), points)),
+            structure_colour(s.name, index),
+        )
+        for index, (s, mask) in enumerate(zip(result.structure_doses, masks, strict=True))
+        if mask.array.any()
+    )
     return ImagePlane(
         title=title,
         background=_window(_sample(background, points)),
@@ -149,6 +163,7 @@ def _render_plane(
         top_label=labels[2],
         bottom_label=labels[3],
         row_marks=row_marks,
+        structures=structures,
     )
 
 
@@ -395,6 +410,8 @@ def _draw_plane(
     line = page.px(0.35)
     _draw_polylines(painter, plane.field, 0.5, FIELD_COLOUR, left, top, pixel, line, dashed=True)
     _draw_polylines(painter, plane.lesion, 0.5, LESION_COLOUR, left, top, pixel, line)
+    for fraction, colour in plane.structures:
+        _draw_polylines(painter, fraction, 0.5, colour, left, top, pixel, line)
     for level, colour in ISODOSE_LEVELS:
         _draw_polylines(painter, plane.dose_percent, level, colour, left, top, pixel, line)
     page.set_font(8.0, True)
@@ -434,13 +451,22 @@ def _draw_plane(
     return draw_h + 5.0
 
 
-def _legend(page: _Page) -> None:
+def _legend(page: _Page, result: PlanResult | None = None) -> None:
     painter = page.painter
     entries = [(f"{level:g} %", colour, False) for level, colour in ISODOSE_LEVELS]
     entries += [("lesion", LESION_COLOUR, False), ("field edge", FIELD_COLOUR, True)]
+    if result is not None:
+        entries += [
+            (s.name[:14], structure_colour(s.name, index), False)
+            for index, s in enumerate(result.structure_doses)
+            if s.mask.array.any()
+        ]
     x = _MARGIN_MM
     page.set_font(8.0)
     for label, colour, dashed in entries:
+        if x + 30 > _MARGIN_MM + page.content_width_mm:  # next row
+            x = _MARGIN_MM
+            page.y += 5.0
         pen = QPen(QColor(*colour))
         pen.setWidthF(page.px(0.8))
         if dashed:
@@ -471,7 +497,15 @@ def _draw_dvh(
     dvh = result.dvh
     prescription = result.prescription.dose_gy
     percent = 100.0 * dvh.dose_gy / prescription
-    x_max = max(120.0, float(np.ceil(percent.max() / 10.0) * 10.0))
+    others = [
+        (s.dvh, structure_colour(s.name, index))
+        for index, s in enumerate(result.structure_doses)
+        if s.dvh is not None
+    ]
+    highest = max(
+        [float(percent.max())] + [100.0 * o.dose_gy.max() / prescription for o, _ in others]
+    )
+    x_max = max(120.0, float(np.ceil(highest / 10.0) * 10.0))
     left, top = x_mm + 12.0, y_mm + 6.0
     width, height = w_mm - 16.0, h_mm - 16.0
 
@@ -486,7 +520,7 @@ def _draw_dvh(
     painter.drawText(
         QRectF(page.px(x_mm), page.px(y_mm), page.px(w_mm), page.px(5)),
         int(Qt.AlignmentFlag.AlignLeft),
-        "Lesion cumulative DVH",
+        "Cumulative DVH: " + ", ".join(["Lesion"] + [o.structure for o, _ in others]),
     )
     grid_pen = QPen(QColor(210, 210, 210))
     grid_pen.setWidthF(page.px(0.15))
@@ -552,6 +586,19 @@ def _draw_dvh(
     painter.drawPolyline(
         QPolygonF([to_px(float(percent[i]), float(dvh.volume_percent[i])) for i in keep])
     )
+    for other, colour in others:
+        other_percent = 100.0 * other.dose_gy / prescription
+        pen = QPen(QColor(*colour))
+        pen.setWidthF(page.px(0.5))
+        painter.setPen(pen)
+        steps = np.unique(
+            np.linspace(0, len(other_percent) - 1, min(len(other_percent), 600)).astype(int)
+        )
+        painter.drawPolyline(
+            QPolygonF(
+                [to_px(float(other_percent[i]), float(other.volume_percent[i])) for i in steps]
+            )
+        )
     axis_pen = QPen(QColor(0, 0, 0))
     axis_pen.setWidthF(page.px(0.25))
     painter.setPen(axis_pen)
@@ -598,6 +645,16 @@ def _case_rows(result: PlanResult) -> list[list[str]]:
             )
         except PlanningError as error:
             rows.append(["Edema", f"not described: {error}"])
+    if result.structure_doses:
+        rows.append(
+            [
+                "Other structures",
+                "; ".join(
+                    f"{s.name} ({s.interpreted_type}, {s.volume_cc:.1f} cc)"
+                    for s in result.structure_doses
+                ),
+            ]
+        )
     try:
         check = case.counting_check()
     except PlanningError as error:
@@ -704,10 +761,10 @@ def _prescription_rows(result: PlanResult) -> list[list[str]]:
 
 
 def _coverage_rows(result: PlanResult) -> list[list[str]]:
-    s = result.lesion_stats
-    return [
-        ["Structure", "Volume cc", "V95 %", "D95", "Dmin", "Dmax", "Dmean"],
-        [
+    """The lesion, then each of the case's other structures (the cord...)."""
+
+    def row(s: DoseStatistics) -> list[str]:
+        return [
             s.structure,
             f"{s.volume_cc:.2f}",
             f"{s.v95_percent:.1f}",
@@ -715,8 +772,35 @@ def _coverage_rows(result: PlanResult) -> list[list[str]]:
             f"{s.dmin_gy:.2f} Gy ({s.dmin_percent:.1f} %)",
             f"{s.dmax_gy:.2f} Gy ({s.dmax_percent:.1f} %)",
             f"{s.dmean_gy:.2f} Gy ({s.dmean_percent:.1f} %)",
-        ],
-    ]
+        ]
+
+    rows = [["Structure", "Volume cc", "V95 %", "D95", "Dmin", "Dmax", "Dmean"]]
+    rows.append(row(result.lesion_stats))
+    for other in result.structure_doses:
+        if other.stats is None:
+            rows.append([other.name, "", "", "not on the dose grid", "", "", ""])
+        else:
+            rows.append(row(other.stats))
+    return rows
+
+
+def _structure_notes(result: PlanResult) -> list[str]:
+    """Sentences under the coverage table: the cord's maximum dose, partial structures."""
+    notes = []
+    cord, eqd2 = result.cord, result.cord_dmax_eqd2_gy()
+    if cord is not None and cord.stats is not None and eqd2 is not None:
+        notes.append(
+            f"{cord.name} Dmax {cord.stats.dmax_gy:.2f} Gy ({cord.stats.dmax_percent:.1f} % of "
+            f"the prescription) in {result.prescription.fractions} fraction(s): EQD2 "
+            f"{eqd2:.1f} Gy (alpha/beta {CORD_ALPHA_BETA_GY:g} Gy)."
+        )
+    for other in result.structure_doses:
+        if other.stats is not None and other.volume_in_dose_grid_percent < 99.0:
+            notes.append(
+                f"{other.name}: {other.volume_in_dose_grid_percent:.0f} % of its "
+                f"{other.volume_cc:.1f} cm³ lies on the dose grid; the row is of that part."
+            )
+    return notes
 
 
 def _mu_rows(result: PlanResult) -> list[list[str]]:
@@ -846,11 +930,13 @@ def _first_page(page: _Page, result: PlanResult) -> None:
     page.table(_prescription_rows(result), (48.0, width - 48.0))
     page.text("Coverage of the lesion (criterion: V95 >= 99 %)", 9.5, True)
     page.table(_coverage_rows(result), (20.0, 18.0, 14.0, 32.0, 32.0, 32.0, width - 148.0))
+    for note in _structure_notes(result):
+        page.text(note, 8.0)
 
 
 def _images_page(page: _Page, result: PlanResult) -> None:
     page.text("Images: field, lesion and isodoses", 13.0, True, (20, 40, 90), gap_mm=2.0)
-    _legend(page)
+    _legend(page, result)
     width = page.content_width_mm
     top = page.y
     sagittal = sagittal_plane(result)

@@ -32,6 +32,11 @@ from planning.settings import (
     parse_border_convention,
     parse_energy,
 )
+from planning.structures import (
+    INTERPRETED_TYPES,
+    CaseStructure,
+    check_structure_name,
+)
 
 #: The schema this spineplan writes and the newest it reads.
 SCHEMA_VERSION = 1
@@ -69,6 +74,7 @@ class Case:
     findings: tuple[Any, ...] = ()
     description: str = ""
     source_path: Path | None = field(default=None, compare=False)
+    structures: tuple[CaseStructure, ...] = ()
 
     @property
     def base_dir(self) -> Path | None:
@@ -192,6 +198,7 @@ _TOP_FIELDS = (
     "reference",
     "findings",
     "description",
+    "structures",
 )
 _LEVEL_FIELDS = ("center_mm", "body_width_mm")
 _PLAN_FIELDS = (
@@ -269,6 +276,32 @@ def _parse_lesion(r: _Reader, value: Any, path: str) -> LesionSpec:
             r.fail(f"{path}.origin", f"expected file or painted, got {_describe(origin)}")
         return MaskLesion(r.string(data["path"], f"{path}.path", non_empty=True), origin)
     r.fail(f"{path}.type", f"expected ellipsoid, seed or mask, got {_describe(kind)}")
+
+
+def _parse_structure(r: _Reader, value: Any, path: str, earlier: Sequence[str]) -> CaseStructure:
+    # the lesion's seed fields are known here so that a seed is reported as a wrong type
+    shape_fields = ("center_mm", "radii_mm", "path", "origin", "point_mm", "tolerance", "method")
+    data = r.obj(value, path, ("name", "type"), (*shape_fields, "interpreted_type"))
+    name = r.string(data["name"], f"{path}.name", non_empty=True)
+    try:
+        name = check_structure_name(name, earlier)
+    except PlanningError as exc:
+        r.fail(f"{path}.name", str(exc))
+    kind = r.string(data["type"], f"{path}.type")
+    if kind not in ("mask", "ellipsoid"):
+        r.fail(f"{path}.type", f"expected mask or ellipsoid, got {_describe(kind)}")
+    roi_type = data.get("interpreted_type", "")
+    if roi_type != "":
+        roi_type = r.string(roi_type, f"{path}.interpreted_type").upper()
+        if roi_type not in INTERPRETED_TYPES:
+            r.fail(
+                f"{path}.interpreted_type",
+                f"expected one of {', '.join(INTERPRETED_TYPES)}, "
+                f"got {_describe(data['interpreted_type'])}",
+            )
+    shape_data = {k: v for k, v in data.items() if k not in ("name", "interpreted_type")}
+    shape = _parse_lesion(r, shape_data, path)
+    return CaseStructure(name, shape, roi_type)  # type: ignore[arg-type]
 
 
 def _parse_edema(r: _Reader, value: Any, path: str) -> EdemaLimits:
@@ -393,6 +426,10 @@ def case_from_dict(
     if prefix not in ("T", "D"):
         r.fail("thoracic_prefix", f'expected "T" or "D", got {_describe(prefix)}')
     findings = tuple(r.array(top.get("findings", []), "findings"))
+    structures: list[CaseStructure] = []
+    for i, item in enumerate(r.array(top.get("structures") or [], "structures")):
+        names = [s.name for s in structures]
+        structures.append(_parse_structure(r, item, f"structures[{i}]", names))
     case = Case(
         study=study,
         levels=levels,
@@ -405,6 +442,7 @@ def case_from_dict(
         findings=findings,
         description=r.string(top.get("description", ""), "description"),
         source_path=None if source_path is None else Path(source_path),
+        structures=tuple(structures),
     )
     if anchors is not None:
         try:
@@ -470,6 +508,13 @@ def _lesion_to_dict(lesion: LesionSpec) -> dict[str, Any]:
     return {"type": "mask", "path": lesion.path, "origin": lesion.origin}
 
 
+def _structure_to_dict(structure: CaseStructure) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": structure.name, **_lesion_to_dict(structure.shape)}
+    if structure.interpreted_type:
+        data["interpreted_type"] = structure.interpreted_type
+    return data
+
+
 def case_to_dict(case: Case) -> dict[str, Any]:
     """The JSON-ready dict of a case, in the current schema."""
     data: dict[str, Any] = {
@@ -498,6 +543,9 @@ def case_to_dict(case: Case) -> dict[str, Any]:
             data["edema"]["centreline_mm"] = [list(p) for p in case.edema.centreline_mm]
     plan = case.plan
     data["plan"] = {key: getattr(plan, key) for key in _PLAN_FIELDS}
+    if case.structures:
+        # only when present, so that a case without them reads in older spineplan versions
+        data["structures"] = [_structure_to_dict(s) for s in case.structures]
     check = case.counting_check()
     if check is not None:
         data["counting_check"] = check.to_dict()

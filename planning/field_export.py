@@ -10,7 +10,9 @@ z towards the head)::
                "inferior_border_z_mm", "length_mm", "width_mm", "isocentre_mm", ...},
      "beams": [{"name", "gantry_angle_deg", "jaw_x1_cm", ..., "ssd_cm", "meterset", ...}],
      "prescription": {"dose_gy", "fractions", "dose_per_fraction_gy", "bed_gy", "eqd2_gy", ...},
-     "normalisation": {...}, "coverage": {"lesion": {...}, "pass": true, "verdict": {...}},
+     "normalisation": {...}, "coverage": {"lesion": {...}, "pass": true, "verdict": {...},
+                                          "cord": {"dmax_gy", "dmax_percent", ...} (when drawn),
+                                          "structures": [{...}, ...] (every extra structure)},
      "monitor_units": [...], "assumptions": [...], "warnings": [...]}
 
 ``field.csv``: one row per beam with the field borders repeated on each row, unit-bearing
@@ -28,7 +30,7 @@ from typing import Any
 
 from planning.beam_model import MACHINES
 from planning.levels import display_name
-from planning.plan import PlanResult
+from planning.plan import CORD_ALPHA_BETA_GY, PlanResult, StructureDose
 
 FORMAT_VERSION = 1
 
@@ -39,6 +41,32 @@ def _r(value: float, digits: int = 2) -> float | None:
 
 def _point(values: Any, digits: int = 2) -> list[float] | None:
     return None if values is None else [round(float(v), digits) for v in values]
+
+
+def structure_dict(result: PlanResult, structure: StructureDose) -> dict[str, Any]:
+    """The dose to one extra structure as written in ``field.json``.
+
+    The statistics are of the part of the structure on the dose grid (``volume_in_dose_grid_
+    percent`` of it); they are null when no part of it is on the grid.
+    """
+    data: dict[str, Any] = {
+        "structure": structure.name,
+        "interpreted_type": structure.interpreted_type,
+        "structure_volume_cc": _r(structure.volume_cc, 3),
+        "volume_in_dose_grid_percent": _r(structure.volume_in_dose_grid_percent, 1),
+    }
+    keys = (
+        *("volume_cc", "v95_percent", "d95_gy", "d95_percent", "dmin_gy", "dmin_percent"),
+        *("dmax_gy", "dmax_percent", "dmean_gy", "dmean_percent"),
+    )
+    stats = structure.stats.to_json() if structure.stats is not None else {}
+    for key in keys:
+        data[key] = stats.get(key)
+    if structure.is_cord:
+        eqd2 = result.cord_dmax_eqd2_gy() if structure is result.cord else None
+        data["dmax_eqd2_gy"] = _r(eqd2) if eqd2 is not None else None
+        data["eqd2_alpha_beta_gy"] = CORD_ALPHA_BETA_GY
+    return data
 
 
 def field_dict(result: PlanResult) -> dict[str, Any]:
@@ -143,6 +171,8 @@ def field_dict(result: PlanResult) -> dict[str, Any]:
             "pass": bool(result.coverage_pass),
             "criterion": "V95 >= 99 % of the lesion volume",
             "verdict": result.verdict.to_dict(),
+            **({"cord": structure_dict(result, result.cord)} if result.cord is not None else {}),
+            "structures": [structure_dict(result, s) for s in result.structure_doses],
         },
         "dose_grid": {
             "spacing_mm": result.grid_spacing_mm,
@@ -183,6 +213,8 @@ CSV_COLUMNS = (
     "fractions",
     "lesion_v95_percent",
     "coverage_pass",
+    "cord_dmax_gy",
+    "cord_dmax_percent",
 )
 
 
@@ -194,6 +226,7 @@ def field_csv_text(result: PlanResult) -> str:
     writer.writeheader()
     field_data = data["field"]
     iso = field_data["isocentre_mm"] or [None, None, None]
+    cord = data["coverage"].get("cord", {})
     for beam in data["beams"]:
         minutes = beam["meterset_unit"] == "min"
         writer.writerow(
@@ -223,9 +256,16 @@ def field_csv_text(result: PlanResult) -> str:
                 "fractions": data["prescription"]["fractions"],
                 "lesion_v95_percent": data["coverage"]["lesion"]["v95_percent"],
                 "coverage_pass": "PASS" if data["coverage"]["pass"] else "FAIL",
+                # empty without a cord structure
+                "cord_dmax_gy": _blank(cord.get("dmax_gy")),
+                "cord_dmax_percent": _blank(cord.get("dmax_percent")),
             }
         )
     return buffer.getvalue()
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
 
 
 def write_field_json(path: str | Path, result: PlanResult) -> Path:

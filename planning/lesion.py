@@ -189,7 +189,9 @@ def _is_dicom_file(path: Path) -> bool:
     return len(header) == 132 and header[128:132] == b"DICM"
 
 
-def mask_from_file(path: str | Path, reference: Volume) -> Volume:
+def mask_from_file(
+    path: str | Path, reference: Volume, structure_name: str | None = None
+) -> Volume:
     """Read a mask image and resample it onto ``reference`` by nearest neighbour.
 
     Parameters
@@ -200,6 +202,9 @@ def mask_from_file(path: str | Path, reference: Volume) -> Volume:
         named "Lesion", or its only GTV.
     reference : Volume
         The grid to resample onto.
+    structure_name : str, optional
+        Read another structure than the lesion: from a DICOM object the ROI (or segment) of
+        this name, ignoring case; messages name it instead of "the lesion".
 
     Raises
     ------
@@ -208,22 +213,23 @@ def mask_from_file(path: str | Path, reference: Volume) -> Volume:
         told apart, in another frame of reference, or sharing no voxel with the reference grid.
     """
     path = Path(path)
+    what = "lesion" if structure_name is None else structure_name
     if not path.is_file():
-        raise CaseFileError(f"{path}: lesion mask file not found")
+        raise CaseFileError(f"{path}: {what} mask file not found")
     if _is_dicom_file(path):
-        mask = _mask_from_dicom(path, reference)
+        mask = _mask_from_dicom(path, reference, structure_name)
         if not mask.any():
             raise CaseFileError(
-                f"{path}: the lesion structure has no voxel inside the reference series' grid"
+                f"{path}: the {what} structure has no voxel inside the reference series' grid"
             )
         return reference.with_array(mask)
     try:
         image = sitk.ReadImage(str(path))
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
-        raise CaseFileError(f"{path}: cannot read the lesion mask ({first})") from exc
+        raise CaseFileError(f"{path}: cannot read the {what} mask ({first})") from exc
     if image.GetDimension() != 3 or image.GetNumberOfComponentsPerPixel() != 1:
-        raise CaseFileError(f"{path}: a lesion mask must be a 3D single-channel image")
+        raise CaseFileError(f"{path}: a {what} mask must be a 3D single-channel image")
     resampled = sitk.Resample(
         image,
         reference.to_sitk(),
@@ -235,9 +241,22 @@ def mask_from_file(path: str | Path, reference: Volume) -> Volume:
     mask = sitk.GetArrayFromImage(resampled) != 0
     if not mask.any():
         raise CaseFileError(
-            f"{path}: the lesion mask has no voxel inside the reference series' grid"
+            f"{path}: the {what} mask has no voxel inside the reference series' grid"
         )
     return reference.with_array(mask)
+
+
+def _pick_named(path: Path, names: list[str], structure_name: str) -> int:
+    """The structure of a DICOM file named ``structure_name`` (ignoring case)."""
+    wanted = structure_name.strip().lower()
+    found = [i for i, name in enumerate(names) if name.strip().lower() == wanted]
+    if len(found) == 1:
+        return found[0]
+    listing = ", ".join(repr(n) for n in names) or "none"
+    raise CaseFileError(
+        f"{path}: {'no' if not found else 'more than one'} structure named {structure_name!r} "
+        f"(structures: {listing})"
+    )
 
 
 def _pick_lesion(path: Path, names: list[str], tumour_flags: list[bool]) -> int:
@@ -245,6 +264,9 @@ def _pick_lesion(path: Path, names: list[str], tumour_flags: list[bool]) -> int:
     or the only GTV."""
     if len(names) == 1:
         return 0
+    exact = [i for i, name in enumerate(names) if name.strip().lower() == "lesion"]
+    if len(exact) == 1:
+        return exact[0]
     named = [i for i, name in enumerate(names) if "lesion" in name.lower()]
     if len(named) == 1:
         return named[0]
@@ -258,20 +280,25 @@ def _pick_lesion(path: Path, names: list[str], tumour_flags: list[bool]) -> int:
     )
 
 
-def _mask_from_dicom(path: Path, reference: Volume) -> np.ndarray:
-    """The lesion of a DICOM RT Structure Set or Segmentation, on ``reference``'s grid."""
+def _mask_from_dicom(
+    path: Path, reference: Volume, structure_name: str | None = None
+) -> np.ndarray:
+    """The lesion (or ``structure_name``) of a DICOM RT Structure Set or Segmentation, on
+    ``reference``'s grid."""
     try:
         modality = str(pydicom.dcmread(path, stop_before_pixels=True).get("Modality", ""))
     except Exception as exc:  # pydicom raises several types for a broken file
-        raise CaseFileError(f"{path}: cannot read the lesion mask ({exc})") from exc
+        what = "lesion" if structure_name is None else structure_name
+        raise CaseFileError(f"{path}: cannot read the {what} mask ({exc})") from exc
     try:
         if modality == "RTSTRUCT":
             frame_uid, rois = read_rtstruct(path)
             _check_frame(path, frame_uid, reference)
+            names = [r.name for r in rois]
             chosen = rois[
-                _pick_lesion(
-                    path, [r.name for r in rois], [r.interpreted_type == "GTV" for r in rois]
-                )
+                _pick_named(path, names, structure_name)
+                if structure_name is not None
+                else _pick_lesion(path, names, [r.interpreted_type == "GTV" for r in rois])
             ]
             if not chosen.contours:
                 raise CaseFileError(f"{path}: the structure {chosen.name!r} has no contour")
@@ -279,7 +306,11 @@ def _mask_from_dicom(path: Path, reference: Volume) -> np.ndarray:
         if modality == "SEG":
             masks = read_seg(path, reference)
             labels = list(masks)
-            label = labels[_pick_lesion(path, labels, [False] * len(labels))]
+            label = labels[
+                _pick_named(path, labels, structure_name)
+                if structure_name is not None
+                else _pick_lesion(path, labels, [False] * len(labels))
+            ]
             return np.asarray(masks[label].array, dtype=bool)
     except ImagingError as exc:
         raise CaseFileError(f"{path}: {exc}") from exc

@@ -23,7 +23,8 @@
    (halfway between the two skin entry points); the plan dose in Gy is the relative dose scaled
    so that this point receives the prescription.
 6. **Coverage** (:mod:`planning.coverage`), the **verdict** (:mod:`planning.verdict`) and the
-   **monitor units / treatment time** (:mod:`planning.monitor_units`).
+   **monitor units / treatment time** (:mod:`planning.monitor_units`); the dose statistics and
+   DVH of the case's other structures (:mod:`planning.structures`; the cord's Dmax).
 
 The result, :class:`PlanResult`, is frozen; exports (:mod:`planning.field_export`, DICOM, the
 PDF report) only read it.
@@ -62,6 +63,7 @@ from planning.lesion import (
     EllipsoidLesion,
     LesionLevels,
     LesionMeasurements,
+    MaskLesion,
     build_lesion_mask,
     ellipsoid_mask,
     lesion_levels,
@@ -77,6 +79,7 @@ from planning.radiological_depth import (
     density_from_ct,
 )
 from planning.settings import PlanSettings
+from planning.structures import CaseStructure, build_structure_mask, is_cord
 from planning.verdict import Verdict, coverage_verdict
 
 #: Default spacing of the (axial, isotropic) dose grid, mm.
@@ -397,6 +400,70 @@ class Normalisation:
     relative_dose_per_beam: tuple[float, ...]
 
 
+#: alpha/beta of the spinal cord for the EQD2 of its maximum dose, Gy (late effects).
+CORD_ALPHA_BETA_GY = 2.0
+
+
+@dataclass(frozen=True, eq=False)
+class StructureDose:
+    """The dose to one of the case's extra structures (the cord, a bone metastasis...).
+
+    Attributes
+    ----------
+    name : str
+    interpreted_type : str
+        DICOM RTROIInterpretedType (ORGAN for the cord).
+    mask : Volume
+        The structure on the dose grid (voxels whose centre lies inside it); the part of the
+        structure beyond the dose grid is not in it.
+    volume_cc : float
+        The whole structure's volume on the post-contrast series (or exact for an ellipsoid).
+    stats : DoseStatistics or None
+        Of the part on the dose grid; None when no voxel of it is on the grid.
+    dvh : DoseVolumeHistogram or None
+        Of the part on the dose grid.
+    """
+
+    name: str
+    interpreted_type: str
+    mask: Volume
+    volume_cc: float
+    stats: DoseStatistics | None
+    dvh: DoseVolumeHistogram | None
+    #: how the structure is given, and (for a mask) the structure on the post-contrast series
+    shape: EllipsoidLesion | MaskLesion | None = None
+    native_mask: Volume | None = None
+
+    def mask_on(self, grid: Volume) -> Volume:
+        """The whole structure on another grid (e.g. one reaching beyond the dose grid)."""
+        if isinstance(self.shape, EllipsoidLesion):
+            return ellipsoid_mask(grid, self.shape.center_mm, self.shape.radii_mm)
+        if self.native_mask is not None:
+            return _mask_on_grid(self.native_mask, grid)
+        return _mask_on_grid(self.mask, grid)
+
+    def z_range_mm(self) -> tuple[float, float] | None:
+        """``(superior_z_mm, inferior_z_mm)`` of the whole structure, or None if unknown."""
+        if isinstance(self.shape, EllipsoidLesion):
+            return self.shape.z_range_mm
+        source = self.native_mask if self.native_mask is not None else self.mask
+        if not source.array.any():
+            return None
+        measured = measure_lesion(source)
+        return measured.superior_z_mm, measured.inferior_z_mm
+
+    @property
+    def volume_in_dose_grid_percent(self) -> float:
+        """Share of the structure's volume that lies on the dose grid, %."""
+        if self.stats is None or self.volume_cc <= 0:
+            return 0.0
+        return float(min(100.0, 100.0 * self.stats.volume_cc / self.volume_cc))
+
+    @property
+    def is_cord(self) -> bool:
+        return is_cord(self.name)
+
+
 @dataclass(frozen=True, eq=False)
 class PlanResult:
     """Everything a plan produced. Doses in Gy are the whole course (all fractions).
@@ -424,6 +491,8 @@ class PlanResult:
     verdict : Verdict
     monitor_units : tuple of MonitorUnitCalculation (one per beam, per fraction)
     assumptions, warnings : tuple of str
+    structure_doses : tuple of StructureDose
+        The dose to each of the case's other structures (``cord`` picks the spinal cord).
     """
 
     case: Case
@@ -449,11 +518,26 @@ class PlanResult:
     separation_cm: float | None = None
     assumptions: tuple[str, ...] = dataclass_field(default=())
     warnings: tuple[str, ...] = dataclass_field(default=())
+    structure_doses: tuple[StructureDose, ...] = dataclass_field(default=())
 
     @property
     def exit_status(self) -> int:
         """0 when coverage passes, 1 when it fails (the command-line contract)."""
         return 0 if self.coverage_pass else 1
+
+    @property
+    def cord(self) -> StructureDose | None:
+        """The dose to the structure named "Cord" (any letter case), when the case has one."""
+        return next((s for s in self.structure_doses if s.is_cord), None)
+
+    def cord_dmax_eqd2_gy(self) -> float | None:
+        """EQD2 of the cord's maximum dose (alpha/beta ``CORD_ALPHA_BETA_GY``), Gy."""
+        cord = self.cord
+        if cord is None or cord.stats is None:
+            return None
+        return Prescription(max(cord.stats.dmax_gy, 1e-6), self.prescription.fractions).eqd2_gy(
+            CORD_ALPHA_BETA_GY
+        )
 
 
 def inside_field(
@@ -529,6 +613,88 @@ def _lesion_on_grid(case: Case, native: Volume | None, grid: Volume) -> Volume:
         array[ijk[2], ijk[1], ijk[0]] = True
         mask = grid.with_array(array)
     return mask
+
+
+def _mask_on_grid(native: Volume, grid: Volume) -> Volume:
+    """A mask resampled onto the dose grid: the voxels at least half inside it."""
+    fraction = resample_to(
+        native.with_array(native.array.astype(np.float32)), grid, interpolator="linear"
+    )
+    return grid.with_array(np.asarray(fraction.array) >= 0.5)
+
+
+def structure_doses(
+    case: Case,
+    images: PlanImages,
+    dose_gy: Volume,
+    prescription_gy: float,
+) -> tuple[tuple[StructureDose, ...], list[str]]:
+    """Dose statistics and DVH of each of the case's extra structures, with assumptions.
+
+    Raises
+    ------
+    CaseFileError, PlanningError
+        A structure that cannot be built (missing mask file, nothing on the images...).
+    """
+    results = []
+    notes = []
+    voxel_cc = float(np.prod(dose_gy.spacing_mm)) / 1000.0
+    for structure in case.structures:
+        results.append(_structure_dose(structure, case, images, dose_gy, prescription_gy, voxel_cc))
+        done = results[-1]
+        if done.stats is None:
+            notes.append(
+                f"{done.name}: no part of it lies on the dose grid (it is more than "
+                f"{GRID_FIELD_MARGIN_MM:g} mm beyond the field): no dose statistics"
+            )
+        elif done.volume_in_dose_grid_percent < 99.0:
+            notes.append(
+                f"{done.name}: {done.volume_in_dose_grid_percent:.0f} % of its "
+                f"{done.volume_cc:.1f} cm³ lies on the dose grid (up to "
+                f"{GRID_FIELD_MARGIN_MM:g} mm beyond the field borders); its DVH, Dmean and "
+                "volume are of that part (Dmax is in the field)"
+            )
+    return tuple(results), notes
+
+
+def _structure_dose(
+    structure: CaseStructure,
+    case: Case,
+    images: PlanImages,
+    dose_gy: Volume,
+    prescription_gy: float,
+    voxel_cc: float,
+) -> StructureDose:
+    shape = structure.shape
+    native = None
+    if isinstance(shape, EllipsoidLesion):
+        mask = ellipsoid_mask(dose_gy, shape.center_mm, shape.radii_mm)
+        volume_cc = 4.0 / 3.0 * math.pi * float(np.prod(shape.radii_mm)) / 1000.0
+    else:
+        native = build_structure_mask(structure, images.lesion_volume, case.base_dir)
+        volume_cc = measure_lesion(native).volume_cc
+        mask = _mask_on_grid(native, dose_gy)
+    stats = dvh = None
+    if mask.array.any():
+        stats = dose_statistics(
+            dose_gy.array, mask.array, prescription_gy, voxel_cc, structure.name
+        )
+        dvh = cumulative_dvh(
+            dose_gy.array,
+            mask.array,
+            bin_width_gy=prescription_gy / 1000.0,
+            structure=structure.name,
+        )
+    return StructureDose(
+        name=structure.name,
+        interpreted_type=structure.roi_type,
+        mask=mask,
+        volume_cc=volume_cc,
+        stats=stats,
+        dvh=dvh,
+        shape=shape,
+        native_mask=native,
+    )
 
 
 def _probe_grid(point_mm: np.ndarray) -> Volume:
@@ -751,6 +917,7 @@ def plan_case(
     dvh = cumulative_dvh(
         dose_gy.array, mask.array, bin_width_gy=prescription.dose_gy / 1000.0, structure="Lesion"
     )
+    others, structure_notes = structure_doses(case, images, dose_gy, prescription.dose_gy)
     passed = coverage_passes(stats)
     verdict = coverage_verdict(
         stats,
@@ -785,6 +952,12 @@ def plan_case(
         "lies inside it"
     )
     assumptions.append(f"normalisation: 100 % = {prescription.dose_gy:g} Gy at the {words}")
+    assumptions += structure_notes
+    if any(s.is_cord for s in others):
+        assumptions.append(
+            f"cord Dmax EQD2 with alpha/beta {CORD_ALPHA_BETA_GY:g} Gy over "
+            f"{prescription.fractions} fraction(s); Dmax is the highest dose-grid voxel"
+        )
     for calc in monitor_units:
         assumptions += [a for a in calc.assumptions if a not in assumptions]
     warnings = list(plan_field.warnings)
@@ -825,6 +998,7 @@ def plan_case(
         separation_cm=separation_cm,
         assumptions=tuple(assumptions),
         warnings=tuple(warnings),
+        structure_doses=others,
     )
 
 

@@ -1,9 +1,12 @@
-"""DICOM exports of a plan: RT Structure Set (lesion, field), RT Plan and RT Dose.
+"""DICOM exports of a plan: RT Structure Set (lesion, field, the case's other structures such
+as the cord), RT Plan and RT Dose.
 
 The three objects reference each other (plan -> structure set, dose -> plan) and the image
 series the plan was made on (the planning CT when present, else the post-contrast MR).
 Contours are written on the axial planes of the dose grid, which DVH tools such as
-dicompyler-core expect, so the RT Dose plus the RT Structure Set reproduce spineplan's V95.
+dicompyler-core expect, so the RT Dose plus the RT Structure Set reproduce spineplan's V95; for
+structures reaching beyond the dose grid (a cord drawn over many levels) the same lattice of
+planes is extended up and down, so they are exported whole.
 
 The beams are fixed-SSD set-ups: each beam's ``IsocenterPosition`` is the point at the source-axis
 distance on its central axis (for SSD = SAD, where the axis enters the skin), not the field's
@@ -14,9 +17,11 @@ patient position is head-first supine (HFS), the position the gantry angles are 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 
@@ -30,10 +35,12 @@ from planning.beam_model import MACHINES
 from planning.field import TREATMENT_POSITION
 from planning.plan import PlanResult, grid_points_mm, inside_field
 from planning.radiological_depth import TISSUE_THRESHOLD
+from planning.structures import structure_colour
 
 #: ROI names in the structure set.
 LESION_ROI = "Lesion"
 FIELD_ROI = "Field"
+
 
 _MACHINE_NAMES = {"Co60": "Co-60 unit", "6MV": "6 MV linac"}
 _NOMINAL_ENERGY_MV = {"Co60": 1.25, "6MV": 6.0}
@@ -96,6 +103,30 @@ def plan_beams(result: PlanResult) -> list[PlanBeam]:
     return beams
 
 
+def contour_grid(result: PlanResult) -> Volume:
+    """The grid whose axial planes carry the contours: the dose grid, extended up and down (on
+    the same lattice, so the lesion and field contours are those of the dose grid) to hold the
+    whole of the case's other structures, e.g. a cord drawn far beyond the field."""
+    grid = result.dose_gy
+    ranges = [r for r in (s.z_range_mm() for s in result.structure_doses) if r is not None]
+    step = grid.affine[:3, 2]
+    dz = float(step[2])
+    if not ranges or dz <= 0 or abs(step[0]) + abs(step[1]) > 1e-6:
+        return grid
+    first = float(grid.affine[2, 3])
+    last = first + (grid.shape[0] - 1) * dz
+    top = max(r[0] for r in ranges)
+    bottom = min(r[1] for r in ranges)
+    below = max(0, math.ceil((first - bottom) / dz))
+    above = max(0, math.ceil((top - last) / dz))
+    if below == 0 and above == 0:
+        return grid
+    affine = grid.affine.copy()
+    affine[:3, 3] = affine[:3, 3] - below * step
+    shape = (grid.shape[0] + below + above, grid.shape[1], grid.shape[2])
+    return Volume(array=np.zeros(shape, dtype=np.uint8), affine=affine, metadata=grid.metadata)
+
+
 def _save(dataset: Dataset, target: Path) -> Path:
     dataset.save_as(target, enforce_file_format=True)
     return target
@@ -109,12 +140,27 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
     outline = field_mask(result)
     if outline.array.any():
         structures.append(Structure(FIELD_ROI, outline, (255, 200, 0), "CONTROL"))
+    # the case's other structures whole, on the dose grid's planes extended along z
+    grid = contour_grid(result)
+    for index, other in enumerate(result.structure_doses):
+        whole = other.mask_on(grid)
+        if whole.array.any():
+            structures.append(
+                Structure(
+                    other.name,
+                    whole,
+                    structure_colour(other.name, index),
+                    other.interpreted_type,
+                )
+            )
     rtstruct = build_rtstruct(
         structures,
         headers,
-        contour_grid=result.dose_gy,
+        contour_grid=grid,
         label="spineplan",
-        series_description="spineplan lesion and field",
+        series_description="spineplan lesion, field and structures"
+        if result.structure_doses
+        else "spineplan lesion and field",
     )
     rtplan = build_rtplan(
         plan_beams(result),

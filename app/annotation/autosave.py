@@ -1,10 +1,11 @@
 """Crash recovery: the annotation is written to a recovery file after every change.
 
 The recovery file is an ordinary case file (``<data dir>/recovery/<key>.spineplan.json``, the
-study path made absolute, a painted lesion beside it as NRRD) with an ``x_recovery`` field
-(ignored by the case reader) saying what it recovers and when. The key is the case file the
-user opened, or the study folder when no case file was opened; opening the same one again
-finds the recovery file and offers it back. Saving the case, or discarding, deletes it.
+study path made absolute, a painted lesion and painted structures beside it as NRRD) with an
+``x_recovery`` field (ignored by the case reader) saying what it recovers and when. The key
+is the case file the user opened, or the study folder when no case file was opened; opening
+the same one again finds the recovery file and offers it back. Saving the case, or
+discarding, deletes it.
 
 The folder is `planning.practice_history.user_data_dir()` (``SPINEPLAN_DATA_DIR`` overrides).
 """
@@ -19,7 +20,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from app.annotation.document import AnnotationDocument, write_mask
+from app.annotation.document import AnnotationDocument, structure_file_names, write_mask
 from imaging.errors import SpineplanError
 from planning.case import Case, StudyReference, case_to_dict, load_case
 from planning.errors import CaseFileError
@@ -71,6 +72,9 @@ class RecoveryStore:
     def _mask_path(self, source: str | Path) -> Path:
         return self.folder / f"{recovery_key(source)}.lesion.nrrd"
 
+    def _structure_paths(self, source: str | Path) -> list[Path]:
+        return sorted(self.folder.glob(f"{recovery_key(source)}.structure-*.nrrd"))
+
     def write(self, source: str | Path, document: AnnotationDocument) -> Path:
         """Write the document's annotation as the recovery of ``source``; returns the file."""
         if document.case is None:
@@ -81,11 +85,41 @@ class RecoveryStore:
         state = document.state
         if state.lesion_mask is not None and state.lesion_spec is None:
             mask_path = write_mask(state.lesion_mask, self._mask_path(source))
-        case = document.to_case(None if mask_path is None else str(mask_path))
+        # painted structures not saved yet: <key>.structure-<name>.nrrd
+        names = {
+            name: path
+            for name, path in structure_file_names(
+                state, recovery_key(source), "structure-"
+            ).items()
+            if state.structure(name) is not None and state.structure(name).spec is None
+        }
+        written = set()
+        for structure in state.structures:
+            if structure.name in names:
+                written.add(write_mask(structure.mask, self.folder / names[structure.name]))
+        for stale in self._structure_paths(source):
+            if stale not in written:
+                stale.unlink(missing_ok=True)
+        case = document.to_case(
+            None if mask_path is None else str(mask_path),
+            {name: str(self.folder / path) for name, path in names.items()},
+        )
         if case.lesion is not None and hasattr(case.lesion, "path"):
             case = replace(
                 case, lesion=replace(case.lesion, path=str(document.case.resolve(case.lesion.path)))
             )  # type: ignore[union-attr, arg-type]
+        case = replace(
+            case,
+            structures=tuple(
+                replace(
+                    item,
+                    shape=replace(item.shape, path=str(document.case.resolve(item.shape.path))),
+                )
+                if hasattr(item.shape, "path")
+                else item
+                for item in case.structures
+            ),
+        )
         study = StudyReference(
             str(document.case.study_path().resolve()),
             case.study.study_instance_uid,
@@ -124,6 +158,8 @@ class RecoveryStore:
         """Delete the recovery of ``source`` (after a save, or when the user declines it)."""
         self.path_for(source).unlink(missing_ok=True)
         self._mask_path(source).unlink(missing_ok=True)
+        for path in self._structure_paths(source):
+            path.unlink(missing_ok=True)
 
 
 def _write_json_atomically(path: Path, data: dict) -> None:

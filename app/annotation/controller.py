@@ -6,7 +6,8 @@
 * File > Open case, Save case (Ctrl+S), Save case as (Ctrl+Shift+S), Export structures
   (RTSTRUCT), Export lesion SEG;
 * Tools > Levels (L), Brush (B), Eraser (E), Grow from seed (G), Ellipsoid (N), Edema (M);
-* the Levels, Lesion and Edema panels (right dock area);
+* the Levels, Lesion and Edema panels (right dock area); the Lesion panel's Paint into chooses
+  whether the brush paints the lesion, the cord or another named structure;
 * the overlays of the annotation, and of the bundled reference annotation when a sample study
   is opened (a 'Reference' layer group that `set_reference_allowed(False)` removes);
 * the recovery file written after every change, offered back when the same case or study is
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -41,7 +43,7 @@ from app.annotation.autosave import Recovery, RecoveryStore
 from app.annotation.document import AnnotationDocument, annotation_from_case, case_stem
 from app.annotation.edema_panel import EdemaPanel
 from app.annotation.edema_tool import EdemaTool
-from app.annotation.lesion_panel import LesionPanel
+from app.annotation.lesion_panel import LESION_TARGET, LesionPanel
 from app.annotation.lesion_tools import BrushTool, EllipsoidTool, SeedTool, grow_state
 from app.annotation.levels_panel import LevelsPanel
 from app.annotation.levels_tool import LevelsTool
@@ -56,6 +58,7 @@ from imaging.volume import Volume
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference, load_case
 from planning.lesion import SeedLesion, measure_lesion
 from planning.levels import display_name
+from planning.structures import check_structure_name, is_cord, structure_colour
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -71,20 +74,27 @@ TOOL_IDS = ("tool_levels", "tool_brush", "tool_eraser", "tool_seed", "tool_ellip
 
 
 def edema_structure(state: edits.Annotation, grid: Volume) -> Volume | None:
-    """The edema as a mask for export: the cord between the two limits, approximated by a
+    """The edema as a mask for export: the cord between the two limits. When a structure named
+    Cord is drawn, that is its part between the limits; otherwise the cord is approximated by a
     cylinder of `EDEMA_CORD_RADIUS_MM` around the vertical through the lesion centroid (the
-    lesion is intramedullary, so it marks where the cord runs). None without edema or lesion."""
-    if state.edema is None or state.lesion_mask is None or not state.lesion_mask.array.any():
+    lesion is intramedullary, so it marks where the cord runs). None without edema, or without
+    both a cord and a lesion."""
+    if state.edema is None:
         return None
-    x0, y0, _ = measure_lesion(state.lesion_mask).centroid_mm
     k, j, i = np.indices(grid.shape, dtype=float, sparse=True)
     a = grid.affine
+    z = a[2, 0] * i + a[2, 1] * j + a[2, 2] * k + a[2, 3]
+    between = (z <= state.edema.superior_z_mm) & (z >= state.edema.inferior_z_mm)
+    cord = next((s for s in state.structures if is_cord(s.name)), None)
+    if cord is not None and cord.mask.same_grid(grid):
+        mask = np.asarray(cord.mask.array, dtype=bool) & np.broadcast_to(between, grid.shape)
+        return grid.with_array(mask) if mask.any() else None
+    if state.lesion_mask is None or not state.lesion_mask.array.any():
+        return None
+    x0, y0, _ = measure_lesion(state.lesion_mask).centroid_mm
     x = a[0, 0] * i + a[0, 1] * j + a[0, 2] * k + a[0, 3]
     y = a[1, 0] * i + a[1, 1] * j + a[1, 2] * k + a[1, 3]
-    z = a[2, 0] * i + a[2, 1] * j + a[2, 2] * k + a[2, 3]
-    inside = ((x - x0) ** 2 + (y - y0) ** 2 <= EDEMA_CORD_RADIUS_MM**2) & (
-        (z <= state.edema.superior_z_mm) & (z >= state.edema.inferior_z_mm)
-    )
+    inside = ((x - x0) ** 2 + (y - y0) ** 2 <= EDEMA_CORD_RADIUS_MM**2) & between
     mask = np.broadcast_to(inside, grid.shape).copy()
     return grid.with_array(mask) if mask.any() else None
 
@@ -113,6 +123,8 @@ class AnnotationController(QObject):
             z=5.0,
             lesion_opacity=0.2,
         )
+        #: structure names chosen in Paint into that have no voxel painted yet
+        self.pending_structures: list[str] = []
         self._ellipse_items: list[PolylineOverlay] = []
         self._brush_item: PolylineOverlay | None = None
         self.tools: dict[str, ViewTool] = {
@@ -295,6 +307,10 @@ class AnnotationController(QObject):
             lambda: self._edit("Clear lesion", edits.set_lesion, None, None)
         )
         self.lesion_panel.tolerance_chosen.connect(self._on_tolerance)
+        self.lesion_panel.target_chosen.connect(self._on_target_chosen)
+        self.lesion_panel.new_structure_requested.connect(self.choose_new_structure)
+        self.lesion_panel.delete_structure_requested.connect(self.delete_structure)
+        self.document.reset_done.connect(self._on_reset)
         self.edema_panel.clear_requested.connect(
             lambda: self._edit("Clear edema", edits.set_edema, None, None)
         )
@@ -312,6 +328,63 @@ class AnnotationController(QObject):
 
     def first_level_name(self) -> str:
         return self.levels_panel.first_name.currentText()
+
+    @property
+    def paint_target(self) -> str | None:
+        """The structure the brush and eraser paint into; None for the lesion."""
+        name = self.lesion_panel.current_target()
+        return None if name == LESION_TARGET else name
+
+    def set_paint_target(self, name: str | None) -> None:
+        """Paint into ``name`` (None or "Lesion": the lesion); a new name is added to the list.
+
+        Raises
+        ------
+        PlanningError
+            A name that cannot name a structure (empty, reserved...).
+        """
+        if name is None or name.strip().lower() == LESION_TARGET.lower():
+            name = LESION_TARGET
+        else:
+            known = [s.name for s in self.document.state.structures] + self.pending_structures
+            match = next((n for n in known if n.lower() == name.strip().lower()), None)
+            if match is None:
+                match = check_structure_name(name, known)
+                self.pending_structures.append(match)
+            name = match
+        self._show_targets(name)
+
+    def _show_targets(self, current: str) -> None:
+        names = [s.name for s in self.document.state.structures]
+        names += [n for n in self.pending_structures if n.lower() not in {x.lower() for x in names}]
+        self.lesion_panel.set_targets(names, current)
+
+    def _on_target_chosen(self, name: str) -> None:
+        self.window.statusBar().showMessage(f"The brush paints into: {name}", 4000)
+
+    def choose_new_structure(self) -> None:
+        """Ask for the name of a new structure and paint into it."""
+        name, ok = QInputDialog.getText(
+            self.window, "New structure", "Name (e.g. Bone metastasis):"
+        )
+        if ok and name.strip():
+            try:
+                self.set_paint_target(name)
+            except SpineplanError as error:
+                self.report(str(error))
+
+    def delete_structure(self, name: str) -> None:
+        """Delete structure ``name`` (an undoable edit when it has voxels)."""
+        if name == LESION_TARGET:
+            return
+        self.pending_structures = [n for n in self.pending_structures if n.lower() != name.lower()]
+        if self.document.state.structure(name) is not None:
+            self._edit(f"Delete {name}", edits.remove_structure, name)
+        self._show_targets(LESION_TARGET)
+
+    def _on_reset(self) -> None:
+        self.pending_structures = []
+        self._show_targets(LESION_TARGET)
 
     def _step_radius(self, step: float) -> None:
         self.lesion_panel.radius.setValue(self.lesion_panel.radius.value() + step)
@@ -435,6 +508,7 @@ class AnnotationController(QObject):
         if panels:
             self.levels_panel.show_state(state, self.selected_level)
             self.lesion_panel.show_state(state)
+            self._show_targets(self.lesion_panel.current_target())
             self.edema_panel.show_state(state)
             spec = state.lesion_spec
             if isinstance(spec, SeedLesion):
@@ -458,6 +532,17 @@ class AnnotationController(QObject):
             )
         else:
             self.layers.update_lesion(mask)
+
+    def preview_structure(self, name: str, mask: Volume) -> None:
+        """Show a structure being painted (not yet an edit)."""
+        if not self.layers.update_structure(name, mask):
+            self.layers.rebuild(
+                self.document.state,
+                self._frame(),
+                self._fallback_xy(),
+                self.selected_level,
+                structure_masks={name: mask},
+            )
 
     def preview_ellipse(self, centre, radii) -> None:
         overlays = self.viewer.overlays
@@ -647,6 +732,7 @@ class AnnotationController(QObject):
             parts.append("a lesion")
         if case.edema is not None:
             parts.append("the edema")
+        parts += [structure.name for structure in case.structures]
         when = found.saved_at.replace("T", " ")
         last = f", last edit: {found.last_edit}" if found.last_edit else ""
         self.recovery_label.setText(
@@ -679,6 +765,14 @@ class AnnotationController(QObject):
         spec = state.lesion_spec
         if getattr(spec, "origin", "") == "painted":
             state = edits.set_lesion(state, state.lesion_mask, None)
+        # painted structures come back as painted: Save writes them beside the case
+        state = replace(
+            state,
+            structures=tuple(
+                replace(s, spec=None) if getattr(s.spec, "origin", "") == "painted" else s
+                for s in state.structures
+            ),
+        )
         self.document.apply("Restore unsaved annotation", state)
         self.window.statusBar().showMessage("Unsaved annotation restored", 5000)
 
@@ -741,7 +835,8 @@ class AnnotationController(QObject):
         return list(info.files) if info is not None else []
 
     def structures(self) -> list[Structure]:
-        """The structures File > Export structures writes: the lesion and the edema segment."""
+        """The structures File > Export structures writes: the lesion, the edema segment and
+        every other structure (the cord as an ORGAN)."""
         state, reference = self.document.state, self.document.reference
         found = []
         if state.lesion_mask is not None:
@@ -750,13 +845,19 @@ class AnnotationController(QObject):
             edema = edema_structure(state, reference)
             if edema is not None:
                 found.append(Structure("Edema (cord segment)", edema, (90, 209, 255), "CONTROL"))
+        for index, other in enumerate(state.structures):
+            found.append(
+                Structure(
+                    other.name, other.mask, structure_colour(other.name, index), other.roi_type
+                )
+            )
         return found
 
     def export_rtstruct(self, path: str | Path) -> Path:
         """Write the RT Structure Set referencing the post-contrast series."""
         structures = self.structures()
         if not structures:
-            raise SpineplanError("nothing to export: mark the lesion first")
+            raise SpineplanError("nothing to export: mark the lesion or paint a structure first")
         headers = [pydicom.dcmread(f, stop_before_pixels=True) for f in self._reference_files()]
         return write_rtstruct(path, structures, headers)
 

@@ -17,12 +17,13 @@ import SimpleITK as sitk
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.annotation.state import Annotation
+from app.annotation.state import Annotation, StructureMask
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference, save_case
 from planning.errors import CaseFileError
 from planning.lesion import MaskLesion, build_lesion_mask
+from planning.structures import CaseStructure, build_structure_mask, file_slug
 
 
 class SnapshotCommand(QUndoCommand):
@@ -55,6 +56,18 @@ def annotation_from_case(
     if case.lesion is not None and reference is not None:
         mask = build_lesion_mask(case.lesion, reference, post_contrast or reference, case.base_dir)
         mask = mask.with_array(np.asarray(mask.array, dtype=bool))
+    structures = []
+    if reference is not None:
+        for structure in case.structures:
+            built = build_structure_mask(structure, reference, case.base_dir)
+            structures.append(
+                StructureMask(
+                    structure.name,
+                    built.with_array(np.asarray(built.array, dtype=bool)),
+                    structure.shape,
+                    structure.interpreted_type,
+                )
+            )
     return Annotation(
         levels=tuple(case.levels),
         counting_anchors=case.counting_anchors,
@@ -62,7 +75,31 @@ def annotation_from_case(
         lesion_mask=mask,
         lesion_spec=case.lesion if mask is not None else None,
         edema=case.edema,
+        structures=tuple(structures),
     )
+
+
+def _is_painted(spec: object) -> bool:
+    """Painted by hand (no specification yet, or the mask file spineplan saved it to): written
+    again beside the case at every save, so that Save as never points at another folder."""
+    return spec is None or (isinstance(spec, MaskLesion) and spec.origin == "painted")
+
+
+def structure_file_names(state: Annotation, stem: str, prefix: str = "") -> dict[str, str]:
+    """File names for the painted structures of ``state``: ``<stem>.<prefix><slug>.nrrd``
+    (``case1.cord.nrrd``), unique even when two names give the same slug."""
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for structure in state.structures:
+        if not _is_painted(structure.spec):
+            continue
+        slug = f"{prefix}{file_slug(structure.name)}"
+        candidate, n = slug, 2
+        while candidate in used:
+            candidate, n = f"{slug}-{n}", n + 1
+        used.add(candidate)
+        names[structure.name] = f"{stem}.{candidate}.nrrd"
+    return names
 
 
 def write_mask(mask: Volume, path: Path) -> Path:
@@ -74,7 +111,7 @@ def write_mask(mask: Volume, path: Path) -> Path:
         os.replace(partial, path)
     except (RuntimeError, OSError) as exc:
         partial.unlink(missing_ok=True)
-        raise CaseFileError(f"{path}: cannot write the lesion mask ({exc})") from exc
+        raise CaseFileError(f"{path}: cannot write the mask ({exc})") from exc
     return path
 
 
@@ -152,22 +189,41 @@ class AnnotationDocument(QObject):
         return not self.undo_stack.isClean()
 
     # -- case out -------------------------------------------------------------------------
-    def to_case(self, mask_path: str | None = None) -> Case:
+    def to_case(
+        self, mask_path: str | None = None, structure_paths: dict[str, str] | None = None
+    ) -> Case:
         """The case with the current annotation.
 
         ``mask_path`` is written as the lesion of a painted mask (the caller writes the file);
-        a lesion made from a specification keeps the specification.
+        a lesion made from a specification keeps the specification. ``structure_paths`` gives
+        the mask file of each painted structure by name (the caller writes them); without it,
+        structures painted but never saved are left out.
         """
         if self.case is None:
             raise SpineplanError("no case is open")
         s = self.state
         lesion = s.lesion_spec
+        if s.lesion_mask is not None and mask_path is not None and _is_painted(lesion):
+            lesion = MaskLesion(mask_path, "painted")
         if s.lesion_mask is not None and lesion is None:
             if mask_path is None:
                 raise SpineplanError("a painted lesion needs a mask file to be saved")
             lesion = MaskLesion(mask_path, "painted")
         if s.lesion_mask is None:
             lesion = None
+        structures = []
+        for structure in s.structures:
+            shape = structure.spec
+            path = (structure_paths or {}).get(structure.name)
+            if path is not None:
+                shape = MaskLesion(path, "painted")
+            elif shape is None:
+                if structure_paths is None:
+                    continue  # a caller that does not write structures (practice attempts)
+                raise SpineplanError(
+                    f"the painted structure {structure.name!r} needs a mask file to be saved"
+                )
+            structures.append(CaseStructure(structure.name, shape, structure.interpreted_type))
         return replace(
             self.case,
             levels=tuple(s.levels),
@@ -175,10 +231,12 @@ class AnnotationDocument(QObject):
             thoracic_prefix=s.thoracic_prefix,
             lesion=lesion,
             edema=s.edema,
+            structures=tuple(structures),
         )
 
     def save(self, path: str | Path) -> Path:
-        """Write the case to ``path`` (a painted lesion beside it as ``<name>.lesion.nrrd``).
+        """Write the case to ``path`` (a painted lesion beside it as ``<name>.lesion.nrrd``, a
+        painted structure as ``<name>.<structure>.nrrd``, e.g. ``case1.cord.nrrd``).
 
         The study path is rewritten relative to the new location; the case stops being a
         reference case. Marks the undo stack clean.
@@ -189,10 +247,14 @@ class AnnotationDocument(QObject):
         if not path.name.endswith(CASE_FILE_SUFFIX):
             path = path.with_name(path.name + CASE_FILE_SUFFIX)
         mask_name = None
-        if self.state.lesion_mask is not None and self.state.lesion_spec is None:
+        if self.state.lesion_mask is not None and _is_painted(self.state.lesion_spec):
             mask_name = f"{case_stem(path)}.lesion.nrrd"
             write_mask(self.state.lesion_mask, path.parent / mask_name)
-        case = self.to_case(mask_name)
+        structure_names = structure_file_names(self.state, case_stem(path))
+        for structure in self.state.structures:
+            if structure.name in structure_names:
+                write_mask(structure.mask, path.parent / structure_names[structure.name])
+        case = self.to_case(mask_name, structure_names)
         study = StudyReference(
             relative_study_path(self.case.study_path(), path),
             case.study.study_instance_uid,
@@ -202,10 +264,32 @@ class AnnotationDocument(QObject):
         if isinstance(lesion, MaskLesion) and lesion.origin == "file":
             # a mask file given relative to the old case file stays where it is
             lesion = MaskLesion(relative_study_path(self.case.resolve(lesion.path), path), "file")
-        saved = save_case(replace(case, study=study, lesion=lesion, reference=False), path)
+        structures = tuple(
+            replace(
+                item,
+                shape=MaskLesion(
+                    relative_study_path(self.case.resolve(item.shape.path), path), "file"
+                ),
+            )
+            if isinstance(item.shape, MaskLesion) and item.shape.origin == "file"
+            else item
+            for item in case.structures
+        )
+        saved = save_case(
+            replace(case, study=study, lesion=lesion, reference=False, structures=structures),
+            path,
+        )
         self.case = saved
         if self.state.lesion_mask is not None:
             self.state = replace(self.state, lesion_spec=saved.lesion)
+        # the saved structures are now specified by their files
+        self.state = replace(
+            self.state,
+            structures=tuple(
+                replace(item, spec=saved_item.shape)
+                for item, saved_item in zip(self.state.structures, saved.structures, strict=True)
+            ),
+        )
         self.case_path = saved.source_path
         self.undo_stack.setClean()
         return Path(saved.source_path or path)

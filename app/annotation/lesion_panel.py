@@ -1,13 +1,16 @@
 """The Lesion panel: the lesion tools' settings and the lesion in words and numbers.
 
 Shows the levels the lesion involves ("C4-5"), its volume in cc, its superior-inferior extent
-in mm and its centroid (LPS mm), recomputed at every change.
+in mm and its centroid (LPS mm), recomputed at every change. **Paint into** chooses what the
+brush and eraser paint: the lesion, the cord (a preset) or another named structure
+(**New structure…**); the structures painted are listed with their volume and levels.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -31,9 +34,12 @@ from planning.lesion import (
     lesion_levels,
     measure_lesion,
 )
+from planning.structures import PRESET_NAMES
 
 #: The tolerance slider runs in steps of this much.
 TOLERANCE_STEP = 0.01
+#: What "Paint into" calls the lesion.
+LESION_TARGET = "Lesion"
 
 
 class LesionPanel(QWidget):
@@ -42,6 +48,12 @@ class LesionPanel(QWidget):
     clear_requested = Signal()
     #: the slider was released at a new tolerance (re-grow a seeded lesion)
     tolerance_chosen = Signal(float)
+    #: the brush now paints into this structure ("Lesion" for the lesion)
+    target_chosen = Signal(str)
+    #: the user asks for a new named structure
+    new_structure_requested = Signal()
+    #: delete this structure (its name)
+    delete_structure_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,7 +84,17 @@ class LesionPanel(QWidget):
         clear.setObjectName("ClearLesion")
         clear.clicked.connect(self.clear_requested)
 
+        self.target = QComboBox(self)
+        self.target.setObjectName("PaintTarget")
+        self.target.setToolTip("What the brush and eraser paint: the lesion or another structure")
+        self.target.currentTextChanged.connect(self._on_target)
+        self.new_structure = QPushButton("New structure…", self)
+        self.new_structure.setObjectName("NewStructure")
+        self.new_structure.setToolTip("Name a new structure to paint (e.g. Bone metastasis)")
+        self.new_structure.clicked.connect(self.new_structure_requested)
+
         form = QFormLayout()
+        form.addRow("Paint into", self.target)
         form.addRow("Brush radius", self.radius)
         form.addRow("Grow tolerance", tolerance_row)
         self.values: dict[str, QLabel] = {}
@@ -83,12 +105,77 @@ class LesionPanel(QWidget):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.values[key] = label
             form.addRow(key, label)
+        self.structures_label = QLabel(self)
+        self.structures_label.setObjectName("StructuresSummary")
+        self.structures_label.setWordWrap(True)
+        self.structures_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.delete_structure = QPushButton("Delete", self)
+        self.delete_structure.setObjectName("DeleteStructure")
+        self.delete_structure.setToolTip("Delete the structure chosen in Paint into")
+        self.delete_structure.clicked.connect(
+            lambda: self.delete_structure_requested.emit(self.current_target())
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(self.tool_row)
         layout.addLayout(form)
         layout.addWidget(clear)
+        layout.addWidget(QLabel("<b>Other structures</b>", self))
+        layout.addWidget(self.structures_label)
+        structure_buttons = QHBoxLayout()
+        structure_buttons.addWidget(self.new_structure)
+        structure_buttons.addWidget(self.delete_structure)
+        layout.addLayout(structure_buttons)
         layout.addStretch(1)
+        self.set_targets([], LESION_TARGET)
+
+    # -- paint target ---------------------------------------------------------------------
+    def current_target(self) -> str:
+        return self.target.currentText() or LESION_TARGET
+
+    def set_targets(self, names: list[str], current: str) -> None:
+        """List the lesion, the presets and ``names`` in Paint into; select ``current``."""
+        items = [LESION_TARGET]
+        for name in [*PRESET_NAMES, *names]:
+            if name.lower() not in {i.lower() for i in items}:
+                items.append(name)
+        self.target.blockSignals(True)
+        self.target.clear()
+        self.target.addItems(items)
+        index = next((i for i, n in enumerate(items) if n.lower() == current.lower()), 0)
+        self.target.setCurrentIndex(index)
+        self.target.blockSignals(False)
+        self.delete_structure.setEnabled(index != 0)
+
+    def _on_target(self, name: str) -> None:
+        if name:
+            self.delete_structure.setEnabled(name != LESION_TARGET)
+            self.target_chosen.emit(name)
+
+    def show_structures(self, state: Annotation) -> None:
+        """List the other structures with their volume, extent and levels."""
+        if not state.structures:
+            self.structures_label.setText(
+                "None. Choose Cord in Paint into (or New structure… for another) and paint."
+            )
+            return
+        lines = []
+        for structure in state.structures:
+            m = measure_lesion(structure.mask)
+            words = ""
+            if state.levels:
+                try:
+                    words = lesion_levels(
+                        state.levels, (m.superior_z_mm, m.inferior_z_mm), state.thoracic_prefix
+                    ).short
+                except SpineplanError:
+                    words = ""
+            where = f", {words}" if words else ""
+            lines.append(
+                f"<b>{structure.name}</b> ({structure.roi_type}): {m.volume_cc:.2f} cc, "
+                f"{m.si_extent_mm:.0f} mm long{where}"
+            )
+        self.structures_label.setText("<br>".join(lines))
 
     def add_tool_button(self, action) -> None:
         button = QToolButton(self)
@@ -108,7 +195,8 @@ class LesionPanel(QWidget):
         self.tolerance_label.setText(f"±{self.tolerance_value() * 100:.0f} %")
 
     def show_state(self, state: Annotation) -> None:
-        """Show the lesion of ``state`` in words and numbers."""
+        """Show the lesion of ``state`` in words and numbers (and the other structures)."""
+        self.show_structures(state)
         v = self.values
         mask = state.lesion_mask
         if mask is None:

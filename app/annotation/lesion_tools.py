@@ -25,7 +25,8 @@ MIN_ELLIPSOID_RADIUS_MM = 2.0
 
 
 class BrushTool(ViewTool):
-    """Paint (or, with ``erase=True``, erase) the lesion with a disc of the panel's radius."""
+    """Paint (or, with ``erase=True``, erase) with a disc of the panel's radius into the
+    lesion or into the structure chosen in the panel's Paint into (``controller.paint_target``)."""
 
     def __init__(self, controller: AnnotationController, erase: bool = False) -> None:
         self.controller = controller
@@ -33,6 +34,16 @@ class BrushTool(ViewTool):
         self.name = "Eraser" if erase else "Brush"
         self._mask: np.ndarray | None = None
         self._changed = False
+        #: the structure being painted (None: the lesion), fixed at the press
+        self._target: str | None = None
+
+    def _preview(self) -> None:
+        reference = self.controller.document.reference
+        assert reference is not None and self._mask is not None
+        if self._target is None:
+            self.controller.preview_lesion(reference.with_array(self._mask))
+        else:
+            self.controller.preview_structure(self._target, reference.with_array(self._mask))
 
     def _stamp(self, event: PatientMouseEvent) -> None:
         reference = self.controller.document.reference
@@ -51,9 +62,16 @@ class BrushTool(ViewTool):
         document = self.controller.document
         if not self.controller.accepts(event):
             return False
-        current = document.state.lesion_mask
+        self._target = self.controller.paint_target
+        if self._target is None:
+            current = document.state.lesion_mask
+            what = "the lesion"
+        else:
+            existing = document.state.structure(self._target)
+            current = existing.mask if existing is not None else None
+            what = self._target
         if current is not None and not current.same_grid(document.reference):
-            self.controller.report("the lesion lies on another grid; clear it to paint")
+            self.controller.report(f"{what} lies on another grid; delete it to paint")
             return True
         self._mask = (
             current.array.astype(bool, copy=True)
@@ -62,7 +80,7 @@ class BrushTool(ViewTool):
         )
         self._changed = False
         self._stamp(event)
-        self.controller.preview_lesion(document.reference.with_array(self._mask))
+        self._preview()
         return True
 
     def move(self, event: PatientMouseEvent) -> bool:
@@ -71,7 +89,7 @@ class BrushTool(ViewTool):
         if self._mask is None:
             return False
         self._stamp(event)
-        self.controller.preview_lesion(self.controller.document.reference.with_array(self._mask))
+        self._preview()
         return True
 
     def deactivated(self) -> None:
@@ -85,8 +103,18 @@ class BrushTool(ViewTool):
         if not self._changed:
             self.controller.refresh()
             return True
-        new_state = edits.set_lesion(document.state, document.reference.with_array(mask), None)
-        document.apply("Erase lesion" if self.erase else "Paint lesion", new_state)
+        painted = document.reference.with_array(mask)
+        if self._target is None:
+            new_state = edits.set_lesion(document.state, painted, None)
+            document.apply("Erase lesion" if self.erase else "Paint lesion", new_state)
+            return True
+        try:
+            new_state = edits.set_structure(document.state, self._target, painted, None)
+        except SpineplanError as error:
+            self.controller.report(str(error))
+            self.controller.refresh()
+            return True
+        document.apply(f"{'Erase' if self.erase else 'Paint'} {self._target}", new_state)
         return True
 
 

@@ -1,4 +1,5 @@
-"""What the annotation draws on the views: level names and endplates, lesion mask, edema lines.
+"""What the annotation draws on the views: level names and endplates, lesion mask, edema lines,
+and the other named structures (the cord...), each a mask in its own colour.
 
 `AnnotationLayers` owns one group of overlay items for one annotation (the user's, or the
 bundled reference shown for comparison) and rebuilds them from a snapshot. Level names are
@@ -26,6 +27,7 @@ from app.viewer.overlays import (
 )
 from imaging.volume import Volume
 from planning.levels import VertebralLevel, display_name, sort_by_z
+from planning.structures import structure_colour
 
 #: Half length of an endplate line across the body, mm.
 ENDPLATE_HALF_LENGTH_MM = 14.0
@@ -169,12 +171,15 @@ class AnnotationLayers:
         self.visible = True
         self.items: list[OverlayItem] = []
         self.lesion_item: MaskOverlay | None = None
+        #: the structures' mask items by name (lower case)
+        self.structure_items: dict[str, MaskOverlay] = {}
 
     def clear(self) -> None:
         for item in self.items:
             self.model.remove(item)
         self.items = []
         self.lesion_item = None
+        self.structure_items = {}
 
     def set_visible(self, visible: bool) -> None:
         """Show or hide every item of this group (practice mode hides the reference)."""
@@ -190,8 +195,13 @@ class AnnotationLayers:
         fallback_xy: tuple[float, float] = (0.0, 0.0),
         selected: str | None = None,
         lesion_mask: Volume | None = None,
+        structure_masks: dict[str, Volume] | None = None,
     ) -> None:
-        """Replace the items by those of ``state`` (one model notification per item group)."""
+        """Replace the items by those of ``state`` (one model notification per item group).
+
+        ``lesion_mask`` and ``structure_masks`` (by name) show masks being painted instead of
+        the state's own; a name not yet in the state is shown as a new structure.
+        """
         level_color, lesion_color, edema_color = self.colors
         items: list[OverlayItem] = []
         common = {"frame_of_reference_uid": frame_of_reference_uid, "visible": self.visible}
@@ -241,6 +251,25 @@ class AnnotationLayers:
                 **common,
             )
             items.append(lesion_item)
+        structure_items: dict[str, MaskOverlay] = {}
+        overrides = {k.lower(): v for k, v in (structure_masks or {}).items()}
+        shown = [(s.name, s.mask) for s in state.structures]
+        known = {name.lower() for name, _ in shown}
+        shown += [
+            (name, m) for name, m in (structure_masks or {}).items() if name.lower() not in known
+        ]
+        for index, (name, structure_mask) in enumerate(shown):
+            structure_mask = overrides.get(name.lower(), structure_mask)
+            item = MaskOverlay(
+                name=f"{self.prefix}{name}",
+                mask=structure_mask,
+                color=QColor(*structure_colour(name, index)),
+                opacity=self.lesion_opacity,
+                z=self.z - 0.5,  # under the lesion, which usually lies inside the cord
+                **common,
+            )
+            structure_items[name.lower()] = item
+            items.append(item)
         if state.edema is not None:
             for label, z in (
                 ("edema superior", state.edema.superior_z_mm),
@@ -266,7 +295,17 @@ class AnnotationLayers:
         self.model.blockSignals(False)
         self.items = items
         self.lesion_item = lesion_item
+        self.structure_items = structure_items
         self.model.extend(items)
+
+    def update_structure(self, name: str, mask: Volume) -> bool:
+        """Show a structure's new mask in place (live strokes); False when it has no item yet."""
+        item = self.structure_items.get(name.lower())
+        if item is None:
+            return False
+        item.mask = mask
+        self.model.changed_item(item)
+        return True
 
     def update_lesion(self, mask: Volume) -> None:
         """Show a new mask in place (live brush strokes) without rebuilding the other items."""

@@ -17,7 +17,7 @@ from imaging.volume import Volume
 from planning.counting import CountingAnchors
 from planning.edema import EdemaLimits
 from planning.errors import LabelError
-from planning.lesion import LesionSpec
+from planning.lesion import EllipsoidLesion, LesionSpec, MaskLesion
 from planning.levels import (
     ThoracicPrefix,
     VertebralLevel,
@@ -30,6 +30,7 @@ from planning.levels import (
     renumber_from,
     sort_by_z,
 )
+from planning.structures import check_structure_name, interpreted_type_for
 
 #: Body height assumed for a single click, before the user drags the endplates, mm.
 DEFAULT_BODY_HEIGHT_MM = {"cervical": 14.0, "thoracic": 20.0, "lumbar": 26.0, "sacral": 30.0}
@@ -40,6 +41,28 @@ MIN_BODY_HEIGHT_MM = 4.0
 
 Endplate = Literal["superior", "inferior"]
 AnchorKind = Literal["c2", "s1", "lowest_rib"]
+
+
+@dataclass(frozen=True, eq=False)
+class StructureMask:
+    """A named structure besides the lesion (the cord, a bone metastasis...).
+
+    Attributes
+    ----------
+    name : unique within the annotation, ignoring case.
+    mask : boolean mask on the reference (post-contrast) grid, never empty.
+    spec : how it was made when reproducible (an ellipsoid, a mask file); None = painted.
+    interpreted_type : DICOM RTROIInterpretedType given in the case file ("" = from the name).
+    """
+
+    name: str
+    mask: Volume
+    spec: EllipsoidLesion | MaskLesion | None = None
+    interpreted_type: str = ""
+
+    @property
+    def roi_type(self) -> str:
+        return self.interpreted_type or interpreted_type_for(self.name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +78,7 @@ class Annotation:
     lesion_spec : how the mask was made when it is reproducible from a specification
         (ellipsoid, seed, file); None with a mask means painted by hand.
     edema : the edema limits, or None.
+    structures : the other named structures, in the order they were made.
     """
 
     levels: tuple[VertebralLevel, ...] = ()
@@ -63,9 +87,20 @@ class Annotation:
     lesion_mask: Volume | None = None
     lesion_spec: LesionSpec | None = None
     edema: EdemaLimits | None = None
+    structures: tuple[StructureMask, ...] = ()
 
     def is_empty(self) -> bool:
-        return not self.levels and self.lesion_mask is None and self.edema is None
+        return (
+            not self.levels
+            and self.lesion_mask is None
+            and self.edema is None
+            and not self.structures
+        )
+
+    def structure(self, name: str) -> StructureMask | None:
+        """The structure called ``name`` (ignoring case), if any."""
+        wanted = name.strip().lower()
+        return next((s for s in self.structures if s.name.lower() == wanted), None)
 
 
 # -- levels --------------------------------------------------------------------------------
@@ -244,6 +279,42 @@ def set_lesion(state: Annotation, mask: Volume | None, spec: LesionSpec | None) 
     if mask is not None and not mask.array.any():
         mask, spec = None, None
     return replace(state, lesion_mask=mask, lesion_spec=spec if mask is not None else None)
+
+
+# -- other structures ----------------------------------------------------------------------
+def set_structure(
+    state: Annotation,
+    name: str,
+    mask: Volume | None,
+    spec: EllipsoidLesion | MaskLesion | None = None,
+) -> Annotation:
+    """The state with structure ``name`` given a new mask (added at the end when new; an empty
+    mask or None removes it). An existing structure keeps its place and interpreted type.
+
+    Raises
+    ------
+    PlanningError
+        A name that cannot name a structure (empty, reserved such as "Lesion").
+    """
+    current = state.structure(name)
+    if mask is None or not mask.array.any():
+        return remove_structure(state, name) if current is not None else state
+    if current is None:
+        others = [s.name for s in state.structures]
+        made = StructureMask(check_structure_name(name, others), mask, spec)
+        return replace(state, structures=(*state.structures, made))
+    updated = replace(current, mask=mask, spec=spec)
+    return replace(
+        state, structures=tuple(updated if s is current else s for s in state.structures)
+    )
+
+
+def remove_structure(state: Annotation, name: str) -> Annotation:
+    """The state without structure ``name``."""
+    current = state.structure(name)
+    if current is None:
+        raise LabelError(f"there is no structure named {name!r}")
+    return replace(state, structures=tuple(s for s in state.structures if s is not current))
 
 
 # -- edema ---------------------------------------------------------------------------------

@@ -190,6 +190,13 @@ def _summary(result: PlanResult, out: Path) -> str:
         f"Dmin {stats.dmin_percent:.1f} %, Dmax {stats.dmax_percent:.1f} %",
         result.verdict.headline,
     ]
+    cord, eqd2 = result.cord, result.cord_dmax_eqd2_gy()
+    if cord is not None and cord.stats is not None and eqd2 is not None:
+        lines.insert(
+            3,
+            f"{cord.name} Dmax {cord.stats.dmax_gy:.2f} Gy ({cord.stats.dmax_percent:.1f} %), "
+            f"EQD2 {eqd2:.1f} Gy (alpha/beta 2 Gy)",
+        )
     lines += [f"  {region.description}" for region in result.verdict.cold_regions]
     lines += [f"  fix: {fix}" for fix in result.verdict.fixes]
     lines += [f"warning: {warning}" for warning in result.warnings]

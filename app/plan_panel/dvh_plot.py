@@ -31,6 +31,9 @@ class DvhCurve:
     color: QColor
     #: the structure's V95 computed on the voxels (shown instead of the curve's reading)
     v95_percent: float | None = None
+    #: the legend text; None: "<structure>  V95 ..." with the V95 point marked (the lesion's
+    #: coverage); an organ such as the cord is labelled with its Dmax instead
+    label: str | None = None
 
     def percent_points(self) -> tuple[np.ndarray, np.ndarray]:
         """(dose % of prescription, volume %) along the curve."""
@@ -149,14 +152,15 @@ class DvhPlot(QWidget):
             painter.setPen(QPen(curve.color, 2.0))
             painter.drawPolyline(QPolygonF([QPointF(float(x), float(y)) for x, y in points]))
             v95 = curve.volume_at_percent(COVERAGE_ISODOSE_PERCENT)
-            (mx, my) = to_screen(np.array([COVERAGE_ISODOSE_PERCENT]), np.array([v95]))[0]
-            painter.setBrush(curve.color)
-            painter.drawEllipse(QPointF(float(mx), float(my)), 3.0, 3.0)
+            if curve.label is None:
+                (mx, my) = to_screen(np.array([COVERAGE_ISODOSE_PERCENT]), np.array([v95]))[0]
+                painter.setBrush(curve.color)
+                painter.drawEllipse(QPointF(float(mx), float(my)), 3.0, 3.0)
             painter.setPen(curve.color)
             painter.drawText(
                 QRectF(rect.left() + 6, rect.top() + 4 + 14 * index, rect.width() - 12, 14),
                 _left,
-                f"{curve.dvh.structure}  V95 {v95:.1f} %",
+                curve.label or f"{curve.dvh.structure}  V95 {v95:.1f} %",
             )
         painter.end()
 

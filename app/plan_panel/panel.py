@@ -57,6 +57,7 @@ from planning.lesion import EllipsoidLesion
 from planning.plan import DEFAULT_GRID_SPACING_MM, PlanResult
 from planning.prescription import DEFAULT_ALPHA_BETA_GY, SCHEDULES, Prescription
 from planning.settings import PlanSettings
+from planning.structures import structure_colour
 
 PASS_COLOR = "#3ddc84"
 FAIL_COLOR = "#ff5252"
@@ -122,6 +123,7 @@ class PlanPanel(QWidget):
         self.case: Case | None = None
         self.lesion_mask: Volume | None = None
         self.painted_mask: Volume | None = None
+        self.painted_structures: tuple[tuple[str, Volume], ...] = ()
         self.result: PlanResult | None = None
         self.field: Field | None = None
         self.error = ""
@@ -378,6 +380,7 @@ class PlanPanel(QWidget):
         lesion_mask: Volume | None = None,
         *,
         painted_mask: Volume | None = None,
+        painted_structures: tuple[tuple[str, Volume], ...] = (),
     ) -> None:
         """Plan ``case`` (None clears the panel).
 
@@ -388,6 +391,8 @@ class PlanPanel(QWidget):
             then derived at once from it; otherwise at once for an ellipsoid, or with the plan).
         painted_mask : a lesion painted by hand that has no file yet: planned as a mask lesion
             (``case.lesion`` is ignored).
+        painted_structures : (name, mask) of structures painted by hand that have no file yet
+            (the case's structures of those names are planned from these masks).
         """
         new_case = (
             case is None
@@ -395,12 +400,22 @@ class PlanPanel(QWidget):
             or (case.study_path(), case.source_path)
             != (self.case.study_path(), self.case.source_path)
         )
-        if not new_case and painted_mask is self.painted_mask and _same(case, self.case):
+        same_structures = len(painted_structures) == len(self.painted_structures) and all(
+            a[0] == b[0] and a[1] is b[1]
+            for a, b in zip(painted_structures, self.painted_structures, strict=True)
+        )
+        if (
+            not new_case
+            and painted_mask is self.painted_mask
+            and same_structures
+            and _same(case, self.case)
+        ):
             # The same case again (the case file, then the document made from it): no replan.
             if lesion_mask is not None:
                 self.lesion_mask = lesion_mask
             return
         self.case, self.lesion_mask, self.painted_mask = case, lesion_mask, painted_mask
+        self.painted_structures = tuple(painted_structures)
         if case is None:
             self.runner.cancel()
             self._remove_items()
@@ -432,14 +447,15 @@ class PlanPanel(QWidget):
             return
         state = document.state
         painted = state.lesion_mask if state.lesion_spec is None else None
+        structures = tuple((s.name, s.mask) for s in state.structures if s.spec is None)
+        # placeholders: the worker writes the masks and puts their paths in
+        paths = {name: f"painted_structure_{n}.nrrd" for n, (name, _) in enumerate(structures)}
         try:
-            case = document.to_case("painted_lesion.nrrd") if painted is not None else None
-            if case is None:
-                case = document.to_case()
+            case = document.to_case("painted_lesion.nrrd" if painted is not None else None, paths)
         except SpineplanError as error:
             self._on_failed(str(error))
             return
-        self.set_case(case, state.lesion_mask, painted_mask=painted)
+        self.set_case(case, state.lesion_mask, painted_mask=painted, painted_structures=structures)
 
     def _load_settings(self, settings: PlanSettings) -> None:
         self._loading_controls = True
@@ -513,6 +529,7 @@ class PlanPanel(QWidget):
             self.case,
             settings,
             painted_mask=self.painted_mask,
+            painted_structures=self.painted_structures,
             grid_spacing_mm=self.grid_spacing_mm,
             alpha_beta_gy=float(self.alpha_beta_spin.value()),
             separation_cm=self.separation_cm(),
@@ -683,16 +700,26 @@ class PlanPanel(QWidget):
             lines += [f"• {fix}" for fix in verdict.fixes]
         self.details_label.setText("\n".join(lines))
         self._fill_numbers(self.numbers_rows(result))
-        self.dvh_plot.set_curves(
-            [
-                DvhCurve(
-                    result.dvh,
-                    result.prescription.dose_gy,
-                    LESION_CURVE_COLOR,
-                    v95_percent=result.lesion_stats.v95_percent,
+        curves = [
+            DvhCurve(
+                result.dvh,
+                result.prescription.dose_gy,
+                LESION_CURVE_COLOR,
+                v95_percent=result.lesion_stats.v95_percent,
+            )
+        ]
+        for index, other in enumerate(result.structure_doses):
+            if other.dvh is not None and other.stats is not None:
+                curves.append(
+                    DvhCurve(
+                        other.dvh,
+                        result.prescription.dose_gy,
+                        QColor(*structure_colour(other.name, index)),
+                        v95_percent=other.stats.v95_percent,
+                        label=f"{other.name}  Dmax {other.stats.dmax_percent:.1f} %",
+                    )
                 )
-            ]
-        )
+        self.dvh_plot.set_curves(curves)
         notes = [f"⚠ {w}" for w in result.warnings] + [f"• {a}" for a in result.assumptions]
         self.notes_label.setText("\n".join(notes) if notes else "None.")
 
@@ -742,6 +769,16 @@ class PlanPanel(QWidget):
             ("Lesion Dmax", f"{stats.dmax_percent:.1f} % ({stats.dmax_gy:.2f} Gy)"),
             ("Lesion Dmean", f"{stats.dmean_percent:.1f} % ({stats.dmean_gy:.2f} Gy)"),
         ]
+        cord, eqd2 = result.cord, result.cord_dmax_eqd2_gy()
+        for other in result.structure_doses:
+            if other.stats is None:
+                rows.append((f"{other.name} Dmax", "not on the dose grid"))
+                continue
+            o = other.stats
+            rows.append((f"{other.name} Dmax", f"{o.dmax_percent:.1f} % ({o.dmax_gy:.2f} Gy)"))
+            if other is cord and eqd2 is not None:
+                rows.append((f"{other.name} Dmax EQD2 (α/β 2 Gy)", f"{eqd2:.1f} Gy"))
+            rows.append((f"{other.name} Dmean", f"{o.dmean_percent:.1f} % ({o.dmean_gy:.2f} Gy)"))
         for calc in result.monitor_units:
             digits = 1 if calc.unit == "MU" else 2
             rows.append(

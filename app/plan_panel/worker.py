@@ -56,6 +56,9 @@ class PlanJob:
         alpha/beta for BED and EQD2, Gy.
     separation_cm : float, optional
         Patient separation where the skin is not imaged, cm.
+    painted_structures : tuple of (name, Volume)
+        Structures painted by hand that exist only in memory (the cord...): written to
+        temporary NRRD files in the worker and used as the case's structures of those names.
     """
 
     case: Case
@@ -64,6 +67,7 @@ class PlanJob:
     grid_spacing_mm: float = DEFAULT_GRID_SPACING_MM
     alpha_beta_gy: float = DEFAULT_ALPHA_BETA_GY
     separation_cm: float | None = None
+    painted_structures: tuple[tuple[str, Volume], ...] = ()
 
 
 def images_key(case: Case) -> tuple[str, str]:
@@ -79,6 +83,20 @@ def run_job(job: PlanJob, images: PlanImages | None, scratch: Path) -> PlanResul
     if job.painted_mask is not None:
         path = write_mask(job.painted_mask, scratch / "painted_lesion.nrrd")
         case = replace(case, lesion=MaskLesion(str(path.resolve()), "painted"))
+    if job.painted_structures:
+        paths = {
+            name.lower(): write_mask(mask, scratch / f"painted_structure_{n}.nrrd").resolve()
+            for n, (name, mask) in enumerate(job.painted_structures)
+        }
+        case = replace(
+            case,
+            structures=tuple(
+                replace(s, shape=MaskLesion(str(paths[s.name.lower()]), "painted"))
+                if s.name.lower() in paths
+                else s
+                for s in case.structures
+            ),
+        )
     return plan_case(
         case,
         job.settings,
