@@ -95,21 +95,23 @@ def _study_source(case: Case) -> tuple[Path, str]:
     return path, "."
 
 
-def _copy_mask(case: Case, lesion: MaskLesion, folder: Path) -> tuple[MaskLesion, str]:
-    """Rewrite a mask image into ``folder`` with voxels and geometry only."""
-    source = case.resolve(lesion.path)
+def _copy_mask(
+    case: Case, mask: MaskLesion, folder: Path, stem: str, field: str
+) -> tuple[MaskLesion, str]:
+    """Rewrite a mask image into ``folder`` as ``stem`` with voxels and geometry only."""
+    source = case.resolve(mask.path)
     suffix = "".join(source.suffixes) or ".nrrd"
-    target = folder / f"{MASK_FILE_STEM}{suffix}"
+    target = folder / f"{stem}{suffix}"
     try:
         image = sitk.ReadImage(str(source))
     except RuntimeError as exc:
-        raise CaseFileError(f"{source}: lesion.path: cannot read the lesion mask ({exc})") from exc
+        raise CaseFileError(f"{source}: {field}: cannot read the mask ({exc})") from exc
     clean = sitk.GetImageFromArray(sitk.GetArrayFromImage(image))
     clean.CopyInformation(image)  # origin, spacing and direction; no metadata dictionary
     sitk.WriteImage(clean, str(target), useCompression=True)
     return (
-        replace(lesion, path=target.name),
-        f"lesion.path: mask rewritten as {target.name} (voxels and geometry only)",
+        replace(mask, path=target.name),
+        f"{field}: mask rewritten as {target.name} (voxels and geometry only)",
     )
 
 
@@ -132,8 +134,17 @@ def _deidentified_case(
             changes.append(f"study.{field}: replaced by the de-identified study's UID")
     lesion = case.lesion
     if isinstance(lesion, MaskLesion):
-        lesion, change = _copy_mask(case, lesion, folder)
+        lesion, change = _copy_mask(case, lesion, folder, MASK_FILE_STEM, "lesion.path")
         changes.append(change)
+    structures = []
+    for n, structure in enumerate(case.structures):
+        if isinstance(structure.shape, MaskLesion):
+            shape, change = _copy_mask(
+                case, structure.shape, folder, f"structure_{n + 1}", f"structures[{n}].path"
+            )
+            structure = replace(structure, shape=shape)
+            changes.append(change)
+        structures.append(structure)
     if case.description:
         changes.append("description: removed (free text may identify the patient)")
     text_findings = [f for f in case.findings if isinstance(f, str)]
@@ -146,6 +157,7 @@ def _deidentified_case(
         case,
         study=study,
         lesion=lesion,
+        structures=tuple(structures),
         description="",
         findings=tuple(f for f in case.findings if not isinstance(f, str)),
         source_path=None,

@@ -18,6 +18,7 @@ from planning.edema import EdemaLimits
 from planning.errors import CaseFileError
 from planning.field import derive_case_field
 from planning.lesion import EllipsoidLesion, MaskLesion, build_lesion_mask, ellipsoid_mask
+from planning.structures import CaseStructure
 from planning.teaching import export_case_for_teaching
 from tests.dicom_builders import write_series
 from tests.planning.synthetic_spine import TOP_Z_MM, disc_middle, spine
@@ -213,3 +214,23 @@ def test_a_failure_leaves_nothing_behind(study_case: Case, tmp_path, monkeypatch
     with pytest.raises(CaseFileError, match="disk full"):
         export_case_for_teaching(study_case, tmp_path / "out")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_painted_structures_are_rewritten_without_metadata(study_case: Case, tmp_path) -> None:
+    volume = load_series(next(s for s in check_study(study_case) if "+C" in s.description))
+    cord = ellipsoid_mask(volume, (0.0, 0.0, 0.0), (3.0, 3.0, 30.0))
+    image = cord.with_array(cord.array.astype(np.uint8)).to_sitk()
+    image.SetMetaData("PatientName", "DOE^JANE")
+    sitk.WriteImage(image, str(tmp_path / "DOE_JANE_cord.nrrd"))
+    case = save_case(
+        replace(study_case, structures=(CaseStructure("Cord", MaskLesion("DOE_JANE_cord.nrrd")),)),
+        tmp_path / "painted.spineplan.json",
+    )
+    export = export_case_for_teaching(case, tmp_path / "out")
+    _assert_no_identifier_anywhere(tmp_path / "out", IDENTIFIERS.values())
+    exported = load_case(export.case_path)
+    (structure,) = exported.structures
+    assert structure.name == "Cord" and structure.shape == MaskLesion("structure_1.nrrd")
+    copied = sitk.GetArrayFromImage(sitk.ReadImage(str(exported.resolve("structure_1.nrrd"))))
+    assert np.array_equal(copied.astype(bool), cord.array)
+    assert any("structures[0].path" in line for line in export.summary_lines())
