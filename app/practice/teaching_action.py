@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.annotation.document import write_mask
+from app.annotation.document import structure_file_names, write_mask
 from app.practice.worker import TeachingExportThread
 from imaging.errors import SpineplanError
 from planning.case import Case, save_case
@@ -117,7 +117,11 @@ class TeachingExporter(QObject):
             if state.lesion_mask is not None and state.lesion_spec is None:
                 mask_name = "lesion.nrrd"
                 write_mask(state.lesion_mask, scratch / mask_name)
-            case = document.to_case(mask_name)
+            structure_names = structure_file_names(state, "case")
+            for structure in state.structures:
+                if structure.name in structure_names:
+                    write_mask(structure.mask, scratch / structure_names[structure.name])
+            case = document.to_case(mask_name, structure_names)
             lesion = case.lesion
             if isinstance(lesion, MaskLesion) and lesion.origin == "file":
                 lesion = MaskLesion(str(document.case.resolve(lesion.path).resolve()), "file")
