@@ -63,6 +63,8 @@ ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
 MAX_RECENT = 8
 CASE_SUFFIX = ".spineplan.json"
 DEFAULT_SIZE = QSize(1600, 1000)
+#: width of the one right-hand column holding the Annotation, Plan and Practice tabs
+RIGHT_DOCK_WIDTH_PX = 380
 
 
 def icon(name: str) -> QIcon:
@@ -159,13 +161,33 @@ class MainWindow(QMainWindow):
         return dock
 
     def _place_plan_dock(self) -> None:
-        """The Plan panel in its own column right of the annotation panels (when present)."""
+        """The Plan panel as a tab beside the annotation panels, in one right-hand column.
+
+        Three columns (annotation, plan, practice) would leave the images a third of the
+        window; one tabbed column leaves them most of it. The user can still drag the docks
+        apart, and the saved window state restores their own arrangement.
+        """
         beside = getattr(self.annotation, "levels_dock", None)
         if isinstance(beside, QDockWidget):
-            self.splitDockWidget(beside, self.plan_dock, Qt.Orientation.Horizontal)
-        self.resizeDocks([self.plan_dock], [360], Qt.Orientation.Horizontal)
+            self.tabifyDockWidget(beside, self.plan_dock)
+            beside.raise_()
+        self.resizeDocks([self.plan_dock], [RIGHT_DOCK_WIDTH_PX], Qt.Orientation.Horizontal)
+        self._raise_plan_on_next_result = False
+        self.case_opened.connect(self._expect_first_plan)
+        self.plan_panel.plan_updated.connect(self._on_first_plan)
 
-    def _action(
+    def _expect_first_plan(self, _case: object) -> None:
+        self._raise_plan_on_next_result = True
+
+    def _on_first_plan(self, _result: object) -> None:
+        """The first plan of a newly opened case brings the Plan tab to the front (later
+        replans, made while the user edits, leave the tab they are working in)."""
+        if self._raise_plan_on_next_result:
+            self._raise_plan_on_next_result = False
+            if self.plan_dock.toggleViewAction().isChecked():  # not closed by the user
+                self.plan_dock.raise_()
+
+    def add_action(
         self,
         action_id: str,
         text: str,
@@ -175,6 +197,8 @@ class MainWindow(QMainWindow):
         checkable: bool = False,
         checked: bool = False,
     ) -> QAction:
+        """A window-wide action with its shortcut and description from ``ACTION_SHORTCUTS``,
+        registered in ``actions_by_id`` (the panels' controllers add theirs here too)."""
         action = QAction(text, self)
         action.setObjectName(action_id)
         keys, description = ACTION_SHORTCUTS.get(action_id, ("", ""))
@@ -196,7 +220,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        a = self._action
+        a = self.add_action
         a("open_folder", "&Open folder…", self.choose_folder, icon_name="open")
         a("open_files", "Open &files…", self.choose_files)
         a("export_view", "&Export view as PNG…", self.choose_export_view, icon_name="export")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pydicom
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QColor
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -48,7 +48,6 @@ from app.annotation.lesion_tools import BrushTool, EllipsoidTool, SeedTool, grow
 from app.annotation.levels_panel import LevelsPanel
 from app.annotation.levels_tool import LevelsTool
 from app.annotation.overlays import REFERENCE_COLOR, AnnotationLayers
-from app.shortcuts import ACTION_SHORTCUTS
 from app.viewer.overlays import PolylineOverlay
 from app.viewer.tools import ViewTool
 from imaging.errors import SpineplanError
@@ -202,22 +201,7 @@ class AnnotationController(QObject):
         return dock
 
     def _action(self, action_id: str, text: str, slot, checkable: bool = False) -> QAction:
-        action = QAction(text, self.window)
-        action.setObjectName(action_id)
-        keys, description = ACTION_SHORTCUTS.get(action_id, ("", ""))
-        if keys:
-            action.setShortcut(QKeySequence(keys))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.setStatusTip(description or text)
-        action.setToolTip(f"{description or text} ({keys})" if keys else description or text)
-        action.setCheckable(checkable)
-        if checkable:
-            action.toggled.connect(slot)
-        else:
-            action.triggered.connect(lambda _checked=False: slot())
-        self.window.addAction(action)
-        self.window.actions_by_id[action_id] = action
-        return action
+        return self.window.add_action(action_id, text, slot, checkable=checkable)
 
     def _build_actions(self) -> None:
         a = self._action

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -47,7 +47,6 @@ from app.practice.history_panel import HistoryPanel
 from app.practice.score_sheet import ScoreSheetView
 from app.practice.teaching_action import TeachingExporter
 from app.practice.worker import ScoringJob, ScoringOutcome, ScoringThread
-from app.shortcuts import ACTION_SHORTCUTS
 from imaging.errors import SpineplanError
 from planning.case import Case, load_case, save_case
 from planning.errors import PlanningError
@@ -171,17 +170,7 @@ class PracticeController(QObject):
         self.dock = dock
 
     def _action(self, action_id: str, text: str, slot) -> QAction:
-        action = QAction(text, self.window)
-        action.setObjectName(action_id)
-        keys, description = ACTION_SHORTCUTS.get(action_id, ("", ""))
-        if keys:
-            action.setShortcut(QKeySequence(keys))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.setStatusTip(description or text)
-        action.triggered.connect(lambda _checked=False: slot())
-        self.window.addAction(action)
-        self.window.actions_by_id[action_id] = action
-        return action
+        return self.window.add_action(action_id, text, slot)
 
     def _build_actions(self) -> None:
         a = self._action
