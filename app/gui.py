@@ -43,6 +43,7 @@ def run_gui(path: str | None, screenshot: str | None = None) -> int:
             raise NoDicomError(f"{path}: no such file or folder")
 
     if screenshot:
+        _check_screenshot_path(Path(screenshot))
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -64,6 +65,20 @@ def run_gui(path: str | None, screenshot: str | None = None) -> int:
     if not screenshot:
         return int(qt_app.exec())
     return _screenshot(qt_app, window, Path(screenshot))
+
+
+def _check_screenshot_path(out: Path) -> None:
+    """Refuse an unusable ``--screenshot`` target before the (slow) load, not after it."""
+    if out.is_dir():
+        raise SpineplanError(f"--screenshot: {out} is a folder; give a file name such as out.png")
+    if out.suffix.lower() != ".png":
+        raise SpineplanError(f"--screenshot: {out}: the screenshot is a PNG, name it *.png")
+    parent = out.parent if str(out.parent) else Path(".")
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise SpineplanError(f"--screenshot: {existing} is a file, not a folder")
+    if existing is not None and not os.access(existing, os.W_OK):
+        raise SpineplanError(f"--screenshot: cannot write in {existing}")
 
 
 def _quiet_platform_noise() -> None:
@@ -88,7 +103,19 @@ def _screenshot(qt_app, window, out: Path) -> int:
     qt_app.processEvents()
     if not window.viewer.has_images:
         window.close()
-        raise SpineplanError(window.load_error or "no image could be shown")
+        raise SpineplanError(_load_failure(window))
     window.export_window_png(out)
     window.close()
     return 0
+
+
+def _load_failure(window) -> str:
+    """Why nothing could be shown, with the first series' own reason (there is no Messages
+    pane to point at in a screenshot run)."""
+    message = window.load_error or "no image could be shown"
+    reasons = [info.error for info in window.infos.values() if info.error]
+    if reasons and reasons[0] not in message:
+        message = message.replace(" (see Messages)", "") + f"; {reasons[0]}"
+        if len(reasons) > 1:
+            message += f" (and {len(reasons) - 1} more series)"
+    return message

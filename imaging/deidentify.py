@@ -10,7 +10,9 @@ dicognito leaves are removed here. Burned-in text is not handled (synthetic and 
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,6 +118,41 @@ def _neutral_name(ds: Dataset, counts: Counter[str]) -> Path:
     return Path(folder) / f"IM{counts[folder]:04d}.dcm"
 
 
+def _check_destination(source: Path, destination: Path) -> None:
+    """Refuse an output that is a file, holds files, or lies inside the study it copies."""
+    if destination.exists() and not destination.is_dir():
+        raise ImagingError(f"{destination}: the output exists and is not a folder")
+    if destination.exists() and any(destination.iterdir()):
+        raise ImagingError(f"{destination}: the output folder exists and is not empty")
+    if source.is_dir() and destination.resolve().is_relative_to(source.resolve()):
+        raise ImagingError(
+            f"{destination}: the output folder must not lie inside the study folder {source}"
+        )
+
+
+def _check_pixel_data_complete(path: Path, ds: Dataset) -> None:
+    """A truncated image is refused rather than copied into the teaching set half-empty."""
+    if "PixelData" not in ds or "Rows" not in ds or "Columns" not in ds:
+        return
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax is not None and syntax.is_compressed:
+        return  # encapsulated frames have no fixed length to check against
+    frames = int(ds.get("NumberOfFrames") or 1)
+    expected = (
+        int(ds.Rows)
+        * int(ds.Columns)
+        * int(ds.get("SamplesPerPixel") or 1)
+        * frames
+        * int(ds.get("BitsAllocated") or 16)
+        // 8
+    )
+    present = len(ds.PixelData)
+    if present < expected:
+        raise UnreadableFileError(
+            f"{path}: truncated file, pixel data is {expected - present} bytes short of {expected}"
+        )
+
+
 def _candidate_files(source: Path) -> list[Path]:
     if source.is_file():
         return [source]
@@ -145,11 +182,15 @@ def deidentify_study(
     source, destination = Path(source), Path(destination)
     if not source.exists():
         raise ImagingError(f"{source}: no such file or folder")
-    if destination.exists() and any(destination.iterdir()):
-        raise ImagingError(f"{destination}: the output folder exists and is not empty")
+    _check_destination(source, destination)
     files = _candidate_files(source)
-    partial = destination.with_name(destination.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    parent = destination.parent if str(destination.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    # A fresh private name: never an existing folder of the user's (e.g. one called OUT.partial).
+    partial = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".partial", dir=parent))
+    umask = os.umask(0)  # mkdtemp makes the folder private; the output gets the usual mode
+    os.umask(umask)
+    os.chmod(partial, 0o777 & ~umask)
     anonymizer = Anonymizer(seed=seed)
     report = DeidentificationReport()
     counts: Counter[str] = Counter()
@@ -162,6 +203,7 @@ def deidentify_study(
                 ds = pydicom.dcmread(path)
             except Exception as error:  # pydicom raises several types for a broken file
                 raise UnreadableFileError(f"{path}: cannot be read ({error})") from error
+            _check_pixel_data_complete(path, ds)
             before = _top_level_values(ds)
             anonymizer.anonymize(ds)
             for keyword in EXTRA_REMOVALS:

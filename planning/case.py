@@ -427,7 +427,9 @@ def case_from_dict(
         r.fail("thoracic_prefix", f'expected "T" or "D", got {_describe(prefix)}')
     findings = tuple(r.array(top.get("findings", []), "findings"))
     structures: list[CaseStructure] = []
-    for i, item in enumerate(r.array(top.get("structures") or [], "structures")):
+    listed = top.get("structures")
+    # null means none, like an absent key; "" or 0 is a wrong type, not "no structures".
+    for i, item in enumerate([] if listed is None else r.array(listed, "structures")):
         names = [s.name for s in structures]
         structures.append(_parse_structure(r, item, f"structures[{i}]", names))
     case = Case(

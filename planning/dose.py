@@ -114,10 +114,11 @@ class Beam:
         for label, (a, b) in (("X", self.jaw_x_cm), ("Y", self.jaw_y_cm)):
             if not (math.isfinite(a) and math.isfinite(b)) or b - a < 0.1:
                 raise PlanningError(
-                    f"beam {self.name!r}: jaws {label}1={a} cm, {label}2={b} cm give no field"
+                    f"beam {self.name!r}: jaws {label}1={a:.2f} cm, {label}2={b:.2f} cm "
+                    "give no field"
                 )
         if self.ssd_cm is not None and not 20.0 <= self.ssd_cm <= 200.0:
-            raise PlanningError(f"beam {self.name!r}: SSD {self.ssd_cm} cm is out of range")
+            raise PlanningError(f"beam {self.name!r}: SSD {self.ssd_cm:g} cm is outside 20-200 cm")
         if not math.isfinite(self.weight) or self.weight < 0:
             raise PlanningError(f"beam {self.name!r}: weight must be >= 0, got {self.weight}")
 

@@ -303,6 +303,12 @@ def derive_field(
     top_z, top_words, top_notes = _border(ordered, above, -1, settings, thoracic_prefix)
     bottom_z, bottom_words, bottom_notes = _border(ordered, below, +1, settings, thoracic_prefix)
     assumptions += top_notes + bottom_notes
+    if top_z <= bottom_z:
+        raise FieldError(
+            f"margin_mm {settings.margin_mm:g} mm leaves no field: the superior border "
+            f"(z {top_z:.1f} mm, {top_words}) would lie at or below the inferior border "
+            f"(z {bottom_z:.1f} mm, {bottom_words})"
+        )
 
     arrangement: Arrangement = settings.arrangement
     if arrangement == "auto":

@@ -214,6 +214,8 @@ def mask_from_file(
     """
     path = Path(path)
     what = "lesion" if structure_name is None else structure_name
+    if path.is_dir():
+        raise CaseFileError(f"{path}: is a folder, not a {what} mask file")
     if not path.is_file():
         raise CaseFileError(f"{path}: {what} mask file not found")
     if _is_dicom_file(path):
@@ -226,8 +228,10 @@ def mask_from_file(
     try:
         image = sitk.ReadImage(str(path))
     except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
-        raise CaseFileError(f"{path}: cannot read the {what} mask ({first})") from exc
+        raise CaseFileError(
+            f"{path}: cannot read the {what} mask ({_itk_reason(exc)}; expected a 3D image "
+            "SimpleITK reads, e.g. NRRD, NIfTI, MHA, or a DICOM RT Structure Set or SEG)"
+        ) from exc
     if image.GetDimension() != 3 or image.GetNumberOfComponentsPerPixel() != 1:
         raise CaseFileError(f"{path}: a {what} mask must be a 3D single-channel image")
     resampled = sitk.Resample(
@@ -278,6 +282,15 @@ def _pick_lesion(path: Path, names: list[str], tumour_flags: list[bool]) -> int:
         f"{path}: cannot tell which structure is the lesion (structures: {listing}); "
         "name one of them 'Lesion'"
     )
+
+
+def _itk_reason(error: RuntimeError) -> str:
+    """SimpleITK's own reason, without the C++ source location that leads its message."""
+    for line in str(error).splitlines():
+        line = line.strip()
+        if line and "sitk" not in line and not line.startswith("Exception thrown"):
+            return line.rstrip(".")
+    return "not an image file SimpleITK recognises"
 
 
 def _mask_from_dicom(

@@ -128,8 +128,11 @@ def engine_depth_dose(
 ) -> DepthDoseCurve:
     """Run the 3D engine in a water box and sample its central axis (normalised at the max)."""
     depths = np.asarray(depths_cm, dtype=float)
-    if depths.size == 0 or np.any(~np.isfinite(depths)) or np.any(depths < 0):
-        raise PlanningError("depths must be finite and >= 0 cm")
+    if depths.size == 0:
+        raise PlanningError("give at least one depth in cm")
+    bad = depths[~np.isfinite(depths) | (depths < 0)]
+    if bad.size:
+        raise PlanningError(f"depth {bad[0]:g} cm: depths must be finite and >= 0 cm")
     if depths.max() > 40.0:
         raise PlanningError(f"depth {depths.max():g} cm is beyond 40 cm")
     beam = _surface_beam(energy, field_cm, ssd_cm)

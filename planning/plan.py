@@ -37,12 +37,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import ndimage
 
 from imaging.discovery import SeriesInfo
+from imaging.errors import SpineplanError
 from imaging.loading import load_series
 from imaging.resample import resample_to
 from imaging.volume import SeriesMetadata, Volume
@@ -57,7 +59,7 @@ from planning.coverage import (
 )
 from planning.dose import Beam as DoseBeam
 from planning.dose import DoseResult, beam_axes, compute_beam_dose, compute_dose
-from planning.errors import PlanningError
+from planning.errors import FieldError, LabelError, PlanningError
 from planning.field import TREATMENT_POSITION, Field, derive_case_field
 from planning.lesion import (
     EllipsoidLesion,
@@ -580,6 +582,11 @@ def grid_points_mm(grid: Volume) -> np.ndarray:
 
 
 # -- the pipeline ---------------------------------------------------------------------------
+def _in_case(case: Case, message: str) -> str:
+    """``message`` prefixed with the case file's name, when the case came from a file."""
+    return message if case.source_path is None else f"{Path(case.source_path).name}: {message}"
+
+
 def _lesion_on_native_grid(case: Case, images: PlanImages) -> Volume | None:
     """The lesion mask on the post-contrast series, or None for an ellipsoid (used exactly)."""
     assert case.lesion is not None
@@ -590,16 +597,22 @@ def _lesion_on_native_grid(case: Case, images: PlanImages) -> Volume | None:
     )
 
 
-def _lesion_on_grid(case: Case, native: Volume | None, grid: Volume) -> Volume:
+def _lesion_voxels(case: Case, native: Volume | None, grid: Volume) -> Volume:
+    """The dose-grid voxels whose centre lies inside the lesion (possibly none)."""
     if native is None:
         assert isinstance(case.lesion, EllipsoidLesion)
-        mask = ellipsoid_mask(grid, case.lesion.center_mm, case.lesion.radii_mm)
-    else:
-        fraction = resample_to(
-            native.with_array(native.array.astype(np.float32)), grid, interpolator="linear"
-        )
-        mask = grid.with_array(np.asarray(fraction.array) >= 0.5)
-    if not mask.array.any():
+        return ellipsoid_mask(grid, case.lesion.center_mm, case.lesion.radii_mm)
+    fraction = resample_to(
+        native.with_array(native.array.astype(np.float32)), grid, interpolator="linear"
+    )
+    return grid.with_array(np.asarray(fraction.array) >= 0.5)
+
+
+def _lesion_on_grid(case: Case, native: Volume | None, grid: Volume) -> tuple[Volume, bool]:
+    """The lesion on the dose grid, and whether it fell back to a single voxel."""
+    mask = _lesion_voxels(case, native, grid)
+    fallback = not mask.array.any()
+    if fallback:
         # A lesion smaller than a dose voxel: keep the voxel nearest its centroid.
         centroid = (
             measure_lesion(native).centroid_mm
@@ -612,7 +625,7 @@ def _lesion_on_grid(case: Case, native: Volume | None, grid: Volume) -> Volume:
         array = np.zeros(grid.shape, dtype=bool)
         array[ijk[2], ijk[1], ijk[0]] = True
         mask = grid.with_array(array)
-    return mask
+    return mask, fallback
 
 
 def _mask_on_grid(native: Volume, grid: Volume) -> Volume:
@@ -671,7 +684,10 @@ def _structure_dose(
         mask = ellipsoid_mask(dose_gy, shape.center_mm, shape.radii_mm)
         volume_cc = 4.0 / 3.0 * math.pi * float(np.prod(shape.radii_mm)) / 1000.0
     else:
-        native = build_structure_mask(structure, images.lesion_volume, case.base_dir)
+        try:
+            native = build_structure_mask(structure, images.lesion_volume, case.base_dir)
+        except SpineplanError as error:
+            raise type(error)(_in_case(case, str(error))) from error
         volume_cc = measure_lesion(native).volume_cc
         mask = _mask_on_grid(native, dose_gy)
     stats = dvh = None
@@ -854,9 +870,13 @@ def plan_case(
     """
     settings = settings or case.plan
     if case.lesion is None:
-        raise PlanningError("the case has no lesion: mark the lesion before planning")
+        raise PlanningError(
+            _in_case(case, "the case has no lesion: mark the lesion before planning")
+        )
     if not case.levels:
-        raise PlanningError("the case has no vertebral levels: label the levels before planning")
+        raise PlanningError(
+            _in_case(case, "the case has no vertebral levels: label the levels before planning")
+        )
     if not (0.5 <= grid_spacing_mm <= 5.0):
         raise PlanningError(f"dose grid spacing {grid_spacing_mm} mm is outside 0.5-5 mm")
     if separation_cm is not None and not 1.0 <= separation_cm <= 80.0:
@@ -864,8 +884,14 @@ def plan_case(
     prescription = Prescription(settings.dose_gy, settings.fractions)
     images = images or load_plan_images(case)
 
-    native = _lesion_on_native_grid(case, images)
-    plan_field = derive_case_field(case, native, settings)
+    try:
+        native = _lesion_on_native_grid(case, images)
+    except SpineplanError as error:
+        raise type(error)(_in_case(case, f"lesion: {error}")) from error
+    try:
+        plan_field = derive_case_field(case, native, settings)
+    except (LabelError, FieldError) as error:
+        raise type(error)(_in_case(case, str(error))) from error
     if plan_field.isocenter_mm is None:
         raise PlanningError("the isocentre is unknown: the lesion has no position")
     measured = measure_lesion(native) if native is not None else _exact_ellipsoid(case)
@@ -911,7 +937,7 @@ def plan_case(
     scale_gy = prescription.dose_gy / relative
     dose_gy = grid.with_array((dose_result.dose.array * np.float32(scale_gy)).astype(np.float32))
 
-    mask = _lesion_on_grid(case, native, grid)
+    mask, single_voxel = _lesion_on_grid(case, native, grid)
     voxel_cc = float(np.prod(grid.spacing_mm)) / 1000.0
     stats = dose_statistics(dose_gy.array, mask.array, prescription.dose_gy, voxel_cc, "Lesion")
     dvh = cumulative_dvh(
@@ -947,10 +973,17 @@ def plan_case(
     assumptions = list(plan_field.assumptions)
     assumptions += [a for a in density.assumptions if a not in assumptions]
     assumptions += [a for a in dose_result.assumptions if a not in assumptions]
-    assumptions.append(
-        f"dose grid: axial, {grid_spacing_mm:g} mm voxels; the lesion is the voxels whose centre "
-        "lies inside it"
-    )
+    if single_voxel:
+        assumptions.append(
+            f"dose grid: axial, {grid_spacing_mm:g} mm voxels; the lesion is smaller than one "
+            "dose voxel (no voxel centre lies inside it), so its coverage is that of the single "
+            f"voxel nearest its centroid ({float(np.prod(grid.spacing_mm)) / 1000.0:.3f} cc)"
+        )
+    else:
+        assumptions.append(
+            f"dose grid: axial, {grid_spacing_mm:g} mm voxels; the lesion is the voxels whose "
+            "centre lies inside it"
+        )
     assumptions.append(f"normalisation: 100 % = {prescription.dose_gy:g} Gy at the {words}")
     assumptions += structure_notes
     if any(s.is_cord for s in others):

@@ -310,6 +310,37 @@ def _compare_lesion_levels(
     )
 
 
+def _study_frames(case: Case) -> set[str]:
+    """The frames of reference of the case's study on disk (empty when it cannot be read)."""
+    from planning.case import check_study
+
+    try:
+        return {str(s.frame_of_reference_uid) for s in check_study(case)}
+    except SpineplanError:
+        return set()
+
+
+def _check_same_study_without_uids(reference: Case, attempt: Case, att_name: str) -> None:
+    """A case without frame-of-reference UID is only known to be on the reference's study
+    by its images: when the two study paths differ, their frames must overlap."""
+    if reference.source_path is None or attempt.source_path is None:
+        return
+    ref_path, att_path = reference.study_path(), attempt.study_path()
+    if ref_path.resolve() == att_path.resolve():
+        return
+    ref_frames, att_frames = _study_frames(reference), _study_frames(attempt)
+    if reference.study.frame_of_reference_uid:
+        ref_frames = {reference.study.frame_of_reference_uid}
+    if attempt.study.frame_of_reference_uid:
+        att_frames = {attempt.study.frame_of_reference_uid}
+    if ref_frames and att_frames and not ref_frames & att_frames:
+        raise CaseFileError(
+            f"{att_name}: study.path: {att_path} is in frame of reference "
+            f"{', '.join(sorted(att_frames))}, not the reference's "
+            f"({', '.join(sorted(ref_frames))}): the attempt is not on the same study"
+        )
+
+
 def _source(case: Case, default: str) -> str:
     return str(case.source_path) if case.source_path is not None else default
 
@@ -542,6 +573,8 @@ def score_cases(
             f"{att_name}: study.frame_of_reference_uid: {att_frame} is not the reference's "
             f"frame of reference ({ref_frame}): the attempt is not on the same study"
         )
+    if not (ref_frame and att_frame):
+        _check_same_study_without_uids(reference, attempt, att_name)
     for part in ("levels", "lesion", "edema"):
         if not getattr(reference, part):
             raise CaseFileError(f"{ref_name}: {part}: the reference case has no {part}")

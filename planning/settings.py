@@ -78,6 +78,10 @@ def parse_arrangement(value: object) -> Arrangement:
     raise PlanningError(f"expected an arrangement auto, PA, lateral_pair or AP_PA, got {value!r}")
 
 
+#: SSDs the dose engine accepts (``planning.dose.Beam``), cm.
+SSD_RANGE_CM = (20.0, 200.0)
+
+
 def _check_number(name: str, value: float | None, *, positive: bool, allow_none: bool) -> None:
     if value is None:
         if not allow_none:
@@ -147,6 +151,10 @@ class PlanSettings:
                 f"width_margin_mm: must not be negative, got {self.width_margin_mm}"
             )
         _check_number("ssd_cm", self.ssd_cm, positive=True, allow_none=True)
+        if self.ssd_cm is not None and not SSD_RANGE_CM[0] <= self.ssd_cm <= SSD_RANGE_CM[1]:
+            raise PlanningError(
+                f"ssd_cm: {self.ssd_cm:g} cm is outside {SSD_RANGE_CM[0]:g}-{SSD_RANGE_CM[1]:g} cm"
+            )
         _check_number("dose_gy", self.dose_gy, positive=True, allow_none=False)
         if (
             isinstance(self.fractions, bool)

@@ -196,7 +196,9 @@ def export_case_for_teaching(
     if not isinstance(case, Case):
         case = load_case(case)
     destination = Path(destination)
-    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+    if destination.exists() and not destination.is_dir():
+        raise ImagingError(f"{destination}: the output exists and is not a folder")
+    if destination.exists() and any(destination.iterdir()):
         raise ImagingError(f"{destination}: the output folder exists and is not empty")
     check_study(case)  # a clear message about the study before any work
     source, study_path = _study_source(case)

@@ -28,11 +28,24 @@ def parse_number(text: str, option: str) -> float:
     return value
 
 
+def parse_energy_option(text: str) -> str:
+    """The machine key of ``--energy``, or a one-line PlanningError naming the option."""
+    try:
+        return parse_energy(text)
+    except PlanningError as error:
+        raise PlanningError(f"--energy: {error}") from None
+
+
 def parse_depths(text: str) -> list[float]:
     """Comma-separated depths in cm, e.g. ``0,1.5,5,10``."""
-    parts = [p.strip() for p in str(text).split(",") if p.strip()]
-    if not parts:
+    parts = [p.strip() for p in str(text).split(",")]
+    if not any(parts):
         raise PlanningError("--depth-cm: give at least one depth, e.g. 0,1.5,5,10")
+    if "" in parts:
+        raise PlanningError(
+            f"--depth-cm: {text!r} has an empty entry (entry {parts.index('') + 1}); "
+            "give depths separated by single commas, e.g. 0,1.5,5,10"
+        )
     return [parse_number(p, "--depth-cm") for p in parts]
 
 
@@ -54,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    energy = parse_energy(args.energy)
+    energy = parse_energy_option(args.energy)
     field_cm = parse_number(args.field_cm, "--field-cm")
     ssd_cm = (
         parse_number(args.ssd_cm, "--ssd-cm")

@@ -49,6 +49,14 @@ def _number(text: str, option: str, *, positive: bool = False) -> float:
     return value
 
 
+def _option(parse: Callable[[str], object], text: str, option: str) -> object:
+    """``parse(text)``, its error message prefixed with the option it came from."""
+    try:
+        return parse(text)
+    except PlanningError as error:
+        raise type(error)(f"{option}: {error}") from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("case", metavar="CASE.spineplan.json", help="the case file to plan")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
@@ -95,11 +103,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _settings(args: argparse.Namespace, base):  # type: ignore[no-untyped-def]
     changes: dict[str, object] = {}
     if args.energy is not None:
-        changes["energy"] = parse_energy(args.energy)
+        changes["energy"] = _option(parse_energy, args.energy, "--energy")
     if args.border is not None:
-        changes["border_convention"] = parse_border_convention(args.border)
+        changes["border_convention"] = _option(parse_border_convention, args.border, "--border")
     if args.arrangement is not None:
-        changes["arrangement"] = parse_arrangement(args.arrangement)
+        changes["arrangement"] = _option(parse_arrangement, args.arrangement, "--arrangement")
     if args.margin_mm is not None:
         changes["margin_mm"] = _number(args.margin_mm, "--margin-mm")
     if args.width_mm is not None:
@@ -125,6 +133,29 @@ def _check_out(out: Path) -> None:
         raise PlanningError(f"--out: the folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise PlanningError(f"--out: cannot write in {parent}")
+    _check_targets(out)
+
+
+def _check_targets(out: Path) -> None:
+    """In an existing folder each output replaces a file of its name: refuse what would stop
+    that half-way (a folder of that name, a folder we cannot write), before anything moves."""
+    if not out.is_dir():
+        return
+    if not os.access(out, os.W_OK):
+        raise PlanningError(f"{out}: cannot write in this folder")
+    for name in OUTPUT_FILES:
+        if (out / name).is_dir():
+            raise PlanningError(f"{out / name}: is a folder; the plan writes a file of that name")
+
+
+def _check_out_not_in_study(result: PlanResult, out: Path) -> None:
+    """The RT Plan, Dose and Structure Set must not join the study they were planned on: the
+    next load would find them among its series."""
+    study = result.case.study_path()
+    if study.is_file():
+        study = study.parent
+    if out.resolve().is_relative_to(study.resolve()):
+        raise PlanningError(f"{out}: the plan outputs must not go inside the study folder {study}")
 
 
 def write_outputs(
@@ -144,6 +175,8 @@ def write_outputs(
         if progress is not None:
             progress(done, 4, text)
 
+    _check_out_not_in_study(result, out)
+    _check_targets(out)
     parent = out.parent if str(out.parent) else Path(".")
     temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
     try:
@@ -184,7 +217,8 @@ def _summary(result: PlanResult, out: Path) -> str:
         f"{plan_field.arrangement} {plan_field.energy}, "
         f"borders z {plan_field.superior_border_z_mm:.1f} / "
         f"{plan_field.inferior_border_z_mm:.1f} mm, width {plan_field.width_mm:.0f} mm",
-        f"{result.prescription.dose_gy:g} Gy in {result.prescription.fractions}; per fraction: "
+        f"{result.prescription.dose_gy:g} Gy in {result.prescription.fractions} "
+        f"fraction{'s' if result.prescription.fractions != 1 else ''}; per fraction: "
         f"{meters}",
         f"lesion V95 {stats.v95_percent:.1f} %, D95 {stats.d95_percent:.1f} %, "
         f"Dmin {stats.dmin_percent:.1f} %, Dmax {stats.dmax_percent:.1f} %",
@@ -200,6 +234,8 @@ def _summary(result: PlanResult, out: Path) -> str:
     lines += [f"  {region.description}" for region in result.verdict.cold_regions]
     lines += [f"  fix: {fix}" for fix in result.verdict.fixes]
     lines += [f"warning: {warning}" for warning in result.warnings]
+    # The numbers above rest on these (default width, assumed machine output...): show them.
+    lines += [f"assumption: {assumption}" for assumption in result.assumptions]
     lines.append(f"wrote {', '.join(OUTPUT_FILES)} in {out}")
     return "\n".join(lines)
 

@@ -11,8 +11,8 @@ import json
 
 import numpy as np
 
-from app.commands.pdd import parse_number
-from planning.beam_model import MACHINES, parse_energy
+from app.commands.pdd import parse_energy_option, parse_number
+from planning.beam_model import MACHINES
 from planning.errors import PlanningError
 from planning.phantom import engine_profile
 
@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    energy = parse_energy(args.energy)
+    energy = parse_energy_option(args.energy)
     field_cm = parse_number(args.field_cm, "--field-cm")
     ssd_cm = (
         parse_number(args.ssd_cm, "--ssd-cm")
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(
         f"penumbra 80-20 %: {profile.penumbra_80_20_cm:.2f} cm "
-        f"(left {profile.penumbra_left_cm:.2f}, right {profile.penumbra_right_cm:.2f}); "
+        f"(left {profile.penumbra_left_cm:.2f} cm, right {profile.penumbra_right_cm:.2f} cm); "
         f"50 % width {profile.field_width_50_cm:.2f} cm"
     )
     print(f"{'off_axis_cm':>11}  {'dose_percent':>12}")

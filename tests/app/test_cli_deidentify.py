@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pydicom
@@ -56,3 +57,40 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys) -> None:
     assert cli.main(["deidentify", str(missing_case), str(out)]) == 2
     assert "case file not found" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_output_that_is_a_file_or_inside_the_study_is_refused(tmp_path, capsys) -> None:
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE.parent, study)
+    before = sorted(p.relative_to(study) for p in study.rglob("*"))
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep me")
+    for source in (study, study / SAMPLE.name):
+        assert cli.main(["deidentify", str(source), str(a_file)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "exists and is not a folder" in err[0]
+        assert cli.main(["deidentify", str(source), str(study / "teaching")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "must not lie inside the study folder" in err[0]
+    assert a_file.read_text() == "keep me"
+    assert sorted(p.relative_to(study) for p in study.rglob("*")) == before
+
+
+def test_truncated_image_is_refused_and_a_partial_folder_of_the_user_is_kept(
+    tmp_path, capsys
+) -> None:
+    source = tmp_path / "broken"
+    source.mkdir()
+    first = sorted(p for p in SAMPLE.parent.rglob("*.dcm"))[0]
+    data = first.read_bytes()
+    (source / "IM1.dcm").write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out"
+    mine = tmp_path / "out.partial"
+    mine.mkdir()
+    (mine / "mine.txt").write_text("keep me")
+    assert cli.main(["deidentify", str(source), str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "IM1.dcm: truncated file" in err[0]
+    assert not out.exists()
+    assert (mine / "mine.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "out.partial"]

@@ -57,3 +57,21 @@ class _FakeParser:
         args = Args()
         args._run = self._run
         return args
+
+
+def test_unusable_screenshot_target_is_refused_before_loading(tmp_path, capsys) -> None:
+    study = tmp_path / "study"
+    study.mkdir()
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep me")
+    for target, words in (
+        (tmp_path, "is a folder"),
+        (tmp_path / "shot.txt", "name it *.png"),
+        (a_file / "shot.png", "is a file, not a folder"),
+    ):
+        assert cli.main([str(study), "--screenshot", str(target)]) == cli.EXIT_BAD_INPUT
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("spineplan: error: --screenshot:"), err
+        assert words in err[0]
+    assert a_file.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "study"]

@@ -162,3 +162,21 @@ def test_bad_arguments_give_one_line_and_status_2(capsys, argv):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("spineplan: error:")
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["pdd", "--energy", "6MV", "--field-cm", "10", "--depth-cm", "1,,2"], ("empty entry",)),
+        (["pdd", "--energy", "18MV", "--field-cm", "10"], ("--energy: ", "18MV")),
+        (["profile", "--energy", "18MV", "--field-cm", "10", "--depth-cm", "5"], ("--energy: ",)),
+        (["pdd", "--energy", "6MV", "--field-cm", "10", "--depth-cm", "1,-3"], ("depth -3 cm",)),
+    ],
+)
+def test_bad_values_are_named_not_skipped(capsys, argv, words):
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert captured.out == "" and len(err) == 1
+    for word in words:
+        assert word in err[0]

@@ -238,3 +238,120 @@ def test_output_calibration_and_alpha_beta_options(planned_root, tmp_path) -> No
     # 20 Gy in 5 at alpha/beta 10 Gy: BED = 20 (1 + 4/10) = 28 Gy.
     assert calibrated["prescription"]["bed_gy"] == pytest.approx(28.0)
     assert default["prescription"]["bed_gy"] == pytest.approx(60.0)
+
+
+def _edited_case(tmp_path: Path, name: str, edit) -> Path:
+    """Sample case 2 with its study path made absolute and ``edit(data)`` applied."""
+    data = json.loads(_case(2).read_text())
+    data["study"]["path"] = str(_case(2).parent)
+    edit(data)
+    case = tmp_path / f"{name}.spineplan.json"
+    case.write_text(json.dumps(data))
+    return case
+
+
+def test_margin_that_leaves_no_field_names_the_margin(tmp_path) -> None:
+    out = tmp_path / "out"
+    status, _, stderr = _plan(_case(2), out, "--margin-mm", "-1000")
+    _assert_bad_input(status, stderr, out, "margin_mm -1000 mm leaves no field")
+
+
+def test_ssd_out_of_range_in_the_case_file_names_the_field(tmp_path) -> None:
+    case = _edited_case(tmp_path, "far", lambda d: d.setdefault("plan", {}).update(ssd_cm=1e9))
+    out = tmp_path / "out"
+    status, _, stderr = _plan(case, out)
+    _assert_bad_input(status, stderr, out, "far.spineplan.json", "plan.ssd_cm", "20-200 cm")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--energy", "18MV"), ("--border", "middle"), ("--arrangement", "oblique")],
+)
+def test_bad_choice_names_the_option(tmp_path, option: str, value: str) -> None:
+    out = tmp_path / "out"
+    status, _, stderr = _plan(_case(2), out, option, value)
+    _assert_bad_input(status, stderr, out, f"{option}: ", value)
+
+
+def test_plan_time_errors_name_the_case_file(tmp_path) -> None:
+    def duplicate_level(data) -> None:
+        data["levels"].append(dict(data["levels"][3]))
+
+    case = _edited_case(tmp_path, "dup", duplicate_level)
+    out = tmp_path / "out"
+    status, _, stderr = _plan(case, out)
+    _assert_bad_input(status, stderr, out, "dup.spineplan.json: ", "labelled 2 times")
+
+    seed = _edited_case(
+        tmp_path, "seed", lambda d: d.update(lesion={"type": "seed", "point_mm": [5000, 0, 0]})
+    )
+    status, _, stderr = _plan(seed, out)
+    _assert_bad_input(status, stderr, out, "seed.spineplan.json: lesion: ", "outside")
+
+
+def test_unreadable_or_folder_mask_is_named_plainly(tmp_path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("not an image")
+    out = tmp_path / "out"
+    for name, path, words in (
+        ("text", text, ("notes.txt", "cannot read the lesion mask", "NRRD")),
+        ("folder", tmp_path, ("is a folder, not a lesion mask file",)),
+    ):
+        case = _edited_case(
+            tmp_path, name, lambda d, p=path: d.update(lesion={"type": "mask", "path": str(p)})
+        )
+        status, _, stderr = _plan(case, out)
+        _assert_bad_input(status, stderr, out, *words)
+        assert "sitk" not in stderr and ".cxx" not in stderr
+
+
+def test_output_inside_the_study_folder_is_refused(tmp_path) -> None:
+    study = tmp_path / "study"
+    shutil.copytree(_case(2).parent, study)
+    out = study / "plan"
+    status, _, stderr = _plan(study / "reference.spineplan.json", out)
+    _assert_bad_input(status, stderr, out, "must not go inside the study folder")
+    assert sorted(p.name for p in study.iterdir()) == sorted(
+        p.name for p in _case(2).parent.iterdir()
+    )
+
+
+def test_summary_states_the_assumptions_and_units(planned_root) -> None:
+    _, _, stdout = _planned(2, planned_root)
+    assert "Gy in 5 fractions" in stdout
+    assert "assumption: default field width 80 mm" in stdout
+    assert "ASSUMED" in stdout  # the machine output behind the MU
+
+
+def test_lesion_smaller_than_a_dose_voxel_says_which_voxel_is_scored(tmp_path) -> None:
+    case = _edited_case(tmp_path, "tiny", lambda d: d["lesion"].update(radii_mm=[0.01] * 3))
+    status, stdout, stderr = _plan(case, tmp_path / "out")
+    assert stderr == ""
+    assert status in (0, 1)
+    assert "smaller than one dose voxel" in stdout and "nearest its centroid" in stdout
+    assumptions = json.loads((tmp_path / "out" / "field.json").read_text())["assumptions"]
+    assert any("smaller than one dose voxel" in a for a in assumptions)
+
+
+def test_an_output_name_taken_by_a_folder_is_refused_before_anything_moves(tmp_path) -> None:
+    out = tmp_path / "existing"
+    (out / "rtplan.dcm").mkdir(parents=True)
+    (out / "field.json").write_text("old")
+    status, _, stderr = _plan(_case(2), out)
+    assert status == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "rtplan.dcm: is a folder" in lines[0], stderr
+    assert (out / "field.json").read_text() == "old"
+    assert sorted(p.name for p in out.iterdir()) == ["field.json", "rtplan.dcm"]
+    assert not list(tmp_path.glob(".existing.*"))
+
+
+def test_structure_mask_error_names_the_case_file(tmp_path) -> None:
+    case = _edited_case(
+        tmp_path,
+        "cord",
+        lambda d: d.update(structures=[{"name": "Cord", "type": "mask", "path": "nope.nrrd"}]),
+    )
+    out = tmp_path / "out"
+    status, _, stderr = _plan(case, out)
+    _assert_bad_input(status, stderr, out, "cord.spineplan.json: structure 'Cord': ", "not found")

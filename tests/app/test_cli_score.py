@@ -108,3 +108,24 @@ def test_the_trainees_plan_is_checked_on_the_reference_lesion(tmp_path, capsys) 
     out = capsys.readouterr().out
     assert "V95" not in out.split("Note:")[0]
     assert "Note: V95 of your field on the reference lesion was not computed" in out
+
+
+def test_attempt_without_uids_on_another_study_is_refused(tmp_path, capsys) -> None:
+    other = json.loads((SAMPLE.parents[1] / "case2" / "reference.spineplan.json").read_text())
+    other["study"] = {"path": str(SAMPLE.parents[1] / "case2")}  # no UIDs: found by its images
+    attempt = tmp_path / "other.spineplan.json"
+    attempt.write_text(json.dumps(other))
+    assert cli.main(["score", str(SAMPLE), str(attempt)]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert captured.out == "" and len(err) == 1
+    assert "other.spineplan.json: study.path:" in err[0] and "not on the same study" in err[0]
+
+
+def test_attempt_without_uids_on_the_same_study_is_scored(tmp_path, capsys) -> None:
+    same = json.loads(SAMPLE.read_text())
+    same["study"] = {"path": str(SAMPLE.parent)}
+    attempt = tmp_path / "same.spineplan.json"
+    attempt.write_text(json.dumps(same))
+    assert cli.main(["score", str(SAMPLE), str(attempt), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["dice"] == pytest.approx(1.0)

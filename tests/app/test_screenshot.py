@@ -75,3 +75,21 @@ def test_without_a_path_the_sample_case_opens(tmp_path):
     else:
         assert result.returncode == 2
         assert "sample case was not found" in result.stderr
+
+
+def test_screenshot_of_series_that_cannot_form_a_volume_names_the_file(tmp_path):
+    import pydicom
+
+    study = write_study(tmp_path / "study")
+    for path in Path(study.folder).rglob("*"):
+        if path.is_file():
+            ds = pydicom.dcmread(path)
+            del ds.ImagePositionPatient
+            ds.save_as(path)
+    out = tmp_path / "x.png"
+    result = run_cli(str(study.folder), "--screenshot", str(out))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "lacks ImagePositionPatient" in lines[0], result.stderr
+    assert "see Messages" not in lines[0]
+    assert not out.exists()

@@ -304,3 +304,17 @@ def test_negative_margin_tightens_the_field() -> None:
     tight = derive_field(LEVELS, z_range, PlanSettings(margin_mm=-2.0))
     assert tight.length_mm == pytest.approx(plain.length_mm - 4.0)
     assert tight.inferior_border_description == "middle of the T12-L1 disc - 2 mm margin"
+
+
+def test_a_margin_that_crosses_the_borders_is_refused_with_the_margin_named() -> None:
+    levels = spine()
+    z = disc_middle(levels, "T9", "T10")
+    with pytest.raises(FieldError, match=r"margin_mm -500 mm leaves no field"):
+        derive_field(levels, (z + 5.0, z - 5.0), PlanSettings(margin_mm=-500))
+
+
+def test_ssd_outside_what_the_dose_engine_takes_is_refused_in_the_settings() -> None:
+    from planning.errors import PlanningError
+
+    with pytest.raises(PlanningError, match=r"ssd_cm: 1e\+09 cm is outside 20-200 cm"):
+        PlanSettings(ssd_cm=1e9)
