@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QIcon,
     QKeySequence,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QComboBox,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHeaderView,
     QLabel,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -65,6 +67,11 @@ CASE_SUFFIX = ".spineplan.json"
 DEFAULT_SIZE = QSize(1600, 1000)
 #: width of the one right-hand column holding the Annotation, Plan and Practice tabs
 RIGHT_DOCK_WIDTH_PX = 380
+#: version of the saved dock layout; bumped when the default arrangement changes, so that an
+#: older saved layout gives way to the new default once
+LAYOUT_VERSION = 1
+#: the Series list still shows its thumbnails and wrapped descriptions at this width
+SERIES_DOCK_MIN_PX = 200
 
 
 def icon(name: str) -> QIcon:
@@ -106,6 +113,8 @@ class MainWindow(QMainWindow):
         self.case: Case | None = None
         self.auto_compare = True
         self._seen_messages: set[str] = set()
+        self._layout_restored = False
+        self._default_layout_done = False
 
         self.viewer = Viewer(self)
         self.setCentralWidget(self.viewer)
@@ -130,6 +139,9 @@ class MainWindow(QMainWindow):
     # -- construction ---------------------------------------------------------------------
     def _build_docks(self) -> None:
         self.browser = SeriesBrowser(self)
+        # the descriptions wrap to the dock's width, whatever it is: no sideways scrolling
+        self.browser.setResizeMode(QListView.ResizeMode.Adjust)
+        self.browser.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.series_dock = self._dock(
             "Series", "SeriesDock", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea
         )
@@ -150,7 +162,7 @@ class MainWindow(QMainWindow):
         self.plan_dock = self._dock(
             "Plan", "PlanDock", self.plan_panel, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.series_dock.setMinimumWidth(230)
+        self.series_dock.setMinimumWidth(SERIES_DOCK_MIN_PX)
         self.messages_dock.setMaximumHeight(220)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -175,6 +187,21 @@ class MainWindow(QMainWindow):
         self._raise_plan_on_next_result = False
         self.case_opened.connect(self._expect_first_plan)
         self.plan_panel.plan_updated.connect(self._on_first_plan)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._layout_restored and not self._default_layout_done:
+            self._default_layout_done = True
+            self._size_docks_to_window()
+
+    def _size_docks_to_window(self) -> None:
+        """Default dock widths for the window's width: on a small screen the panels narrow
+        (down to what their content needs) so that the images keep most of the room."""
+        width = self.width()
+        series_px = int(min(max(0.14 * width, SERIES_DOCK_MIN_PX), 250))
+        right_px = int(min(max(0.24 * width, self.plan_panel.minimumWidth()), RIGHT_DOCK_WIDTH_PX))
+        self.resizeDocks([self.series_dock], [series_px], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.plan_dock], [right_px], Qt.Orientation.Horizontal)
 
     def _expect_first_plan(self, _case: object) -> None:
         self._raise_plan_on_next_result = True
@@ -392,6 +419,7 @@ class MainWindow(QMainWindow):
         """Start loading a folder, a file or a list of files (asynchronously)."""
         paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
         self.case = None
+        self._raise_plan_on_next_result = False  # set again when a case file opens
         if len(paths) == 1 and paths[0].name.endswith(CASE_SUFFIX) and paths[0].is_file():
             try:
                 self.case = load_case(paths[0])
@@ -767,7 +795,8 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
-            self.restoreState(state)
+            # a layout saved before the docks became one tabbed column is not restored
+            self._layout_restored = self.restoreState(state, LAYOUT_VERSION)
         auto = str(self.settings.value("view/auto_compare", "true")) == "true"
         self.actions_by_id["auto_compare"].setChecked(auto)  # also sets self.auto_compare
 
@@ -777,7 +806,7 @@ class MainWindow(QMainWindow):
         self.loader.wait(10_000)
         if self.settings is not None:
             self.settings.setValue("window/geometry", self.saveGeometry())
-            self.settings.setValue("window/state", self.saveState())
+            self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
             self.settings.sync()
         super().closeEvent(event)
 

@@ -20,6 +20,9 @@ QToolBar {{ background: {PANEL}; border: none; spacing: 2px; padding: 2px; }}
 QToolButton {{ padding: 3px; border-radius: 3px; }}
 QToolButton:checked {{ background: #2f4a6d; }}
 QToolButton:hover {{ background: #2d333b; }}
+QDockWidget QToolButton {{ border: 1px solid #3a414a; background: #2a3038; padding: 4px 8px; }}
+QDockWidget QToolButton:checked {{ background: #2f4a6d; border-color: {ACCENT}; }}
+QDockWidget QToolButton:hover {{ background: #333b45; }}
 QStatusBar {{ background: {PANEL}; color: {TEXT}; }}
 QStatusBar QLabel {{ color: {TEXT}; }}
 QLabel#PanelHeader {{ color: {TEXT}; background: {PANEL}; padding: 3px 4px; }}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF
+from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 
 from app.annotation.state import Annotation
@@ -63,9 +63,10 @@ def body_centres(levels: tuple[VertebralLevel, ...], fallback_xy: tuple[float, f
 class LevelNamesOverlay(OverlayItem):
     """The level names, each beside its body (``points_mm``, LPS mm), in one layer.
 
-    On sagittal and coronal views every name is drawn, skipping one that would overlap the
-    name above it (zoomed out, the cervical bodies are closer than a line of text); on axial
-    views only the name of the body the slice passes through (within ``half_heights_mm``).
+    On sagittal and coronal views every body gets its dot and, where it fits, its name
+    (zoomed out, the cervical bodies are closer than a line of text: a name that would overlap
+    another is left out); on axial views only the body the slice passes through (within
+    ``half_heights_mm``).
     """
 
     points_mm: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
@@ -76,39 +77,73 @@ class LevelNamesOverlay(OverlayItem):
 
     kind: ClassVar[str] = "level names"
 
-    def paint(self, painter: QPainter, context: ViewContext) -> None:
+    def reserve(self, painter: QPainter, context: ViewContext) -> None:
+        """Place the names before anything else is written.
+
+        Each name goes beside its body: left (in front of the spine on sagittal views), or on
+        other views right when the left is taken (by the name above, another annotation's
+        names...); inside the view, never over another name, the corner text or the
+        orientation letters. A name with no free place is left out (its dot stays).
+        """
+        placements: list[tuple[int, QPointF]] = []
+        context.labels[id(self)] = placements
         if len(self.points_mm) == 0:
             return
         screen = context.to_screen(self.points_mm)
-        font = QFont(painter.font())
-        font.setPointSizeF(self.font_point_size)
-        font.setBold(True)
-        painter.setFont(font)
-        metrics = QFontMetricsF(font)
-        line = metrics.height() * 0.85
-        axial = context.geometry.plane == "axial"
-        if axial:
-            z = float(context.geometry.center_mm[2])
-            shown = np.abs(self.points_mm[:, 2] - z) <= self.half_heights_mm
-        else:
-            shown = np.ones(len(self.points_mm), dtype=bool)
-        last_y = -np.inf
+        painter.setFont(self._font(painter))
+        metrics = QFontMetricsF(painter.font())
+        visible = context.visible_rect()
+        line = metrics.height()
+        shown = self._shown(context)
+        sagittal = context.geometry.plane == "sagittal"
         for n in np.argsort(screen[:, 1]):
-            if not shown[n]:
+            x, y = (float(v) for v in screen[n])
+            if not shown[n] or not visible.contains(QPointF(x, y)):
                 continue
-            x, y = screen[n]
-            if y - last_y < line:
-                continue
-            last_y = y
+            width = metrics.horizontalAdvance(self.texts[n])
+            baseline = y + metrics.ascent() / 2 - 1
+            # on sagittal views right of the body is the canal and the cord: never over them
+            sides = (x - width - 8,) if sagittal else (x - width - 8, x + 8)
+            for left in sides:
+                # zoomed in, the body may sit near the view's edge: keep the name inside
+                left = min(max(left, visible.left() + 2), visible.right() - width - 2)
+                # names of neighbouring bodies may touch (as close as 85 % of a line), not overlap
+                box = QRectF(left - 1, baseline - metrics.ascent(), width + 2, 0.85 * line)
+                if box.left() - 2 < x < box.right() + 2 or not context.is_free(box):
+                    continue
+                context.occupied.append(box)
+                placements.append((int(n), QPointF(left, baseline)))
+                break
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        if len(self.points_mm) == 0:
+            return
+        if id(self) not in context.labels:
+            self.reserve(painter, context)
+        screen = context.to_screen(self.points_mm)
+        painter.setFont(self._font(painter))
+        shown = self._shown(context)
+        for n in np.flatnonzero(shown):
             color = self.colors[n] if n < len(self.colors) else self.color
             painter.setPen(QPen(QColor(0, 0, 0), 1.0))
             painter.setBrush(QBrush(color))
-            painter.drawEllipse(QPointF(x, y), 2.5, 2.5)
-            width = metrics.horizontalAdvance(self.texts[n])
-            # left of the body: on sagittal views that is in front of the spine, over soft tissue
-            _outlined(
-                painter, QPointF(x - width - 8, y + metrics.ascent() / 2 - 1), self.texts[n], color
-            )
+            painter.drawEllipse(QPointF(*screen[n]), 2.5, 2.5)
+        for n, point in context.labels[id(self)]:
+            color = self.colors[n] if n < len(self.colors) else self.color
+            _outlined(painter, point, self.texts[n], color)
+
+    def _font(self, painter: QPainter) -> QFont:
+        font = QFont(painter.font())
+        font.setPointSizeF(self.font_point_size)
+        font.setBold(True)
+        return font
+
+    def _shown(self, context: ViewContext) -> np.ndarray:
+        """Every body on sagittal and coronal views; on axial views the one sliced through."""
+        if context.geometry.plane == "axial":
+            z = float(context.geometry.center_mm[2])
+            return np.abs(self.points_mm[:, 2] - z) <= self.half_heights_mm
+        return np.ones(len(self.points_mm), dtype=bool)
 
 
 @dataclass(eq=False)
@@ -280,6 +315,8 @@ class AnnotationLayers:
                         name=f"{self.prefix}{label.capitalize()} limit",
                         z_mm=z,
                         label=f"{self.prefix}{label}".strip(),
+                        # narrow views: "ref. edema inf." / "edema inf."
+                        short_label=("ref. " if self.prefix else "") + f"{label[:9]}.",
                         color=edema_color,
                         dashed=True,
                         width_px=1.5,

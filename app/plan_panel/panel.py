@@ -79,7 +79,9 @@ ARRANGEMENT_TIPS = {
     "AP_PA": "Parallel-opposed anterior and posterior fields (gantry 0 and 180)",
 }
 CUSTOM_SCHEDULE = "custom"
-MINIMUM_WIDTH_PX = 180
+#: the Plan panel shares one tabbed column with the annotation and practice panels, so it
+#: can afford a width at which its settings and numbers read without scrolling sideways
+MINIMUM_WIDTH_PX = 300
 
 
 def _energy_label(energy: str) -> str:
@@ -217,8 +219,8 @@ class PlanPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        # A small minimum: the window must keep slack for the views when the Plan dock is open
-        # (its content scrolls sideways instead).
+        # Narrower than this the numbers wrap word by word; the window keeps slack for the views
+        # because the Plan dock is a tab of the one right-hand column (content scrolls beyond).
         self.setMinimumWidth(MINIMUM_WIDTH_PX)
         content.setMinimumWidth(240)
 

@@ -11,12 +11,18 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from app.annotation.overlays import EDEMA_COLOR, LESION_COLOR, LEVEL_COLOR, AnnotationLayers
 from app.annotation.state import Annotation
 from app.plan_panel.plan_overlays import FIELD_COLOR
-from app.viewer.overlays import HeightLineOverlay, OverlayItem, OverlayModel, ViewContext
+from app.viewer.overlays import (
+    HeightLineOverlay,
+    OverlayItem,
+    OverlayModel,
+    ViewContext,
+    place_label,
+)
 from planning.field import Field
 
 #: Prefix of every reference item in the Layers panel.
@@ -56,19 +62,23 @@ class RightLabelledHeightLine(HeightLineOverlay):
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
-        if not self.label:
+        visible = context.visible_rect()
+        if not self.label or not visible.top() <= y <= visible.bottom():
             return
-        font = QFont(painter.font())
-        painter.setFont(font)
-        width = QFontMetricsF(font).horizontalAdvance(self.label)
-        # zoomed in, the image's right edge may be off screen: label at the visible edge
-        right = min(rect.right(), float(painter.window().right()))
-        point = QPointF(right - width - 4, y + QFontMetricsF(font).ascent() + 2)
+        # below the line, at the right of the visible image (zoomed in, the image's right edge
+        # may be off screen), clear of the names and labels already written, shortened if needed
+        baseline = y + QFontMetricsF(painter.font()).ascent() + 2
+        placed = place_label(
+            painter, context, [self.label, self.short_label], baseline, prefer="right"
+        )
+        if placed is None:
+            return
+        point, text = placed
         painter.setPen(QColor(0, 0, 0, 220))
         for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-            painter.drawText(point + QPointF(dx, dy), self.label)
+            painter.drawText(point + QPointF(dx, dy), text)
         painter.setPen(self.color)
-        painter.drawText(point, self.label)
+        painter.drawText(point, text)
 
 
 class ReferenceComparison:
@@ -128,6 +138,7 @@ class ReferenceComparison:
                         name=f"{REFERENCE_PREFIX}edema {side} limit (z {z_mm:.1f} mm)",
                         z_mm=z_mm,
                         label=f"ref. edema {side}",
+                        short_label=f"ref. edema {side[:3]}.",
                         dashed=True,
                         width_px=1.5,
                         z=13.0,
@@ -145,6 +156,7 @@ class ReferenceComparison:
                         name=f"{REFERENCE_PREFIX}field {side} border (z {z_mm:.1f} mm)",
                         z_mm=z_mm,
                         label=f"ref. field {side} border ({level})",
+                        short_label=f"ref. {side[:3]}. border {level}",
                         width_px=2.0,
                         z=13.0,
                         **common,

@@ -69,6 +69,10 @@ class ViewContext:
     image_rect : widget rectangle covered by the slice's pixels (edges, not centres).
     screen_px_per_mm : current zoom.
     cache : per-view dict an item may keep derived data in (keyed by the item's own keys).
+    view_rect : the widget's rectangle (what is on screen); empty means ``image_rect``.
+    occupied : screen rectangles already holding text in this paint (corner text, orientation
+        letters, names and labels drawn so far); labels are placed clear of them.
+    labels : per-paint scratch space for items' label placements (see `OverlayItem.reserve`).
     """
 
     geometry: SliceGeometry
@@ -80,6 +84,20 @@ class ViewContext:
     #: the same mapping as ``pixel_to_screen`` as a painter transform (cosmetic pens keep
     #: their screen width), so items can cache geometry in slice pixels
     pixel_transform: QTransform = field(default_factory=QTransform)
+    view_rect: QRectF = field(default_factory=QRectF)
+    occupied: list[QRectF] = field(default_factory=list)
+    labels: dict = field(default_factory=dict)
+
+    def visible_rect(self) -> QRectF:
+        """Where a label can be read: the whole view (text reads on the black surround of a
+        narrow reformat too), or the image when the view's rectangle is not known."""
+        if self.view_rect.isEmpty():
+            return QRectF(self.image_rect)
+        return QRectF(self.view_rect)
+
+    def is_free(self, rect: QRectF) -> bool:
+        """Whether ``rect`` overlaps no text placed so far."""
+        return not any(rect.intersects(other) for other in self.occupied)
 
     def to_screen(self, xyz_mm: np.ndarray) -> np.ndarray:
         """Project LPS points ``(n, 3)`` to widget coordinates ``(n, 2)``."""
@@ -120,6 +138,14 @@ class OverlayItem:
     def paint(self, painter: QPainter, context: ViewContext) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def reserve(self, painter: QPainter, context: ViewContext) -> None:
+        """Claim screen space for text before any item paints (``context.occupied``).
+
+        Called for every applicable item, lowest ``z`` first, before the painting pass, so that
+        names tied to anatomy (level names) keep their place and free-floating labels (border
+        and edema labels) are placed around them. The default claims nothing.
+        """
+
     def _near(self, context: ViewContext, points_mm: np.ndarray) -> np.ndarray:
         if self.max_distance_mm is None:
             return np.ones(len(points_mm), dtype=bool)
@@ -133,6 +159,68 @@ def _pen(color: QColor, width: float, dashed: bool = False) -> QPen:
     if dashed:
         pen.setStyle(Qt.PenStyle.DashLine)
     return pen
+
+
+def place_label(
+    painter: QPainter,
+    context: ViewContext,
+    texts: str | Sequence[str],
+    baseline_y: float,
+    prefer: str = "left",
+    min_chars: int = 6,
+) -> tuple[QPointF, str] | None:
+    """Where to write a label along a horizontal line, clear of the text already placed.
+
+    ``texts`` is the label, or the label followed by shorter forms of it. The first form that
+    fits whole into a free stretch of the view at that height is written there (on the
+    ``prefer`` side, "left" or "right", when several stretches hold it); when none fits, the
+    last form is elided ("…") into the widest stretch. The place is claimed in
+    ``context.occupied``. None when not even ``min_chars`` characters fit anywhere.
+    """
+    forms = [texts] if isinstance(texts, str) else [t for t in texts if t]
+    if not forms:
+        return None
+    metrics = QFontMetricsF(painter.font())
+    visible = context.visible_rect()
+    pad = 4.0
+    # a line near the top or bottom edge keeps its label on screen, beside it
+    baseline_y = min(
+        max(baseline_y, visible.top() + metrics.ascent() + 1),
+        visible.bottom() - metrics.descent() - 1,
+    )
+    band = QRectF(visible.left(), baseline_y - metrics.ascent(), visible.width(), metrics.height())
+    blocked = sorted((r.left(), r.right()) for r in context.occupied if r.intersects(band))
+    free: list[tuple[float, float]] = []
+    start = visible.left() + pad
+    for left, right in blocked:
+        if left - pad > start:
+            free.append((start, left - pad))
+        start = max(start, right + pad)
+    if visible.right() - pad > start:
+        free.append((start, visible.right() - pad))
+    if not free:
+        return None
+    if prefer != "left":
+        free.reverse()
+    shown, stretch = "", free[0]
+    for text in forms:
+        width = metrics.horizontalAdvance(text)
+        fitting = [f for f in free if f[1] - f[0] >= width]
+        if fitting:
+            shown, stretch = text, fitting[0]
+            break
+    else:
+        stretch = max(free, key=lambda f: f[1] - f[0])
+        shown = metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight, stretch[1] - stretch[0])
+        if len(shown) <= min_chars:
+            return None
+    width = metrics.horizontalAdvance(shown)
+    # on its own side the label starts at the edge; pushed to the other side, it goes to the far
+    # edge there too (over the soft tissue at the view's border rather than along the spine)
+    at_left = (prefer == "left") == (stretch == free[0])
+    x = stretch[0] if at_left else stretch[1] - width
+    context.occupied.append(QRectF(x, baseline_y - metrics.ascent(), width, metrics.height()))
+    return QPointF(x, baseline_y), shown
 
 
 def _outlined_text(painter: QPainter, point: QPointF, text: str, color: QColor) -> None:
@@ -232,6 +320,8 @@ class HeightLineOverlay(OverlayItem):
     label: str = ""
     width_px: float = 2.0
     dashed: bool = False
+    #: a shorter label for views too narrow (or too crowded) for ``label``
+    short_label: str = ""
 
     kind: ClassVar[str] = "height line"
 
@@ -246,9 +336,12 @@ class HeightLineOverlay(OverlayItem):
         rect = context.image_rect
         painter.setPen(_pen(self.color, self.width_px, self.dashed))
         painter.drawLine(QLineF(rect.left(), y, rect.right(), y))
-        if self.label:
-            painter.setFont(QFont(painter.font()))
-            _outlined_text(painter, QPointF(rect.left() + 4, y - 4), self.label, self.color)
+        if self.label and context.visible_rect().top() <= y <= context.visible_rect().bottom():
+            # zoomed in, the image's left edge may be off screen: the label stays in view,
+            # beside the names already written at its height, shortened if it must be
+            placed = place_label(painter, context, [self.label, self.short_label], y - 4)
+            if placed is not None:
+                _outlined_text(painter, placed[0], placed[1], self.color)
 
 
 @dataclass(eq=False)
@@ -406,12 +499,19 @@ def paint_overlays(painter: QPainter, model: OverlayModel, context: ViewContext)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     metrics_font = QFont(painter.font())
-    for item in model.items():
-        if item.applies_to(context):
-            painter.save()
-            painter.setFont(metrics_font)
-            item.paint(painter, context)
-            painter.restore()
+    items = [item for item in model.items() if item.applies_to(context)]
+    for item in items:
+        if type(item).reserve is OverlayItem.reserve:
+            continue  # claims nothing: skip the painter state round trip
+        painter.save()
+        painter.setFont(metrics_font)
+        item.reserve(painter, context)
+        painter.restore()
+    for item in items:
+        painter.save()
+        painter.setFont(metrics_font)
+        item.paint(painter, context)
+        painter.restore()
     painter.restore()
 
 

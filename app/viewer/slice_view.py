@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -85,6 +87,9 @@ class SliceView(QWidget):
         self._image_key: tuple | None = None
         self._layer: QPixmap | None = None
         self._layer_key: tuple | None = None
+        #: screen rectangles of the corner text, letters and scale bar (overlays keep clear)
+        self._reserved: list[QRectF] = []
+        self._font_cache: tuple | None = None
         self._lut = WindowLut()
         self._zoom = 1.0  # relative to "fit"
         self._center_mm: tuple[float, float] | None = None  # in-plane (u, v) at widget centre
@@ -329,8 +334,11 @@ class SliceView(QWidget):
             painter = QPainter(pixmap)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             painter.drawImage(rect, image)
+            texts = self._annotation_texts()
+            context.view_rect = QRectF(self.rect())
+            context.occupied = list(self._reserved)
             paint_overlays(painter, self.viewer.overlays, context)
-            self._paint_annotations(painter)
+            self._paint_annotations(painter, texts)
             painter.end()
             self._layer, self._layer_key = pixmap, key
         return self._layer
@@ -406,14 +414,40 @@ class SliceView(QWidget):
             painter.setPen(pen)
             painter.drawLine(QLineF(a, b))
 
-    def _paint_annotations(self, painter: QPainter) -> None:
+    def _paint_annotations(self, painter: QPainter, texts: list[_Text] | None = None) -> None:
+        """The corner text, the orientation letters and the scale bar."""
+        texts = self._annotation_texts() if texts is None else texts
+        for text in texts:
+            painter.setFont(text.font)
+            _halo_text(painter, text.point, text.text, text.color)
+        font, metrics = self._fonts()[0]
+        painter.setFont(font)
+        bottom_lines = 2  # W/L and zoom
+        self._paint_scale_bar(painter, metrics, metrics.height() * bottom_lines + 6.0 + 4)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._font_cache = None
+        super().changeEvent(event)
+
+    def _fonts(self) -> tuple[tuple[QFont, QFontMetricsF], tuple[QFont, QFontMetricsF]]:
+        """The corner text's and the orientation letters' fonts with their metrics (made once:
+        building fonts and metrics on every repaint costs a noticeable part of a millisecond)."""
+        if self._font_cache is None:
+            text = QFont(self.font())
+            text.setPointSizeF(9.0)
+            letters = QFont(self.font())
+            letters.setPointSizeF(11.0)
+            letters.setBold(True)
+            self._font_cache = ((text, QFontMetricsF(text)), (letters, QFontMetricsF(letters)))
+        return self._font_cache
+
+    def _annotation_texts(self) -> list[_Text]:
+        """Where the corner text and the orientation letters go (overlays keep clear of them)."""
         g = self.geometry_
         volume = self.volume
         assert g is not None and volume is not None
-        font = QFont(self.font())
-        font.setPointSizeF(9.0)
-        painter.setFont(font)
-        metrics = QFontMetricsF(font)
+        font, metrics = self._fonts()[0]
         line = metrics.height()
         margin = 6.0
         meta = volume.metadata
@@ -455,81 +489,102 @@ class SliceView(QWidget):
             if widest(bottom_left) > room:
                 bottom_left = [f"{g.index + 1}/{g.count}"]
                 lift = (len(bottom_right) + 1) * line if widest(bottom_left) > room else 0.0
+        # The view title and the patient lines share the top edge: the title is elided to the
+        # room the patient lines leave, and they start below it when even a short title would
+        # not fit beside them.
+        top_drop = 0.0
+        title = top_left[0]
+        elide = Qt.TextElideMode.ElideRight
+        title_width = metrics.horizontalAdvance(title)
+        if title_width > self.width() - 2 * margin:
+            top_left = [metrics.elidedText(title, elide, self.width() - 2 * margin)]
+        if top_right:
+            room = self.width() - widest(top_right) - 3 * margin
+            if title_width > room:
+                short = metrics.elidedText(title, elide, max(room, 0.0))
+                if len(short) >= 8:
+                    top_left = [short]
+                else:
+                    top_drop = line
 
-        def draw(lines: list[str], corner: str) -> None:
+        texts: list[_Text] = []
+
+        def place(lines: list[str], corner: str) -> None:
             for n, text in enumerate(lines):
                 width = metrics.horizontalAdvance(text)
                 x = margin if corner.endswith("left") else self.width() - margin - width
                 if corner.startswith("top"):
                     y = margin + metrics.ascent() + n * line
+                    if corner == "top-right":
+                        y += top_drop
                 else:
                     y = self.height() - margin - metrics.descent() - (len(lines) - 1 - n) * line
                     if corner == "bottom-left":
                         y -= lift
-                _halo_text(
-                    painter,
-                    QPointF(x, y),
-                    text,
-                    PLANE_COLORS[g.plane] if (corner == "top-left" and n == 0) else TEXT_COLOR,
-                )
+                color = PLANE_COLORS[g.plane] if (corner == "top-left" and n == 0) else TEXT_COLOR
+                texts.append(_Text(font, QPointF(x, y), text, color, metrics, width))
 
-        draw(top_left, "top-left")
-        draw(top_right, "top-right")
-        draw(bottom_left, "bottom-left")
-        draw(bottom_right, "bottom-right")
-        self._paint_orientation_letters(painter, g)
-        painter.setFont(font)
-        self._paint_scale_bar(painter, metrics, line * len(bottom_right) + margin + 4)
+        place(top_left, "top-left")
+        place(top_right, "top-right")
+        place(bottom_left, "bottom-left")
+        place(bottom_right, "bottom-right")
+        self._reserved = [t.box for t in texts]
+        self._reserved.append(self._scale_bar_rect(metrics, line * len(bottom_right) + margin + 4))
+        texts.extend(self._orientation_letters(g, self._reserved))
+        self._reserved.extend(t.box for t in texts[-4:])
+        return texts
 
-    def _paint_orientation_letters(self, painter: QPainter, g: SliceGeometry) -> None:
-        font = QFont(self.font())
-        font.setPointSizeF(11.0)
-        font.setBold(True)
-        painter.setFont(font)
-        metrics = QFontMetricsF(font)
+    def _orientation_letters(self, g: SliceGeometry, taken: list[QRectF]) -> list[_Text]:
+        """The four edge letters; the top and bottom ones step inwards, line by line, off the
+        corner text they would otherwise cover in a narrow view."""
+        font, metrics = self._fonts()[1]
         right = patient_direction_letters(g.right_direction)
         left = patient_direction_letters(-g.right_direction)
         down = patient_direction_letters(g.down_direction)
         up = patient_direction_letters(-g.down_direction)
         w, h = self.width(), self.height()
         pad = 6.0
-        color = QColor("#f0d080")
-        _halo_text(
-            painter,
-            QPointF(
-                w / 2 - metrics.horizontalAdvance(up) / 2, pad + metrics.ascent() + metrics.height()
-            ),
-            up,
-            color,
-        )
-        _halo_text(
-            painter,
-            QPointF(
-                w / 2 - metrics.horizontalAdvance(down) / 2,
-                h - pad - metrics.descent() - metrics.height(),
-            ),
-            down,
-            color,
-        )
-        _halo_text(painter, QPointF(pad, h / 2 + metrics.ascent() / 2), left, color)
-        _halo_text(
-            painter,
-            QPointF(w - pad - metrics.horizontalAdvance(right), h / 2 + metrics.ascent() / 2),
-            right,
-            color,
-        )
+        line, ascent = metrics.height(), metrics.ascent()
+        widths = [metrics.horizontalAdvance(t) for t in (up, down, left, right)]
+        points = [
+            QPointF(w / 2 - widths[0] / 2, pad + ascent + line),
+            QPointF(w / 2 - widths[1] / 2, h - pad - metrics.descent() - line),
+            QPointF(pad, h / 2 + ascent / 2),
+            QPointF(w - pad - widths[3], h / 2 + ascent / 2),
+        ]
+        letters = [
+            _Text(font, point, text, LETTER_COLOR, metrics, width)
+            for point, text, width in zip(points, (up, down, left, right), widths, strict=True)
+        ]
+        for n, step in ((0, metrics.height()), (1, -metrics.height())):
+            letter = letters[n]
+            for _ in range(8):
+                if not any(letter.box.intersects(r) for r in taken):
+                    break
+                letter = replace(letter, point=letter.point + QPointF(0, step))
+            letters[n] = letter
+        return letters
 
-    def _paint_scale_bar(self, painter: QPainter, metrics: QFontMetricsF, bottom: float) -> None:
+    def _scale_bar(self, metrics: QFontMetricsF, bottom: float) -> tuple[float, float, float, int]:
+        """The scale bar's left and right x, its y and its length in mm."""
         scale = self.screen_px_per_mm()
         target_px = self.width() / 5.0
         length_mm = NICE_SCALE_MM[0]
         for candidate in NICE_SCALE_MM:
             if candidate * scale <= target_px:
                 length_mm = candidate
-        length_px = length_mm * scale
         x1 = self.width() - 10.0
-        x0 = x1 - length_px
-        y = self.height() - bottom - 10
+        return x1 - length_mm * scale, x1, self.height() - bottom - 10, length_mm
+
+    def _scale_bar_rect(self, metrics: QFontMetricsF, bottom: float) -> QRectF:
+        """The screen rectangle of the scale bar and its label."""
+        x0, x1, y, length_mm = self._scale_bar(metrics, bottom)
+        label_width = metrics.horizontalAdvance(f"{length_mm} mm")
+        left = min(x0, x1 - label_width) - 2
+        return QRectF(left, y - 6 - metrics.ascent(), x1 - left + 2, metrics.ascent() + 6 + 4)
+
+    def _paint_scale_bar(self, painter: QPainter, metrics: QFontMetricsF, bottom: float) -> None:
+        x0, x1, y, length_mm = self._scale_bar(metrics, bottom)
         painter.setPen(QPen(QColor(0, 0, 0, 200), 4))
         painter.drawLine(QLineF(x0, y, x1, y))
         painter.setPen(QPen(TEXT_COLOR, 2))
@@ -714,8 +769,35 @@ def _plane_of_normal(direction: np.ndarray) -> ViewPlane:
     return ("sagittal", "coronal", "axial")[int(np.argmax(np.abs(direction)))]
 
 
+@dataclass(frozen=True)
+class _Text:
+    """One line of view text: font, baseline point, text, colour, metrics and width (px)."""
+
+    font: QFont
+    point: QPointF
+    text: str
+    color: QColor
+    metrics: QFontMetricsF
+
+    width: float
+
+    @cached_property
+    def box(self) -> QRectF:
+        """The screen rectangle the text covers (with its halo); not to be modified."""
+        return QRectF(
+            self.point.x() - 2,
+            self.point.y() - self.metrics.ascent() - 1,
+            self.width + 4,
+            self.metrics.height() + 2,
+        )
+
+
+_HALO_COLOR = QColor(0, 0, 0, 220)
+LETTER_COLOR = QColor("#f0d080")
+
+
 def _halo_text(painter: QPainter, point: QPointF, text: str, color: QColor) -> None:
-    painter.setPen(QColor(0, 0, 0, 220))
+    painter.setPen(_HALO_COLOR)
     for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
         painter.drawText(point + QPointF(dx, dy), text)
     painter.setPen(color)

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolButton,
@@ -50,6 +51,9 @@ class SeriesPanel(QWidget):
 
         self.header = QLabel(self)
         self.header.setObjectName("PanelHeader")
+        # the header follows the panel's width (parts drop out), it never sets it
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._header_parts: list[tuple[str, str, int]] = []
         self.close_button = QToolButton(self)
         self.close_button.setText("✕")
         self.close_button.setToolTip("Close this comparison panel")
@@ -135,25 +139,45 @@ class SeriesPanel(QWidget):
 
     def _update_header(self) -> None:
         if self.volume is None:
+            self._header_parts = []
             self.header.setText("")
             return
         meta = self.volume.metadata
         k, j, i = self.volume.shape
         sx, sy, sz = self.volume.spacing_mm
+        # (text, html, priority): a narrow panel drops the highest numbers first, so the
+        # series name, its window and any warning stay readable
         parts = [
-            f"<b>{self.title() or 'Series'}</b>",
-            meta.modality,
-            f"{i}×{j}×{k}",
-            f"{sx:.2g}×{sy:.2g}×{sz:.2g} mm",
-            f"W/L: {self.preset}",
+            (self.title() or "Series", f"<b>{self.title() or 'Series'}</b>", 0),
+            (meta.modality, meta.modality, 3),
+            (f"{i}×{j}×{k}", f"{i}×{j}×{k}", 4),
+            (f"{sx:.2g}×{sy:.2g}×{sz:.2g} mm", f"{sx:.2g}×{sy:.2g}×{sz:.2g} mm", 2),
+            (f"W/L: {self.preset}", f"W/L: {self.preset}", 1),
         ]
         if self.volume.warnings:
             count = len(self.volume.warnings)
-            parts.append(
-                f"<span style='color:#e3b341'>⚠ {count} geometry warning{'s' * (count > 1)}</span>"
-            )
-        self.header.setText("  ·  ".join(p for p in parts if p))
-        self.header.setToolTip("\n".join(self.volume.warnings))
+            text = f"⚠ {count} geometry warning{'s' * (count > 1)}"
+            parts.append((text, f"<span style='color:#e3b341'>{text}</span>", 0))
+        self._header_parts = [p for p in parts if p[0]]
+        self._fit_header()
+        full = "  ·  ".join(p[0] for p in self._header_parts)
+        self.header.setToolTip("\n".join([full, *self.volume.warnings]))
+
+    def _fit_header(self) -> None:
+        """Show as many header parts as the panel's width holds (never wider than it)."""
+        parts = list(getattr(self, "_header_parts", []))
+        metrics = self.header.fontMetrics()
+        room = max(0, self.width() - self.close_button.sizeHint().width() - 16)
+        while len(parts) > 1:
+            plain = "  ·  ".join(p[0] for p in parts)
+            if metrics.horizontalAdvance(plain) <= room or self.width() <= 1:
+                break
+            parts.remove(max(parts, key=lambda p: p[2]))
+        self.header.setText("  ·  ".join(p[1] for p in parts))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_header()
 
 
 class Viewer(QWidget):

@@ -299,6 +299,8 @@ def test_window_state_and_recent_studies_persist(qtbot, study, settings):
     open_and_wait(qtbot, first, study.folder)
     first.layers_dock.show()
     first.messages_dock.hide()
+    # the user moves the Plan panel out of the right-hand tabs, to the left
+    first.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, first.plan_dock)
     first.close()
     second = MainWindow(settings=settings)
     qtbot.addWidget(second)
@@ -307,6 +309,8 @@ def test_window_state_and_recent_studies_persist(qtbot, study, settings):
     second.show()
     assert second.layers_dock.isVisible()  # dock layout restored
     assert not second.messages_dock.isVisible()
+    assert second.dockWidgetArea(second.plan_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert second.plan_dock not in second.tabifiedDockWidgets(second.annotation.dock)
 
 
 def test_the_first_series_is_shown_before_the_rest_has_loaded(qtbot, window, study):

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QImage, QStandardItemModel
+from PySide6.QtWidgets import QTabBar
 
 from app.plan_panel.plan_overlays import FIELD_COLOR, ISODOSE_LEVELS
 from app.plan_panel.worker import PlanJob, PlanRunner
@@ -246,3 +247,42 @@ def test_plan_follows_the_annotation_document(qtbot, window) -> None:
     painted = blocker.args[0]
     assert painted.lesion_levels.words == result.lesion_levels.words
     assert painted.field.levels_words() == "T8-T10"
+
+
+def front_tab(window, title: str) -> str:
+    """The tab in front in the main window's tab bar of docks that holds ``title``."""
+    for bar in window.findChildren(QTabBar):
+        if title in [bar.tabText(i) for i in range(bar.count())]:
+            return bar.tabText(bar.currentIndex())
+    raise AssertionError(f"no dock tab named {title}")
+
+
+def test_the_panels_share_one_column_and_the_first_plan_brings_its_tab_forward(
+    qtbot, window
+) -> None:
+    """Annotation, Plan and Practice are tabs of one right-hand column, so the images keep
+    most of the window; the first plan of a case raises the Plan tab, later replans leave the
+    tab the user works in."""
+    annotation_dock, plan_dock = window.annotation.dock, window.plan_dock
+    practice_dock = window.practice.dock
+    assert not practice_dock.isVisible()  # shown when a practice is scored or asked for
+    practice_dock.toggleViewAction().trigger()  # View > Practice
+    tabbed = window.tabifiedDockWidgets(annotation_dock)
+    assert plan_dock in tabbed and practice_dock in tabbed
+    practice_dock.toggleViewAction().trigger()
+    assert front_tab(window, "Plan") == "Annotation"
+    panel, _ = _open_planned(qtbot, window, 1)
+    qtbot.wait(50)
+    assert front_tab(window, "Plan") == "Plan" and panel.isVisible()
+    assert window.viewer.width() > 0.55 * window.width()
+    assert plan_dock.width() >= panel.minimumWidth()
+
+    window.annotation.show_panel("Lesion")
+    annotation_dock.raise_()
+    qtbot.wait(20)
+    assert front_tab(window, "Plan") == "Annotation"
+    _edit_and_wait(qtbot, panel, lambda: panel.margin_spin.setValue(5.0))
+    qtbot.wait(20)
+    assert front_tab(window, "Plan") == "Annotation"
+    plan_dock.raise_()  # the tab is there whenever the user wants it
+    assert front_tab(window, "Plan") == "Plan"
