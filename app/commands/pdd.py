@@ -36,6 +36,15 @@ def parse_energy_option(text: str) -> str:
         raise PlanningError(f"--energy: {error}") from None
 
 
+def parse_beam(args: argparse.Namespace) -> tuple[str, float, float]:
+    """Energy, square field side (cm) and SSD (cm, the machine's default when not given)."""
+    energy = parse_energy_option(args.energy)
+    field_cm = parse_number(args.field_cm, "--field-cm")
+    if args.ssd_cm is None:
+        return energy, field_cm, MACHINES[energy].default_ssd_cm
+    return energy, field_cm, parse_number(args.ssd_cm, "--ssd-cm")
+
+
 def parse_depths(text: str) -> list[float]:
     """Comma-separated depths in cm, e.g. ``0,1.5,5,10``."""
     parts = [p.strip() for p in str(text).split(",")]
@@ -67,13 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    energy = parse_energy_option(args.energy)
-    field_cm = parse_number(args.field_cm, "--field-cm")
-    ssd_cm = (
-        parse_number(args.ssd_cm, "--ssd-cm")
-        if args.ssd_cm is not None
-        else MACHINES[energy].default_ssd_cm
-    )
+    energy, field_cm, ssd_cm = parse_beam(args)
     curve = engine_depth_dose(energy, field_cm, ssd_cm, parse_depths(args.depth_cm))
     points = [
         {"depth_cm": round(float(d), 4), "pdd_percent": round(float(p), 2)}

@@ -11,8 +11,7 @@ import json
 
 import numpy as np
 
-from app.commands.pdd import parse_energy_option, parse_number
-from planning.beam_model import MACHINES
+from app.commands.pdd import parse_beam, parse_number
 from planning.errors import PlanningError
 from planning.phantom import engine_profile
 
@@ -33,13 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    energy = parse_energy_option(args.energy)
-    field_cm = parse_number(args.field_cm, "--field-cm")
-    ssd_cm = (
-        parse_number(args.ssd_cm, "--ssd-cm")
-        if args.ssd_cm is not None
-        else MACHINES[energy].default_ssd_cm
-    )
+    energy, field_cm, ssd_cm = parse_beam(args)
     depth_cm = parse_number(args.depth_cm, "--depth-cm")
     step_cm = parse_number(args.step_cm, "--step-cm")
     if not 0.05 <= step_cm <= 5.0:
