@@ -31,7 +31,7 @@ from planning.beam_data import (
     load_table_2d,
     resolve_table_name,
 )
-from planning.settings import parse_energy
+from planning.settings import DEFAULT_SSD_CM, parse_energy
 
 #: 80 %-20 % width of an error-function edge is 2 * 0.8416 sigma.
 EDGE_80_20_PER_SIGMA = 2.0 * 0.8416212335729143
@@ -102,7 +102,7 @@ MACHINES: dict[str, Machine] = {
         key="6MV",
         description="6 MV photons (linear accelerator)",
         sad_cm=100.0,
-        default_ssd_cm=100.0,
+        default_ssd_cm=DEFAULT_SSD_CM["6MV"],
         reference_ssd_cm=100.0,
         dmax_cm=1.5,  # first row of the TG-71 table = depth of maximum
         pdd_table="6mv_pdd_ssd100_tg71.csv",
@@ -117,7 +117,7 @@ MACHINES: dict[str, Machine] = {
         key="Co60",
         description="Cobalt-60 teletherapy (1.25 MV mean photon energy)",
         sad_cm=80.0,
-        default_ssd_cm=80.0,
+        default_ssd_cm=DEFAULT_SSD_CM["Co60"],
         reference_ssd_cm=80.0,
         dmax_cm=0.5,  # Co-60 d_max 0.5 cm (BJR Supplement 25 tabulates Co-60 from 0.5 cm)
         # No published Co-60 depth-dose table could be located and copied for this release
