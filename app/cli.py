@@ -54,7 +54,10 @@ def _gui_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--screenshot",
         metavar="OUT.png",
-        help="load, render the main window offscreen into OUT.png and exit",
+        help=(
+            "load, render the main window offscreen into OUT.png and exit: status 0, or 1 when "
+            "the Messages panel lists an error (each printed), 2 when nothing could be shown"
+        ),
     )
     return parser
 

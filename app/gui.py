@@ -105,8 +105,13 @@ def _screenshot(qt_app, window, out: Path) -> int:
         window.close()
         raise SpineplanError(_load_failure(window))
     window.export_window_png(out)
+    # The picture shows what went wrong; a script must learn of it too (e.g. a case file whose
+    # frame of reference is not the images').
+    errors = window.message_texts("error")
     window.close()
-    return 0
+    for error in errors:
+        print(f"spineplan: error: {error}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def _load_failure(window) -> str:

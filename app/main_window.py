@@ -698,9 +698,15 @@ class MainWindow(QMainWindow):
         if level in ("warning", "error"):
             self.messages_dock.show()
 
-    def message_texts(self) -> list[str]:
-        """The texts listed in the Messages panel, oldest first."""
-        return [self.messages.item(row).text() for row in range(self.messages.count())]
+    def message_texts(self, level: str | None = None) -> list[str]:
+        """The texts listed in the Messages panel (only those of ``level`` if given), oldest
+        first."""
+        items = (self.messages.item(row) for row in range(self.messages.count()))
+        return [
+            item.text()
+            for item in items
+            if level is None or item.data(Qt.ItemDataRole.UserRole) == level
+        ]
 
     # -- export ---------------------------------------------------------------------------
     def export_view_png(self, path: str | Path) -> Path:

@@ -9,6 +9,27 @@ from planning.errors import PlanningError
 #: alpha/beta used unless the user chooses another (Gy): late-responding tissue such as cord.
 DEFAULT_ALPHA_BETA_GY = 2.0
 
+#: Beyond these a schedule is not palliative spine radiotherapy but a typing slip (often cGy
+#: entered as Gy): the largest single-fraction spine dose in use is 24 Gy (SBRT), and the plan
+#: panel's dose field stops at 80 Gy.
+MAX_TOTAL_DOSE_GY = 80.0
+MAX_DOSE_PER_FRACTION_GY = 25.0
+
+
+def check_schedule(dose_gy: float, fractions: int, where: str = "prescription") -> None:
+    """Refuse a total dose or dose per fraction no spine schedule uses, naming ``where``."""
+    if dose_gy <= 0:
+        raise PlanningError(f"{where}.dose_gy must be positive, got {dose_gy}")
+    if fractions < 1:
+        raise PlanningError(f"{where}.fractions must be at least 1, got {fractions}")
+    per_fraction = dose_gy / fractions
+    if dose_gy > MAX_TOTAL_DOSE_GY or per_fraction > MAX_DOSE_PER_FRACTION_GY:
+        raise PlanningError(
+            f"{where}: {dose_gy:g} Gy in {fractions} fraction{'s' if fractions != 1 else ''} "
+            f"({per_fraction:g} Gy per fraction) is beyond {MAX_TOTAL_DOSE_GY:g} Gy in total or "
+            f"{MAX_DOSE_PER_FRACTION_GY:g} Gy per fraction; was the dose entered in cGy?"
+        )
+
 
 @dataclass(frozen=True)
 class Prescription:
@@ -23,10 +44,7 @@ class Prescription:
     name: str = ""
 
     def __post_init__(self) -> None:
-        if self.dose_gy <= 0:
-            raise PlanningError(f"prescription.dose_gy must be positive, got {self.dose_gy}")
-        if self.fractions < 1:
-            raise PlanningError(f"prescription.fractions must be at least 1, got {self.fractions}")
+        check_schedule(self.dose_gy, self.fractions)
 
     @property
     def dose_per_fraction_gy(self) -> float:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from planning.errors import PlanningError
+from planning.prescription import check_schedule
 
 Energy = Literal["Co60", "6MV"]
 BorderConvention = Literal["disc", "endplate"]
@@ -162,6 +163,7 @@ class PlanSettings:
             or (self.fractions < 1)
         ):
             raise PlanningError(f"fractions: expected a whole number >= 1, got {self.fractions!r}")
+        check_schedule(self.dose_gy, self.fractions)
         if self.normalisation not in NORMALISATION_MODES:
             raise PlanningError(
                 f"normalisation: expected auto or depth, got {self.normalisation!r}"

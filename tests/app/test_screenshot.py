@@ -93,3 +93,19 @@ def test_screenshot_of_series_that_cannot_form_a_volume_names_the_file(tmp_path)
     assert len(lines) == 1 and "lacks ImagePositionPatient" in lines[0], result.stderr
     assert "see Messages" not in lines[0]
     assert not out.exists()
+
+
+def test_screenshot_of_a_case_on_other_images_is_written_but_fails(tmp_path):
+    import json
+
+    case_file = REPO / "sample_dicom" / "case2" / "reference.spineplan.json"
+    case = json.loads(case_file.read_text())
+    case["study"]["path"] = str(case_file.parent)
+    case["study"]["frame_of_reference_uid"] = "1.2.3.4"
+    edited = tmp_path / "other.spineplan.json"
+    edited.write_text(json.dumps(case))
+    out = tmp_path / "x.png"
+    result = run_cli(str(edited), "--screenshot", str(out))
+    assert result.returncode == 1
+    assert "study.frame_of_reference_uid: 1.2.3.4 does not match the images" in result.stderr
+    assert QImage(str(out)).width() == 1600

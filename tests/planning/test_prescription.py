@@ -34,3 +34,23 @@ def test_bad_values_are_refused() -> None:
         Prescription(8.0, 0)
     with pytest.raises(PlanningError, match="alpha/beta"):
         Prescription(8.0, 1).bed_gy(0.0)
+
+
+@pytest.mark.parametrize(("dose_gy", "fractions"), [(2000.0, 5), (800.0, 1), (30.0, 1)])
+def test_doses_no_spine_schedule_uses_are_refused_as_likely_cgy(dose_gy, fractions) -> None:
+    with pytest.raises(PlanningError, match="cGy"):
+        Prescription(dose_gy, fractions)
+
+
+def test_the_limits_admit_every_preset_and_single_fraction_sbrt() -> None:
+    Prescription(24.0, 1)
+    Prescription(80.0, 40)
+    for schedule in SCHEDULES:
+        assert schedule.dose_gy <= 80.0
+
+
+def test_plan_settings_refuse_a_cgy_slip() -> None:
+    from planning.settings import PlanSettings
+
+    with pytest.raises(PlanningError, match="3000 Gy in 10 fractions"):
+        PlanSettings(dose_gy=3000.0, fractions=10)
