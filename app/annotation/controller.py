@@ -647,6 +647,7 @@ class AnnotationController(QObject):
             source = Path(case.source_path) if case.source_path else None
             self.document.reset(case, reference, state, None if case.reference else source)
             self.recovery_source = source
+            self._centre_on_lesion(state)
         else:
             study_path = Path(w.study_path[0]).resolve() if w.study_path else Path(".")
             meta = reference.metadata
@@ -668,6 +669,13 @@ class AnnotationController(QObject):
             found = self.store.find(self.recovery_source)
             if found is not None:
                 self._offer_recovery(found)
+
+    def _centre_on_lesion(self, state: edits.Annotation) -> None:
+        """A case opens with the linked point on its lesion, so the axial and coronal views
+        show the lesion at once rather than the middle of the study."""
+        if state.lesion_mask is None or not state.lesion_mask.array.any():
+            return
+        self.window.viewer.set_point(np.asarray(measure_lesion(state.lesion_mask).centroid_mm))
 
     def _show_reference_for(self, study_path: Path) -> None:
         folder = study_path if study_path.is_dir() else study_path.parent

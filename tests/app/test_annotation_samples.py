@@ -71,6 +71,8 @@ def test_reference_case_numbers_and_structure_exports(qtbot, window, case, tmp_p
     m = measure_lesion(state.lesion_mask)
     expected = lesion_levels(state.levels, (m.superior_z_mm, m.inferior_z_mm)).short
     assert lesion_words == f"<b>{expected}</b>"
+    # the case opens on its lesion: every view passes through the lesion's centroid
+    assert np.allclose(window.viewer.point_mm, m.centroid_mm)
     assert annotation.lesion_panel.values["Volume"].text().startswith(f"{m.volume_cc:.2f} cc")
     if case == "case1":
         assert lesion_words == "<b>C4-5</b>"
