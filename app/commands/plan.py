@@ -169,7 +169,7 @@ def write_outputs(
     an exception it raises (e.g. the user cancelled) aborts the export and nothing is written
     into ``out``.
     """
-    from app.report_pdf import write_report_pdf  # Qt only when a report is written
+    from app.report import write_report_pdf  # Qt only when a report is written
 
     def step(done: int, text: str) -> None:
         if progress is not None:

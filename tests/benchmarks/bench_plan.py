@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app.report_pdf import write_report_pdf  # noqa: E402
+from app.report import write_report_pdf  # noqa: E402
 from planning.case import load_case  # noqa: E402
 from planning.field_export import write_field_csv, write_field_json  # noqa: E402
 from planning.plan import load_plan_images, plan_case  # noqa: E402
