@@ -315,8 +315,11 @@ class AnnotationLayers:
                         name=f"{self.prefix}{label.capitalize()} limit",
                         z_mm=z,
                         label=f"{self.prefix}{label}".strip(),
-                        # narrow views: "ref. edema inf." / "edema inf."
-                        short_label=("ref. " if self.prefix else "") + f"{label[:9]}.",
+                        # narrow views: "ref. edema inf." / "edema inf.", then "ed. inf."
+                        short_labels=(
+                            ("ref. " if self.prefix else "") + f"{label[:9]}.",
+                            ("ref. " if self.prefix else "") + f"ed. {label[6:9]}.",
+                        ),
                         color=edema_color,
                         dashed=True,
                         width_px=1.5,

@@ -103,7 +103,10 @@ def field_overlays(plan_field: Field, frame_uid: str = "") -> list[OverlayItem]:
                 name=f"{side} field border (z {z_mm:.1f} mm)",
                 z_mm=z_mm,
                 label=f"{side.lower()} border: {where or level}",
-                short_label=f"{side[:3].lower()}. border {level}",
+                short_labels=(
+                    f"{side[:3].lower()}. border {level}",
+                    f"{side[:3].lower()}. {level}",
+                ),
                 dashed=True,
                 width_px=1.5,
                 **common,

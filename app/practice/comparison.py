@@ -69,7 +69,7 @@ class RightLabelledHeightLine(HeightLineOverlay):
         # may be off screen), clear of the names and labels already written, shortened if needed
         baseline = y + QFontMetricsF(painter.font()).ascent() + 2
         placed = place_label(
-            painter, context, [self.label, self.short_label], baseline, prefer="right"
+            painter, context, [self.label, *self.short_labels], baseline, prefer="right"
         )
         if placed is None:
             return
@@ -138,7 +138,7 @@ class ReferenceComparison:
                         name=f"{REFERENCE_PREFIX}edema {side} limit (z {z_mm:.1f} mm)",
                         z_mm=z_mm,
                         label=f"ref. edema {side}",
-                        short_label=f"ref. edema {side[:3]}.",
+                        short_labels=(f"ref. edema {side[:3]}.", f"ref. ed. {side[:3]}."),
                         dashed=True,
                         width_px=1.5,
                         z=13.0,
@@ -156,7 +156,10 @@ class ReferenceComparison:
                         name=f"{REFERENCE_PREFIX}field {side} border (z {z_mm:.1f} mm)",
                         z_mm=z_mm,
                         label=f"ref. field {side} border ({level})",
-                        short_label=f"ref. {side[:3]}. border {level}",
+                        short_labels=(
+                            f"ref. {side[:3]}. border {level}",
+                            f"ref. {side[:3]}. {level}",
+                        ),
                         width_px=2.0,
                         z=13.0,
                         **common,

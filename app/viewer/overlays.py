@@ -320,8 +320,8 @@ class HeightLineOverlay(OverlayItem):
     label: str = ""
     width_px: float = 2.0
     dashed: bool = False
-    #: a shorter label for views too narrow (or too crowded) for ``label``
-    short_label: str = ""
+    #: shorter forms of ``label``, longest first, for views too narrow (or too crowded) for it
+    short_labels: tuple[str, ...] = ()
 
     kind: ClassVar[str] = "height line"
 
@@ -339,7 +339,7 @@ class HeightLineOverlay(OverlayItem):
         if self.label and context.visible_rect().top() <= y <= context.visible_rect().bottom():
             # zoomed in, the image's left edge may be off screen: the label stays in view,
             # beside the names already written at its height, shortened if it must be
-            placed = place_label(painter, context, [self.label, self.short_label], y - 4)
+            placed = place_label(painter, context, [self.label, *self.short_labels], y - 4)
             if placed is not None:
                 _outlined_text(painter, placed[0], placed[1], self.color)
 
