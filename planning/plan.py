@@ -903,7 +903,7 @@ def plan_case(
     if not model.has_depth_dose:
         raise PlanningError(
             f"energy {settings.energy}: no depth-dose table is shipped for this machine "
-            "(see resources/beam_data/README.md); plan with --energy 6MV or add the table"
+            "(see resources/beam_data/README.md): choose 6 MV (--energy 6MV) or add the table"
         )
     frame_uid = images.lesion_series.frame_of_reference_uid
     box_lower, box_upper = _field_box(plan_field, grid_spacing_mm)

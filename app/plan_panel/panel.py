@@ -54,6 +54,7 @@ from planning.case import Case
 from planning.errors import PlanningError
 from planning.field import Field, derive_case_field
 from planning.lesion import EllipsoidLesion
+from planning.levels import ThoracicPrefix, level_range_words
 from planning.plan import DEFAULT_GRID_SPACING_MM, PlanResult
 from planning.prescription import DEFAULT_ALPHA_BETA_GY, SCHEDULES, Prescription
 from planning.settings import PlanSettings
@@ -128,13 +129,15 @@ class PlanPanel(QWidget):
         self.painted_structures: tuple[tuple[str, Volume], ...] = ()
         self.result: PlanResult | None = None
         self.field: Field | None = None
+        #: the field derived for the settings now shown (None until it could be derived)
+        self.live_field: Field | None = None
         self.error = ""
         self._items: list[OverlayItem] = []
         self._loading_controls = False
         self._document = None
         self.runner = PlanRunner(self) if debounce_ms is None else PlanRunner(self, debounce_ms)
         self.runner.result_ready.connect(self._on_result)
-        self.runner.failed.connect(self._on_failed)
+        self.runner.failed.connect(self._on_dose_failed)
         self.runner.busy_changed.connect(self._on_busy)
         self.exporter = PlanExporter(self.runner.scratch_folder, self)
         self.exporter.finished.connect(self._on_export_finished)
@@ -604,6 +607,7 @@ class PlanPanel(QWidget):
             self.runner.cancel()
             self._show_empty("The case has no vertebral levels: label the levels to plan.")
             return
+        self.live_field = None
         self._update_live_field(settings)
         job = self.job()
         assert job is not None
@@ -618,7 +622,7 @@ class PlanPanel(QWidget):
         except SpineplanError as error:
             self._on_failed(str(error))
             return
-        self.field = live
+        self.field = self.live_field = live
         self._show_auto_width(live)
         if self.result is None:
             self._set_items(field_overlays(live, self._frame_uid()))
@@ -654,6 +658,13 @@ class PlanPanel(QWidget):
         self._set_items(plan_overlays(result, self._frame_uid()))
         self._show_result(result)
         self.plan_updated.emit(result)
+
+    def _on_dose_failed(self, message: str) -> None:
+        """The field was derived but the dose could not be computed (e.g. Co-60 without its
+        depth-dose table): the field's numbers still show, for the field limits."""
+        self._on_failed(message)
+        if self.live_field is not None and self.case is not None:
+            self._fill_numbers(self.field_rows(self.live_field, self.case.thoracic_prefix))
 
     def _on_failed(self, message: str) -> None:
         self.error = message
@@ -726,18 +737,15 @@ class PlanPanel(QWidget):
         self.notes_label.setText("\n".join(notes) if notes else "None.")
 
     @staticmethod
-    def numbers_rows(result: PlanResult) -> list[tuple[str, str]]:
-        """The rows of the numbers table: (quantity with unit, value)."""
-        plan_field, stats = result.field, result.lesion_stats
-        prefix = result.case.thoracic_prefix
-        prescription, ab = result.prescription, result.alpha_beta_gy
-        rows = [
-            ("Lesion levels", result.lesion_levels.words),
+    def field_rows(plan_field: Field, prefix: ThoracicPrefix) -> list[tuple[str, str]]:
+        """The field's rows of the numbers table (all that shows when only the dose fails)."""
+        return [
+            ("Lesion levels", level_range_words(plan_field.lesion_levels, prefix)),
             ("Field levels", plan_field.levels_words(prefix)),
             ("Arrangement", plan_field.arrangement),
             (
                 "Beams (gantry)",
-                ", ".join(f"{b.name} {b.gantry_angle_deg:g}°" for b in result.beams),
+                ", ".join(f"{b.name} {b.gantry_angle_deg:g}°" for b in plan_field.beams),
             ),
             ("Energy, SSD", f"{_energy_label(plan_field.energy)}, {plan_field.ssd_cm:g} cm"),
             (
@@ -754,6 +762,15 @@ class PlanPanel(QWidget):
                 "Field size at isocentre",
                 f"{plan_field.width_mm:.0f} x {plan_field.length_mm:.0f} mm (width x length)",
             ),
+        ]
+
+    @staticmethod
+    def numbers_rows(result: PlanResult) -> list[tuple[str, str]]:
+        """The rows of the numbers table: (quantity with unit, value)."""
+        stats = result.lesion_stats
+        prescription, ab = result.prescription, result.alpha_beta_gy
+        rows = PlanPanel.field_rows(result.field, result.case.thoracic_prefix)
+        rows += [
             ("Normalisation", result.normalisation.description),
             (
                 "Prescription",

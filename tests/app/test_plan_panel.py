@@ -286,3 +286,25 @@ def test_the_panels_share_one_column_and_the_first_plan_brings_its_tab_forward(
     assert front_tab(window, "Plan") == "Annotation"
     plan_dock.raise_()  # the tab is there whenever the user wants it
     assert front_tab(window, "Plan") == "Plan"
+
+
+def test_a_dose_failure_still_shows_the_field_numbers(qtbot, window, tmp_path) -> None:
+    # a case file planned for Co-60, whose depth-dose table is not shipped: no dose, but the
+    # field limits a planner needs are derived and listed
+    case = json.loads(_case_path(2).read_text())
+    case["study"]["path"] = str(_case_path(2).parent)
+    case["plan"] = {"energy": "Co60"}
+    path = tmp_path / "cobalt.spineplan.json"
+    path.write_text(json.dumps(case))
+    panel = window.plan_panel
+    panel.grid_spacing_mm = TEST_GRID_MM
+    with (
+        qtbot.waitSignal(panel.plan_failed, timeout=PLAN_TIMEOUT_MS) as blocker,
+        qtbot.waitSignal(window.load_finished, timeout=PLAN_TIMEOUT_MS),
+    ):
+        window.open_path(path)
+    assert "no depth-dose table" in blocker.args[0]
+    assert panel.verdict_label.text() == "NO PLAN"
+    assert panel.number("Field levels") == "T8-T10"
+    assert panel.number("Energy, SSD") == "Co-60, 80 cm"
+    assert panel.number("Lesion V95") == ""
