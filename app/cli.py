@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pdd": ("app.commands.pdd", "central-axis depth dose computed by the dose engine in water"),
     "profile": ("app.commands.profile", "off-axis profile and penumbra from the dose engine"),
     "plan": ("app.commands.plan", "plan a case file: field, dose, coverage, DICOM and PDF exports"),
+    "field": ("app.commands.field", "field limits and beam set-up of a case file, without dose"),
     "score": ("app.commands.score", "score a trainee's case file against a reference case file"),
     "deidentify": ("app.commands.deidentify", "de-identify a study or a case for teaching"),
 }

@@ -99,6 +99,11 @@ class Case:
         return counting_check(self.levels, self.counting_anchors, self.thoracic_prefix)
 
 
+def in_case(case: Case, message: str) -> str:
+    """``message`` prefixed with the case file's name, when the case came from a file."""
+    return message if case.source_path is None else f"{Path(case.source_path).name}: {message}"
+
+
 # -- reading -------------------------------------------------------------------------------
 def _describe(value: Any) -> str:
     if isinstance(value, bool):

@@ -293,45 +293,69 @@ def _radiological_length(
     return float(np.trapezoid(values, dx=length / n))
 
 
-def compute_beam_dose(
-    beam: Beam,
-    grid: Volume,
-    density: Volume,
-    separation_cm: float | None = None,
-    model: BeamModel | None = None,
-    with_depth: bool = True,
-) -> BeamDose:
-    """Dose of one beam on ``grid`` (see the module docstring for conventions and method).
+@dataclass(frozen=True)
+class CentralAxis:
+    """Where a beam's central axis meets the patient, and the set-up this gives (no dose).
+
+    Purely geometric: needs the density (for the skin) but no depth-dose table, so it also
+    serves machines without beam data (the field set-up of a Co-60 unit).
+
+    Attributes
+    ----------
+    source_lps_mm, skin_entry_lps_mm : tuple of 3 float
+        Source position and where the central axis enters the patient (imaged or assumed).
+    ssd_cm : float
+        Source-skin distance on the central axis.
+    isocentre_depth_cm : float
+        Geometric depth of the beam's isocentre below the skin entry, cm.
+    skin_outside_images : bool
+        The central axis enters the images already in tissue: the skin is not imaged there.
+    first_imaged_mm : float
+        Signed distance (mm) from the isocentre along the beam direction at which the central
+        axis enters the images.
+    depth_from_image_edge : bool
+        The skin is not imaged and no separation was entered: depth is counted from the image
+        edge (too shallow).
+    assumptions : tuple of str
+        What had to be assumed about the skin, in words.
+    """
+
+    source_lps_mm: tuple[float, float, float]
+    skin_entry_lps_mm: tuple[float, float, float]
+    ssd_cm: float
+    isocentre_depth_cm: float
+    skin_outside_images: bool
+    first_imaged_mm: float
+    depth_from_image_edge: bool
+    assumptions: tuple[str, ...] = ()
+
+
+def central_axis(beam: Beam, density: Volume, separation_cm: float | None = None) -> CentralAxis:
+    """Skin entry, source position, SSD and isocentre depth of ``beam`` on ``density``.
 
     Parameters
     ----------
     beam : Beam
-    grid : Volume
-        Output grid (only its geometry is used).
     density : Volume
-        Relative electron density; may be on another grid of the same frame of reference.
+        Relative electron density (the skin is where the central axis first meets tissue).
     separation_cm : float, optional
-        User-entered patient separation along this beam's axis (e.g. lateral separation), used
-        only where the skin is outside every image: the patient is then assumed to extend
-        ``separation_cm / 2`` upstream and downstream of the isocentre (isocentre at midplane).
-    model : BeamModel, optional
-        Override of the machine's beam model.
-    with_depth : bool
-        Also interpolate the radiological depth at every voxel (costs one more interpolation).
+        User-entered patient separation along the beam's axis, used only where the skin is
+        outside every image (see :func:`compute_beam_dose`).
+
+    Raises
+    ------
+    PlanningError
+        A separation outside 1-80 cm, or an SAD set-up putting the skin closer than 20 cm to the
+        source.
     """
     machine = MACHINES[beam.energy]
-    model = model or BeamModel(machine)
-    _ = model.pdd_table  # raises the explanatory BeamDataError when no table is shipped
     if separation_cm is not None and not 1.0 <= separation_cm <= 80.0:
         raise PlanningError(f"separation {separation_cm} cm is out of range (1-80 cm)")
     assumptions: list[str] = []
     label = beam.name or f"{beam.energy} gantry {beam.gantry_angle_deg:g} deg"
-    axes = beam_axes(beam.gantry_angle_deg)
-    direction = -axes[2]
+    direction = -beam_axes(beam.gantry_angle_deg)[2]
     iso = np.asarray(beam.isocentre_lps_mm, dtype=float)
     sad_mm = machine.sad_cm * 10.0
-    spacing = min(min(grid.spacing_mm), min(density.spacing_mm))
-    step = float(np.clip(spacing, 0.5, 2.5))
 
     t_skin, entered_in_tissue, t_first = _central_axis_skin(density, iso, direction, 0.5)
     depth_from_image_edge = entered_in_tissue and separation_cm is None
@@ -365,9 +389,64 @@ def compute_beam_dose(
         ssd_mm = sad_mm + t_skin
         if ssd_mm < 200.0:
             raise PlanningError(f"{label}: the skin is {ssd_mm / 10:.1f} cm from the source")
-    ssd_cm = ssd_mm / 10.0
     z_iso = float((iso - source) @ direction)
-    iso_depth_cm = (z_iso - ssd_mm) / 10.0
+    return CentralAxis(
+        source_lps_mm=tuple(float(v) for v in source),  # type: ignore[arg-type]
+        skin_entry_lps_mm=tuple(float(v) for v in skin),  # type: ignore[arg-type]
+        ssd_cm=ssd_mm / 10.0,
+        isocentre_depth_cm=(z_iso - ssd_mm) / 10.0,
+        skin_outside_images=entered_in_tissue,
+        first_imaged_mm=t_first,
+        depth_from_image_edge=depth_from_image_edge,
+        assumptions=tuple(assumptions),
+    )
+
+
+def compute_beam_dose(
+    beam: Beam,
+    grid: Volume,
+    density: Volume,
+    separation_cm: float | None = None,
+    model: BeamModel | None = None,
+    with_depth: bool = True,
+) -> BeamDose:
+    """Dose of one beam on ``grid`` (see the module docstring for conventions and method).
+
+    Parameters
+    ----------
+    beam : Beam
+    grid : Volume
+        Output grid (only its geometry is used).
+    density : Volume
+        Relative electron density; may be on another grid of the same frame of reference.
+    separation_cm : float, optional
+        User-entered patient separation along this beam's axis (e.g. lateral separation), used
+        only where the skin is outside every image: the patient is then assumed to extend
+        ``separation_cm / 2`` upstream and downstream of the isocentre (isocentre at midplane).
+    model : BeamModel, optional
+        Override of the machine's beam model.
+    with_depth : bool
+        Also interpolate the radiological depth at every voxel (costs one more interpolation).
+    """
+    machine = MACHINES[beam.energy]
+    model = model or BeamModel(machine)
+    _ = model.pdd_table  # raises the explanatory BeamDataError when no table is shipped
+    axis = central_axis(beam, density, separation_cm)
+    assumptions = list(axis.assumptions)
+    label = beam.name or f"{beam.energy} gantry {beam.gantry_angle_deg:g} deg"
+    axes = beam_axes(beam.gantry_angle_deg)
+    direction = -axes[2]
+    iso = np.asarray(beam.isocentre_lps_mm, dtype=float)
+    sad_mm = machine.sad_cm * 10.0
+    spacing = min(min(grid.spacing_mm), min(density.spacing_mm))
+    step = float(np.clip(spacing, 0.5, 2.5))
+    entered_in_tissue, t_first = axis.skin_outside_images, axis.first_imaged_mm
+    skin = np.asarray(axis.skin_entry_lps_mm, dtype=float)
+    source = np.asarray(axis.source_lps_mm, dtype=float)
+    ssd_cm = axis.ssd_cm
+    ssd_mm = ssd_cm * 10.0
+    z_iso = float((iso - source) @ direction)
+    iso_depth_cm = axis.isocentre_depth_cm
     side_at_skin = float(equivalent_square_cm(beam.field_x_cm, beam.field_y_cm) * ssd_mm / sad_mm)
 
     # Fan grid extents.
@@ -473,7 +552,7 @@ def compute_beam_dose(
             ((machine.reference_ssd_cm + model.dmax_cm) / (ssd_cm + model.dmax_cm)) ** 2
         ),
         assumptions=tuple(assumptions),
-        depth_from_image_edge=depth_from_image_edge,
+        depth_from_image_edge=axis.depth_from_image_edge,
     )
 
 

@@ -1,4 +1,5 @@
-"""Field limits for planners: ``field.json`` and ``field.csv`` from a :class:`PlanResult`.
+"""Field limits for planners: ``field.json`` and ``field.csv`` from a :class:`PlanResult`, and
+the dose-free field limits (``spineplan field --json``) from a :class:`PlanGeometry`.
 
 ``field.json`` (all lengths carry their unit in the key, coordinates are DICOM patient LPS mm,
 z towards the head)::
@@ -17,6 +18,11 @@ z towards the head)::
 
 ``field.csv``: one row per beam with the field borders repeated on each row, unit-bearing
 headers (``superior_border_z_mm``, ``jaw_x1_cm``, ``meterset_mu``/``time_min``...).
+
+The field limits without dose (:func:`field_limits_document`, ``"format":
+"spineplan-field-limits"``) share ``field.json``'s ``lesion_levels``, ``lesion``, ``field`` and
+the beams' set-up keys (:func:`field_limits_dict`, :func:`beam_setup_dict`), with
+``"dose_computed": false`` and no prescription, normalisation, coverage or meterset.
 """
 
 from __future__ import annotations
@@ -29,8 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from planning.beam_model import MACHINES
-from planning.levels import display_name
-from planning.plan import CORD_ALPHA_BETA_GY, PlanResult, StructureDose
+from planning.beam_setup import PlanBeamGeometry
+from planning.field import Field
+from planning.lesion import LesionLevels, LesionMeasurements
+from planning.levels import ThoracicPrefix, display_name
+from planning.plan import PlanResult
+from planning.plan_geometry import PlanGeometry
+from planning.structure_dose import CORD_ALPHA_BETA_GY, StructureDose
 
 FORMAT_VERSION = 1
 
@@ -69,46 +80,122 @@ def structure_dict(result: PlanResult, structure: StructureDose) -> dict[str, An
     return data
 
 
-def field_dict(result: PlanResult) -> dict[str, Any]:
-    """The JSON-ready content of ``field.json``."""
-    plan_field = result.field
-    prefix = result.case.thoracic_prefix
+def beam_setup_dict(geometry: PlanBeamGeometry, energy: str) -> dict[str, Any]:
+    """One beam's set-up as written in ``field.json`` (and the field limits): angles, jaws at
+    the SAD plane, SSD, field at the skin, isocentre depth, skin entry, machine isocentre."""
+    return {
+        "name": geometry.name,
+        "gantry_angle_deg": geometry.gantry_angle_deg,
+        "collimator_angle_deg": 0.0,
+        "couch_angle_deg": 0.0,
+        "energy": energy,
+        "setup": "SSD",
+        "ssd_cm": _r(geometry.ssd_cm),
+        "source_axis_distance_cm": MACHINES[energy].sad_cm,
+        "jaw_x1_cm": _r(geometry.jaw_x_cm[0]),
+        "jaw_x2_cm": _r(geometry.jaw_x_cm[1]),
+        "jaw_y1_cm": _r(geometry.jaw_y_cm[0]),
+        "jaw_y2_cm": _r(geometry.jaw_y_cm[1]),
+        "jaws_plane": "at the source-axis distance (IEC; Y1 inferior, Y2 superior)",
+        "field_x_cm": _r(geometry.jaw_x_cm[1] - geometry.jaw_x_cm[0]),
+        "field_y_cm": _r(geometry.jaw_y_cm[1] - geometry.jaw_y_cm[0]),
+        # The beam diverges: on the skin (SSD) the field differs from the jaws (SAD).
+        "field_at_skin_x_cm": _r(geometry.field_at_skin_cm[0]),
+        "field_at_skin_y_cm": _r(geometry.field_at_skin_cm[1]),
+        "isocentre_depth_cm": _r(geometry.isocentre_depth_cm),
+        "skin_entry_mm": _point(geometry.skin_entry_mm),
+        "machine_isocentre_mm": _point(geometry.machine_isocentre_mm),
+    }
+
+
+def field_limits_dict(plan_field: Field, prefix: ThoracicPrefix = "T") -> dict[str, Any]:
+    """The field's levels, borders (z mm and in words), sizes, isocentre and SSD, as written
+    in ``field.json``'s ``field``."""
 
     def show(name: str) -> str:
         return display_name(name, prefix)
 
+    return {
+        "superior_level": show(plan_field.superior_level),
+        "inferior_level": show(plan_field.inferior_level),
+        "levels_words": plan_field.levels_words(prefix),
+        "superior_border_z_mm": _r(plan_field.superior_border_z_mm),
+        "inferior_border_z_mm": _r(plan_field.inferior_border_z_mm),
+        "superior_border_description": plan_field.superior_border_description,
+        "inferior_border_description": plan_field.inferior_border_description,
+        "border_convention": plan_field.border_convention,
+        "margin_mm": plan_field.margin_mm,
+        "length_mm": _r(plan_field.length_mm),
+        "width_mm": _r(plan_field.width_mm),
+        "sizes_plane": "at the isocentre (lesion centroid depth)",
+        "borders_plane": (
+            "the border z values and the length and width apply in the plane through the "
+            "isocentre (lesion centroid depth) normal to each beam; the beams diverge, so on "
+            "the skin the field is smaller by SSD / (SSD + isocentre depth) (see each beam's "
+            "field_at_skin_*_cm and jaws)"
+        ),
+        "isocentre_mm": _point(plan_field.isocenter_mm),
+        "ssd_cm": _r(plan_field.ssd_cm),
+    }
+
+
+def _lesion_entries(
+    levels: LesionLevels, lesion: LesionMeasurements, prefix: ThoracicPrefix
+) -> dict[str, Any]:
+    return {
+        "lesion_levels": [display_name(n, prefix) for n in levels.names],
+        "lesion_levels_words": levels.words,
+        "lesion": {
+            "volume_cc": _r(lesion.volume_cc, 3),
+            "superior_z_mm": _r(lesion.superior_z_mm),
+            "inferior_z_mm": _r(lesion.inferior_z_mm),
+            "si_extent_mm": _r(lesion.si_extent_mm),
+            "centroid_mm": _point(lesion.centroid_mm),
+        },
+    }
+
+
+def field_limits_document(geometry: PlanGeometry) -> dict[str, Any]:
+    """The field limits and set-up without dose (``spineplan field --json``).
+
+    Same keys and rounding as ``field.json`` for the same quantities; ``dose_computed`` is
+    false: the lesion's coverage is not checked.
+    """
+    plan_field = geometry.field
+    prefix = geometry.case.thoracic_prefix
+    return {
+        "format": "spineplan-field-limits",
+        "format_version": FORMAT_VERSION,
+        "case": str(geometry.case.source_path) if geometry.case.source_path else None,
+        "study_instance_uid": geometry.images.lesion_series.study_instance_uid,
+        "frame_of_reference_uid": geometry.images.lesion_series.frame_of_reference_uid,
+        "coordinates": "DICOM patient LPS, mm; z increases towards the head",
+        **_lesion_entries(geometry.lesion_levels, geometry.lesion, prefix),
+        "arrangement": plan_field.arrangement,
+        "energy": plan_field.energy,
+        "field": field_limits_dict(plan_field, prefix),
+        "beams": [beam_setup_dict(b, plan_field.energy) for b in geometry.beams],
+        "assumptions": list(geometry.assumptions),
+        "warnings": list(geometry.warnings),
+        "dose_computed": False,
+    }
+
+
+def field_dict(result: PlanResult) -> dict[str, Any]:
+    """The JSON-ready content of ``field.json``."""
+    plan_field = result.field
+    prefix = result.case.thoracic_prefix
     prescription = result.prescription
     stats = result.lesion_stats
-    beams = []
-    for geometry, calc in zip(result.beams, result.monitor_units, strict=True):
-        beams.append(
-            {
-                "name": geometry.name,
-                "gantry_angle_deg": geometry.gantry_angle_deg,
-                "collimator_angle_deg": 0.0,
-                "couch_angle_deg": 0.0,
-                "energy": plan_field.energy,
-                "setup": "SSD",
-                "ssd_cm": _r(geometry.ssd_cm),
-                "source_axis_distance_cm": MACHINES[plan_field.energy].sad_cm,
-                "jaw_x1_cm": _r(geometry.jaw_x_cm[0]),
-                "jaw_x2_cm": _r(geometry.jaw_x_cm[1]),
-                "jaw_y1_cm": _r(geometry.jaw_y_cm[0]),
-                "jaw_y2_cm": _r(geometry.jaw_y_cm[1]),
-                "jaws_plane": "at the source-axis distance (IEC; Y1 inferior, Y2 superior)",
-                "field_x_cm": _r(geometry.jaw_x_cm[1] - geometry.jaw_x_cm[0]),
-                "field_y_cm": _r(geometry.jaw_y_cm[1] - geometry.jaw_y_cm[0]),
-                # The beam diverges: on the skin (SSD) the field differs from the jaws (SAD).
-                "field_at_skin_x_cm": _r(geometry.field_at_skin_cm[0]),
-                "field_at_skin_y_cm": _r(geometry.field_at_skin_cm[1]),
-                "isocentre_depth_cm": _r(geometry.isocentre_depth_cm),
-                "skin_entry_mm": _point(geometry.skin_entry_mm),
-                "machine_isocentre_mm": _point(geometry.machine_isocentre_mm),
-                "meterset": _r(calc.meterset, 2),
-                "meterset_unit": calc.unit,
-                "dose_per_fraction_gy": _r(calc.dose_per_fraction_gy, 4),
-            }
-        )
+    beams = [
+        {
+            **beam_setup_dict(geometry, plan_field.energy),
+            "meterset": _r(calc.meterset, 2),
+            "meterset_unit": calc.unit,
+            "dose_per_fraction_gy": _r(calc.dose_per_fraction_gy, 4),
+        }
+        for geometry, calc in zip(result.beams, result.monitor_units, strict=True)
+    ]
     bed = prescription.bed_gy(result.alpha_beta_gy)
     eqd2 = prescription.eqd2_gy(result.alpha_beta_gy)
     return {
@@ -118,39 +205,10 @@ def field_dict(result: PlanResult) -> dict[str, Any]:
         "study_instance_uid": result.images.lesion_series.study_instance_uid,
         "frame_of_reference_uid": result.images.lesion_series.frame_of_reference_uid,
         "coordinates": "DICOM patient LPS, mm; z increases towards the head",
-        "lesion_levels": [show(n) for n in result.lesion_levels.names],
-        "lesion_levels_words": result.lesion_levels.words,
-        "lesion": {
-            "volume_cc": _r(result.lesion.volume_cc, 3),
-            "superior_z_mm": _r(result.lesion.superior_z_mm),
-            "inferior_z_mm": _r(result.lesion.inferior_z_mm),
-            "si_extent_mm": _r(result.lesion.si_extent_mm),
-            "centroid_mm": _point(result.lesion.centroid_mm),
-        },
+        **_lesion_entries(result.lesion_levels, result.lesion, prefix),
         "arrangement": plan_field.arrangement,
         "energy": plan_field.energy,
-        "field": {
-            "superior_level": show(plan_field.superior_level),
-            "inferior_level": show(plan_field.inferior_level),
-            "levels_words": plan_field.levels_words(prefix),
-            "superior_border_z_mm": _r(plan_field.superior_border_z_mm),
-            "inferior_border_z_mm": _r(plan_field.inferior_border_z_mm),
-            "superior_border_description": plan_field.superior_border_description,
-            "inferior_border_description": plan_field.inferior_border_description,
-            "border_convention": plan_field.border_convention,
-            "margin_mm": plan_field.margin_mm,
-            "length_mm": _r(plan_field.length_mm),
-            "width_mm": _r(plan_field.width_mm),
-            "sizes_plane": "at the isocentre (lesion centroid depth)",
-            "borders_plane": (
-                "the border z values and the length and width apply in the plane through the "
-                "isocentre (lesion centroid depth) normal to each beam; the beams diverge, so on "
-                "the skin the field is smaller by SSD / (SSD + isocentre depth) (see each beam's "
-                "field_at_skin_*_cm and jaws)"
-            ),
-            "isocentre_mm": _point(plan_field.isocenter_mm),
-            "ssd_cm": _r(plan_field.ssd_cm),
-        },
+        "field": field_limits_dict(plan_field, prefix),
         "beams": beams,
         "prescription": {
             "dose_gy": prescription.dose_gy,

@@ -32,8 +32,10 @@ from imaging.rtplan import PlanBeam, build_rtplan
 from imaging.rtstruct import Structure, build_rtstruct
 from imaging.volume import Volume
 from planning.beam_model import MACHINES
+from planning.beam_setup import inside_field
+from planning.dose_grid import grid_points_mm
 from planning.field import TREATMENT_POSITION
-from planning.plan import PlanResult, grid_points_mm, inside_field
+from planning.plan import PlanResult
 from planning.radiological_depth import TISSUE_THRESHOLD
 from planning.structures import structure_colour
 

@@ -76,7 +76,7 @@ from planning.score_parts import (
 )
 
 if TYPE_CHECKING:
-    from planning.plan import PlanImages
+    from planning.plan_images import PlanImages
 
 Verdict = Literal["perfect", "pass", "fail"]
 
@@ -94,7 +94,7 @@ def study_grid(case: Case) -> Volume:
     CaseFileError
         When the study cannot be found or does not match the case.
     """
-    from planning.plan import load_plan_images  # the image pipeline loads only when needed
+    from planning.plan_images import load_plan_images  # the image pipeline loads only when needed
 
     return load_plan_images(case).lesion_volume
 

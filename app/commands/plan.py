@@ -16,16 +16,22 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
+from app.commands.plan_options import (
+    add_field_arguments,
+    add_separation_argument,
+    number,
+    plan_settings,
+    separation_cm,
+)
 from planning.case import load_case
+from planning.dose_grid import DEFAULT_GRID_SPACING_MM
 from planning.errors import PlanningError
 from planning.field_export import write_field_csv, write_field_json
 from planning.monitor_units import Calibration
-from planning.plan import DEFAULT_GRID_SPACING_MM, PlanResult, plan_case
+from planning.plan import PlanResult, plan_case
 from planning.plan_dicom import write_plan_dicom
-from planning.settings import parse_arrangement, parse_border_convention, parse_energy
 
 OUTPUT_FILES = (
     "field.json",
@@ -37,43 +43,13 @@ OUTPUT_FILES = (
 )
 
 
-def _number(text: str, option: str, *, positive: bool = False) -> float:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise PlanningError(f"{option}: {text!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise PlanningError(f"{option}: {text!r} is not a finite number")
-    if positive and value <= 0:
-        raise PlanningError(f"{option}: must be greater than 0, got {text}")
-    return value
-
-
-def _option(parse: Callable[[str], object], text: str, option: str) -> object:
-    """``parse(text)``, its error message prefixed with the option it came from."""
-    try:
-        return parse(text)
-    except PlanningError as error:
-        raise type(error)(f"{option}: {error}") from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("case", metavar="CASE.spineplan.json", help="the case file to plan")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the outputs")
-    parser.add_argument("--energy", help="Co60 or 6MV (default: the case file's plan setting)")
-    parser.add_argument("--border", help="border convention: disc (default) or endplate")
-    parser.add_argument("--arrangement", help="auto (default), PA, lateral_pair or AP_PA")
-    parser.add_argument(
-        "--margin-mm", metavar="M", help="extra margin beyond each border, mm (may be negative)"
-    )
-    parser.add_argument("--width-mm", metavar="W", help="field width at the isocentre, mm")
+    add_field_arguments(parser)
     parser.add_argument("--dose-gy", metavar="D", help="total prescribed dose, Gy")
     parser.add_argument("--fractions", metavar="N", help="number of fractions")
-    parser.add_argument(
-        "--separation-cm",
-        metavar="S",
-        help="patient separation along the beams where the skin is not imaged, cm",
-    )
+    add_separation_argument(parser)
     parser.add_argument(
         "--alpha-beta-gy", metavar="AB", default="2", help="alpha/beta for BED and EQD2, Gy"
     )
@@ -98,31 +74,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=str(DEFAULT_GRID_SPACING_MM),
         help=f"dose grid spacing, mm (default {DEFAULT_GRID_SPACING_MM:g})",
     )
-
-
-def _settings(args: argparse.Namespace, base):  # type: ignore[no-untyped-def]
-    changes: dict[str, object] = {}
-    if args.energy is not None:
-        changes["energy"] = _option(parse_energy, args.energy, "--energy")
-    if args.border is not None:
-        changes["border_convention"] = _option(parse_border_convention, args.border, "--border")
-    if args.arrangement is not None:
-        changes["arrangement"] = _option(parse_arrangement, args.arrangement, "--arrangement")
-    if args.margin_mm is not None:
-        changes["margin_mm"] = _number(args.margin_mm, "--margin-mm")
-    if args.width_mm is not None:
-        changes["field_width_mm"] = _number(args.width_mm, "--width-mm", positive=True)
-    if args.dose_gy is not None:
-        changes["dose_gy"] = _number(args.dose_gy, "--dose-gy", positive=True)
-    if args.fractions is not None:
-        fractions = _number(args.fractions, "--fractions", positive=True)
-        if not fractions.is_integer():
-            raise PlanningError(f"--fractions: expected a whole number, got {args.fractions}")
-        changes["fractions"] = int(fractions)
-    try:
-        return replace(base, **changes)
-    except PlanningError as error:
-        raise PlanningError(f"plan settings: {error}") from None
 
 
 def _check_out(out: Path) -> None:
@@ -252,10 +203,10 @@ def _calibration(args: argparse.Namespace) -> Calibration:
     return Calibration(
         output_cgy_per_mu=None
         if args.output_cgy_per_mu is None
-        else _number(args.output_cgy_per_mu, "--output-cgy-per-mu", positive=True),
+        else number(args.output_cgy_per_mu, "--output-cgy-per-mu", positive=True),
         dose_rate_cgy_per_min=None
         if args.dose_rate_cgy_per_min is None
-        else _number(args.dose_rate_cgy_per_min, "--dose-rate-cgy-per-min", positive=True),
+        else number(args.dose_rate_cgy_per_min, "--dose-rate-cgy-per-min", positive=True),
         calibration_date=date,
     )
 
@@ -263,14 +214,12 @@ def _calibration(args: argparse.Namespace) -> Calibration:
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_out(out)
-    grid_mm = _number(args.grid_mm, "--grid-mm", positive=True)
-    separation = (
-        None if args.separation_cm is None else _number(args.separation_cm, "--separation-cm")
-    )
-    alpha_beta = _number(args.alpha_beta_gy, "--alpha-beta-gy", positive=True)
+    grid_mm = number(args.grid_mm, "--grid-mm", positive=True)
+    separation = separation_cm(args)
+    alpha_beta = number(args.alpha_beta_gy, "--alpha-beta-gy", positive=True)
     calibration = _calibration(args)
     case = load_case(args.case)
-    settings = _settings(args, case.plan)
+    settings = plan_settings(args, case.plan)
     result = plan_case(
         case,
         settings,

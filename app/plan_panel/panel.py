@@ -51,11 +51,12 @@ from imaging.errors import SpineplanError
 from imaging.volume import Volume
 from planning.beam_model import beam_model
 from planning.case import Case
+from planning.dose_grid import DEFAULT_GRID_SPACING_MM
 from planning.errors import PlanningError
 from planning.field import Field, derive_case_field
 from planning.lesion import EllipsoidLesion
 from planning.levels import ThoracicPrefix, level_range_words
-from planning.plan import DEFAULT_GRID_SPACING_MM, PlanResult
+from planning.plan import PlanResult
 from planning.prescription import DEFAULT_ALPHA_BETA_GY, SCHEDULES, Prescription
 from planning.settings import PlanSettings
 from planning.structures import structure_colour

@@ -31,8 +31,9 @@ from app.viewer.overlays import (
     PolylineOverlay,
 )
 from imaging.volume import Volume
+from planning.beam_setup import PlanBeamGeometry
 from planning.field import Field
-from planning.plan import PlanBeamGeometry, PlanResult
+from planning.plan import PlanResult
 
 FIELD_COLOR = QColor("#b4ff00")
 #: (percent of prescription, colour, legend), drawn in this order.

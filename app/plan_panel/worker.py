@@ -7,7 +7,7 @@ wait, and only the newest of them starts after it. Every request gets a generati
 result whose generation is not the latest (superseded or cancelled) is dropped, so the panel
 never shows a plan for settings the user has already left.
 
-The images of a study are loaded once (`planning.plan.load_plan_images`) and kept for later
+The images of a study are loaded once (`planning.plan_images.load_plan_images`) and kept for later
 runs on the same study.
 """
 
@@ -23,14 +23,10 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
 from planning.case import Case
+from planning.dose_grid import DEFAULT_GRID_SPACING_MM
 from planning.lesion import MaskLesion
-from planning.plan import (
-    DEFAULT_GRID_SPACING_MM,
-    PlanImages,
-    PlanResult,
-    load_plan_images,
-    plan_case,
-)
+from planning.plan import PlanResult, plan_case
+from planning.plan_images import PlanImages, load_plan_images
 from planning.prescription import DEFAULT_ALPHA_BETA_GY
 from planning.settings import PlanSettings
 

@@ -13,8 +13,9 @@ from scipy import ndimage
 
 from app.report.formatting import format_mm
 from imaging.volume import Volume
+from planning.beam_setup import inside_field
 from planning.levels import display_name
-from planning.plan import PlanResult, inside_field
+from planning.plan import PlanResult
 from planning.structures import structure_colour
 
 #: Pixel size of the rendered image planes, mm.

@@ -7,7 +7,8 @@ from planning.coverage import DoseStatistics
 from planning.edema import describe_edema
 from planning.errors import PlanningError
 from planning.levels import display_name
-from planning.plan import CORD_ALPHA_BETA_GY, PlanResult
+from planning.plan import PlanResult
+from planning.structure_dose import CORD_ALPHA_BETA_GY
 
 
 def case_rows(result: PlanResult) -> list[list[str]]:

@@ -39,8 +39,9 @@ from planning.dose import Beam, beam_axes, compute_beam_dose
 from planning.field import _BEAMS, derive_case_field
 from planning.field_export import field_dict
 from planning.monitor_units import hand_calculation, monitor_units
-from planning.plan import load_plan_images, plan_case
+from planning.plan import plan_case
 from planning.plan_dicom import field_mask, plan_beams, write_plan_dicom
+from planning.plan_images import load_plan_images
 from planning.prescription import SCHEDULES, Prescription
 from planning.radiological_depth import TISSUE_THRESHOLD
 from planning.settings import PlanSettings

@@ -7,11 +7,12 @@ import dataclasses
 import numpy as np
 import pytest
 
+from planning.beam_setup import inside_field
 from planning.case import case_from_dict, case_to_dict
 from planning.errors import CaseFileError, FieldError, PlanningError
 from planning.field import derive_case_field
 from planning.levels import disc_space, find_level
-from planning.plan import inside_field, plan_case
+from planning.plan import plan_case
 from tests.planning.plan_fixtures import (
     EXPECTED,
     TEST_GRID_MM,
@@ -176,7 +177,7 @@ def test_mask_file_lesion_plans_like_the_ellipsoid(tmp_path) -> None:
     import SimpleITK as sitk
 
     from planning.lesion import ellipsoid_mask
-    from planning.plan import load_plan_images
+    from planning.plan_images import load_plan_images
 
     reference = sample_case(3)
     images = load_plan_images(reference)

@@ -20,8 +20,9 @@ from planning.case import case_from_dict, case_to_dict, load_case, save_case
 from planning.errors import CaseFileError
 from planning.field_export import field_csv_text, field_dict
 from planning.lesion import EllipsoidLesion, MaskLesion
-from planning.plan import PlanResult, load_plan_images, plan_case
+from planning.plan import PlanResult, plan_case
 from planning.plan_dicom import contour_grid, write_plan_dicom
+from planning.plan_images import load_plan_images
 from planning.structures import (
     CaseStructure,
     build_structure_mask,
