@@ -64,8 +64,9 @@ from planning.structures import structure_colour
 PASS_COLOR = "#3ddc84"
 FAIL_COLOR = "#ff5252"
 LESION_CURVE_COLOR = QColor("#ff8c00")
-CO60_UNAVAILABLE = (
-    "Co-60: not available yet: spineplan ships no published Co-60 depth-dose table "
+CO60_FIELD_ONLY = (
+    "Co-60: field limits and set-up only (borders, jaws, SSD 80 cm): spineplan ships no "
+    "published Co-60 depth-dose table, so no dose and no coverage check "
     "(see resources/beam_data/README.md)"
 )
 ARRANGEMENT_TEXT = {
@@ -236,14 +237,13 @@ class PlanPanel(QWidget):
         self.energy_combo = QComboBox(box)
         self.energy_combo.setObjectName("PlanEnergy")
         self.energy_combo.addItem("6 MV", "6MV")
-        self.energy_combo.addItem("Co-60 (no data table yet)", "Co60")
-        if not beam_model("Co60").has_depth_dose:
+        if beam_model("Co60").has_depth_dose:
+            self.energy_combo.addItem("Co-60", "Co60")
+        else:
+            self.energy_combo.addItem("Co-60 (field only, no dose)", "Co60")
             model = self.energy_combo.model()
             assert isinstance(model, QStandardItemModel)
-            item = model.item(1)
-            item.setEnabled(False)
-            item.setToolTip(CO60_UNAVAILABLE)
-            self.energy_combo.setToolTip(CO60_UNAVAILABLE)
+            model.item(1).setToolTip(CO60_FIELD_ONLY)
         form.addRow("Energy", self.energy_combo)
 
         self.border_combo = QComboBox(box)
@@ -665,6 +665,7 @@ class PlanPanel(QWidget):
         depth-dose table): the field's numbers still show, for the field limits."""
         self._on_failed(message)
         if self.live_field is not None and self.case is not None:
+            self.verdict_label.setText("FIELD ONLY, NO DOSE")
             self._fill_numbers(self.field_rows(self.live_field, self.case.thoracic_prefix))
 
     def _on_failed(self, message: str) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QColor, QImage, QStandardItemModel
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QTabBar
 
 from app.plan_panel.plan_overlays import FIELD_COLOR, ISODOSE_LEVELS
@@ -218,15 +219,20 @@ def test_export_writes_the_six_files_and_cancel_writes_nothing(
     assert "not a folder" in panel.status_label.text()
 
 
-def test_co60_is_listed_but_refused_until_a_table_ships(window) -> None:
-    combo = window.plan_panel.energy_combo
-    model = combo.model()
-    assert isinstance(model, QStandardItemModel)
+def test_co60_gives_the_field_only_until_a_table_ships(qtbot, window) -> None:
+    panel, _ = _open_planned(qtbot, window, 2)
+    combo = panel.energy_combo
     co60 = combo.findData("Co60")
-    assert co60 >= 0 and "Co-60" in combo.itemText(co60)
-    assert not model.item(co60).isEnabled()
-    assert "no published Co-60" in model.item(co60).toolTip()
-    assert combo.currentData() == "6MV"
+    assert co60 >= 0 and combo.itemText(co60) == "Co-60 (field only, no dose)"
+    assert "no coverage check" in combo.itemData(co60, Qt.ItemDataRole.ToolTipRole)
+    with qtbot.waitSignal(panel.plan_failed, timeout=PLAN_TIMEOUT_MS) as blocker:
+        combo.setCurrentIndex(co60)
+    assert "no depth-dose table" in blocker.args[0]
+    assert panel.verdict_label.text() == "FIELD ONLY, NO DOSE"
+    assert panel.number("Energy, SSD") == "Co-60, 80 cm"
+    assert panel.number("Field levels") == "T8-T10"
+    assert not [i for i in panel.overlay_items if i.name.startswith("Isodose")]
+    assert [i for i in panel.overlay_items if "field border" in i.name]
 
 
 def test_plan_follows_the_annotation_document(qtbot, window) -> None:
@@ -304,7 +310,7 @@ def test_a_dose_failure_still_shows_the_field_numbers(qtbot, window, tmp_path) -
     ):
         window.open_path(path)
     assert "no depth-dose table" in blocker.args[0]
-    assert panel.verdict_label.text() == "NO PLAN"
+    assert panel.verdict_label.text() == "FIELD ONLY, NO DOSE"
     assert panel.number("Field levels") == "T8-T10"
     assert panel.number("Energy, SSD") == "Co-60, 80 cm"
     assert panel.number("Lesion V95") == ""
