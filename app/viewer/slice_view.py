@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -389,30 +389,22 @@ class SliceView(QWidget):
         g = self.geometry_
         assert g is not None
         centre = self.patient_to_screen(self.viewer.point_mm)
-        gap = 10.0
+        x, y = round(centre.x()), round(centre.y())
+        gap = 10
         # the horizontal line is the plane whose normal points down the screen, and so on
         horizontal_plane = _plane_of_normal(g.down_direction)
         vertical_plane = _plane_of_normal(g.right_direction)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        for plane, a, b in (
-            (horizontal_plane, QPointF(0, centre.y()), QPointF(centre.x() - gap, centre.y())),
-            (
-                horizontal_plane,
-                QPointF(centre.x() + gap, centre.y()),
-                QPointF(self.width(), centre.y()),
-            ),
-            (vertical_plane, QPointF(centre.x(), 0), QPointF(centre.x(), centre.y() - gap)),
-            (
-                vertical_plane,
-                QPointF(centre.x(), centre.y() + gap),
-                QPointF(centre.x(), self.height()),
-            ),
+        # One-pixel rectangles, not lines: the raster engine blends a translucent rectangle
+        # some fifty times faster than a translucent aliased line (a third of a slice change).
+        for plane, rect in (
+            (horizontal_plane, QRect(0, y, max(x - gap, 0), 1)),
+            (horizontal_plane, QRect(x + gap, y, max(self.width() - x - gap, 0), 1)),
+            (vertical_plane, QRect(x, 0, 1, max(y - gap, 0))),
+            (vertical_plane, QRect(x, y + gap, 1, max(self.height() - y - gap, 0))),
         ):
             color = QColor(PLANE_COLORS[plane])
             color.setAlpha(170)
-            pen = QPen(color, 1)
-            painter.setPen(pen)
-            painter.drawLine(QLineF(a, b))
+            painter.fillRect(rect, color)
 
     def _paint_annotations(self, painter: QPainter, texts: list[_Text] | None = None) -> None:
         """The corner text, the orientation letters and the scale bar."""
