@@ -16,7 +16,7 @@ import json
 import sys
 from typing import Any
 
-from app.commands.plan_options import (
+from app.commands.options import (
     add_field_arguments,
     add_separation_argument,
     plan_settings,

@@ -10,22 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from app.commands.options import number
 from planning.beam_model import MACHINES, parse_energy
 from planning.errors import PlanningError
 from planning.phantom import engine_depth_dose
 
 DEFAULT_DEPTHS_CM = "0,0.5,1,1.5,2,3,4,5,7.5,10,15,20,25"
-
-
-def parse_number(text: str, option: str) -> float:
-    """A finite float from a command-line option, or a one-line PlanningError naming it."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise PlanningError(f"{option}: {text!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise PlanningError(f"{option}: {text!r} is not a finite number")
-    return value
 
 
 def parse_energy_option(text: str) -> str:
@@ -39,10 +29,10 @@ def parse_energy_option(text: str) -> str:
 def parse_beam(args: argparse.Namespace) -> tuple[str, float, float]:
     """Energy, square field side (cm) and SSD (cm, the machine's default when not given)."""
     energy = parse_energy_option(args.energy)
-    field_cm = parse_number(args.field_cm, "--field-cm")
+    field_cm = number(args.field_cm, "--field-cm")
     if args.ssd_cm is None:
         return energy, field_cm, MACHINES[energy].default_ssd_cm
-    return energy, field_cm, parse_number(args.ssd_cm, "--ssd-cm")
+    return energy, field_cm, number(args.ssd_cm, "--ssd-cm")
 
 
 def parse_depths(text: str) -> list[float]:
@@ -55,7 +45,7 @@ def parse_depths(text: str) -> list[float]:
             f"--depth-cm: {text!r} has an empty entry (entry {parts.index('') + 1}); "
             "give depths separated by single commas, e.g. 0,1.5,5,10"
         )
-    return [parse_number(p, "--depth-cm") for p in parts]
+    return [number(p, "--depth-cm") for p in parts]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

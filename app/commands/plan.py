@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from app.commands.plan_options import (
+from app.commands.options import (
     add_field_arguments,
     add_separation_argument,
     number,

@@ -11,7 +11,8 @@ import json
 
 import numpy as np
 
-from app.commands.pdd import parse_beam, parse_number
+from app.commands.options import number
+from app.commands.pdd import parse_beam
 from planning.errors import PlanningError
 from planning.phantom import engine_profile
 
@@ -33,8 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     energy, field_cm, ssd_cm = parse_beam(args)
-    depth_cm = parse_number(args.depth_cm, "--depth-cm")
-    step_cm = parse_number(args.step_cm, "--step-cm")
+    depth_cm = number(args.depth_cm, "--depth-cm")
+    step_cm = number(args.step_cm, "--step-cm")
     if not 0.05 <= step_cm <= 5.0:
         raise PlanningError(f"--step-cm: {step_cm:g} cm is outside 0.05-5 cm")
     profile = engine_profile(energy, field_cm, ssd_cm, depth_cm)

@@ -1,4 +1,4 @@
-"""Command-line options shared by ``spineplan plan`` and ``spineplan field``.
+"""Command-line options shared by the commands (numbers; the plan and field settings).
 
 The field options (``--energy``, ``--border``, ``--arrangement``, ``--margin-mm``,
 ``--width-mm``) and ``--separation-cm`` are declared once here, and their values checked and
