@@ -36,11 +36,13 @@ from typing import Any
 
 from planning.beam_model import MACHINES
 from planning.beam_setup import PlanBeamGeometry
+from planning.case import Case
 from planning.field import Field
 from planning.lesion import LesionLevels, LesionMeasurements
 from planning.levels import ThoracicPrefix, display_name
 from planning.plan import PlanResult
 from planning.plan_geometry import PlanGeometry
+from planning.plan_images import PlanImages
 from planning.structure_dose import CORD_ALPHA_BETA_GY, StructureDose
 
 FORMAT_VERSION = 1
@@ -155,6 +157,18 @@ def _lesion_entries(
     }
 
 
+def _document_header(name: str, case: Case, images: PlanImages) -> dict[str, Any]:
+    """The format, the case and the study's identity, and the coordinate frame."""
+    return {
+        "format": name,
+        "format_version": FORMAT_VERSION,
+        "case": str(case.source_path) if case.source_path else None,
+        "study_instance_uid": images.lesion_series.study_instance_uid,
+        "frame_of_reference_uid": images.lesion_series.frame_of_reference_uid,
+        "coordinates": "DICOM patient LPS, mm; z increases towards the head",
+    }
+
+
 def field_limits_document(geometry: PlanGeometry) -> dict[str, Any]:
     """The field limits and set-up without dose (``spineplan field --json``).
 
@@ -164,12 +178,7 @@ def field_limits_document(geometry: PlanGeometry) -> dict[str, Any]:
     plan_field = geometry.field
     prefix = geometry.case.thoracic_prefix
     return {
-        "format": "spineplan-field-limits",
-        "format_version": FORMAT_VERSION,
-        "case": str(geometry.case.source_path) if geometry.case.source_path else None,
-        "study_instance_uid": geometry.images.lesion_series.study_instance_uid,
-        "frame_of_reference_uid": geometry.images.lesion_series.frame_of_reference_uid,
-        "coordinates": "DICOM patient LPS, mm; z increases towards the head",
+        **_document_header("spineplan-field-limits", geometry.case, geometry.images),
         **_lesion_entries(geometry.lesion_levels, geometry.lesion, prefix),
         "arrangement": plan_field.arrangement,
         "energy": plan_field.energy,
@@ -199,12 +208,7 @@ def field_dict(result: PlanResult) -> dict[str, Any]:
     bed = prescription.bed_gy(result.alpha_beta_gy)
     eqd2 = prescription.eqd2_gy(result.alpha_beta_gy)
     return {
-        "format": "spineplan-field",
-        "format_version": FORMAT_VERSION,
-        "case": str(result.case.source_path) if result.case.source_path else None,
-        "study_instance_uid": result.images.lesion_series.study_instance_uid,
-        "frame_of_reference_uid": result.images.lesion_series.frame_of_reference_uid,
-        "coordinates": "DICOM patient LPS, mm; z increases towards the head",
+        **_document_header("spineplan-field", result.case, result.images),
         **_lesion_entries(result.lesion_levels, result.lesion, prefix),
         "arrangement": plan_field.arrangement,
         "energy": plan_field.energy,
