@@ -39,6 +39,10 @@ ACTION_SHORTCUTS: dict[str, tuple[str, str]] = {
     "save_case": ("Ctrl+S", "Save the case"),
     "save_case_as": ("Ctrl+Shift+S", "Save the case under another name"),
     "tool_levels": ("L", "Levels tool: click vertebral bodies, drag endplates"),
+    "tool_body_width": (
+        "Shift+W",
+        "Body width: drag across a vertebral body on an axial or coronal view",
+    ),
     "tool_brush": ("B", "Brush: paint the lesion (radius in mm)"),
     "tool_eraser": ("E", "Eraser: erase the lesion"),
     "tool_seed": ("G", "Grow the lesion from a seed on the post-contrast series"),

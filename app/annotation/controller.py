@@ -5,7 +5,8 @@
 * Edit > Undo / Redo (Ctrl+Z / Ctrl+Shift+Z) on the document's undo stack;
 * File > Open case, Save case (Ctrl+S), Save case as (Ctrl+Shift+S), Export structures
   (RTSTRUCT), Export lesion SEG;
-* Tools > Levels (L), Brush (B), Eraser (E), Grow from seed (G), Ellipsoid (N), Edema (M);
+* Tools > Levels (L), Body width (Shift+W), Brush (B), Eraser (E), Grow from seed (G),
+  Ellipsoid (N), Edema (M);
 * the Levels, Lesion and Edema panels (right dock area); the Lesion panel's Paint into chooses
   whether the brush paints the lesion, the cord or another named structure;
 * the overlays of the annotation, and of the bundled reference annotation when a sample study
@@ -47,10 +48,17 @@ from app.annotation.lesion_panel import LESION_TARGET, LesionPanel
 from app.annotation.lesion_tools import BrushTool, EllipsoidTool, SeedTool, grow_state
 from app.annotation.levels_panel import LevelsPanel
 from app.annotation.levels_tool import LevelsTool
-from app.annotation.overlays import REFERENCE_COLOR, AnnotationLayers
+from app.annotation.overlays import (
+    LEVEL_COLOR,
+    REFERENCE_COLOR,
+    AnnotationLayers,
+    WidthRulersOverlay,
+)
+from app.annotation.width_tool import BodyWidthTool
 from app.viewer.overlays import PolylineOverlay
 from app.viewer.tools import ViewTool
 from imaging.errors import SpineplanError
+from imaging.reslice import ViewPlane
 from imaging.rtstruct import Structure, write_rtstruct
 from imaging.seg import SegmentSpec, write_seg
 from imaging.volume import Volume
@@ -69,7 +77,18 @@ PREFIX_SETTING = "annotation/thoracic_prefix"
 #: Radius of the cord segment exported as the edema structure, mm (see `edema_structure`).
 EDEMA_CORD_RADIUS_MM = 6.0
 
-TOOL_IDS = ("tool_levels", "tool_brush", "tool_eraser", "tool_seed", "tool_ellipsoid", "tool_edema")
+TOOL_IDS = (
+    "tool_levels",
+    "tool_body_width",
+    "tool_brush",
+    "tool_eraser",
+    "tool_seed",
+    "tool_ellipsoid",
+    "tool_edema",
+)
+#: A ruler whose full length exceeds its left-right width by more than this fraction is
+#: reported with its length too (drawn obliquely, the two numbers differ).
+OBLIQUE_RULER_FRACTION = 0.05
 
 
 def edema_structure(state: edits.Annotation, grid: Volume) -> Volume | None:
@@ -126,8 +145,10 @@ class AnnotationController(QObject):
         self.pending_structures: list[str] = []
         self._ellipse_items: list[PolylineOverlay] = []
         self._brush_item: PolylineOverlay | None = None
+        self._ruler_item: WidthRulersOverlay | None = None
         self.tools: dict[str, ViewTool] = {
             "tool_levels": LevelsTool(self),
+            "tool_body_width": BodyWidthTool(self),
             "tool_brush": BrushTool(self),
             "tool_eraser": BrushTool(self, erase=True),
             "tool_seed": SeedTool(self),
@@ -223,6 +244,7 @@ class AnnotationController(QObject):
         self.tool_group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         for action_id, text in (
             ("tool_levels", "&Levels"),
+            ("tool_body_width", "Body wid&th"),
             ("tool_brush", "&Brush"),
             ("tool_eraser", "&Eraser"),
             ("tool_seed", "&Grow from seed"),
@@ -262,9 +284,13 @@ class AnnotationController(QObject):
         view_menu.addAction(self.reference_action)
         self.window.toolbar.addSeparator()
         self.window.toolbar.addActions([ids["undo"], ids["redo"]])
-        self.levels_panel.layout().insertWidget(
-            0, _tool_button(ids["tool_levels"], self.levels_panel)
-        )
+        level_tools = QHBoxLayout()
+        for action_id in ("tool_levels", "tool_body_width"):
+            level_tools.addWidget(_tool_button(ids[action_id], self.levels_panel))
+        level_tools.addStretch(1)
+        panel_layout = self.levels_panel.layout()
+        assert isinstance(panel_layout, QVBoxLayout)
+        panel_layout.insertLayout(0, level_tools)
         for action_id in ("tool_brush", "tool_eraser", "tool_seed", "tool_ellipsoid"):
             self.lesion_panel.add_tool_button(ids[action_id])
         self.edema_panel.add_tool_button(ids["tool_edema"])
@@ -285,6 +311,7 @@ class AnnotationController(QObject):
             lambda name: self._edit(f"Delete {name}", edits.delete_level, name)
         )
         lp.prefix_requested.connect(self._on_prefix)
+        lp.clear_width_requested.connect(self.clear_body_width)
         lp.anchor_requested.connect(self._on_anchor)
         lp.selection_changed.connect(self._on_selection)
         self.lesion_panel.clear_requested.connect(
@@ -405,7 +432,9 @@ class AnnotationController(QObject):
             tool = self.tools[action_id]
             self.viewer.set_tool(tool)
             self.show_panel(
-                {"tool_levels": "Levels", "tool_edema": "Edema"}.get(action_id, "Lesion")
+                {"tool_levels": "Levels", "tool_body_width": "Levels", "tool_edema": "Edema"}.get(
+                    action_id, "Lesion"
+                )
             )
             self.window.statusBar().showMessage(f"Tool: {tool.name}", 5000)
         elif self.tool_group.checkedAction() is None:
@@ -418,6 +447,36 @@ class AnnotationController(QObject):
             self.document.apply(text, new_state)
         except SpineplanError as error:
             self.report(str(error))
+
+    def measure_body_width(self, start_mm, end_mm) -> str | None:
+        """Store the left-right extent of a ruler from ``start_mm`` to ``end_mm`` (LPS mm) as
+        the body width of the level it lies in: one undoable edit ("Measure T9 body width
+        42.0 mm"). A ruler outside every labelled body, or too short, is refused with a message.
+
+        Returns
+        -------
+        str or None : the measured level's name, None when refused.
+        """
+        try:
+            new_state, name = edits.measure_body_width(self.document.state, start_mm, end_mm)
+        except SpineplanError as error:
+            self.report(f"Body width not measured: {error}")
+            return None
+        ruler = new_state.width_rulers[-1]
+        shown = display_name(name, new_state.thoracic_prefix)
+        width = f"{ruler.width_mm:.1f} mm"
+        self.document.apply(f"Measure {shown} body width {width}", new_state)
+        self.select_level(name)
+        message = f"{shown} body width {width} (left-right)"
+        if ruler.length_mm > ruler.width_mm * (1 + OBLIQUE_RULER_FRACTION):
+            message += f"; the ruler drawn is {ruler.length_mm:.1f} mm long"
+        self.window.statusBar().showMessage(message, 8000)
+        return name
+
+    def clear_body_width(self, name: str) -> None:
+        """Forget the measured body width of level ``name`` (undoable)."""
+        shown = display_name(name, self.document.state.thoracic_prefix)
+        self._edit(f"Clear {shown} body width", edits.clear_body_width, name)
 
     def _on_prefix(self, prefix: str) -> None:
         """T or D naming: an edit of the case, and the preference new cases start with."""
@@ -553,6 +612,38 @@ class AnnotationController(QObject):
                 )
             )
         overlays.extend(self._ellipse_items)
+
+    def preview_width_ruler(self, start_mm, end_mm=None, plane: ViewPlane | None = None) -> None:
+        """Draw the ruler being dragged on views of ``plane`` with its live width; ``None``
+        removes it."""
+        overlays = self.viewer.overlays
+        if start_mm is None or end_mm is None:
+            if self._ruler_item is not None:
+                overlays.remove(self._ruler_item)
+                self._ruler_item = None
+            return
+        ruler = edits.WidthRuler(
+            tuple(float(v) for v in start_mm),  # type: ignore[arg-type]
+            tuple(float(v) for v in end_mm),  # type: ignore[arg-type]
+        )
+        segments = np.array([[ruler.start_mm, ruler.end_mm]], dtype=float)
+        text = f"{ruler.width_mm:.1f} mm"
+        if ruler.length_mm > ruler.width_mm * (1 + OBLIQUE_RULER_FRACTION):
+            text += f" (length {ruler.length_mm:.1f})"
+        if self._ruler_item is None:
+            self._ruler_item = WidthRulersOverlay(
+                name="Body width being measured", color=LEVEL_COLOR, z=40, min_coronal_px=0.0
+            )
+            self._ruler_item.segments_mm = segments
+            self._ruler_item.texts = [text]
+            self._ruler_item.z_ranges_mm = np.array([[-np.inf, np.inf]])
+            self._ruler_item.planes = frozenset({plane}) if plane else None
+            overlays.add(self._ruler_item)
+            return
+        self._ruler_item.segments_mm = segments
+        self._ruler_item.texts = [text]
+        self._ruler_item.planes = frozenset({plane}) if plane else None
+        overlays.changed_item(self._ruler_item)
 
     def preview_brush(self, event) -> None:
         """Outline the brush (a circle of the brush radius in the view's plane) at the cursor;

@@ -1,4 +1,5 @@
-"""The Levels panel: the labelled bodies, naming, T/D preference, flags, the counting check.
+"""The Levels panel: the labelled bodies, naming, T/D preference, flags, the counting check,
+and the selected body's measured width (cleared with Clear width).
 
 Flags (out of order, overlapping, skipped levels...) and the counting check's sentence are
 recomputed from the annotation at every change and shown in words at once.
@@ -36,11 +37,13 @@ class LevelsPanel(QWidget):
     prefix_requested = Signal(str)
     anchor_requested = Signal(str, object)  # kind ("c2", "s1", "lowest_rib"), level name or None
     selection_changed = Signal(object)  # canonical level name or None
+    clear_width_requested = Signal(str)  # canonical level name
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("LevelsPanel")
         self._prefix = "T"
+        self._state = Annotation()
 
         self.first_name = QComboBox(self)
         self.first_name.setObjectName("FirstLevelName")
@@ -90,6 +93,17 @@ class LevelsPanel(QWidget):
         buttons_row.addWidget(renumber)
         buttons_row.addWidget(delete)
 
+        self.width_label = QLabel(self)
+        self.width_label.setObjectName("BodyWidth")
+        self.width_label.setWordWrap(True)
+        self.clear_width = QPushButton("Clear width", self)
+        self.clear_width.setObjectName("ClearBodyWidth")
+        self.clear_width.setToolTip("Forget the selected body's measured width")
+        self.clear_width.clicked.connect(self._clear_width)
+        width_row = QHBoxLayout()
+        width_row.addWidget(self.width_label, 1)
+        width_row.addWidget(self.clear_width)
+
         self.issues = QLabel(self)
         self.issues.setObjectName("LevelIssues")
         self.issues.setWordWrap(True)
@@ -131,6 +145,7 @@ class LevelsPanel(QWidget):
         layout.addWidget(self.list, 1)
         layout.addLayout(edit_row)
         layout.addLayout(buttons_row)
+        layout.addLayout(width_row)
         layout.addWidget(self.issues)
         layout.addWidget(counting)
 
@@ -138,6 +153,7 @@ class LevelsPanel(QWidget):
     def show_state(self, state: Annotation, selected: str | None = None) -> None:
         """Show the levels, their flags and the counting check of ``state``."""
         self._prefix = state.thoracic_prefix
+        self._state = state
         self.prefix.setCurrentIndex(0 if state.thoracic_prefix == "T" else 1)
         keep = selected if selected is not None else self.selected_name()
         self.list.blockSignals(True)
@@ -148,12 +164,15 @@ class LevelsPanel(QWidget):
                 f"z {level.superior_z_mm:.1f} to {level.inferior_z_mm:.1f} mm "
                 f"({level.height_mm:.1f} mm)"
             )
+            if level.body_width_mm is not None:
+                text += f"  width {level.body_width_mm:.0f} mm"
             entry = QListWidgetItem(text)
             entry.setData(Qt.ItemDataRole.UserRole, level.name)
             self.list.addItem(entry)
             if level.name == keep:
                 self.list.setCurrentItem(entry)
         self.list.blockSignals(False)
+        self._show_width()
         issues = check_levels(state.levels, state.thoracic_prefix)
         if not state.levels:
             self.issues.setText(
@@ -172,6 +191,24 @@ class LevelsPanel(QWidget):
                 f"<span style='color:#8fd18f'>✔ {len(state.levels)} levels, consistent</span>"
             )
         self._show_counting(state)
+
+    def _show_width(self) -> None:
+        """The selected body's width, or how to measure it."""
+        name = self.selected_name()
+        level = next((lv for lv in self._state.levels if lv.name == name), None)
+        width = None if level is None else level.body_width_mm
+        self.clear_width.setEnabled(width is not None)
+        if level is None:
+            self.width_label.setText("Body width: select a body.")
+        elif width is None:
+            self.width_label.setText(
+                f"{display_name(level.name, self._prefix)} width: not measured "
+                "(Body width tool, Shift+W)"
+            )
+        else:
+            self.width_label.setText(
+                f"{display_name(level.name, self._prefix)} width: {width:.1f} mm (left-right)"
+            )
 
     def _show_counting(self, state: Annotation) -> None:
         anchors = state.counting_anchors
@@ -209,6 +246,7 @@ class LevelsPanel(QWidget):
 
     # -- requests -------------------------------------------------------------------------
     def _on_current(self, current, _previous) -> None:
+        self._show_width()
         self.selection_changed.emit(
             None if current is None else current.data(Qt.ItemDataRole.UserRole)
         )
@@ -227,6 +265,11 @@ class LevelsPanel(QWidget):
         name = self.selected_name()
         if name:
             self.delete_requested.emit(name)
+
+    def _clear_width(self) -> None:
+        name = self.selected_name()
+        if name:
+            self.clear_width_requested.emit(name)
 
     def _anchor(self, kind: str) -> None:
         name = self.selected_name()

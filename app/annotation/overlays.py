@@ -5,7 +5,8 @@ and the other named structures (the cord...), each a mask in its own colour.
 bundled reference shown for comparison) and rebuilds them from a snapshot. Level names are
 drawn beside the body on sagittal and coronal views, and on axial views whose slice falls
 inside the body; endplates are short lines across the body on sagittal views (coronal views are too
-narrow for them to read).
+narrow for them to read). Measured body widths are rulers across the body ("42 mm") on axial
+views whose slice falls inside that body, and on coronal views zoomed in enough to read them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 
-from app.annotation.state import Annotation
+from app.annotation.state import Annotation, WidthRuler
 from app.viewer.overlays import (
     HeightLineOverlay,
     MaskOverlay,
@@ -167,6 +168,127 @@ class EndplatesOverlay(OverlayItem):
             painter.drawLine(QLineF(x0, y0, x1, y1))
 
 
+def width_rulers(
+    state: Annotation, centres: dict
+) -> list[tuple[VertebralLevel, tuple[tuple[float, ...], tuple[float, ...]], bool]]:
+    """Each measured level with the two ends (LPS mm) of the ruler to draw for it, head down.
+
+    The ruler the user drew when the state still has it (it lies in the body and gives the
+    stored width); otherwise (a case opened from its file) the width centred on the body's
+    centre, a quarter of the body height below its middle (clear of the level name on coronal
+    views). The third element says whether the ruler belongs on axial views: not when it is
+    centred on a body never clicked (its front-back place would be a guess).
+    """
+    found = []
+    for level in sort_by_z(state.levels):
+        width = level.body_width_mm
+        if width is None:
+            continue
+        drawn: WidthRuler | None = next(
+            (
+                r
+                for r in reversed(state.width_rulers)
+                if level.contains_z(r.z_mm) and abs(round(r.width_mm, 1) - width) < 0.051
+            ),
+            None,
+        )
+        if drawn is not None:
+            found.append((level, (drawn.start_mm, drawn.end_mm), True))
+            continue
+        x, y, z = centres[level.name]
+        z -= abs(level.height_mm) / 4
+        ends = ((x - width / 2, y, z), (x + width / 2, y, z))
+        found.append((level, ends, level.center_mm is not None))
+    return found
+
+
+#: Shortest ruler drawn on a coronal view, screen pixels.
+MIN_RULER_PX = 40.0
+
+
+@dataclass(eq=False)
+class WidthRulersOverlay(OverlayItem):
+    """Body-width rulers: ``segments_mm`` ``(n, 2, 3)`` in LPS mm, each a line with end ticks
+    and its text, drawn on coronal views, and on axial views whose slice lies between
+    ``z_ranges_mm[n]`` (low, high)."""
+
+    segments_mm: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 3)))
+    texts: list[str] = field(default_factory=list)
+    z_ranges_mm: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    width_px: float = 1.5
+    font_point_size: float = 9.0
+    planes: frozenset | None = frozenset({"axial", "coronal"})
+    #: shortest ruler drawn on coronal views, screen pixels (0: always, as while dragging)
+    min_coronal_px: float = MIN_RULER_PX
+
+    kind: ClassVar[str] = "body widths"
+
+    def _shown(self, context: ViewContext) -> np.ndarray:
+        if context.geometry.plane != "axial":
+            # zoomed out, a coronal view has no room for a ruler between the level names
+            ends = context.to_screen(self.segments_mm.reshape(-1, 3)).reshape(-1, 2, 2)
+            lengths = np.hypot(*(ends[:, 1] - ends[:, 0]).T)
+            return lengths >= self.min_coronal_px
+        z = float(context.geometry.center_mm[2])
+        low, high = self.z_ranges_mm[:, 0], self.z_ranges_mm[:, 1]
+        return (low <= z) & (z <= high)
+
+    def _font(self, painter: QPainter) -> QFont:
+        font = QFont(painter.font())
+        font.setPointSizeF(self.font_point_size)
+        font.setBold(True)
+        return font
+
+    def reserve(self, painter: QPainter, context: ViewContext) -> None:
+        """Place each ruler's text above its middle (below when taken; left out otherwise)."""
+        placements: list[tuple[int, QPointF]] = []
+        context.labels[id(self)] = placements
+        if len(self.segments_mm) == 0:
+            return
+        screen = context.to_screen(self.segments_mm.reshape(-1, 3)).reshape(-1, 2, 2)
+        painter.setFont(self._font(painter))
+        metrics = QFontMetricsF(painter.font())
+        for n in np.flatnonzero(self._shown(context)):
+            (x0, y0), (x1, y1) = screen[n]
+            width = metrics.horizontalAdvance(self.texts[n])
+            left = (x0 + x1) / 2 - width / 2
+            for baseline in (min(y0, y1) - 7, max(y0, y1) + 7 + metrics.ascent()):
+                box = QRectF(left - 1, baseline - metrics.ascent(), width + 2, metrics.height())
+                if context.is_free(box):
+                    context.occupied.append(box)
+                    placements.append((int(n), QPointF(left, baseline)))
+                    break
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        if len(self.segments_mm) == 0:
+            return
+        if id(self) not in context.labels:
+            self.reserve(painter, context)
+        screen = context.to_screen(self.segments_mm.reshape(-1, 3)).reshape(-1, 2, 2)
+        shown = self._shown(context)
+        for n in np.flatnonzero(shown):
+            (x0, y0), (x1, y1) = screen[n]
+            along = np.array([x1 - x0, y1 - y0])
+            length = float(np.hypot(*along))
+            across = np.array([-along[1], along[0]]) / length * 5 if length > 1e-6 else (0, 5)
+            lines = [QLineF(x0, y0, x1, y1)] + [
+                QLineF(x - across[0], y - across[1], x + across[0], y + across[1])
+                for x, y in ((x0, y0), (x1, y1))
+            ]
+            # a dark halo under the line, so it reads on bright bone and dark canal alike
+            for color, width in (
+                (QColor(0, 0, 0, 200), self.width_px + 2),
+                (self.color, self.width_px),
+            ):
+                pen = QPen(color, width)
+                pen.setCosmetic(True)
+                painter.setPen(pen)
+                painter.drawLines(lines)
+        painter.setFont(self._font(painter))
+        for n, point in context.labels[id(self)]:
+            _outlined(painter, point, self.texts[n], self.color)
+
+
 def _outlined(painter: QPainter, point: QPointF, text: str, color: QColor) -> None:
     """Text with a dark halo so it reads on any grey level."""
     painter.setPen(QColor(0, 0, 0, 220))
@@ -271,6 +393,26 @@ class AnnotationLayers:
                     segments_mm=np.array(segments, dtype=float),
                     colors=[c for c in colors for _ in (0, 1)],
                     planes=frozenset({"sagittal"}),
+                    **common,
+                )
+            )
+        rulers = width_rulers(state, centres)
+        if rulers:
+            items.append(
+                WidthRulersOverlay(
+                    name=f"{self.prefix}Body widths",
+                    color=level_color,
+                    # above the level names: they claim their place first (see `reserve`)
+                    z=self.z + 3,
+                    segments_mm=np.array([ends for _, ends, _ in rulers], dtype=float),
+                    texts=[f"{level.body_width_mm:.0f} mm" for level, _, _ in rulers],
+                    # a ruler kept off axial views gets an empty range
+                    z_ranges_mm=np.array(
+                        [
+                            sorted((lv.inferior_z_mm, lv.superior_z_mm)) if axial else (1.0, 0.0)
+                            for lv, _, axial in rulers
+                        ]
+                    ),
                     **common,
                 )
             )

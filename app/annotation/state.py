@@ -22,6 +22,7 @@ from planning.levels import (
     ThoracicPrefix,
     VertebralLevel,
     canonical_level_name,
+    display_name,
     find_level,
     level_at,
     name_bodies,
@@ -38,6 +39,8 @@ DEFAULT_BODY_HEIGHT_MM = {"cervical": 14.0, "thoracic": 20.0, "lumbar": 26.0, "s
 MIN_DISC_GAP_MM = 2.0
 #: Smallest body height a click or drag may produce, mm.
 MIN_BODY_HEIGHT_MM = 4.0
+#: Smallest left-right extent a body-width ruler may measure, mm (shorter is a slip of the hand).
+MIN_BODY_WIDTH_MM = 5.0
 
 Endplate = Literal["superior", "inferior"]
 AnchorKind = Literal["c2", "s1", "lowest_rib"]
@@ -65,6 +68,33 @@ class StructureMask:
         return self.interpreted_type or interpreted_type_for(self.name)
 
 
+@dataclass(frozen=True)
+class WidthRuler:
+    """A body-width measurement as the user drew it, both ends in LPS mm.
+
+    Only for display: the case file keeps the width (``VertebralLevel.body_width_mm``), not the
+    ruler, so a reopened case draws its widths centred on the bodies instead.
+    """
+
+    start_mm: tuple[float, float, float]
+    end_mm: tuple[float, float, float]
+
+    @property
+    def width_mm(self) -> float:
+        """Left-right (patient x) extent of the ruler, mm: what the field width needs."""
+        return abs(self.end_mm[0] - self.start_mm[0])
+
+    @property
+    def length_mm(self) -> float:
+        """Full length of the ruler, mm."""
+        return float(np.linalg.norm(np.subtract(self.end_mm, self.start_mm)))
+
+    @property
+    def z_mm(self) -> float:
+        """Patient z of the ruler's middle, mm."""
+        return 0.5 * (self.start_mm[2] + self.end_mm[2])
+
+
 @dataclass(frozen=True, eq=False)
 class Annotation:
     """What the user marked on one study.
@@ -79,6 +109,7 @@ class Annotation:
         (ellipsoid, seed, file); None with a mask means painted by hand.
     edema : the edema limits, or None.
     structures : the other named structures, in the order they were made.
+    width_rulers : the body-width rulers drawn in this session (display only, see `WidthRuler`).
     """
 
     levels: tuple[VertebralLevel, ...] = ()
@@ -88,6 +119,7 @@ class Annotation:
     lesion_spec: LesionSpec | None = None
     edema: EdemaLimits | None = None
     structures: tuple[StructureMask, ...] = ()
+    width_rulers: tuple[WidthRuler, ...] = ()
 
     def is_empty(self) -> bool:
         return (
@@ -216,6 +248,81 @@ def delete_level(state: Annotation, name: str) -> Annotation:
         anchors = CountingAnchors(**kept) if any(v is not None for v in kept.values()) else None
     levels = tuple(lv for lv in state.levels if lv is not level)
     return replace(state, levels=levels, counting_anchors=anchors)
+
+
+def nearest_level(levels: Sequence[VertebralLevel], z_mm: float) -> VertebralLevel | None:
+    """The labelled body nearest to ``z_mm`` (distance to its nearer endplate), if any."""
+
+    def distance(level: VertebralLevel) -> float:
+        low, high = sorted((level.inferior_z_mm, level.superior_z_mm))
+        return max(low - z_mm, z_mm - high, 0.0)
+
+    return min(levels, key=distance, default=None)
+
+
+def measure_body_width(
+    state: Annotation, start_mm: Sequence[float], end_mm: Sequence[float]
+) -> tuple[Annotation, str]:
+    """Store the left-right extent of a ruler as the body width of the level it lies in.
+
+    The level is the labelled body whose endplates enclose the ruler's middle z; the width is
+    ``|x_end - x_start|`` (patient left-right, mm, to 0.1 mm), which replaces any earlier
+    measurement of that body.
+
+    Returns
+    -------
+    (Annotation, str) : the new state and the measured level's name.
+
+    Raises
+    ------
+    LabelError
+        No level labelled, a ruler outside every labelled body (the message names the nearest
+        one), or a ruler with almost no left-right extent.
+    """
+    ruler = WidthRuler(
+        tuple(float(v) for v in start_mm),  # type: ignore[arg-type]
+        tuple(float(v) for v in end_mm),  # type: ignore[arg-type]
+    )
+    if not state.levels:
+        raise LabelError("label the vertebral levels before measuring a body width")
+    level = body_at(state.levels, ruler.z_mm)
+    if level is None:
+        nearest = nearest_level(state.levels, ruler.z_mm)
+        assert nearest is not None
+        name = display_name(nearest.name, state.thoracic_prefix)
+        raise LabelError(
+            f"the ruler (z {ruler.z_mm:.1f} mm) lies in no labelled vertebral body; the nearest "
+            f"is {name} (z {nearest.superior_z_mm:.1f} to {nearest.inferior_z_mm:.1f} mm): "
+            "measure between its endplates"
+        )
+    if ruler.width_mm < MIN_BODY_WIDTH_MM:
+        raise LabelError(
+            f"the ruler spans {ruler.width_mm:.1f} mm left-right: drag across the vertebral "
+            "body from its left edge to its right edge"
+        )
+    measured = replace(level, body_width_mm=round(ruler.width_mm, 1))
+    kept = tuple(r for r in state.width_rulers if not level.contains_z(r.z_mm))
+    return (
+        replace(
+            state,
+            levels=tuple(measured if lv is level else lv for lv in state.levels),
+            width_rulers=(*kept, ruler),
+        ),
+        level.name,
+    )
+
+
+def clear_body_width(state: Annotation, name: str) -> Annotation:
+    """The state without a body width for level ``name`` (nor its ruler)."""
+    level = find_level(state.levels, name)
+    if level is None:
+        raise LabelError(f"{name} is not labelled")
+    cleared = replace(level, body_width_mm=None)
+    return replace(
+        state,
+        levels=tuple(cleared if lv is level else lv for lv in state.levels),
+        width_rulers=tuple(r for r in state.width_rulers if not level.contains_z(r.z_mm)),
+    )
 
 
 def set_counting_anchor(state: Annotation, kind: AnchorKind, level_name: str | None) -> Annotation:
