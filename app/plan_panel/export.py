@@ -4,24 +4,58 @@ The writing is :func:`app.commands.plan.write_outputs` (the command line's own: 
 folder beside the target, moved into place only when every file exists), run in a pool thread.
 Progress is reported per step; cancelling aborts before the next step and leaves the target
 folder untouched. When the plan on screen is out of date (still computing), the export plans
-the current settings itself first.
+the current settings itself first. A machine without a depth-dose table (Co-60 in this release)
+has no dose to export: its field limits and beam set-up are written instead (FIELD_ONLY_FILES).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from app.commands.field import field_limits_text
 from app.commands.plan import OUTPUT_FILES, write_outputs
-from app.plan_panel.worker import PlanJob, run_job
+from app.plan_panel.worker import PlanJob, run_geometry_job, run_job
 from imaging.errors import SpineplanError
+from planning.beam_model import beam_model
+from planning.field_export import field_limits_document
 from planning.plan import PlanResult
+from planning.plan_geometry import PlanGeometry
 
 #: Steps reported: planning (when needed) + the four steps of ``write_outputs``.
 EXPORT_STEPS = 5
+#: What a machine without a depth-dose table (Co-60 in this release) exports: no dose, so no
+#: RT Dose, coverage or report -- the field limits and beam set-up of ``spineplan field``.
+FIELD_ONLY_FILES = ("field_limits.json", "field_limits.txt")
+
+
+def has_dose_data(job: PlanJob) -> bool:
+    """Whether the job's machine has a depth-dose table (else only the field is exported)."""
+    return beam_model(job.settings.energy).has_depth_dose
+
+
+def write_field_limits(geometry: PlanGeometry, out: Path) -> list[Path]:
+    """``field_limits.json`` and ``field_limits.txt`` (what ``spineplan field`` prints) in
+    ``out``, each written whole under a temporary name and then renamed."""
+    document = field_limits_document(geometry)
+    texts = {
+        FIELD_ONLY_FILES[0]: json.dumps(document, indent=2) + "\n",
+        FIELD_ONLY_FILES[1]: field_limits_text(document) + "\n",
+    }
+    out.mkdir(exist_ok=True)
+    written = []
+    for name, text in texts.items():
+        target = out / name
+        partial = out / f".{name}.partial"
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+        written.append(target)
+    return written
 
 
 class ExportCancelled(Exception):
@@ -60,13 +94,19 @@ class ExportTask(QRunnable):
     def run(self) -> None:
         try:
             result = self.result
-            if result is None:
-                assert self.job is not None
-                self._check(0, "computing the plan")
-                result = run_job(self.job, None, self.scratch)
-            written = write_outputs(
-                result, self.out, lambda done, _total, text: self._check(done + 1, text)
-            )
+            if result is None and self.job is not None and not has_dose_data(self.job):
+                self._check(0, "deriving the field (no depth-dose table: no dose)")
+                geometry = run_geometry_job(self.job, self.scratch)
+                self._check(3, "field limits")
+                written = write_field_limits(geometry, self.out)
+            else:
+                if result is None:
+                    assert self.job is not None
+                    self._check(0, "computing the plan")
+                    result = run_job(self.job, None, self.scratch)
+                written = write_outputs(
+                    result, self.out, lambda done, _total, text: self._check(done + 1, text)
+                )
         except ExportCancelled:
             self.signals.cancelled.emit()
         except (SpineplanError, OSError) as error:
@@ -150,4 +190,4 @@ class PlanExporter(QObject):
         self.cancelled.emit()
 
 
-__all__ = ["EXPORT_STEPS", "OUTPUT_FILES", "ExportCancelled", "PlanExporter"]
+__all__ = ["EXPORT_STEPS", "FIELD_ONLY_FILES", "OUTPUT_FILES", "ExportCancelled", "PlanExporter"]

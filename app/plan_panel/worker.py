@@ -26,6 +26,7 @@ from planning.case import Case
 from planning.dose_grid import DEFAULT_GRID_SPACING_MM
 from planning.lesion import MaskLesion
 from planning.plan import PlanResult, plan_case
+from planning.plan_geometry import PlanGeometry, plan_geometry
 from planning.plan_images import PlanImages, load_plan_images
 from planning.prescription import DEFAULT_ALPHA_BETA_GY
 from planning.settings import PlanSettings
@@ -73,6 +74,31 @@ def images_key(case: Case) -> tuple[str, str]:
 
 def run_job(job: PlanJob, images: PlanImages | None, scratch: Path) -> PlanResult:
     """Plan ``job`` (blocking; called in the worker thread). ``scratch`` holds painted masks."""
+    case = _job_case(job, scratch)
+    return plan_case(
+        case,
+        job.settings,
+        images=images or load_plan_images(case),
+        grid_spacing_mm=job.grid_spacing_mm,
+        separation_cm=job.separation_cm,
+        alpha_beta_gy=job.alpha_beta_gy,
+    )
+
+
+def run_geometry_job(job: PlanJob, scratch: Path) -> PlanGeometry:
+    """The field and beam set-up of ``job`` without dose (blocking; a machine without a
+    depth-dose table)."""
+    case = _job_case(job, scratch)
+    return plan_geometry(
+        case,
+        job.settings,
+        separation_cm=job.separation_cm,
+        grid_spacing_mm=job.grid_spacing_mm,
+    )
+
+
+def _job_case(job: PlanJob, scratch: Path) -> Case:
+    """The job's case with its painted masks written into ``scratch`` and referenced."""
     from app.annotation.document import write_mask  # the annotation's mask writer (NRRD)
 
     case = job.case
@@ -93,14 +119,7 @@ def run_job(job: PlanJob, images: PlanImages | None, scratch: Path) -> PlanResul
                 for s in case.structures
             ),
         )
-    return plan_case(
-        case,
-        job.settings,
-        images=images or load_plan_images(case),
-        grid_spacing_mm=job.grid_spacing_mm,
-        separation_cm=job.separation_cm,
-        alpha_beta_gy=job.alpha_beta_gy,
-    )
+    return case
 
 
 class _TaskSignals(QObject):

@@ -314,3 +314,19 @@ def test_a_dose_failure_still_shows_the_field_numbers(qtbot, window, tmp_path) -
     assert panel.number("Field levels") == "T8-T10"
     assert panel.number("Energy, SSD") == "Co-60, 80 cm"
     assert panel.number("Lesion V95") == ""
+
+
+def test_export_without_dose_data_writes_the_field_limits(qtbot, window, tmp_path) -> None:
+    panel, _ = _open_planned(qtbot, window, 2)
+    panel.energy_combo.setCurrentIndex(panel.energy_combo.findData("Co60"))
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
+    out = tmp_path / "cobalt"
+    with qtbot.waitSignal(panel.export_finished, timeout=PLAN_TIMEOUT_MS) as blocker:
+        assert panel.export_to(out)
+    assert sorted(p.name for p in blocker.args[0]) == ["field_limits.json", "field_limits.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["field_limits.json", "field_limits.txt"]
+    document = json.loads((out / "field_limits.json").read_text())
+    assert document["dose_computed"] is False and document["energy"] == "Co60"
+    assert document["field"]["levels_words"] == "T8-T10"
+    assert [b["ssd_cm"] for b in document["beams"]] == [pytest.approx(80.0, abs=0.5)]
+    assert "coverage by the 95 % isodose is NOT checked" in (out / "field_limits.txt").read_text()
