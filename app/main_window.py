@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.shown_keys: list[str | None] = [None, None]
         self.study_path: list[Path] = []
         self.load_error = ""
+        self.user_guide = None  # the Help > User guide dialog, made on first use
         self.case: Case | None = None
         self.auto_compare = True
         self._seen_messages: set[str] = set()
@@ -285,6 +286,7 @@ class MainWindow(QMainWindow):
         a("zoom_in", "Zoom &in", lambda: self._zoom_active(1.25))
         a("zoom_out", "Zoom &out", lambda: self._zoom_active(0.8))
         a("shortcuts", "&Keyboard shortcuts", self.show_shortcuts)
+        a("user_guide", "&User guide", self.show_user_guide)
         a("about", "&About spineplan", self.show_about)
         self.mode_group = QActionGroup(self)
         for mode, text, icon_name in (
@@ -335,7 +337,7 @@ class MainWindow(QMainWindow):
         self.tools_menu.addAction(ids["cancel_load"])
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addActions([ids["shortcuts"], ids["about"]])
+        help_menu.addActions([ids["user_guide"], ids["shortcuts"], ids["about"]])
 
     def _build_toolbar(self) -> None:
         ids = self.actions_by_id
@@ -743,6 +745,14 @@ class MainWindow(QMainWindow):
     # -- dialogs --------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self).exec()
+
+    def show_user_guide(self) -> None:
+        from app.user_guide import UserGuideDialog
+
+        if self.user_guide is None:
+            self.user_guide = UserGuideDialog(self)
+        self.user_guide.show()
+        self.user_guide.raise_()
 
     def show_about(self) -> None:
         QMessageBox.about(

@@ -33,6 +33,7 @@ ACTION_SHORTCUTS: dict[str, tuple[str, str]] = {
     "zoom_in": ("Ctrl++", "Zoom in (active view)"),
     "zoom_out": ("Ctrl+-", "Zoom out (active view)"),
     "shortcuts": ("F1", "This list of shortcuts"),
+    "user_guide": ("Shift+F1", "The user guide (viewer, annotation, plan, practice, case file)"),
     "undo": ("Ctrl+Z", "Undo the last annotation edit"),
     "redo": ("Ctrl+Shift+Z", "Redo the annotation edit undone"),
     "open_case": ("Ctrl+Alt+O", "Open a case file (*.spineplan.json)"),
