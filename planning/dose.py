@@ -247,13 +247,7 @@ def _central_axis_skin(
     t = np.arange(proj.min() - step_mm, proj.max() + step_mm, step_mm)
     points = iso[None, :] + t[:, None] * direction[None, :]
     ijk = density.patient_to_index(points)
-    values = ndimage.map_coordinates(
-        density.array.astype(np.float32, copy=False),
-        [ijk[:, 2], ijk[:, 1], ijk[:, 0]],
-        order=1,
-        mode="grid-constant",
-        cval=0.0,
-    )
+    values = _density_at(density, ijk)
     inside = density.contains_index(ijk)
     if not inside.any():
         return None, False, 0.0
@@ -272,6 +266,17 @@ def _central_axis_skin(
     return t_skin, entered, float(t[first])
 
 
+def _density_at(density: Volume, ijk: np.ndarray) -> np.ndarray:
+    """Density at continuous voxel indices ``(n, 3)`` (i, j, k), trilinear; 0 outside."""
+    return ndimage.map_coordinates(
+        density.array.astype(np.float32, copy=False),
+        [ijk[:, 2], ijk[:, 1], ijk[:, 0]],
+        order=1,
+        mode="grid-constant",
+        cval=0.0,
+    )
+
+
 def _radiological_length(
     density: Volume, start: np.ndarray, end: np.ndarray, step_mm: float
 ) -> float:
@@ -282,14 +287,7 @@ def _radiological_length(
     n = max(math.ceil(length / step_mm), 1)
     s = np.linspace(0.0, 1.0, n + 1)
     points = start[None, :] + s[:, None] * (end - start)[None, :]
-    ijk = density.patient_to_index(points)
-    values = ndimage.map_coordinates(
-        density.array.astype(np.float32, copy=False),
-        [ijk[:, 2], ijk[:, 1], ijk[:, 0]],
-        order=1,
-        mode="grid-constant",
-        cval=0.0,
-    )
+    values = _density_at(density, density.patient_to_index(points))
     return float(np.trapezoid(values, dx=length / n))
 
 
