@@ -227,6 +227,18 @@ class PlanRunner(QObject):
         """Block until the running task (if any) ends; True when none is running."""
         return self.pool.waitForDone(timeout_ms)
 
+    def wait_until_idle(self, timeout_ms: int = 120_000) -> bool:
+        """Process events until no plan is pending or running; True when idle in time."""
+        from PySide6.QtCore import QDeadlineTimer, QEventLoop
+        from PySide6.QtWidgets import QApplication
+
+        deadline = QDeadlineTimer(timeout_ms)
+        while self.busy and not deadline.hasExpired():
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            self.wait(20)
+        QApplication.processEvents()
+        return not self.busy
+
     def shutdown(self) -> None:
         """Cancel, wait for the running task and delete the scratch folder."""
         self.cancel()

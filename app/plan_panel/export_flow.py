@@ -1,0 +1,132 @@
+"""The Plan panel's export: the folder dialog, the progress dialog with Cancel, the outcome.
+
+`PlanExportFlow` runs a `PlanExporter` for the panel that owns it and reports in words through
+``status_changed``; problems also reach the main window's message log when it has one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QPushButton, QWidget
+
+from app.plan_panel.export import EXPORT_STEPS, PlanExporter
+from app.plan_panel.worker import PlanJob
+from imaging.errors import SpineplanError
+from planning.case import Case
+from planning.plan import PlanResult
+
+
+def export_button(parent: QWidget) -> QPushButton:
+    """The panel's "Export plan…" button (its click is connected by the panel)."""
+    button = QPushButton("Export plan…", parent)
+    button.setObjectName("ExportPlan")
+    button.setToolTip(
+        "Write field.json, field.csv, report.pdf, rtplan.dcm, rtdose.dcm and rtstruct.dcm "
+        "into a folder (as spineplan plan --out DIR)"
+    )
+    return button
+
+
+def ask_export_folder(owner: QWidget, case: Case | None) -> str:
+    """Ask for the folder to export ``case``'s plan into ('' when cancelled or without a case)."""
+    if case is None:
+        QMessageBox.information(
+            owner, "Export plan", "Open a case file (*.spineplan.json) to plan first."
+        )
+        return ""
+    start = str(case.source_path.parent) if case.source_path is not None else ""
+    return QFileDialog.getExistingDirectory(owner, "Export plan into folder", start)
+
+
+class PlanExportFlow(QObject):
+    """One export at a time behind a window-modal progress dialog.
+
+    Parameters
+    ----------
+    scratch_folder : where the exporter may write images and masks it needs.
+    owner : the panel: parent of the exporter and of the dialogs.
+
+    Signals
+    -------
+    status_changed(str) : the export's state in words, for the panel's status line.
+    finished(list) : the paths an export wrote.
+    """
+
+    status_changed = Signal(str)
+    finished = Signal(object)
+
+    def __init__(self, scratch_folder: Path, owner: QWidget) -> None:
+        super().__init__(owner)
+        self.owner = owner
+        self.exporter = PlanExporter(scratch_folder, owner)
+        self.exporter.finished.connect(self._on_finished)
+        self.exporter.failed.connect(self._on_failed)
+        self.exporter.cancelled.connect(self._on_cancelled)
+        self.progress_dialog: QProgressDialog | None = None
+
+    def start(self, folder: str | Path, result: PlanResult | None, job: PlanJob | None) -> bool:
+        """Export ``result`` (or plan ``job`` first) into ``folder`` in the background.
+
+        Returns False (with a message) when the export cannot start.
+        """
+        try:
+            self.exporter.start(folder, result=result, job=job)
+        except SpineplanError as error:
+            self._report_problem(str(error))
+            return False
+        dialog = QProgressDialog("Exporting the plan…", "Cancel", 0, EXPORT_STEPS, self.owner)
+        dialog.setObjectName("ExportProgress")
+        dialog.setWindowTitle("Export plan")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)  # only when it takes more than a moment
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(self.exporter.cancel)
+        self.exporter.progress.connect(self._on_progress)
+        self.progress_dialog = dialog
+        self.status_changed.emit(f"Exporting into {folder}…")
+        return True
+
+    def _on_progress(self, done: int, total: int, text: str) -> None:
+        dialog = self.progress_dialog
+        if dialog is None:
+            return
+        dialog.setLabelText(f"Exporting the plan: {text}")
+        dialog.setMaximum(total)
+        # last: a modal dialog's setValue processes events, which may end the export
+        dialog.setValue(done)
+
+    def _close_progress(self) -> None:
+        self.exporter.progress.disconnect(self._on_progress)
+        if self.progress_dialog is not None:
+            self.progress_dialog.close()
+            self.progress_dialog.deleteLater()
+            self.progress_dialog = None
+
+    def _on_finished(self, written: list[Path]) -> None:
+        self._close_progress()
+        folder = written[0].parent if written else ""
+        self.status_changed.emit(f"Exported {len(written)} files into {folder}")
+        self.finished.emit(written)
+
+    def _on_failed(self, message: str) -> None:
+        self._close_progress()
+        self._report_problem(message)
+
+    def _on_cancelled(self) -> None:
+        self._close_progress()
+        self.status_changed.emit("Export cancelled: nothing was written.")
+
+    def _report_problem(self, message: str) -> None:
+        self.status_changed.emit(f"Export failed: {message}")
+        window = self.owner.window()
+        add_message = getattr(window, "add_message", None)
+        if callable(add_message):
+            add_message("error", f"Export plan: {message}")
+
+    def shutdown(self) -> None:
+        """Cancel a running export and wait for it to stop."""
+        self.exporter.cancel()
+        self.exporter.wait()

@@ -1,0 +1,124 @@
+"""The Plan panel's numbers table: its rows (pure functions of a field or a plan) and the table.
+
+Every row is (quantity with unit, value), both in words, as the table shows them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from planning.field import Field
+from planning.levels import ThoracicPrefix, level_range_words
+from planning.plan import PlanResult
+
+
+def energy_label(energy: str) -> str:
+    """The energy as the panel writes it ("6 MV" or "Co-60")."""
+    return "6 MV" if energy == "6MV" else "Co-60"
+
+
+def field_rows(plan_field: Field, prefix: ThoracicPrefix) -> list[tuple[str, str]]:
+    """The field's rows of the numbers table (all that shows when only the dose fails)."""
+    return [
+        ("Lesion levels", level_range_words(plan_field.lesion_levels, prefix)),
+        ("Field levels", plan_field.levels_words(prefix)),
+        ("Arrangement", plan_field.arrangement),
+        (
+            "Beams (gantry)",
+            ", ".join(f"{b.name} {b.gantry_angle_deg:g}°" for b in plan_field.beams),
+        ),
+        ("Energy, SSD", f"{energy_label(plan_field.energy)}, {plan_field.ssd_cm:g} cm"),
+        (
+            "Superior border",
+            f"z {plan_field.superior_border_z_mm:.1f} mm "
+            f"({plan_field.superior_border_description})",
+        ),
+        (
+            "Inferior border",
+            f"z {plan_field.inferior_border_z_mm:.1f} mm "
+            f"({plan_field.inferior_border_description})",
+        ),
+        (
+            "Field size at isocentre",
+            f"{plan_field.width_mm:.0f} x {plan_field.length_mm:.0f} mm (width x length)",
+        ),
+    ]
+
+
+def numbers_rows(result: PlanResult) -> list[tuple[str, str]]:
+    """The rows of the numbers table: (quantity with unit, value)."""
+    stats = result.lesion_stats
+    prescription, ab = result.prescription, result.alpha_beta_gy
+    rows = field_rows(result.field, result.case.thoracic_prefix)
+    rows += [
+        ("Normalisation", result.normalisation.description),
+        (
+            "Prescription",
+            f"{prescription.dose_gy:g} Gy in {prescription.fractions} "
+            f"({prescription.dose_per_fraction_gy:.2f} Gy/fx)",
+        ),
+        (
+            f"BED, EQD2 (α/β {ab:g} Gy)",
+            f"{prescription.bed_gy(ab):.1f} Gy, {prescription.eqd2_gy(ab):.1f} Gy",
+        ),
+        ("Lesion volume", f"{stats.volume_cc:.2f} cm³"),
+        ("Lesion V95", f"{stats.v95_percent:.1f} %"),
+        ("Lesion D95", f"{stats.d95_percent:.1f} % ({stats.d95_gy:.2f} Gy)"),
+        ("Lesion Dmin", f"{stats.dmin_percent:.1f} % ({stats.dmin_gy:.2f} Gy)"),
+        ("Lesion Dmax", f"{stats.dmax_percent:.1f} % ({stats.dmax_gy:.2f} Gy)"),
+        ("Lesion Dmean", f"{stats.dmean_percent:.1f} % ({stats.dmean_gy:.2f} Gy)"),
+    ]
+    cord, eqd2 = result.cord, result.cord_dmax_eqd2_gy()
+    for other in result.structure_doses:
+        if other.stats is None:
+            rows.append((f"{other.name} Dmax", "not on the dose grid"))
+            continue
+        o = other.stats
+        rows.append((f"{other.name} Dmax", f"{o.dmax_percent:.1f} % ({o.dmax_gy:.2f} Gy)"))
+        if other is cord and eqd2 is not None:
+            rows.append((f"{other.name} Dmax EQD2 (α/β 2 Gy)", f"{eqd2:.1f} Gy"))
+        rows.append((f"{other.name} Dmean", f"{o.dmean_percent:.1f} % ({o.dmean_gy:.2f} Gy)"))
+    for calc in result.monitor_units:
+        digits = 1 if calc.unit == "MU" else 2
+        rows.append((f"{calc.beam_name} per fraction", f"{calc.meterset:.{digits}f} {calc.unit}"))
+    return rows
+
+
+class NumbersTable(QTableWidget):
+    """Two columns, quantity and value, without headers; as tall as all its wrapped rows."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(0, 2, parent)
+        self.setObjectName("PlanNumbers")
+        self.horizontalHeader().hide()
+        self.verticalHeader().hide()
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setWordWrap(True)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 118)  # names wrap; the values get the rest
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.setMinimumHeight(200)
+
+    def fill(self, rows: list[tuple[str, str]]) -> None:
+        """Show ``rows`` (quantity, value), replacing what was shown."""
+        self.setRowCount(len(rows))
+        for row, (name, value) in enumerate(rows):
+            self.setItem(row, 0, QTableWidgetItem(name))
+            self.setItem(row, 1, QTableWidgetItem(value))
+        self.fit()
+
+    def fit(self) -> None:
+        """Rows as tall as their wrapped text; the whole table shows (the panel scrolls)."""
+        self.resizeRowsToContents()
+        height = sum(self.rowHeight(r) for r in range(self.rowCount()))
+        self.setFixedHeight(max(height + 2 * self.frameWidth() + 2, 60))
+
+    def value(self, name: str) -> str:
+        """The value shown for ``name`` ('' when absent)."""
+        for row in range(self.rowCount()):
+            item = self.item(row, 0)
+            if item is not None and item.text() == name:
+                value = self.item(row, 1)
+                return value.text() if value is not None else ""
+        return ""

@@ -1,0 +1,191 @@
+"""What the Plan panel shows about a plan: verdict, status line, details, numbers, DVH, notes.
+
+The texts and curves are pure functions of a `PlanResult`; `PlanResultView` holds the widgets
+that show them and fills them for a plan, a failure, a field without dose or nothing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from app.plan_panel.dvh_plot import DvhCurve, DvhPlot
+from app.plan_panel.numbers_table import NumbersTable, energy_label, field_rows, numbers_rows
+from planning.field import Field
+from planning.levels import ThoracicPrefix
+from planning.plan import PlanResult
+from planning.structures import structure_colour
+
+PASS_COLOR = "#3ddc84"
+FAIL_COLOR = "#ff5252"
+#: no plan: the settings or the case cannot be planned
+NO_PLAN_COLOR = "#ffb74d"
+#: nothing to plan yet
+EMPTY_COLOR = "#9e9e9e"
+LESION_CURVE_COLOR = QColor("#ff8c00")
+
+
+def verdict_style(color: str, *, bold: bool = True) -> str:
+    """The verdict label's style sheet in ``color``."""
+    weight = " font-weight: bold;" if bold else ""
+    return f"font-size: 16pt;{weight} color: {color}; padding: 2px;"
+
+
+def verdict_text(result: PlanResult) -> str:
+    """The verdict in a few words with the lesion's V95."""
+    return f"{result.verdict.label}   V95 {result.verdict.v95_percent:.1f} %"
+
+
+def verdict_color(result: PlanResult) -> str:
+    """Green when the coverage passes, else red."""
+    return PASS_COLOR if result.verdict.passed else FAIL_COLOR
+
+
+def status_text(result: PlanResult) -> str:
+    """The field, its arrangement and energy and the dose grid, in one line."""
+    prefix = result.case.thoracic_prefix
+    plan_field = result.field
+    return (
+        f"Field {plan_field.levels_words(prefix)}, {plan_field.arrangement}, "
+        f"{energy_label(plan_field.energy)}; dose grid {result.grid_spacing_mm:g} mm"
+    )
+
+
+def details_text(result: PlanResult) -> str:
+    """The verdict's headline, where the lesion is cold and what would fix it."""
+    verdict = result.verdict
+    lines = [verdict.headline]
+    if verdict.cold_regions:
+        lines += ["", "Where it is cold:"]
+        lines += [f"• {region.description}" for region in verdict.cold_regions]
+    if verdict.fixes:
+        lines += ["", "What would fix it:"]
+        lines += [f"• {fix}" for fix in verdict.fixes]
+    return "\n".join(lines)
+
+
+def dvh_curves(result: PlanResult) -> list[DvhCurve]:
+    """The lesion's DVH curve, then one per structure on the dose grid."""
+    curves = [
+        DvhCurve(
+            result.dvh,
+            result.prescription.dose_gy,
+            LESION_CURVE_COLOR,
+            v95_percent=result.lesion_stats.v95_percent,
+        )
+    ]
+    for index, other in enumerate(result.structure_doses):
+        if other.dvh is not None and other.stats is not None:
+            curves.append(
+                DvhCurve(
+                    other.dvh,
+                    result.prescription.dose_gy,
+                    QColor(*structure_colour(other.name, index)),
+                    v95_percent=other.stats.v95_percent,
+                    label=f"{other.name}  Dmax {other.stats.dmax_percent:.1f} %",
+                )
+            )
+    return curves
+
+
+def notes_text(result: PlanResult) -> str:
+    """The plan's warnings, then its assumptions, one a line ("None." without any)."""
+    notes = [f"⚠ {w}" for w in result.warnings] + [f"• {a}" for a in result.assumptions]
+    return "\n".join(notes) if notes else "None."
+
+
+class PlanResultView:
+    """The labels, numbers table, DVH and notes of the Plan panel, and what they show.
+
+    The panel lays the widgets out: the verdict, status and details labels above its settings,
+    the boxes `create_boxes` returns (numbers, DVH, notes) below them. The boxes are created
+    after the settings so that Tab moves through the settings before the numbers.
+
+    Parameters
+    ----------
+    parent : the widget the labels and boxes are created in.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        self.verdict_label = QLabel(parent)
+        self.verdict_label.setObjectName("PlanVerdict")
+        self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.verdict_label.setMinimumHeight(34)
+        self.verdict_label.setWordWrap(True)
+        self.details_label = QLabel(parent)
+        self.details_label.setObjectName("PlanVerdictDetails")
+        self.details_label.setWordWrap(True)
+        self.details_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label = QLabel(parent)
+        self.status_label.setObjectName("PlanStatus")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+
+    def create_boxes(self, parent: QWidget) -> list[QGroupBox]:
+        """Create the numbers, DVH and notes boxes in ``parent``; returns them, top to bottom."""
+        numbers_box = QGroupBox("Numbers", parent)
+        numbers_layout = QVBoxLayout(numbers_box)
+        self.numbers = NumbersTable(numbers_box)
+        numbers_layout.addWidget(self.numbers)
+
+        dvh_box = QGroupBox("Dose-volume histogram", parent)
+        dvh_layout = QVBoxLayout(dvh_box)
+        self.dvh_plot = DvhPlot(dvh_box)
+        dvh_layout.addWidget(self.dvh_plot)
+
+        notes_box = QGroupBox("Warnings and assumptions", parent)
+        notes_layout = QVBoxLayout(notes_box)
+        self.notes_label = QLabel(notes_box)
+        self.notes_label.setObjectName("PlanNotes")
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        notes_layout.addWidget(self.notes_label)
+        return [numbers_box, dvh_box, notes_box]
+
+    def show_busy(self, busy: bool) -> None:
+        """While a dose is computed the details and numbers shown are greyed out."""
+        if busy:
+            self.status_label.setText("Computing the dose…")
+            self.details_label.setEnabled(False)
+            self.numbers.setEnabled(False)
+        else:
+            self.details_label.setEnabled(True)
+            self.numbers.setEnabled(True)
+
+    def show_result(self, result: PlanResult) -> None:
+        """Show ``result``: verdict, status line, details, numbers, DVH and notes."""
+        self.verdict_label.setText(verdict_text(result))
+        self.verdict_label.setStyleSheet(verdict_style(verdict_color(result)))
+        self.status_label.setText(status_text(result))
+        self.details_label.setText(details_text(result))
+        self.numbers.fill(numbers_rows(result))
+        self.dvh_plot.set_curves(dvh_curves(result))
+        self.notes_label.setText(notes_text(result))
+
+    def show_failed(self, message: str) -> None:
+        """No plan: ``message`` says why."""
+        self.verdict_label.setText("NO PLAN")
+        self.verdict_label.setStyleSheet(verdict_style(NO_PLAN_COLOR))
+        self.status_label.setText(message)
+        self.details_label.setText("")
+        self.numbers.setRowCount(0)
+        self.dvh_plot.clear("No plan")
+        self.notes_label.setText("")
+
+    def show_field_only(self, plan_field: Field, prefix: ThoracicPrefix) -> None:
+        """After `show_failed`: the field was derived without a dose; its numbers show."""
+        self.verdict_label.setText("FIELD ONLY, NO DOSE")
+        self.numbers.fill(field_rows(plan_field, prefix))
+
+    def show_empty(self, message: str) -> None:
+        """Nothing to plan yet: ``message`` says what is missing."""
+        self.verdict_label.setText("—")
+        self.verdict_label.setStyleSheet(verdict_style(EMPTY_COLOR, bold=False))
+        self.status_label.setText(message)
+        self.details_label.setText("")
+        self.numbers.setRowCount(0)
+        self.dvh_plot.clear()
+        self.notes_label.setText("")
