@@ -367,7 +367,7 @@ def test_tools_menu_shortcuts_and_the_crosshair_mode_take_the_tool_back(qtbot, w
     assert window.viewer.tool is None
     tools_menu = [a.objectName() for a in window.tools_menu.actions()]
     assert {"tool_levels", "tool_brush", "tool_eraser", "tool_seed"} <= set(tools_menu)
-    from app.main_window import ShortcutsDialog
+    from app.help_dialogs import ShortcutsDialog
 
     dialog = ShortcutsDialog(window)
     rows = [dialog.table.item(r, 1).text() for r in range(dialog.table.rowCount())]

@@ -9,7 +9,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from app.main_window import ShortcutsDialog, local_urls
+from app.file_drops import local_urls
+from app.help_dialogs import ShortcutsDialog
 from tests.app.conftest import SAGITTAL_T1_SHAPE, open_and_wait, write_study
 from tests.dicom_builders import write_garbage_file, write_text_file
 
