@@ -1,9 +1,9 @@
 """The beams of a plan set up on the patient: jaws, SSD, skin entry and isocentre depth.
 
 :func:`plan_beams` sets each beam of a field up for an SSD treatment: the skin entry on the
-central axis comes from the density (:func:`planning.dose.central_axis`, geometric only, so a
-machine without a depth-dose table gets its set-up too) and the jaws at the SAD plane are set
-so that the field has the derived width and borders in the plane through the isocentre.
+central axis comes from the density (:func:`planning.central_axis.central_axis`, geometric
+only, so a machine without a depth-dose table gets its set-up too) and the jaws at the SAD plane
+are set so that the field has the derived width and borders in the plane through the isocentre.
 :func:`normalisation_point` places 100 %; :func:`inside_field` tests points against the beams'
 divergent edges.
 """
@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from imaging.volume import Volume
+from planning.beam_geometry import Beam as DoseBeam
+from planning.beam_geometry import beam_axes
 from planning.beam_model import MACHINES
-from planning.dose import Beam as DoseBeam
-from planning.dose import beam_axes, central_axis
+from planning.central_axis import central_axis
 from planning.field import Field
 from planning.settings import PlanSettings
 
@@ -29,7 +30,7 @@ class PlanBeamGeometry:
 
     Attributes
     ----------
-    beam : planning.dose.Beam
+    beam : planning.beam_geometry.Beam
     jaw_x_cm, jaw_y_cm : (float, float)
         Jaw positions at the machine's SAD plane (IEC X1, X2 and Y1 inferior, Y2 superior).
     ssd_cm : float

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from imaging.volume import Volume
+from planning.beam_geometry import Beam
 from planning.beam_model import MACHINES, BeamModel, parse_energy
-from planning.dose import Beam, compute_beam_dose
+from planning.dose import compute_beam_dose
 from planning.errors import PlanningError
 
 #: Spacing of the dose samples along the central axis and across the profile, mm.

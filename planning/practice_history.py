@@ -24,7 +24,7 @@ from typing import Any
 
 from planning.case import Case
 from planning.errors import PlanningError
-from planning.scoring import ScoreSheet
+from planning.score_sheet import ScoreSheet
 
 DATA_DIR_ENV = "SPINEPLAN_DATA_DIR"
 HISTORY_FILE_NAME = "practice_history.jsonl"

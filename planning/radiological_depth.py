@@ -13,12 +13,14 @@ Density maps are relative electron density (water = 1) on a :class:`imaging.Volu
   calibration, which should replace this curve.
 
 Radiological depth is integrated along each ray from the source (:func:`fan_depth`), so the skin
-is wherever density first appears. On a CT, objects that are not the patient (the couch) are
+is wherever density first appears; :func:`radiological_length` integrates one straight segment
+(e.g. skin entry to isocentre). On a CT, objects that are not the patient (the couch) are
 removed first with :func:`body_mask_from_ct`, else a posterior beam's "skin" would be the couch.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,6 +110,31 @@ def body_mask_from_mr(mr: Volume, threshold: float | None = None) -> np.ndarray:
 def density_from_mr(mr: Volume, threshold: float | None = None) -> Volume:
     """Water (1.0) inside the MR body outline, air (0.0) outside."""
     return mr.with_array(body_mask_from_mr(mr, threshold).astype(np.float32))
+
+
+def density_at(density: Volume, ijk: np.ndarray) -> np.ndarray:
+    """Density at continuous voxel indices ``(n, 3)`` (i, j, k), trilinear; 0 outside."""
+    return ndimage.map_coordinates(
+        density.array.astype(np.float32, copy=False),
+        [ijk[:, 2], ijk[:, 1], ijk[:, 0]],
+        order=1,
+        mode="grid-constant",
+        cval=0.0,
+    )
+
+
+def radiological_length(
+    density: Volume, start: np.ndarray, end: np.ndarray, step_mm: float
+) -> float:
+    """Water-equivalent length (mm) of the straight segment ``start`` -> ``end`` in the images."""
+    length = float(np.linalg.norm(end - start))
+    if length < 1e-6:
+        return 0.0
+    n = max(math.ceil(length / step_mm), 1)
+    s = np.linspace(0.0, 1.0, n + 1)
+    points = start[None, :] + s[:, None] * (end - start)[None, :]
+    values = density_at(density, density.patient_to_index(points))
+    return float(np.trapezoid(values, dx=length / n))
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def parse_arrangement(value: object) -> Arrangement:
     raise PlanningError(f"expected an arrangement auto, PA, lateral_pair or AP_PA, got {value!r}")
 
 
-#: SSDs the dose engine accepts (``planning.dose.Beam``), cm.
+#: SSDs the dose engine accepts (``planning.beam_geometry.Beam``), cm.
 SSD_RANGE_CM = (20.0, 200.0)
 
 

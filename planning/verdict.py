@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from imaging.volume import Volume
+from planning.beam_geometry import Beam as DoseBeam
+from planning.beam_geometry import beam_axes
 from planning.beam_model import BeamModel
 from planning.coverage import (
     COVERAGE_ISODOSE_PERCENT,
@@ -31,8 +33,7 @@ from planning.coverage import (
     DoseStatistics,
     coverage_passes,
 )
-from planning.dose import Beam as DoseBeam
-from planning.dose import BeamDose, beam_axes
+from planning.dose import BeamDose
 from planning.field import Field
 
 #: z-score of the 95 % point of an error-function edge.
@@ -124,7 +125,7 @@ def coverage_verdict(
     plan_field : Field
     beam_doses : sequence of BeamDose
         The engine's per-beam results (their ``depth_cm`` is used).
-    beams : sequence of planning.dose.Beam
+    beams : sequence of planning.beam_geometry.Beam
     normalisation_depth_cm : float
         Water-equivalent depth of the normalisation point along the first beam, cm.
     model : BeamModel

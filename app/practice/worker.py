@@ -18,7 +18,8 @@ from imaging.volume import Volume
 from planning.case import Case
 from planning.field import Field, derive_case_field
 from planning.lesion import EllipsoidLesion
-from planning.scoring import ScoreSheet, planned_coverage_percent, score_cases
+from planning.score_sheet import ScoreSheet
+from planning.scoring import planned_coverage_percent, score_cases
 from planning.teaching import TeachingExport, export_case_for_teaching
 
 

@@ -13,7 +13,8 @@ import time
 import numpy as np
 
 from imaging.volume import Volume
-from planning.dose import Beam, compute_beam_dose
+from planning.beam_geometry import Beam
+from planning.dose import compute_beam_dose
 
 
 def patient_grid() -> Volume:

@@ -7,8 +7,9 @@ import pytest
 
 from imaging.volume import Volume
 from planning.beam_data import Table2D, load_table_2d
+from planning.beam_geometry import Beam, beam_axes
 from planning.beam_model import MACHINES, BeamModel, beam_model
-from planning.dose import Beam, beam_axes, compute_beam_dose, compute_dose
+from planning.dose import compute_beam_dose, compute_dose
 from planning.errors import PlanningError
 from planning.phantom import engine_depth_dose, engine_profile, line_grid
 from planning.radiological_depth import density_from_ct, density_from_mr

@@ -34,8 +34,9 @@ from scipy import ndimage
 
 from imaging.volume import Volume
 from planning.beam_data import BEAM_DATA_DIR
+from planning.beam_geometry import Beam, beam_axes
 from planning.coverage import dose_statistics
-from planning.dose import Beam, beam_axes, compute_beam_dose
+from planning.dose import compute_beam_dose
 from planning.field import _BEAMS, derive_case_field
 from planning.field_export import field_dict
 from planning.monitor_units import hand_calculation, monitor_units

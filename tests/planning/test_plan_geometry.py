@@ -7,8 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from planning.beam_geometry import Beam
 from planning.beam_model import beam_model
-from planning.dose import Beam, central_axis, compute_beam_dose
+from planning.central_axis import central_axis
+from planning.dose import compute_beam_dose
 from planning.errors import PlanningError
 from planning.plan import plan_case
 from planning.plan_geometry import plan_geometry

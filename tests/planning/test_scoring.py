@@ -17,8 +17,9 @@ from planning.edema import EdemaLimits
 from planning.errors import CaseFileError, PlanningError
 from planning.lesion import EllipsoidLesion, MaskLesion, ellipsoid_mask
 from planning.levels import renumber_from
+from planning.score_inputs import study_grid
 from planning.score_parts import BORDER_TOLERANCE_MM, level_coordinate
-from planning.scoring import planned_coverage_percent, score_cases, study_grid
+from planning.scoring import planned_coverage_percent, score_cases
 from planning.settings import PlanSettings
 from tests.planning.synthetic_spine import by_name, disc_middle, spine
 
