@@ -5,7 +5,8 @@ folder beside the target, moved into place only when every file exists), run in 
 Progress is reported per step; cancelling aborts before the next step and leaves the target
 folder untouched. When the plan on screen is out of date (still computing), the export plans
 the current settings itself first. A machine without a depth-dose table (Co-60 in this release)
-has no dose to export: its field limits and beam set-up are written instead (FIELD_ONLY_FILES).
+has no dose to export: its field limits and beam set-up are written instead (FIELD_ONLY_FILES),
+from the geometry on screen when it is current.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from app.commands.field import field_limits_text
 from app.commands.plan import OUTPUT_FILES, write_outputs
-from app.plan_panel.worker import PlanJob, run_geometry_job, run_job
+from app.plan_panel.worker import PlanJob, has_dose_data, run_geometry_job, run_job
 from imaging.errors import SpineplanError
-from planning.beam_model import beam_model
 from planning.field_export import field_limits_document
 from planning.plan import PlanResult
 from planning.plan_geometry import PlanGeometry
@@ -32,11 +32,6 @@ EXPORT_STEPS = 5
 #: What a machine without a depth-dose table (Co-60 in this release) exports: no dose, so no
 #: RT Dose, coverage or report -- the field limits and beam set-up of ``spineplan field``.
 FIELD_ONLY_FILES = ("field_limits.json", "field_limits.txt")
-
-
-def has_dose_data(job: PlanJob) -> bool:
-    """Whether the job's machine has a depth-dose table (else only the field is exported)."""
-    return beam_model(job.settings.energy).has_depth_dose
 
 
 def write_field_limits(geometry: PlanGeometry, out: Path) -> list[Path]:
@@ -70,7 +65,10 @@ class _ExportSignals(QObject):
 
 
 class ExportTask(QRunnable):
-    """Plan (when no result is given) and write the outputs into ``out``."""
+    """Plan (when neither a result nor a geometry is given) and write the outputs into ``out``.
+
+    A ``geometry`` (a machine without a depth-dose table) writes the field limits only.
+    """
 
     def __init__(
         self,
@@ -79,10 +77,12 @@ class ExportTask(QRunnable):
         job: PlanJob | None,
         scratch: Path,
         signals: _ExportSignals,
+        geometry: PlanGeometry | None = None,
     ) -> None:
         super().__init__()
         self.setAutoDelete(False)
         self.out, self.result, self.job, self.scratch = out, result, job, scratch
+        self.geometry = geometry
         self.signals = signals
         self.stop = threading.Event()
 
@@ -93,8 +93,11 @@ class ExportTask(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.result
-            if result is None and self.job is not None and not has_dose_data(self.job):
+            result, geometry = self.result, self.geometry
+            if geometry is not None:
+                self._check(3, "field limits")
+                written = write_field_limits(geometry, self.out)
+            elif result is None and self.job is not None and not has_dose_data(self.job):
                 self._check(0, "deriving the field (no depth-dose table: no dose)")
                 geometry = run_geometry_job(self.job, self.scratch)
                 self._check(3, "field limits")
@@ -149,19 +152,24 @@ class PlanExporter(QObject):
         return self._task is not None
 
     def start(
-        self, out: str | Path, result: PlanResult | None = None, job: PlanJob | None = None
+        self,
+        out: str | Path,
+        result: PlanResult | None = None,
+        job: PlanJob | None = None,
+        geometry: PlanGeometry | None = None,
     ) -> None:
-        """Export ``result`` (or plan ``job`` first) into the folder ``out``."""
+        """Export ``result`` or the field limits of ``geometry`` (or plan ``job`` first) into
+        the folder ``out``."""
         if self._task is not None:
             raise SpineplanError("an export is already running")
-        if result is None and job is None:
+        if result is None and job is None and geometry is None:
             raise SpineplanError("nothing to export: open a case with levels and a lesion")
         out = Path(out)
         if out.exists() and not out.is_dir():
             raise SpineplanError(f"{out} exists and is not a folder")
         if not out.parent.is_dir():
             raise SpineplanError(f"the folder {out.parent} does not exist")
-        self._task = ExportTask(out, result, job, self.scratch, self._signals)
+        self._task = ExportTask(out, result, job, self.scratch, self._signals, geometry)
         self.pool.start(self._task)
 
     def cancel(self) -> None:

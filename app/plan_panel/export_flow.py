@@ -16,6 +16,7 @@ from app.plan_panel.worker import PlanJob
 from imaging.errors import SpineplanError
 from planning.case import Case
 from planning.plan import PlanResult
+from planning.plan_geometry import PlanGeometry
 
 
 def export_button(parent: QWidget) -> QPushButton:
@@ -66,13 +67,20 @@ class PlanExportFlow(QObject):
         self.exporter.cancelled.connect(self._on_cancelled)
         self.progress_dialog: QProgressDialog | None = None
 
-    def start(self, folder: str | Path, result: PlanResult | None, job: PlanJob | None) -> bool:
-        """Export ``result`` (or plan ``job`` first) into ``folder`` in the background.
+    def start(
+        self,
+        folder: str | Path,
+        result: PlanResult | None,
+        job: PlanJob | None,
+        geometry: PlanGeometry | None = None,
+    ) -> bool:
+        """Export ``result`` or ``geometry``'s field limits (or plan ``job`` first) into
+        ``folder`` in the background.
 
         Returns False (with a message) when the export cannot start.
         """
         try:
-            self.exporter.start(folder, result=result, job=job)
+            self.exporter.start(folder, result=result, job=job, geometry=geometry)
         except SpineplanError as error:
             self._report_problem(str(error))
             return False

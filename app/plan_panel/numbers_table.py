@@ -1,15 +1,20 @@
-"""The Plan panel's numbers table: its rows (pure functions of a field or a plan) and the table.
+"""The Plan panel's numbers table: its rows (pure functions of a field, a field with its beam
+set-up or a plan) and the table.
 
 Every row is (quantity with unit, value), both in words, as the table shows them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from planning.beam_setup import PlanBeamGeometry
 from planning.field import Field
 from planning.levels import ThoracicPrefix, level_range_words
 from planning.plan import PlanResult
+from planning.plan_geometry import PlanGeometry
 
 
 def energy_label(energy: str) -> str:
@@ -43,6 +48,29 @@ def field_rows(plan_field: Field, prefix: ThoracicPrefix) -> list[tuple[str, str
             f"{plan_field.width_mm:.0f} x {plan_field.length_mm:.0f} mm (width x length)",
         ),
     ]
+
+
+def beam_rows(beams: Sequence[PlanBeamGeometry]) -> list[tuple[str, str]]:
+    """Each beam's set-up: gantry, jaws at the SAD plane (IEC X1, X2, Y1 inferior, Y2
+    superior), SSD and the isocentre's depth below its skin entry."""
+    rows: list[tuple[str, str]] = []
+    for beam in beams:
+        (x1, x2), (y1, y2) = beam.jaw_x_cm, beam.jaw_y_cm
+        rows += [
+            (f"{beam.name} gantry", f"{beam.gantry_angle_deg:g}°"),
+            (
+                f"{beam.name} jaws X1/X2/Y1/Y2 at SAD, cm",
+                f"{x1:.1f} / {x2:.1f} / {y1:.1f} / {y2:.1f}",
+            ),
+            (f"{beam.name} SSD", f"{beam.ssd_cm:.1f} cm"),
+            (f"{beam.name} isocentre depth", f"{beam.isocentre_depth_cm:.1f} cm"),
+        ]
+    return rows
+
+
+def geometry_rows(geometry: PlanGeometry) -> list[tuple[str, str]]:
+    """The rows of a plan without dose (no depth-dose table): the field, then each beam."""
+    return field_rows(geometry.field, geometry.case.thoracic_prefix) + beam_rows(geometry.beams)
 
 
 def numbers_rows(result: PlanResult) -> list[tuple[str, str]]:

@@ -8,7 +8,9 @@ change of the case or of a setting:
    ellipsoid, or a mask handed in), and redraws the borders and outline;
 2. asks the `PlanRunner` for a plan (debounced; computed in a background thread; superseded
    results are dropped); when it arrives the verdict, numbers, DVH, beam paths and isodoses
-   are replaced.
+   are replaced. A machine without a depth-dose table (Co-60 in this release) gets its field
+   and beam set-up instead (`planning.plan_geometry.PlanGeometry`): "FIELD ONLY, NO DOSE" with
+   the field and beam numbers and the beam paths, no isodoses and no coverage check.
 
 The parts live in their own modules: `settings_form`, `result_view` (verdict, numbers, DVH,
 notes), `numbers_table`, `overlay_layer`, `plan_input` and `export_flow`.
@@ -33,10 +35,10 @@ from app.plan_panel.plan_input import (
     same_case,
     same_painting,
 )
-from app.plan_panel.plan_overlays import field_overlays, plan_overlays
+from app.plan_panel.plan_overlays import field_overlays, geometry_overlays, plan_overlays
 from app.plan_panel.result_view import PlanResultView
 from app.plan_panel.settings_form import PlanSettingsForm
-from app.plan_panel.worker import PlanJob, PlanRunner
+from app.plan_panel.worker import PlanJob, PlanRunner, has_dose_data
 from app.viewer.overlays import OverlayItem, OverlayModel
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
@@ -46,6 +48,7 @@ from planning.errors import PlanningError
 from planning.field import Field, derive_case_field
 from planning.lesion import EllipsoidLesion
 from planning.plan import PlanResult
+from planning.plan_geometry import PlanGeometry
 from planning.settings import PlanSettings
 
 #: the Plan panel shares one tabbed column with the annotation and practice panels, so it
@@ -65,12 +68,15 @@ class PlanPanel(QWidget):
     Signals
     -------
     plan_updated(PlanResult) : a plan for the current case and settings is shown.
+    geometry_updated(PlanGeometry) : the field and beam set-up (no dose: the machine has no
+        depth-dose table) for the current case and settings is shown.
     plan_failed(str) : the current case or settings cannot be planned (message in words).
     field_updated(Field) : the field drawn changed (live, before the dose).
     export_finished(list) : the paths an export wrote.
     """
 
     plan_updated = Signal(object)
+    geometry_updated = Signal(object)
     plan_failed = Signal(str)
     field_updated = Signal(object)
     export_finished = Signal(object)
@@ -92,6 +98,8 @@ class PlanPanel(QWidget):
         self.painted_mask: Volume | None = None
         self.painted_structures: PaintedStructures = ()
         self.result: PlanResult | None = None
+        #: the field and beam set-up shown when the machine has no depth-dose table
+        self.plan_geometry: PlanGeometry | None = None
         self.field: Field | None = None
         #: the field derived for the settings now shown (None until it could be derived)
         self.live_field: Field | None = None
@@ -100,6 +108,7 @@ class PlanPanel(QWidget):
         self.document_link = DocumentLink(self, self._on_document_input, self._on_failed)
         self.runner = PlanRunner(self) if debounce_ms is None else PlanRunner(self, debounce_ms)
         self.runner.result_ready.connect(self._on_result)
+        self.runner.geometry_ready.connect(self._on_geometry)
         self.runner.failed.connect(self._on_dose_failed)
         self.runner.busy_changed.connect(self._on_busy)
         self.export_flow = PlanExportFlow(self.runner.scratch_folder, self)
@@ -208,13 +217,13 @@ class PlanPanel(QWidget):
         if case is None:
             self.runner.cancel()
             self.overlay_layer.clear()
-            self.result = None
+            self.result = self.plan_geometry = None
             self._show_empty("No case is open.")
             return
         if new_case:
             self.runner.forget_images()
             self.settings_box.load(case.plan)
-            self.result = None
+            self.result = self.plan_geometry = None
         self._replan(immediately=new_case)
 
     def connect_document(self, document) -> None:  # type: ignore[no-untyped-def]
@@ -313,25 +322,41 @@ class PlanPanel(QWidget):
 
     # -- results --------------------------------------------------------------------------
     def _on_busy(self, busy: bool) -> None:
-        self.result_view.show_busy(busy)
+        job = self.job() if busy else None
+        if job is not None and not has_dose_data(job):
+            self.result_view.show_busy(busy, "Deriving the field and beam set-up (no dose)…")
+        else:
+            self.result_view.show_busy(busy)
 
     def _on_result(self, result: PlanResult) -> None:
         self.result, self.error, self.field = result, "", result.field
+        self.plan_geometry = None
         self.settings_box.show_derived_width(result.field.width_mm)
         self.overlay_layer.replace(plan_overlays(result, self._frame_uid()))
         self.result_view.show_result(result)
         self.plan_updated.emit(result)
 
+    def _on_geometry(self, geometry: PlanGeometry) -> None:
+        """The machine has no depth-dose table: the field, the beams' set-up and their paths
+        show, without dose or coverage check."""
+        self.result, self.error, self.field = None, "", geometry.field
+        self.plan_geometry = geometry
+        self.settings_box.show_derived_width(geometry.field.width_mm)
+        self.overlay_layer.replace(geometry_overlays(geometry, self._frame_uid()))
+        self.result_view.show_geometry(geometry)
+        self.geometry_updated.emit(geometry)
+
     def _on_dose_failed(self, message: str) -> None:
-        """The field was derived but the dose could not be computed (e.g. Co-60 without its
-        depth-dose table): the field's numbers still show, for the field limits."""
+        """The field was derived but the dose could not be computed: the live field's numbers
+        still show, for the field limits. (A machine without a depth-dose table is not a
+        failure: its set-up arrives through `_on_geometry`.)"""
         self._on_failed(message)
         if self.live_field is not None and self.case is not None:
             self.result_view.show_field_only(self.live_field, self.case.thoracic_prefix)
 
     def _on_failed(self, message: str) -> None:
         self.error = message
-        self.result = None
+        self.result = self.plan_geometry = None
         self.result_view.show_failed(message)
         self.overlay_layer.replace(self.overlay_layer.without_isodoses())
         self.plan_failed.emit(message)
@@ -368,12 +393,15 @@ class PlanPanel(QWidget):
     def export_to(self, folder: str | Path) -> bool:
         """Export the current plan into ``folder`` in the background (progress and Cancel).
 
-        Uses the plan on screen when it is up to date, else plans the current settings
-        first. Returns False (with a message) when there is nothing to export.
+        Uses the plan (or, without depth-dose data, the field and beam set-up) on screen when
+        it is up to date, else plans the current settings first. Returns False (with a
+        message) when there is nothing to export.
         """
-        current = self.result if (self.result is not None and not self.runner.busy) else None
-        job = None if current is not None else self.job()
-        return self.export_flow.start(folder, result=current, job=job)
+        idle = not self.runner.busy
+        current = self.result if idle else None
+        geometry = self.plan_geometry if idle and current is None else None
+        job = None if current is not None or geometry is not None else self.job()
+        return self.export_flow.start(folder, result=current, job=job, geometry=geometry)
 
     @property
     def progress_dialog(self) -> QProgressDialog | None:

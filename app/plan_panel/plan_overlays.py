@@ -4,10 +4,10 @@
   and coronal view, labelled with where they are ("middle of the T7-8 disc").
 * **Beam's-eye outline**: the field rectangle (width x length at the isocentre plane) on the
   views facing the beam: coronal for PA and AP/PA, sagittal for a lateral pair.
-* **Beam path**: once a plan is computed, each beam's divergent edges from just outside its
-  skin entry to the far side of the dose grid, on the views containing the beam axis and the
-  cord (sagittal for PA, coronal for a lateral pair) and across on axial views within the
-  field.
+* **Beam path**: once a plan (or, without depth-dose data, its beam set-up) is computed, each
+  beam's divergent edges from just outside its skin entry to the far side of the dose grid, on
+  the views containing the beam axis and the cord (sagittal for PA, coronal for a lateral pair)
+  and across on axial views within the field.
 * **Isodoses**: the 107 %, 95 % and 50 % lines of the plan dose (percent of the prescription)
   on every view, one Layers entry each.
 
@@ -32,8 +32,10 @@ from app.viewer.overlays import (
 )
 from imaging.volume import Volume
 from planning.beam_setup import PlanBeamGeometry
+from planning.dose_grid import dose_grid
 from planning.field import Field
 from planning.plan import PlanResult
+from planning.plan_geometry import PlanGeometry
 
 FIELD_COLOR = QColor("#b4ff00")
 #: (percent of prescription, colour, legend), drawn in this order.
@@ -251,4 +253,23 @@ def plan_overlays(result: PlanResult, frame_uid: str = "") -> list[OverlayItem]:
         *field_overlays(result.field, frame_uid),
         *beam_path_overlays(result.field, result.beams, result.dose_gy, frame_uid),
         *isodose_overlays(result, frame_uid),
+    ]
+
+
+def geometry_overlays(geometry: PlanGeometry, frame_uid: str = "") -> list[OverlayItem]:
+    """What a plan without dose draws (no depth-dose table): field items and beam paths.
+
+    The beam paths end at the far side of the dose grid the plan would have (bounded along the
+    beams by the body outline in the density), as those of a computed plan do.
+    """
+    grid = dose_grid(
+        geometry.field,
+        geometry.density.volume,
+        geometry.grid_spacing_mm,
+        geometry.separation_cm,
+        frame_uid,
+    )
+    return [
+        *field_overlays(geometry.field, frame_uid),
+        *beam_path_overlays(geometry.field, geometry.beams, grid, frame_uid),
     ]

@@ -1,7 +1,8 @@
 """What the Plan panel shows about a plan: verdict, status line, details, numbers, DVH, notes.
 
-The texts and curves are pure functions of a `PlanResult`; `PlanResultView` holds the widgets
-that show them and fills them for a plan, a failure, a field without dose or nothing.
+The texts and curves are pure functions of a `PlanResult` (or, for a machine without a
+depth-dose table, of a `PlanGeometry`); `PlanResultView` holds the widgets that show them and
+fills them for a plan, a field and beam set-up without dose, a failure or nothing.
 """
 
 from __future__ import annotations
@@ -11,16 +12,28 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from app.plan_panel.dvh_plot import DvhCurve, DvhPlot
-from app.plan_panel.numbers_table import NumbersTable, energy_label, field_rows, numbers_rows
+from app.plan_panel.numbers_table import (
+    NumbersTable,
+    energy_label,
+    field_rows,
+    geometry_rows,
+    numbers_rows,
+)
 from planning.field import Field
 from planning.levels import ThoracicPrefix
 from planning.plan import PlanResult
+from planning.plan_geometry import PlanGeometry
 from planning.structures import structure_colour
 
 PASS_COLOR = "#3ddc84"
 FAIL_COLOR = "#ff5252"
 #: no plan: the settings or the case cannot be planned
 NO_PLAN_COLOR = "#ffb74d"
+#: the field and beam set-up without dose (no depth-dose table for the machine)
+FIELD_ONLY_COLOR = "#ffd54f"
+FIELD_ONLY_VERDICT = "FIELD ONLY, NO DOSE"
+#: where the shipped beam data and the missing tables are described
+BEAM_DATA_README = "resources/beam_data/README.md"
 #: nothing to plan yet
 EMPTY_COLOR = "#9e9e9e"
 LESION_CURVE_COLOR = QColor("#ff8c00")
@@ -49,6 +62,26 @@ def status_text(result: PlanResult) -> str:
     return (
         f"Field {plan_field.levels_words(prefix)}, {plan_field.arrangement}, "
         f"{energy_label(plan_field.energy)}; dose grid {result.grid_spacing_mm:g} mm"
+    )
+
+
+def field_only_status_text(geometry: PlanGeometry) -> str:
+    """The field, arrangement and energy, and why there is no dose, in a few lines."""
+    plan_field = geometry.field
+    energy = energy_label(plan_field.energy)
+    return (
+        f"Field {plan_field.levels_words(geometry.case.thoracic_prefix)}, "
+        f"{plan_field.arrangement}, {energy}. No {energy} depth-dose table ships "
+        f"(see {BEAM_DATA_README}), so there is no dose and no coverage check: "
+        "field limits and beam set-up only."
+    )
+
+
+def field_only_details_text(geometry: PlanGeometry) -> str:
+    """What the numbers of a plan without dose are for, and how to get the dose."""
+    return (
+        "Set the field up from the borders and the beams' jaws, SSD and isocentre depth below. "
+        "Whether the 95 % isodose covers the lesion is NOT checked: choose 6 MV to see the dose."
     )
 
 
@@ -89,8 +122,9 @@ def dvh_curves(result: PlanResult) -> list[DvhCurve]:
     return curves
 
 
-def notes_text(result: PlanResult) -> str:
-    """The plan's warnings, then its assumptions, one a line ("None." without any)."""
+def notes_text(result: PlanResult | PlanGeometry) -> str:
+    """The plan's (or set-up's) warnings, then its assumptions, one a line ("None." without
+    any)."""
     notes = [f"⚠ {w}" for w in result.warnings] + [f"• {a}" for a in result.assumptions]
     return "\n".join(notes) if notes else "None."
 
@@ -145,10 +179,11 @@ class PlanResultView:
         notes_layout.addWidget(self.notes_label)
         return [numbers_box, dvh_box, notes_box]
 
-    def show_busy(self, busy: bool) -> None:
-        """While a dose is computed the details and numbers shown are greyed out."""
+    def show_busy(self, busy: bool, doing: str = "Computing the dose…") -> None:
+        """While a plan is computed (``doing`` says what) the details and numbers shown are
+        greyed out."""
         if busy:
-            self.status_label.setText("Computing the dose…")
+            self.status_label.setText(doing)
             self.details_label.setEnabled(False)
             self.numbers.setEnabled(False)
         else:
@@ -165,6 +200,17 @@ class PlanResultView:
         self.dvh_plot.set_curves(dvh_curves(result))
         self.notes_label.setText(notes_text(result))
 
+    def show_geometry(self, geometry: PlanGeometry) -> None:
+        """Show a field and beam set-up without dose (the machine has no depth-dose table):
+        the field-only verdict, why there is no dose, the field and beam rows and the notes."""
+        self.verdict_label.setText(FIELD_ONLY_VERDICT)
+        self.verdict_label.setStyleSheet(verdict_style(FIELD_ONLY_COLOR))
+        self.status_label.setText(field_only_status_text(geometry))
+        self.details_label.setText(field_only_details_text(geometry))
+        self.numbers.fill(geometry_rows(geometry))
+        self.dvh_plot.clear("No dose (field only)")
+        self.notes_label.setText(notes_text(geometry))
+
     def show_failed(self, message: str) -> None:
         """No plan: ``message`` says why."""
         self.verdict_label.setText("NO PLAN")
@@ -177,7 +223,7 @@ class PlanResultView:
 
     def show_field_only(self, plan_field: Field, prefix: ThoracicPrefix) -> None:
         """After `show_failed`: the field was derived without a dose; its numbers show."""
-        self.verdict_label.setText("FIELD ONLY, NO DOSE")
+        self.verdict_label.setText(FIELD_ONLY_VERDICT)
         self.numbers.fill(field_rows(plan_field, prefix))
 
     def show_empty(self, message: str) -> None:

@@ -7,6 +7,10 @@ wait, and only the newest of them starts after it. Every request gets a generati
 result whose generation is not the latest (superseded or cancelled) is dropped, so the panel
 never shows a plan for settings the user has already left.
 
+A machine without a depth-dose table (Co-60 in this release) has no dose: for it the task computes
+the field and beam set-up (`planning.plan_geometry.PlanGeometry`) instead, delivered through
+``geometry_ready`` rather than as a failure.
+
 The images of a study are loaded once (`planning.plan_images.load_plan_images`) and kept for later
 runs on the same study.
 """
@@ -22,6 +26,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
+from planning.beam_model import beam_model
 from planning.case import Case
 from planning.dose_grid import DEFAULT_GRID_SPACING_MM
 from planning.lesion import MaskLesion
@@ -85,16 +90,32 @@ def run_job(job: PlanJob, images: PlanImages | None, scratch: Path) -> PlanResul
     )
 
 
-def run_geometry_job(job: PlanJob, scratch: Path) -> PlanGeometry:
+def run_geometry_job(job: PlanJob, scratch: Path, images: PlanImages | None = None) -> PlanGeometry:
     """The field and beam set-up of ``job`` without dose (blocking; a machine without a
-    depth-dose table)."""
+    depth-dose table). ``images`` are the study's images when already loaded."""
     case = _job_case(job, scratch)
     return plan_geometry(
         case,
         job.settings,
+        images=images,
         separation_cm=job.separation_cm,
         grid_spacing_mm=job.grid_spacing_mm,
     )
+
+
+def has_dose_data(job: PlanJob) -> bool:
+    """Whether the job's machine has a depth-dose table (else only its geometry is planned)."""
+    return beam_model(job.settings.energy).has_depth_dose
+
+
+def run_plan_or_geometry(
+    job: PlanJob, images: PlanImages | None, scratch: Path
+) -> PlanResult | PlanGeometry:
+    """The plan of ``job``, or only its field and beam set-up when the machine has no
+    depth-dose table (blocking; called in the worker thread)."""
+    if has_dose_data(job):
+        return run_job(job, images, scratch)
+    return run_geometry_job(job, scratch, images)
 
 
 def _job_case(job: PlanJob, scratch: Path) -> Case:
@@ -123,7 +144,7 @@ def _job_case(job: PlanJob, scratch: Path) -> Case:
 
 
 class _TaskSignals(QObject):
-    finished = Signal(int, object)  # generation, PlanResult
+    finished = Signal(int, object)  # generation, PlanResult or PlanGeometry
     failed = Signal(int, str)  # generation, message
 
 
@@ -141,7 +162,7 @@ class PlanTask(QRunnable):
 
     def run(self) -> None:
         try:
-            result = run_job(self.job, self.images, self.scratch)
+            result = run_plan_or_geometry(self.job, self.images, self.scratch)
         except SpineplanError as error:
             self.signals.failed.emit(self.generation, str(error))
         except Exception as error:  # a bug must not kill the worker thread silently
@@ -160,12 +181,15 @@ class PlanRunner(QObject):
     -------
     started : a plan began computing.
     result_ready(PlanResult) : the plan for the latest request.
+    geometry_ready(PlanGeometry) : the field and beam set-up for the latest request, whose
+        machine has no depth-dose table (so no dose).
     failed(str) : the latest request could not be planned (the message says why, in words).
     busy_changed(bool) : work is pending or running / all done.
     """
 
     started = Signal()
     result_ready = Signal(object)
+    geometry_ready = Signal(object)
     failed = Signal(str)
     busy_changed = Signal(bool)
 
@@ -269,10 +293,13 @@ class PlanRunner(QObject):
         if not self.busy:
             self.busy_changed.emit(False)
 
-    def _on_finished(self, generation: int, result: PlanResult) -> None:
+    def _on_finished(self, generation: int, result: PlanResult | PlanGeometry) -> None:
         self._images[images_key(result.case)] = result.images
         if generation == self.generation:
-            self.result_ready.emit(result)
+            if isinstance(result, PlanGeometry):
+                self.geometry_ready.emit(result)
+            else:
+                self.result_ready.emit(result)
         self._task_ended()
 
     def _on_failed(self, generation: int, message: str) -> None:

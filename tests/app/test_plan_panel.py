@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QTabBar
 
+from app.plan_panel import export as export_module
 from app.plan_panel.plan_overlays import FIELD_COLOR, ISODOSE_LEVELS
 from app.plan_panel.worker import PlanJob, PlanRunner
 from planning.case import load_case
@@ -60,6 +61,38 @@ def _open_planned(qtbot, window, number: int, starts: list | None = None):
         window.open_path(_case_path(number))
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
     return panel, blocker.args[0]
+
+
+def _assert_field_only(panel, geometry, beam_names: list[str]) -> None:
+    """What the panel shows for a machine without a depth-dose table: the field and beam
+    set-up, the beam paths, no dose."""
+    assert panel.verdict_label.text() == "FIELD ONLY, NO DOSE"
+    status = panel.status_label.text()
+    assert "no dose and no coverage check" in status
+    assert "resources/beam_data/README.md" in status
+    assert panel.number("Energy, SSD") == "Co-60, 80 cm"
+    assert panel.number("Field levels") == "T8-T10"
+    assert panel.number("Lesion V95") == ""
+    assert [b.name for b in geometry.beams] == beam_names
+    for beam in geometry.beams:
+        assert panel.number(f"{beam.name} gantry") == f"{beam.gantry_angle_deg:g}°"
+        jaws = panel.number(f"{beam.name} jaws X1/X2/Y1/Y2 at SAD, cm").split(" / ")
+        assert [float(v) for v in jaws] == pytest.approx(
+            [*beam.jaw_x_cm, *beam.jaw_y_cm], abs=0.051
+        )
+        assert panel.number(f"{beam.name} SSD") == f"{beam.ssd_cm:.1f} cm"
+        assert beam.ssd_cm == pytest.approx(80.0, abs=0.5)
+        depth = panel.number(f"{beam.name} isocentre depth")
+        assert depth == f"{beam.isocentre_depth_cm:.1f} cm" and beam.isocentre_depth_cm > 0
+    names = [i.name for i in panel.overlay_items]
+    assert not [n for n in names if n.startswith("Isodose")]
+    assert [n for n in names if "field border" in n]
+    for beam in geometry.beams:
+        paths = [i for i in panel.overlay_items if i.name.startswith(f"Beam path {beam.name}")]
+        assert {plane for i in paths for plane in i.planes} >= {"axial"}
+    assert panel.dvh_plot.message == "No dose (field only)" and not panel.dvh_plot.curves
+    assert panel.notes_label.text() not in ("", "None.")
+    assert panel.plan_geometry is geometry and panel.result is None
 
 
 def _edit_and_wait(qtbot, panel, edit) -> object:
@@ -182,6 +215,28 @@ def test_superseded_result_is_dropped(qtbot) -> None:
         runner.shutdown()
 
 
+def test_a_machine_without_depth_dose_gives_its_set_up_not_a_failure(qtbot) -> None:
+    case = load_case(_case_path(2))
+    runner = PlanRunner(debounce_ms=0)
+    plans: list[object] = []
+    set_ups: list[object] = []
+    failures: list[str] = []
+    runner.result_ready.connect(plans.append)
+    runner.geometry_ready.connect(set_ups.append)
+    runner.failed.connect(failures.append)
+    try:
+        cobalt = replace(case.plan, energy="Co60")
+        runner.request(PlanJob(case, cobalt, grid_spacing_mm=4.0), immediately=True)
+        qtbot.waitUntil(lambda: not runner.busy, timeout=PLAN_TIMEOUT_MS)
+        assert not plans and not failures
+        (geometry,) = set_ups
+        assert geometry.field.energy == "Co60" and [b.name for b in geometry.beams] == ["PA"]
+        # the images loaded for it are kept for the next plan of the study
+        assert runner.cached_images(case) is geometry.images
+    finally:
+        runner.shutdown()
+
+
 def test_export_writes_the_six_files_and_cancel_writes_nothing(
     qtbot, window, tmp_path: Path
 ) -> None:
@@ -225,14 +280,17 @@ def test_co60_gives_the_field_only_until_a_table_ships(qtbot, window) -> None:
     co60 = combo.findData("Co60")
     assert co60 >= 0 and combo.itemText(co60) == "Co-60 (field only, no dose)"
     assert "no coverage check" in combo.itemData(co60, Qt.ItemDataRole.ToolTipRole)
-    with qtbot.waitSignal(panel.plan_failed, timeout=PLAN_TIMEOUT_MS) as blocker:
+    failures: list[str] = []
+    panel.plan_failed.connect(failures.append)
+    with qtbot.waitSignal(panel.geometry_updated, timeout=PLAN_TIMEOUT_MS) as blocker:
         combo.setCurrentIndex(co60)
-    assert "no depth-dose table" in blocker.args[0]
-    assert panel.verdict_label.text() == "FIELD ONLY, NO DOSE"
-    assert panel.number("Energy, SSD") == "Co-60, 80 cm"
-    assert panel.number("Field levels") == "T8-T10"
-    assert not [i for i in panel.overlay_items if i.name.startswith("Isodose")]
-    assert [i for i in panel.overlay_items if "field border" in i.name]
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
+    assert not failures  # no depth-dose table is not a failure: the set-up is shown
+    _assert_field_only(panel, blocker.args[0], ["PA"])
+    # back to 6 MV: the dose and its verdict return
+    result = _edit_and_wait(qtbot, panel, lambda: combo.setCurrentIndex(combo.findData("6MV")))
+    assert result.coverage_pass and panel.plan_geometry is None
+    assert panel.verdict_label.text().startswith("PASS")
 
 
 def test_plan_follows_the_annotation_document(qtbot, window) -> None:
@@ -304,22 +362,36 @@ def test_a_dose_failure_still_shows_the_field_numbers(qtbot, window, tmp_path) -
     path.write_text(json.dumps(case))
     panel = window.plan_panel
     panel.grid_spacing_mm = TEST_GRID_MM
+    failures: list[str] = []
+    panel.plan_failed.connect(failures.append)
     with (
-        qtbot.waitSignal(panel.plan_failed, timeout=PLAN_TIMEOUT_MS) as blocker,
+        qtbot.waitSignal(panel.geometry_updated, timeout=PLAN_TIMEOUT_MS) as blocker,
         qtbot.waitSignal(window.load_finished, timeout=PLAN_TIMEOUT_MS),
     ):
         window.open_path(path)
-    assert "no depth-dose table" in blocker.args[0]
-    assert panel.verdict_label.text() == "FIELD ONLY, NO DOSE"
-    assert panel.number("Field levels") == "T8-T10"
-    assert panel.number("Energy, SSD") == "Co-60, 80 cm"
-    assert panel.number("Lesion V95") == ""
-
-
-def test_export_without_dose_data_writes_the_field_limits(qtbot, window, tmp_path) -> None:
-    panel, _ = _open_planned(qtbot, window, 2)
-    panel.energy_combo.setCurrentIndex(panel.energy_combo.findData("Co60"))
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
+    assert not failures
+    _assert_field_only(panel, blocker.args[0], ["PA"])
+    # another dose failure still lists the live field's numbers under "FIELD ONLY, NO DOSE"
+    panel._on_dose_failed("the dose engine failed")
+    assert panel.verdict_label.text() == "FIELD ONLY, NO DOSE"
+    assert panel.status_label.text() == "the dose engine failed"
+    assert panel.number("Field levels") == "T8-T10" and panel.number("PA gantry") == ""
+    assert panel.plan_geometry is None
+
+
+def test_export_without_dose_data_writes_the_field_limits(
+    qtbot, window, tmp_path, monkeypatch
+) -> None:
+    panel, _ = _open_planned(qtbot, window, 2)
+    with qtbot.waitSignal(panel.geometry_updated, timeout=PLAN_TIMEOUT_MS) as shown:
+        panel.energy_combo.setCurrentIndex(panel.energy_combo.findData("Co60"))
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
+    _assert_field_only(panel, shown.args[0], ["PA"])
+    # the set-up on screen is exported as it is: deriving it again would fail here
+    monkeypatch.setattr(
+        export_module, "run_geometry_job", lambda *_: pytest.fail("set-up derived again")
+    )
     out = tmp_path / "cobalt"
     with qtbot.waitSignal(panel.export_finished, timeout=PLAN_TIMEOUT_MS) as blocker:
         assert panel.export_to(out)
@@ -329,4 +401,6 @@ def test_export_without_dose_data_writes_the_field_limits(qtbot, window, tmp_pat
     assert document["dose_computed"] is False and document["energy"] == "Co60"
     assert document["field"]["levels_words"] == "T8-T10"
     assert [b["ssd_cm"] for b in document["beams"]] == [pytest.approx(80.0, abs=0.5)]
+    (beam,) = shown.args[0].beams
+    assert document["beams"][0]["jaw_x1_cm"] == pytest.approx(beam.jaw_x_cm[0], abs=0.01)
     assert "coverage by the 95 % isodose is NOT checked" in (out / "field_limits.txt").read_text()

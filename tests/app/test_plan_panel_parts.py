@@ -15,11 +15,13 @@ from app.plan_panel.plan_overlays import (
     beam_path_overlays,
     dose_percent,
     field_overlays,
+    geometry_overlays,
     isodose_overlays,
 )
 from planning.case import load_case
 from planning.coverage import DoseVolumeHistogram
 from planning.plan import PlanResult, plan_case
+from planning.plan_geometry import plan_geometry
 from tests.app.test_plan_panel import _count_colour
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
@@ -66,6 +68,20 @@ def test_lateral_pair_outline_faces_the_sagittal_views_and_paths_diverge() -> No
         assert far_length > near_length  # divergence: wider further from the source
         source = np.asarray(geometry.source_mm)
         assert np.linalg.norm(points[1] - source) > np.linalg.norm(points[0] - source)
+
+
+def test_the_set_up_without_dose_draws_the_beam_paths_a_plan_draws() -> None:
+    """Without a depth-dose table the beam paths come from the set-up alone, and end where a
+    computed plan's end (the far side of the dose grid the plan would have)."""
+    result = _plan(1)
+    geometry = plan_geometry(result.case, result.settings, result.images, grid_spacing_mm=4.0)
+    without_dose = [i for i in geometry_overlays(geometry, "f") if i.name.startswith("Beam path")]
+    with_dose = beam_path_overlays(result.field, result.beams, result.dose_gy, "f")
+    assert [i.name for i in without_dose] == [i.name for i in with_dose]
+    assert {p for i in without_dose for p in i.planes} == {"axial", "coronal"}
+    for drawn, planned in zip(without_dose, with_dose, strict=True):
+        assert np.asarray(drawn.points_mm) == pytest.approx(np.asarray(planned.points_mm))
+    assert not [i for i in geometry_overlays(geometry) if i.kind == "isodose"]
 
 
 def test_isodoses_are_percent_of_the_prescription() -> None:
