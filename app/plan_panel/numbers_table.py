@@ -51,13 +51,12 @@ def field_rows(plan_field: Field, prefix: ThoracicPrefix) -> list[tuple[str, str
 
 
 def beam_rows(beams: Sequence[PlanBeamGeometry]) -> list[tuple[str, str]]:
-    """Each beam's set-up: gantry, jaws at the SAD plane (IEC X1, X2, Y1 inferior, Y2
-    superior), SSD and the isocentre's depth below its skin entry."""
+    """Each beam's set-up (its gantry angle is in the field rows): jaws at the SAD plane (IEC
+    X1, X2, Y1 inferior, Y2 superior), SSD and the isocentre's depth below its skin entry."""
     rows: list[tuple[str, str]] = []
     for beam in beams:
         (x1, x2), (y1, y2) = beam.jaw_x_cm, beam.jaw_y_cm
         rows += [
-            (f"{beam.name} gantry", f"{beam.gantry_angle_deg:g}°"),
             (
                 f"{beam.name} jaws X1/X2/Y1/Y2 at SAD, cm",
                 f"{x1:.1f} / {x2:.1f} / {y1:.1f} / {y2:.1f}",
@@ -77,7 +76,7 @@ def numbers_rows(result: PlanResult) -> list[tuple[str, str]]:
     """The rows of the numbers table: (quantity with unit, value)."""
     stats = result.lesion_stats
     prescription, ab = result.prescription, result.alpha_beta_gy
-    rows = field_rows(result.field, result.case.thoracic_prefix)
+    rows = field_rows(result.field, result.case.thoracic_prefix) + beam_rows(result.beams)
     rows += [
         ("Normalisation", result.normalisation.description),
         (

@@ -75,7 +75,7 @@ def _assert_field_only(panel, geometry, beam_names: list[str]) -> None:
     assert panel.number("Lesion V95") == ""
     assert [b.name for b in geometry.beams] == beam_names
     for beam in geometry.beams:
-        assert panel.number(f"{beam.name} gantry") == f"{beam.gantry_angle_deg:g}°"
+        assert f"{beam.name} {beam.gantry_angle_deg:g}°" in panel.number("Beams (gantry)")
         jaws = panel.number(f"{beam.name} jaws X1/X2/Y1/Y2 at SAD, cm").split(" / ")
         assert [float(v) for v in jaws] == pytest.approx(
             [*beam.jaw_x_cm, *beam.jaw_y_cm], abs=0.051
@@ -112,6 +112,11 @@ def test_case2_plan_passes_then_fails_when_narrowed(qtbot, window) -> None:
     assert panel.number("Arrangement") == "PA"
     assert panel.number("Lesion V95") == f"{result.lesion_stats.v95_percent:.1f} %"
     assert panel.number("PA per fraction").endswith("MU")
+    (x1, x2), (y1, y2) = result.beams[0].jaw_x_cm, result.beams[0].jaw_y_cm
+    assert panel.number("PA jaws X1/X2/Y1/Y2 at SAD, cm") == (
+        f"{x1:.1f} / {x2:.1f} / {y1:.1f} / {y2:.1f}"
+    )
+    assert panel.number("PA SSD") == f"{result.beams[0].ssd_cm:.1f} cm"
     assert panel.dvh_plot.curves and panel.dvh_plot.curves[0].dvh is result.dvh
     # the document made from the case when loading ended did not start a second plan
     assert len(starts) == 1
@@ -376,7 +381,7 @@ def test_a_dose_failure_still_shows_the_field_numbers(qtbot, window, tmp_path) -
     panel._on_dose_failed("the dose engine failed")
     assert panel.verdict_label.text() == "FIELD ONLY, NO DOSE"
     assert panel.status_label.text() == "the dose engine failed"
-    assert panel.number("Field levels") == "T8-T10" and panel.number("PA gantry") == ""
+    assert panel.number("Field levels") == "T8-T10" and panel.number("PA SSD") == ""
     assert panel.plan_geometry is None
 
 
