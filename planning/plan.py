@@ -245,8 +245,7 @@ def plan_case(
         for beam_dose, share in zip(dose_result.beams, per_beam, strict=True)
     )
 
-    assumptions = list(plan_field.assumptions)
-    assumptions += [a for a in density.assumptions if a not in assumptions]
+    assumptions = list(geometry.assumptions)
     assumptions += [a for a in dose_result.assumptions if a not in assumptions]
     if single_voxel:
         assumptions.append(

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from app.commands.field import field_limits_text
 from app.commands.plan import OUTPUT_FILES, write_outputs
-from app.plan_panel.worker import PlanJob, has_dose_data, run_geometry_job, run_job
+from app.plan_panel.worker import PlanJob, has_dose_data, run_plan_or_geometry
 from imaging.errors import SpineplanError
 from planning.field_export import field_limits_document
 from planning.plan import PlanResult
@@ -43,14 +43,17 @@ def write_field_limits(geometry: PlanGeometry, out: Path) -> list[Path]:
         FIELD_ONLY_FILES[1]: field_limits_text(document) + "\n",
     }
     out.mkdir(exist_ok=True)
-    written = []
-    for name, text in texts.items():
-        target = out / name
-        partial = out / f".{name}.partial"
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, target)
-        written.append(target)
-    return written
+    partials = {out / name: out / f".{name}.partial" for name in texts}
+    try:
+        # both written before either replaces its file: never a new JSON beside an old text
+        for partial, text in zip(partials.values(), texts.values(), strict=True):
+            partial.write_text(text, encoding="utf-8")
+        for target, partial in partials.items():
+            os.replace(partial, target)
+    finally:
+        for partial in partials.values():
+            partial.unlink(missing_ok=True)
+    return list(partials)
 
 
 class ExportCancelled(Exception):
@@ -93,22 +96,20 @@ class ExportTask(QRunnable):
 
     def run(self) -> None:
         try:
-            result, geometry = self.result, self.geometry
-            if geometry is not None:
-                self._check(3, "field limits")
-                written = write_field_limits(geometry, self.out)
-            elif result is None and self.job is not None and not has_dose_data(self.job):
-                self._check(0, "deriving the field (no depth-dose table: no dose)")
-                geometry = run_geometry_job(self.job, self.scratch)
-                self._check(3, "field limits")
-                written = write_field_limits(geometry, self.out)
-            else:
-                if result is None:
-                    assert self.job is not None
+            outcome: PlanResult | PlanGeometry | None = self.geometry or self.result
+            if outcome is None:
+                assert self.job is not None
+                if has_dose_data(self.job):
                     self._check(0, "computing the plan")
-                    result = run_job(self.job, None, self.scratch)
+                else:
+                    self._check(0, "deriving the field (no depth-dose table: no dose)")
+                outcome = run_plan_or_geometry(self.job, None, self.scratch)
+            if isinstance(outcome, PlanGeometry):
+                self._check(3, "field limits")
+                written = write_field_limits(outcome, self.out)
+            else:
                 written = write_outputs(
-                    result, self.out, lambda done, _total, text: self._check(done + 1, text)
+                    outcome, self.out, lambda done, _total, text: self._check(done + 1, text)
                 )
         except ExportCancelled:
             self.signals.cancelled.emit()

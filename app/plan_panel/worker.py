@@ -32,7 +32,7 @@ from planning.dose_grid import DEFAULT_GRID_SPACING_MM
 from planning.lesion import MaskLesion
 from planning.plan import PlanResult, plan_case
 from planning.plan_geometry import PlanGeometry, plan_geometry
-from planning.plan_images import PlanImages, load_plan_images
+from planning.plan_images import PlanImages
 from planning.prescription import DEFAULT_ALPHA_BETA_GY
 from planning.settings import PlanSettings
 
@@ -77,32 +77,6 @@ def images_key(case: Case) -> tuple[str, str]:
     return (str(case.study_path()), case.study.frame_of_reference_uid)
 
 
-def run_job(job: PlanJob, images: PlanImages | None, scratch: Path) -> PlanResult:
-    """Plan ``job`` (blocking; called in the worker thread). ``scratch`` holds painted masks."""
-    case = _job_case(job, scratch)
-    return plan_case(
-        case,
-        job.settings,
-        images=images or load_plan_images(case),
-        grid_spacing_mm=job.grid_spacing_mm,
-        separation_cm=job.separation_cm,
-        alpha_beta_gy=job.alpha_beta_gy,
-    )
-
-
-def run_geometry_job(job: PlanJob, scratch: Path, images: PlanImages | None = None) -> PlanGeometry:
-    """The field and beam set-up of ``job`` without dose (blocking; a machine without a
-    depth-dose table). ``images`` are the study's images when already loaded."""
-    case = _job_case(job, scratch)
-    return plan_geometry(
-        case,
-        job.settings,
-        images=images,
-        separation_cm=job.separation_cm,
-        grid_spacing_mm=job.grid_spacing_mm,
-    )
-
-
 def has_dose_data(job: PlanJob) -> bool:
     """Whether the job's machine has a depth-dose table (else only its geometry is planned)."""
     return beam_model(job.settings.energy).has_depth_dose
@@ -112,10 +86,25 @@ def run_plan_or_geometry(
     job: PlanJob, images: PlanImages | None, scratch: Path
 ) -> PlanResult | PlanGeometry:
     """The plan of ``job``, or only its field and beam set-up when the machine has no
-    depth-dose table (blocking; called in the worker thread)."""
-    if has_dose_data(job):
-        return run_job(job, images, scratch)
-    return run_geometry_job(job, scratch, images)
+    depth-dose table (blocking; called in a worker thread). ``images`` are the study's images
+    when already loaded; ``scratch`` holds the painted masks."""
+    case = _job_case(job, scratch)
+    if not has_dose_data(job):
+        return plan_geometry(
+            case,
+            job.settings,
+            images=images,
+            separation_cm=job.separation_cm,
+            grid_spacing_mm=job.grid_spacing_mm,
+        )
+    return plan_case(
+        case,
+        job.settings,
+        images=images,
+        grid_spacing_mm=job.grid_spacing_mm,
+        separation_cm=job.separation_cm,
+        alpha_beta_gy=job.alpha_beta_gy,
+    )
 
 
 def _job_case(job: PlanJob, scratch: Path) -> Case:

@@ -395,7 +395,7 @@ def test_export_without_dose_data_writes_the_field_limits(
     _assert_field_only(panel, shown.args[0], ["PA"])
     # the set-up on screen is exported as it is: deriving it again would fail here
     monkeypatch.setattr(
-        export_module, "run_geometry_job", lambda *_: pytest.fail("set-up derived again")
+        export_module, "run_plan_or_geometry", lambda *_: pytest.fail("set-up derived again")
     )
     out = tmp_path / "cobalt"
     with qtbot.waitSignal(panel.export_finished, timeout=PLAN_TIMEOUT_MS) as blocker:
