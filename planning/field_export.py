@@ -16,6 +16,10 @@ z towards the head)::
                                           "structures": [{...}, ...] (every extra structure)},
      "monitor_units": [...], "assumptions": [...], "warnings": [...]}
 
+Without dose (a machine without a depth-dose table): ``field_limits.json`` (the
+``spineplan-field-limits`` document of :func:`field_limits_document`) and ``field_limits.txt``
+(:func:`field_limits_text`), written by :func:`write_field_limits`.
+
 ``field.csv``: one row per beam with the field borders repeated on each row, unit-bearing
 headers (``superior_border_z_mm``, ``jaw_x1_cm``, ``meterset_mu``/``time_min``...).
 
@@ -31,6 +35,7 @@ import csv
 import io
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -342,3 +347,70 @@ def write_field_csv(path: str | Path, result: PlanResult) -> Path:
     target = Path(path)
     target.write_text(field_csv_text(result), encoding="utf-8")
     return target
+
+
+#: What a machine without a depth-dose table (Co-60 in this release) exports: no dose, so no
+#: RT Dose, coverage or report -- the field limits and beam set-up of ``spineplan field``.
+FIELD_ONLY_FILES = ("field_limits.json", "field_limits.txt")
+
+
+def _cm(value: Any) -> str:
+    return "?" if value is None else f"{value:.2f}"
+
+
+def field_limits_text(document: dict[str, Any]) -> str:
+    """The field limits of :func:`planning.field_export.field_limits_document` for a person."""
+    field = document["field"]
+    iso = field["isocentre_mm"] or [None, None, None]
+    lines = [
+        f"lesion levels: {document['lesion_levels_words']}",
+        f"field levels: {field['levels_words']} "
+        f"({field['superior_level']} to {field['inferior_level']})",
+        f"superior border: z {field['superior_border_z_mm']:.1f} mm "
+        f"({field['superior_border_description']})",
+        f"inferior border: z {field['inferior_border_z_mm']:.1f} mm "
+        f"({field['inferior_border_description']})",
+        f"field at the isocentre: {field['width_mm']:.1f} mm wide x {field['length_mm']:.1f} mm "
+        "long",
+        f"arrangement: {document['arrangement']}",
+        f"energy: {document['energy']}, SSD {field['ssd_cm']:g} cm",
+    ]
+    for beam in document["beams"]:
+        lines.append(
+            f"beam {beam['name']}: gantry {beam['gantry_angle_deg']:g} deg; jaws at SAD "
+            f"{beam['source_axis_distance_cm']:g} cm: X1 {_cm(beam['jaw_x1_cm'])}, "
+            f"X2 {_cm(beam['jaw_x2_cm'])}, Y1 {_cm(beam['jaw_y1_cm'])}, "
+            f"Y2 {_cm(beam['jaw_y2_cm'])} cm; field at the skin "
+            f"{_cm(beam['field_at_skin_x_cm'])} x {_cm(beam['field_at_skin_y_cm'])} cm; "
+            f"isocentre depth {_cm(beam['isocentre_depth_cm'])} cm (SSD {_cm(beam['ssd_cm'])} cm)"
+        )
+    lines.append("isocentre (LPS mm): " + ", ".join("?" if v is None else f"{v:.1f}" for v in iso))
+    lines += [f"assumption: {assumption}" for assumption in document["assumptions"]]
+    lines += [f"warning: {warning}" for warning in document["warnings"]]
+    lines.append(
+        "no dose was computed: the lesion's coverage by the 95 % isodose is NOT checked "
+        "(spineplan plan computes it where depth-dose data exist)"
+    )
+    return "\n".join(lines)
+
+
+def write_field_limits(geometry: PlanGeometry, out: Path) -> list[Path]:
+    """``field_limits.json`` and ``field_limits.txt`` (what ``spineplan field`` prints) in
+    ``out``, each written whole under a temporary name and then renamed."""
+    document = field_limits_document(geometry)
+    texts = {
+        FIELD_ONLY_FILES[0]: json.dumps(document, indent=2) + "\n",
+        FIELD_ONLY_FILES[1]: field_limits_text(document) + "\n",
+    }
+    out.mkdir(exist_ok=True)
+    partials = {out / name: out / f".{name}.partial" for name in texts}
+    try:
+        # both written before either replaces its file: never a new JSON beside an old text
+        for partial, text in zip(partials.values(), texts.values(), strict=True):
+            partial.write_text(text, encoding="utf-8")
+        for target, partial in partials.items():
+            os.replace(partial, target)
+    finally:
+        for partial in partials.values():
+            partial.unlink(missing_ok=True)
+    return list(partials)

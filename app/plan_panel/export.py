@@ -11,49 +11,21 @@ from the geometry on screen when it is current.
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from app.commands.field import field_limits_text
 from app.commands.plan import OUTPUT_FILES, write_outputs
 from app.plan_panel.worker import PlanJob, has_dose_data, run_plan_or_geometry
 from imaging.errors import SpineplanError
-from planning.field_export import field_limits_document
+from planning.field_export import FIELD_ONLY_FILES, write_field_limits
 from planning.plan import PlanResult
 from planning.plan_geometry import PlanGeometry
 
 #: Steps reported: planning (when needed) + the four steps of ``write_outputs``.
 EXPORT_STEPS = 5
-#: What a machine without a depth-dose table (Co-60 in this release) exports: no dose, so no
-#: RT Dose, coverage or report -- the field limits and beam set-up of ``spineplan field``.
-FIELD_ONLY_FILES = ("field_limits.json", "field_limits.txt")
-
-
-def write_field_limits(geometry: PlanGeometry, out: Path) -> list[Path]:
-    """``field_limits.json`` and ``field_limits.txt`` (what ``spineplan field`` prints) in
-    ``out``, each written whole under a temporary name and then renamed."""
-    document = field_limits_document(geometry)
-    texts = {
-        FIELD_ONLY_FILES[0]: json.dumps(document, indent=2) + "\n",
-        FIELD_ONLY_FILES[1]: field_limits_text(document) + "\n",
-    }
-    out.mkdir(exist_ok=True)
-    partials = {out / name: out / f".{name}.partial" for name in texts}
-    try:
-        # both written before either replaces its file: never a new JSON beside an old text
-        for partial, text in zip(partials.values(), texts.values(), strict=True):
-            partial.write_text(text, encoding="utf-8")
-        for target, partial in partials.items():
-            os.replace(partial, target)
-    finally:
-        for partial in partials.values():
-            partial.unlink(missing_ok=True)
-    return list(partials)
 
 
 class ExportCancelled(Exception):
