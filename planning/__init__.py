@@ -9,22 +9,9 @@ and may be scripted without the GUI::
     print(field.levels_words(), field.arrangement, field.superior_border_z_mm)
 """
 
-from planning.case import (
-    CASE_FILE_SUFFIX,
-    SCHEMA_VERSION,
-    Case,
-    StudyReference,
-    case_from_dict,
-    case_to_dict,
-    check_study,
-    load_case,
-    save_case,
-)
-from planning.counting import CountingAnchors, CountingCheck, anchors_at, counting_check
-from planning.edema import EdemaExtent, EdemaLimits, describe_edema, position_words
-from planning.errors import CaseFileError, FieldError, LabelError, PlanningError
-from planning.field import Beam, Field, derive_case_field, derive_field
-from planning.lesion import (
+from planning.anatomy.counting import CountingAnchors, CountingCheck, anchors_at, counting_check
+from planning.anatomy.edema import EdemaExtent, EdemaLimits, describe_edema, position_words
+from planning.anatomy.lesion import (
     EllipsoidLesion,
     LesionLevels,
     LesionMeasurements,
@@ -38,7 +25,7 @@ from planning.lesion import (
     mask_from_file,
     measure_lesion,
 )
-from planning.levels import (
+from planning.anatomy.levels import (
     LEVEL_SEQUENCE,
     BodyMarks,
     DiscSpace,
@@ -58,7 +45,20 @@ from planning.levels import (
     segment,
     segments,
 )
-from planning.settings import PlanSettings
+from planning.case import (
+    CASE_FILE_SUFFIX,
+    SCHEMA_VERSION,
+    Case,
+    StudyReference,
+    case_from_dict,
+    case_to_dict,
+    check_study,
+    load_case,
+    save_case,
+)
+from planning.case.settings import PlanSettings
+from planning.errors import CaseFileError, FieldError, LabelError, PlanningError
+from planning.field.derivation import Beam, Field, derive_case_field, derive_field
 
 __all__ = [
     "CASE_FILE_SUFFIX",

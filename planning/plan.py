@@ -2,24 +2,26 @@
 
 :func:`plan_case` is what ``spineplan plan`` and the plan panel run. Steps:
 
-1. **Geometry** (:func:`planning.plan_geometry.plan_geometry`): the images
-   (:mod:`planning.plan_images`), the lesion on the post-contrast series
-   (:mod:`planning.plan_lesion`), its levels and the field
-   (:func:`planning.field.derive_case_field`),
-   the density (:mod:`planning.plan_density`: CT, else the MR outline as water, every choice
+1. **Geometry** (:func:`planning.dose.plan_geometry.plan_geometry`): the images
+   (:mod:`planning.dose.images`), the lesion on the post-contrast series
+   (:mod:`planning.dose.lesion_on_grid`), its levels and the field
+   (:func:`planning.field.derivation.derive_case_field`),
+   the density (:mod:`planning.dose.density`: CT, else the MR outline as water, every choice
    stated) and each beam set up for SSD with jaws giving the derived width and borders in the
-   isocentre plane (:mod:`planning.beam_setup`).
-2. **Dose** (:func:`planning.dose.compute_dose`) on an axial grid covering the field with a
-   margin and the patient along the beam axis (:mod:`planning.dose_grid`).
+   isocentre plane (:mod:`planning.dose.beam_setup`).
+2. **Dose** (:func:`planning.dose.engine.compute_dose`) on an axial grid covering the field with a
+   margin and the patient along the beam axis (:mod:`planning.dose.grid`).
 3. **Normalisation**: 100 % at the lesion centroid depth on the central axis for a PA field (the
    isocentre), at a user depth (``normalisation="depth"``), or at midplane for opposed pairs
    (halfway between the two skin entry points); the plan dose in Gy is the relative dose scaled
    so that this point receives the prescription.
-4. **Coverage** (:mod:`planning.coverage`), the **verdict** (:mod:`planning.verdict`) and the
-   **monitor units / treatment time** (:mod:`planning.monitor_units`); the dose statistics and
-   DVH of the case's other structures (:mod:`planning.structure_dose`; the cord's Dmax).
+4. **Coverage** (:mod:`planning.evaluation.coverage`), the **verdict**
+(:mod:`planning.evaluation.verdict`) and the
+   **monitor units / treatment time** (:mod:`planning.evaluation.monitor_units`); the dose
+   statistics and
+   DVH of the case's other structures (:mod:`planning.evaluation.structure_dose`; the cord's Dmax).
 
-The result, :class:`PlanResult`, is frozen; exports (:mod:`planning.field_export`, DICOM, the
+The result, :class:`PlanResult`, is frozen; exports (:mod:`planning.export.field_limits`, DICOM, the
 PDF report) only read it.
 """
 
@@ -31,30 +33,30 @@ from dataclasses import field as dataclass_field
 import numpy as np
 
 from imaging.volume import Volume
-from planning.beam_model import beam_model
-from planning.beam_setup import PlanBeamGeometry, normalisation_point
+from planning.anatomy.lesion import LesionLevels, LesionMeasurements
 from planning.case import Case
-from planning.coverage import (
+from planning.case.prescription import DEFAULT_ALPHA_BETA_GY, Prescription
+from planning.case.settings import PlanSettings
+from planning.dose.beam_model import beam_model
+from planning.dose.beam_setup import PlanBeamGeometry, normalisation_point
+from planning.dose.density import Density, sample_volume
+from planning.dose.engine import DoseResult, compute_dose
+from planning.dose.grid import DEFAULT_GRID_SPACING_MM, dose_grid
+from planning.dose.images import PlanImages
+from planning.dose.lesion_on_grid import lesion_on_dose_grid
+from planning.dose.plan_geometry import plan_geometry
+from planning.errors import PlanningError
+from planning.evaluation.coverage import (
     DoseStatistics,
     DoseVolumeHistogram,
     coverage_passes,
     cumulative_dvh,
     dose_statistics,
 )
-from planning.dose import DoseResult, compute_dose
-from planning.dose_grid import DEFAULT_GRID_SPACING_MM, dose_grid
-from planning.errors import PlanningError
-from planning.field import Field
-from planning.lesion import LesionLevels, LesionMeasurements
-from planning.monitor_units import Calibration, MonitorUnitCalculation, hand_calculation
-from planning.plan_density import Density, sample_volume
-from planning.plan_geometry import plan_geometry
-from planning.plan_images import PlanImages
-from planning.plan_lesion import lesion_on_dose_grid
-from planning.prescription import DEFAULT_ALPHA_BETA_GY, Prescription
-from planning.settings import PlanSettings
-from planning.structure_dose import CORD_ALPHA_BETA_GY, StructureDose, structure_doses
-from planning.verdict import Verdict, coverage_verdict
+from planning.evaluation.monitor_units import Calibration, MonitorUnitCalculation, hand_calculation
+from planning.evaluation.structure_dose import CORD_ALPHA_BETA_GY, StructureDose, structure_doses
+from planning.evaluation.verdict import Verdict, coverage_verdict
+from planning.field.derivation import Field
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ is the case file the user opened, or the study folder when no case file was open
 the same one again finds the recovery file and offers it back. Saving the case, or
 discarding, deletes it.
 
-The folder is `planning.practice_history.user_data_dir()` (``SPINEPLAN_DATA_DIR`` overrides).
+The folder is `planning.practice.history.user_data_dir()` (``SPINEPLAN_DATA_DIR`` overrides).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from app.annotation.document import AnnotationDocument, structure_file_names, wr
 from imaging.errors import SpineplanError
 from planning.case import Case, StudyReference, case_to_dict, load_case
 from planning.errors import CaseFileError
-from planning.practice_history import user_data_dir
+from planning.practice.history import user_data_dir
 
 RECOVERY_FOLDER = "recovery"
 

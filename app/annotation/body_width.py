@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from app.annotation import state as edits
 from imaging.errors import SpineplanError
-from planning.levels import display_name
+from planning.anatomy.levels import display_name
 
 if TYPE_CHECKING:
     from app.annotation.controller import AnnotationController

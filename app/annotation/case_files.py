@@ -20,8 +20,8 @@ from app.annotation.recovery_offer import case_without_lesion, hide_recovery, of
 from app.annotation.reference_layers import show_reference_for
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
+from planning.anatomy.lesion import measure_lesion
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference
-from planning.lesion import measure_lesion
 
 if TYPE_CHECKING:
     from app.annotation.controller import AnnotationController

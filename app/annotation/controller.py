@@ -55,8 +55,8 @@ from imaging.errors import SpineplanError
 from imaging.reslice import ViewPlane
 from imaging.rtstruct import Structure
 from imaging.volume import Volume
+from planning.anatomy.lesion import SeedLesion
 from planning.case import Case
-from planning.lesion import SeedLesion
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow

@@ -20,10 +20,10 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from app.annotation.state import Annotation, StructureMask
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
+from planning.anatomy.lesion import MaskLesion, build_lesion_mask
+from planning.anatomy.structures import CaseStructure, build_structure_mask, file_slug
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference, save_case
 from planning.errors import CaseFileError
-from planning.lesion import MaskLesion, build_lesion_mask
-from planning.structures import CaseStructure, build_structure_mask, file_slug
 
 
 class SnapshotCommand(QUndoCommand):

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.annotation.state import Annotation
 from imaging.errors import SpineplanError
-from planning.lesion import (
+from planning.anatomy.lesion import (
     DEFAULT_GROW_TOLERANCE,
     EllipsoidLesion,
     MaskLesion,
@@ -34,7 +34,7 @@ from planning.lesion import (
     lesion_levels,
     measure_lesion,
 )
-from planning.structures import PRESET_NAMES
+from planning.anatomy.structures import PRESET_NAMES
 
 #: The tolerance slider runs in steps of this much.
 TOLERANCE_STEP = 0.01

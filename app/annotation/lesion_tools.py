@@ -15,7 +15,7 @@ import numpy as np
 from app.annotation import state as edits
 from app.viewer.tools import PatientMouseEvent, ViewTool
 from imaging.errors import SpineplanError
-from planning.lesion import EllipsoidLesion, SeedLesion, ellipsoid_mask, grow_from_seed
+from planning.anatomy.lesion import EllipsoidLesion, SeedLesion, ellipsoid_mask, grow_from_seed
 
 if TYPE_CHECKING:
     from app.annotation.controller import AnnotationController

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from app.annotation.state import Annotation
 from imaging.errors import SpineplanError
-from planning.counting import counting_check
-from planning.levels import LEVEL_SEQUENCE, check_levels, display_name, sort_by_z
+from planning.anatomy.counting import counting_check
+from planning.anatomy.levels import LEVEL_SEQUENCE, check_levels, display_name, sort_by_z
 
 
 class LevelsPanel(QWidget):

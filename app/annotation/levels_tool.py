@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from app.annotation import state as edits
 from app.viewer.tools import PatientMouseEvent, ViewTool
 from imaging.errors import SpineplanError
-from planning.levels import display_name
+from planning.anatomy.levels import display_name
 
 if TYPE_CHECKING:
     from app.annotation.controller import AnnotationController

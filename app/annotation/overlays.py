@@ -27,8 +27,8 @@ from app.viewer.overlays import (
     ViewContext,
 )
 from imaging.volume import Volume
-from planning.levels import VertebralLevel, display_name, sort_by_z
-from planning.structures import structure_colour
+from planning.anatomy.levels import VertebralLevel, display_name, sort_by_z
+from planning.anatomy.structures import structure_colour
 
 #: Half length of an endplate line across the body, mm.
 ENDPLATE_HALF_LENGTH_MM = 14.0

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QInputDialog
 from app.annotation import state as edits
 from app.annotation.lesion_panel import LESION_TARGET
 from imaging.errors import SpineplanError
-from planning.structures import check_structure_name
+from planning.anatomy.structures import check_structure_name
 
 if TYPE_CHECKING:
     from app.annotation.controller import AnnotationController

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.annotation import state as edits
-from planning.lesion import SeedLesion
-from planning.levels import display_name
+from planning.anatomy.lesion import SeedLesion
+from planning.anatomy.levels import display_name
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings

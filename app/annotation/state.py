@@ -14,11 +14,10 @@ from typing import Literal
 import numpy as np
 
 from imaging.volume import Volume
-from planning.counting import CountingAnchors
-from planning.edema import EdemaLimits
-from planning.errors import LabelError
-from planning.lesion import EllipsoidLesion, LesionSpec, MaskLesion
-from planning.levels import (
+from planning.anatomy.counting import CountingAnchors
+from planning.anatomy.edema import EdemaLimits
+from planning.anatomy.lesion import EllipsoidLesion, LesionSpec, MaskLesion
+from planning.anatomy.levels import (
     ThoracicPrefix,
     VertebralLevel,
     canonical_level_name,
@@ -31,7 +30,8 @@ from planning.levels import (
     renumber_from,
     sort_by_z,
 )
-from planning.structures import check_structure_name, interpreted_type_for
+from planning.anatomy.structures import check_structure_name, interpreted_type_for
+from planning.errors import LabelError
 
 #: Body height assumed for a single click, before the user drags the endplates, mm.
 DEFAULT_BODY_HEIGHT_MM = {"cervical": 14.0, "thoracic": 20.0, "lumbar": 26.0, "sacral": 30.0}

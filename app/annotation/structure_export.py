@@ -21,8 +21,8 @@ from imaging.errors import SpineplanError
 from imaging.rtstruct import Structure, write_rtstruct
 from imaging.seg import SegmentSpec, write_seg
 from imaging.volume import Volume
-from planning.lesion import measure_lesion
-from planning.structures import is_cord, structure_colour
+from planning.anatomy.lesion import measure_lesion
+from planning.anatomy.structures import is_cord, structure_colour
 
 if TYPE_CHECKING:
     from collections.abc import Callable

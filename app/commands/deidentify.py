@@ -3,7 +3,8 @@
 ``IN`` is a study (folder, DICOMDIR or DICOM file) or a case file (``*.spineplan.json``).
 A study is de-identified into the new folder ``OUT`` (DICOM Basic Application Confidentiality
 Profile, see ``imaging.deidentify``). A case file is exported with its study: ``OUT`` receives
-the de-identified study and the case file rewritten to match it (see ``planning.teaching``).
+the de-identified study and the case file rewritten to match it (see
+``planning.practice.teaching``).
 What was removed or replaced is printed. Exit status 0, or 2 for unusable input (nothing is
 written then).
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from imaging.deidentify import deidentify_study
 from planning.case import CASE_FILE_SUFFIX
-from planning.teaching import export_case_for_teaching
+from planning.practice.teaching import export_case_for_teaching
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

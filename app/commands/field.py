@@ -22,7 +22,7 @@ from app.commands.options import (
     separation_cm,
 )
 from planning.case import load_case
-from planning.field_export import field_limits_document, field_limits_text
+from planning.export.field_limits import field_limits_document, field_limits_text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Import the planning pipeline only when the command runs (the CLI stays quick to start).
-    from planning.plan_geometry import plan_geometry
+    from planning.dose.plan_geometry import plan_geometry
 
     separation = separation_cm(args)
     case = load_case(args.case)

@@ -2,7 +2,7 @@
 
 The field options (``--energy``, ``--border``, ``--arrangement``, ``--margin-mm``,
 ``--width-mm``) and ``--separation-cm`` are declared once here, and their values checked and
-turned into :class:`planning.settings.PlanSettings` overrides; a bad value raises a
+turned into :class:`planning.case.settings.PlanSettings` overrides; a bad value raises a
 :class:`planning.errors.PlanningError` naming the option (one line, exit status 2).
 """
 
@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from planning.errors import PlanningError
-from planning.settings import (
+from planning.case.settings import (
     PlanSettings,
     parse_arrangement,
     parse_border_convention,
     parse_energy,
 )
+from planning.errors import PlanningError
 
 
 def number(text: str, option: str, *, positive: bool = False) -> float:

@@ -1,6 +1,6 @@
 """``spineplan pdd``: the central-axis percentage depth dose computed by the 3D dose engine.
 
-The engine is run in a virtual water phantom (:func:`planning.phantom.engine_depth_dose`) --
+The engine is run in a virtual water phantom (:func:`planning.dose.phantom.engine_depth_dose`) --
 the numbers are what the planning dose calculation itself produces, not a read-back of the
 table -- so a physicist can compare them with their own beam data.
 """
@@ -11,9 +11,9 @@ import argparse
 import json
 
 from app.commands.options import number
-from planning.beam_model import MACHINES, parse_energy
+from planning.dose.beam_model import MACHINES, parse_energy
+from planning.dose.phantom import engine_depth_dose
 from planning.errors import PlanningError
-from planning.phantom import engine_depth_dose
 
 DEFAULT_DEPTHS_CM = "0,0.5,1,1.5,2,3,4,5,7.5,10,15,20,25"
 

@@ -26,12 +26,12 @@ from app.commands.options import (
     separation_cm,
 )
 from planning.case import load_case
-from planning.dose_grid import DEFAULT_GRID_SPACING_MM
+from planning.dose.grid import DEFAULT_GRID_SPACING_MM
 from planning.errors import PlanningError
-from planning.field_export import write_field_csv, write_field_json
-from planning.monitor_units import Calibration
+from planning.evaluation.monitor_units import Calibration
+from planning.export.field_limits import write_field_csv, write_field_json
+from planning.export.plan_dicom import write_plan_dicom
 from planning.plan import PlanResult, plan_case
-from planning.plan_dicom import write_plan_dicom
 
 OUTPUT_FILES = (
     "field.json",

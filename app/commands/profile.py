@@ -13,8 +13,8 @@ import numpy as np
 
 from app.commands.options import number
 from app.commands.pdd import parse_beam
+from planning.dose.phantom import engine_profile
 from planning.errors import PlanningError
-from planning.phantom import engine_profile
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,7 +1,8 @@
 """``spineplan score REFERENCE ATTEMPT [--json] [--record] [--no-dose]``: the practice score sheet.
 
 Prints the practice score sheet of a trainee's case file against a reference case file (see
-``planning.scoring``): lesion level, lesion contour (Dice, HD95, volume), edema limits, field
+``planning.practice.scoring``): lesion level, lesion contour (Dice, HD95, volume), edema limits,
+field
 borders and arrangement, the V95 of the reference lesion under the trainee's planned dose (the
 attempt planned as ``spineplan plan`` would; ``--no-dose`` skips it, and a note says when it
 cannot be computed), an overall verdict and feedback sentences. ``--json`` prints it as data
@@ -21,8 +22,8 @@ import json
 import sys
 
 from planning.case import load_case
-from planning.practice_history import attempt_from_sheet, case_identity, record_attempt
-from planning.scoring import planned_coverage_percent, score_cases
+from planning.practice.history import attempt_from_sheet, case_identity, record_attempt
+from planning.practice.scoring import planned_coverage_percent, score_cases
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from planning.coverage import COVERAGE_ISODOSE_PERCENT, DoseVolumeHistogram
+from planning.evaluation.coverage import COVERAGE_ISODOSE_PERCENT, DoseVolumeHistogram
 
 _BACKGROUND = QColor("#1e1f22")
 _GRID = QColor("#3a3c40")

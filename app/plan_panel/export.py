@@ -20,9 +20,9 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from app.commands.plan import OUTPUT_FILES, write_outputs
 from app.plan_panel.worker import PlanJob, has_dose_data, run_plan_or_geometry
 from imaging.errors import SpineplanError
-from planning.field_export import FIELD_ONLY_FILES, write_field_limits
+from planning.dose.plan_geometry import PlanGeometry
+from planning.export.field_limits import FIELD_ONLY_FILES, write_field_limits
 from planning.plan import PlanResult
-from planning.plan_geometry import PlanGeometry
 
 #: Steps reported: planning (when needed) + the four steps of ``write_outputs``.
 EXPORT_STEPS = 5

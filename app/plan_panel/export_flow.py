@@ -15,8 +15,8 @@ from app.plan_panel.export import EXPORT_STEPS, PlanExporter
 from app.plan_panel.worker import PlanJob
 from imaging.errors import SpineplanError
 from planning.case import Case
+from planning.dose.plan_geometry import PlanGeometry
 from planning.plan import PlanResult
-from planning.plan_geometry import PlanGeometry
 
 
 def export_button(parent: QWidget) -> QPushButton:

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from planning.beam_setup import PlanBeamGeometry
-from planning.field import Field
-from planning.levels import ThoracicPrefix, level_range_words
+from planning.anatomy.levels import ThoracicPrefix, level_range_words
+from planning.dose.beam_setup import PlanBeamGeometry
+from planning.dose.plan_geometry import PlanGeometry
+from planning.field.derivation import Field
 from planning.plan import PlanResult
-from planning.plan_geometry import PlanGeometry
 
 
 def energy_label(energy: str) -> str:

@@ -9,7 +9,7 @@ change of the case or of a setting:
 2. asks the `PlanRunner` for a plan (debounced; computed in a background thread; superseded
    results are dropped); when it arrives the verdict, numbers, DVH, beam paths and isodoses
    are replaced. A machine without a depth-dose table (Co-60 in this release) gets its field
-   and beam set-up instead (`planning.plan_geometry.PlanGeometry`): "FIELD ONLY, NO DOSE" with
+   and beam set-up instead (`planning.dose.plan_geometry.PlanGeometry`): "FIELD ONLY, NO DOSE" with
    the field and beam numbers and the beam paths, no isodoses and no coverage check.
 
 The parts live in their own modules: `settings_form`, `result_view` (verdict, numbers, DVH,
@@ -42,14 +42,14 @@ from app.plan_panel.worker import PlanJob, PlanRunner, has_dose_data
 from app.viewer.overlays import OverlayItem, OverlayModel
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
+from planning.anatomy.lesion import EllipsoidLesion
 from planning.case import Case
-from planning.dose_grid import DEFAULT_GRID_SPACING_MM
+from planning.case.settings import PlanSettings
+from planning.dose.grid import DEFAULT_GRID_SPACING_MM
+from planning.dose.plan_geometry import PlanGeometry
 from planning.errors import PlanningError
-from planning.field import Field, derive_case_field
-from planning.lesion import EllipsoidLesion
+from planning.field.derivation import Field, derive_case_field
 from planning.plan import PlanResult
-from planning.plan_geometry import PlanGeometry
-from planning.settings import PlanSettings
 
 #: the Plan panel shares one tabbed column with the annotation and practice panels, so it
 #: can afford a width at which its settings and numbers read without scrolling sideways

@@ -31,11 +31,11 @@ from app.viewer.overlays import (
     PolylineOverlay,
 )
 from imaging.volume import Volume
-from planning.beam_setup import PlanBeamGeometry
-from planning.dose_grid import dose_grid
-from planning.field import Field
+from planning.dose.beam_setup import PlanBeamGeometry
+from planning.dose.grid import dose_grid
+from planning.dose.plan_geometry import PlanGeometry
+from planning.field.derivation import Field
 from planning.plan import PlanResult
-from planning.plan_geometry import PlanGeometry
 
 FIELD_COLOR = QColor("#b4ff00")
 #: (percent of prescription, colour, legend), drawn in this order.

@@ -19,11 +19,11 @@ from app.plan_panel.numbers_table import (
     geometry_rows,
     numbers_rows,
 )
-from planning.field import Field
-from planning.levels import ThoracicPrefix
+from planning.anatomy.levels import ThoracicPrefix
+from planning.anatomy.structures import structure_colour
+from planning.dose.plan_geometry import PlanGeometry
+from planning.field.derivation import Field
 from planning.plan import PlanResult
-from planning.plan_geometry import PlanGeometry
-from planning.structures import structure_colour
 
 PASS_COLOR = "#3ddc84"
 FAIL_COLOR = "#ff5252"

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planning.beam_model import beam_model
-from planning.prescription import DEFAULT_ALPHA_BETA_GY, SCHEDULES, Prescription
-from planning.settings import PlanSettings
+from planning.case.prescription import DEFAULT_ALPHA_BETA_GY, SCHEDULES, Prescription
+from planning.case.settings import PlanSettings
+from planning.dose.beam_model import beam_model
 
 CO60_FIELD_ONLY = (
     "Co-60: field limits and set-up only (borders, jaws, SSD 80 cm): spineplan ships no "

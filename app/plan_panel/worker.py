@@ -8,10 +8,10 @@ result whose generation is not the latest (superseded or cancelled) is dropped, 
 never shows a plan for settings the user has already left.
 
 A machine without a depth-dose table (Co-60 in this release) has no dose: for it the task computes
-the field and beam set-up (`planning.plan_geometry.PlanGeometry`) instead, delivered through
+the field and beam set-up (`planning.dose.plan_geometry.PlanGeometry`) instead, delivered through
 ``geometry_ready`` rather than as a failure.
 
-The images of a study are loaded once (`planning.plan_images.load_plan_images`) and kept for later
+The images of a study are loaded once (`planning.dose.images.load_plan_images`) and kept for later
 runs on the same study.
 """
 
@@ -26,15 +26,15 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
-from planning.beam_model import beam_model
+from planning.anatomy.lesion import MaskLesion
 from planning.case import Case
-from planning.dose_grid import DEFAULT_GRID_SPACING_MM
-from planning.lesion import MaskLesion
+from planning.case.prescription import DEFAULT_ALPHA_BETA_GY
+from planning.case.settings import PlanSettings
+from planning.dose.beam_model import beam_model
+from planning.dose.grid import DEFAULT_GRID_SPACING_MM
+from planning.dose.images import PlanImages
+from planning.dose.plan_geometry import PlanGeometry, plan_geometry
 from planning.plan import PlanResult, plan_case
-from planning.plan_geometry import PlanGeometry, plan_geometry
-from planning.plan_images import PlanImages
-from planning.prescription import DEFAULT_ALPHA_BETA_GY
-from planning.settings import PlanSettings
 
 #: Quiet time after the last edit before a plan starts, ms.
 DEBOUNCE_MS = 250

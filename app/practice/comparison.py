@@ -23,7 +23,7 @@ from app.viewer.overlays import (
     ViewContext,
     place_label,
 )
-from planning.field import Field
+from planning.field.derivation import Field
 
 #: Prefix of every reference item in the Layers panel.
 REFERENCE_PREFIX = "Reference: "

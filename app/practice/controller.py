@@ -48,10 +48,10 @@ from app.practice.score_sheet import ScoreSheetView
 from app.practice.teaching_action import TeachingExporter
 from app.practice.worker import ScoringJob, ScoringOutcome, ScoringThread
 from imaging.errors import SpineplanError
+from planning.anatomy.lesion import MaskLesion
 from planning.case import Case, load_case, save_case
 from planning.errors import PlanningError
-from planning.lesion import MaskLesion
-from planning.practice_history import (
+from planning.practice.history import (
     attempt_from_sheet,
     case_identity,
     record_attempt,

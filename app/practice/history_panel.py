@@ -1,6 +1,6 @@
 """The trainee's practice history: progress per case, over time, and a small plot of scores.
 
-Reads the history the practice mode records (`planning.practice_history`, in the user's data
+Reads the history the practice mode records (`planning.practice.history`, in the user's data
 folder). The plot is drawn with QPainter: one point per attempt (score %, in date order),
 coloured by case and joined per case; filled points passed, hollow points failed.
 """
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from planning.errors import PlanningError
-from planning.practice_history import (
+from planning.practice.history import (
     Attempt,
     History,
     load_history,

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.practice.comparison import LEGEND
-from planning.levels import level_range_words
-from planning.score_sheet import ScoreSheet
+from planning.anatomy.levels import level_range_words
+from planning.practice.sheet import ScoreSheet
 
 VERDICT_COLORS = {"perfect": "#1f8f3a", "pass": "#2f7d4f", "fail": "#b3261e"}
 PASSED_COLOR = QColor("#59d97a")

@@ -1,7 +1,8 @@
 """File > Export case for teaching: the open case and its study, de-identified, in the
 background with a progress dialog, then a dialog listing what was removed and replaced.
 
-The de-identification itself is `planning.teaching.export_case_for_teaching` (the DICOM basic
+The de-identification itself is `planning.practice.teaching.export_case_for_teaching` (the DICOM
+basic
 application confidentiality profile through dicognito); this module only chooses what to
 export, runs it off the GUI thread and shows the result.
 """
@@ -29,9 +30,9 @@ from PySide6.QtWidgets import (
 from app.annotation.document import structure_file_names, write_mask
 from app.practice.worker import TeachingExportThread
 from imaging.errors import SpineplanError
+from planning.anatomy.lesion import MaskLesion
 from planning.case import Case, save_case
-from planning.lesion import MaskLesion
-from planning.teaching import TeachingExport
+from planning.practice.teaching import TeachingExport
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow

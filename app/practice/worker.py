@@ -15,12 +15,12 @@ from app.annotation.document import annotation_from_case
 from app.annotation.state import Annotation
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
+from planning.anatomy.lesion import EllipsoidLesion
 from planning.case import Case
-from planning.field import Field, derive_case_field
-from planning.lesion import EllipsoidLesion
-from planning.score_sheet import ScoreSheet
-from planning.scoring import planned_coverage_percent, score_cases
-from planning.teaching import TeachingExport, export_case_for_teaching
+from planning.field.derivation import Field, derive_case_field
+from planning.practice.scoring import planned_coverage_percent, score_cases
+from planning.practice.sheet import ScoreSheet
+from planning.practice.teaching import TeachingExport, export_case_for_teaching
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class ExportCancelled(Exception):
 
 
 class TeachingExportThread(QThread):
-    """Runs :func:`planning.teaching.export_case_for_teaching` once.
+    """Runs :func:`planning.practice.teaching.export_case_for_teaching` once.
 
     Signals: ``progress(done, total)`` over the DICOM files, ``exported(TeachingExport)``,
     ``failed(str)``, ``cancelled()``.

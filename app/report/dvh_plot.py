@@ -8,8 +8,8 @@ from PySide6.QtGui import QColor, QPen, QPolygonF
 
 from app.report.colours import ISODOSE_LEVELS, LESION_COLOUR
 from app.report.page import Page
+from planning.anatomy.structures import structure_colour
 from planning.plan import PlanResult
-from planning.structures import structure_colour
 
 
 def draw_dvh(

@@ -10,8 +10,8 @@ from skimage.measure import find_contours
 from app.report.colours import FIELD_COLOUR, ISODOSE_LEVELS, LESION_COLOUR
 from app.report.page import MARGIN_MM, Page
 from app.report.planes import ImagePlane
+from planning.anatomy.structures import structure_colour
 from planning.plan import PlanResult
-from planning.structures import structure_colour
 
 
 def _draw_polylines(

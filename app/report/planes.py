@@ -13,10 +13,10 @@ from scipy import ndimage
 
 from app.report.formatting import format_mm
 from imaging.volume import Volume
-from planning.beam_setup import inside_field
-from planning.levels import display_name
+from planning.anatomy.levels import display_name
+from planning.anatomy.structures import structure_colour
+from planning.dose.beam_setup import inside_field
 from planning.plan import PlanResult
-from planning.structures import structure_colour
 
 #: Pixel size of the rendered image planes, mm.
 IMAGE_PIXEL_MM = 0.75

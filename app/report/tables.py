@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from app.report.formatting import format_point_mm
-from planning.coverage import DoseStatistics
-from planning.edema import describe_edema
+from planning.anatomy.edema import describe_edema
+from planning.anatomy.levels import display_name
 from planning.errors import PlanningError
-from planning.levels import display_name
+from planning.evaluation.coverage import DoseStatistics
+from planning.evaluation.structure_dose import CORD_ALPHA_BETA_GY
 from planning.plan import PlanResult
-from planning.structure_dose import CORD_ALPHA_BETA_GY
 
 
 def case_rows(result: PlanResult) -> list[list[str]]:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QPushButton
 
+from planning.anatomy.lesion import grow_from_seed, lesion_levels, measure_lesion
 from planning.case import load_case
-from planning.lesion import grow_from_seed, lesion_levels, measure_lesion
 from tests.app.annotation_helpers import click, drag, go_to, screen_point, view_of
 from tests.app.conftest import SAGITTAL_T1_SHAPE, open_and_wait, spine_phantom
 from tests.dicom_builders import uid, write_series

@@ -12,7 +12,7 @@ import pytest
 from app.gui import sample_case_path
 from imaging.rtstruct import contours_to_mask, read_rtstruct
 from imaging.seg import read_seg
-from planning.lesion import lesion_levels, measure_lesion
+from planning.anatomy.lesion import lesion_levels, measure_lesion
 from tests.app.conftest import open_and_wait
 
 pytestmark = pytest.mark.skipif(

@@ -11,9 +11,9 @@ import pytest
 from app.annotation import state as edits
 from app.annotation.document import AnnotationDocument, annotation_from_case
 from imaging.volume import Volume
+from planning.anatomy.lesion import MaskLesion
 from planning.case import Case, StudyReference, load_case
 from planning.errors import LabelError
-from planning.lesion import MaskLesion
 
 
 def grid() -> Volume:

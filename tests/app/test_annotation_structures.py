@@ -13,8 +13,8 @@ import pytest
 
 from app.annotation import state as edits
 from imaging.rtstruct import contours_to_mask, read_rtstruct
+from planning.anatomy.lesion import measure_lesion
 from planning.case import load_case
-from planning.lesion import measure_lesion
 from tests.app.annotation_helpers import drag, go_to, view_of
 from tests.app.conftest import open_and_wait
 from tests.app.test_annotation_gui import label_three, t1

@@ -14,11 +14,11 @@ from PySide6.QtTest import QTest
 from app.annotation import state as edits
 from app.annotation.overlays import LEVEL_COLOR
 from app.annotation.width_tool import SAGITTAL_REFUSAL
+from planning.anatomy.levels import VertebralLevel, find_level
 from planning.case import load_case
+from planning.case.settings import PlanSettings
 from planning.errors import LabelError
-from planning.field import DEFAULT_WIDTH_MM
-from planning.levels import VertebralLevel, find_level
-from planning.settings import PlanSettings
+from planning.field.derivation import DEFAULT_WIDTH_MM
 from tests.app.annotation_helpers import drag, go_to, view_of
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"

@@ -10,7 +10,7 @@ import pydicom
 from app import cli
 from imaging import discover
 from planning.case import check_study, load_case
-from planning.field import derive_case_field
+from planning.field.derivation import derive_case_field
 from tests.dicom_builders import write_series
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_dicom" / "case2" / "reference.spineplan.json"

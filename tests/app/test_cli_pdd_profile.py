@@ -1,6 +1,6 @@
 """``spineplan pdd`` / ``spineplan profile``: the engine in water against the published data.
 
-Expected values are computed here independently of planning.beam_data: the CSV is parsed with
+Expected values are computed here independently of planning.dose.beam_data: the CSV is parsed with
 plain Python and interpolated by this file's own code (linear in field side, log-linear in
 depth, renormalised at d_max; the Mayneord factor for another SSD).
 """

@@ -12,7 +12,7 @@ import pydicom
 import pytest
 
 from app import cli
-from planning.beam_model import beam_model
+from planning.dose.beam_model import beam_model
 from tests.planning.plan_fixtures import EXPECTED, SAMPLES
 
 OUTPUTS = {"field.json", "field.csv", "report.pdf", "rtplan.dcm", "rtdose.dcm", "rtstruct.dcm"}
@@ -142,7 +142,7 @@ def test_narrowed_field_fails_with_status_1_and_still_writes(tmp_path) -> None:
 
 def test_negative_margin_onto_the_lesion_fails(tmp_path) -> None:
     from planning.case import load_case
-    from planning.field import derive_case_field
+    from planning.field.derivation import derive_case_field
 
     case = load_case(_case(3))
     field = derive_case_field(case)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from app import cli
+from planning.anatomy.edema import EdemaLimits
 from planning.case import load_case, save_case
-from planning.edema import EdemaLimits
-from planning.practice_history import DATA_DIR_ENV, load_history
+from planning.practice.history import DATA_DIR_ENV, load_history
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_dicom" / "case3" / "reference.spineplan.json"
 REQUIRED = (

@@ -19,9 +19,9 @@ from app.plan_panel.plan_overlays import (
     isodose_overlays,
 )
 from planning.case import load_case
-from planning.coverage import DoseVolumeHistogram
+from planning.dose.plan_geometry import plan_geometry
+from planning.evaluation.coverage import DoseVolumeHistogram
 from planning.plan import PlanResult, plan_case
-from planning.plan_geometry import plan_geometry
 from tests.app.test_plan_panel import _count_colour
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"

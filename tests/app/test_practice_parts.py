@@ -12,10 +12,10 @@ from app.annotation.document import annotation_from_case
 from app.practice.cases import SAMPLE_ROOT, load_reference_case
 from app.practice.history_panel import HistoryPanel
 from app.practice.score_sheet import ScoreSheetView, sheet_rows
+from planning.anatomy.edema import EdemaLimits
 from planning.case import load_case
-from planning.edema import EdemaLimits
-from planning.practice_history import Attempt, load_history, record_attempt
-from planning.scoring import score_cases
+from planning.practice.history import Attempt, load_history, record_attempt
+from planning.practice.scoring import score_cases
 
 CASE = SAMPLE_ROOT / "case2" / "reference.spineplan.json"
 pytestmark = pytest.mark.skipif(not CASE.is_file(), reason="sample case 2 is not generated")

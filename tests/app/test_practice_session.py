@@ -19,7 +19,7 @@ from app.practice.cases import SAMPLE_ROOT, load_reference_case
 from app.practice.comparison import REFERENCE_LESION_COLOR, REFERENCE_PREFIX
 from app.practice.dialog import PracticeDialog
 from planning.case import load_case
-from planning.practice_history import load_history
+from planning.practice.history import load_history
 from tests.app.annotation_helpers import click, drag, go_to, view_of
 from tests.app.conftest import open_and_wait
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog
 from app.practice.cases import SAMPLE_ROOT
 from app.practice.teaching_action import DEFAULT_FOLDER_NAME, free_destination
 from planning.case import check_study, load_case
-from planning.field import derive_case_field
+from planning.field.derivation import derive_case_field
 from tests.app.conftest import open_and_wait
 
 CASE = SAMPLE_ROOT / "case2" / "reference.spineplan.json"

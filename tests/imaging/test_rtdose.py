@@ -12,7 +12,7 @@ from pydicom.uid import generate_uid
 from imaging.rtdose import read_rtdose, write_rtdose
 from imaging.rtstruct import Structure, write_rtstruct
 from imaging.volume import Volume
-from planning.coverage import dose_statistics
+from planning.evaluation.coverage import dose_statistics
 from tests.imaging.test_rtstruct import _sagittal_series
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from planning.levels import LEVEL_SEQUENCE, VertebralLevel
+from planning.anatomy.levels import LEVEL_SEQUENCE, VertebralLevel
 
 #: name: (body height mm, disc below mm, body width LR mm)
 ANATOMY: dict[str, tuple[float, float, float]] = {

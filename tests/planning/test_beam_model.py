@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from planning.beam_data import (
+from planning.dose.beam_data import (
     BEAM_DATA_DIR,
     BeamDataError,
     equivalent_square_cm,
     load_columns,
     load_table_2d,
 )
-from planning.beam_model import (
+from planning.dose.beam_model import (
     EDGE_80_20_PER_SIGMA,
     MACHINES,
     BeamModel,
@@ -28,7 +28,7 @@ PDD_6MV = "6mv_pdd_ssd100_tg71.csv"
 
 
 def raw_table(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The CSV read independently of planning.beam_data: (depths, sides, values)."""
+    """The CSV read independently of planning.dose.beam_data: (depths, sides, values)."""
     lines = [
         line
         for line in (BEAM_DATA_DIR / name).read_text().splitlines()

@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planning import beam_data
-from planning.beam_data import BeamDataError, load_table_2d
-from planning.beam_model import MACHINES, BeamModel, beam_model, geometric_penumbra_cm
+from planning.dose import beam_data
+from planning.dose.beam_data import BeamDataError, load_table_2d
+from planning.dose.beam_model import MACHINES, BeamModel, beam_model, geometric_penumbra_cm
+from planning.dose.phantom import engine_depth_dose, engine_profile
 from planning.errors import PlanningError
-from planning.phantom import engine_depth_dose, engine_profile
 
 STAND_IN = "6mv_pdd_ssd100_tg71.csv"
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "resources" / "beam_data"

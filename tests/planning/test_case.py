@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 
 from imaging.errors import NoDicomError
+from planning.anatomy.counting import CountingAnchors
+from planning.anatomy.edema import EdemaLimits
+from planning.anatomy.lesion import EllipsoidLesion, MaskLesion, SeedLesion
 from planning.case import (
     SCHEMA_VERSION,
     Case,
@@ -22,12 +25,9 @@ from planning.case import (
     load_case,
     save_case,
 )
-from planning.counting import CountingAnchors
-from planning.edema import EdemaLimits
+from planning.case.settings import PlanSettings
 from planning.errors import CaseFileError
-from planning.field import derive_field
-from planning.lesion import EllipsoidLesion, MaskLesion, SeedLesion
-from planning.settings import PlanSettings
+from planning.field.derivation import derive_field
 from tests.planning.synthetic_spine import by_name, spine
 
 STUDY_UID = "1.2.826.0.1.3680043.8.498.1"

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from planning.counting import CountingAnchors, anchors_at, counting_check
+from planning.anatomy.counting import CountingAnchors, anchors_at, counting_check
+from planning.anatomy.levels import BodyMarks, VertebralLevel, name_bodies
 from planning.errors import LabelError
-from planning.levels import BodyMarks, VertebralLevel, name_bodies
 from tests.planning.synthetic_spine import by_name, spine
 
 

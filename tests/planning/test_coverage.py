@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from planning.coverage import coverage_passes, cumulative_dvh, dose_statistics
 from planning.errors import PlanningError
+from planning.evaluation.coverage import coverage_passes, cumulative_dvh, dose_statistics
 
 
 def _ramp_dose() -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from planning.edema import (
+from planning.anatomy.edema import (
     CERVICOMEDULLARY_REACH_MM,
     EdemaLimits,
     centreline_length_mm,

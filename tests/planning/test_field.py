@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from planning.anatomy.levels import disc_name
 from planning.case import load_case
+from planning.case.settings import PlanSettings
 from planning.errors import FieldError, LabelError
-from planning.field import FALLBACK_HALF_DISC_MM, derive_case_field, derive_field
-from planning.levels import disc_name
-from planning.settings import PlanSettings
+from planning.field.derivation import FALLBACK_HALF_DISC_MM, derive_case_field, derive_field
 from tests.planning.synthetic_spine import by_name, disc_middle, spine
 
 LEVELS = spine()
@@ -274,8 +274,8 @@ def test_case_field_from_the_ellipsoid_or_from_a_mask() -> None:
     import numpy as np
 
     from imaging.volume import Volume
+    from planning.anatomy.lesion import EllipsoidLesion, SeedLesion, ellipsoid_mask
     from planning.case import Case, StudyReference
-    from planning.lesion import EllipsoidLesion, SeedLesion, ellipsoid_mask
 
     center = (0.0, 5.0, TABLE["T9"].middle_z_mm)
     lesion = EllipsoidLesion(center, (4.0, 3.0, 6.0))

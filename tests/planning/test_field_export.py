@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from planning.field_export import (
+from planning.export.field_limits import (
     CSV_COLUMNS,
     field_csv_text,
     field_dict,

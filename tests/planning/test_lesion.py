@@ -11,8 +11,7 @@ import pytest
 import SimpleITK as sitk
 
 from imaging.volume import Volume
-from planning.errors import CaseFileError, FieldError, LabelError, PlanningError
-from planning.lesion import (
+from planning.anatomy.lesion import (
     EllipsoidLesion,
     MaskLesion,
     SeedLesion,
@@ -23,6 +22,7 @@ from planning.lesion import (
     mask_from_file,
     measure_lesion,
 )
+from planning.errors import CaseFileError, FieldError, LabelError, PlanningError
 from tests.planning.synthetic_spine import by_name, disc_middle, spine
 
 

@@ -11,8 +11,8 @@ import pytest
 from imaging.loading import load_series
 from imaging.rtstruct import Structure, write_rtstruct
 from imaging.seg import SegmentSpec, write_seg
+from planning.anatomy.lesion import MaskLesion, build_lesion_mask, ellipsoid_mask, mask_from_file
 from planning.errors import CaseFileError
-from planning.lesion import MaskLesion, build_lesion_mask, ellipsoid_mask, mask_from_file
 from tests.dicom_builders import write_series
 
 

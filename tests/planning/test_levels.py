@@ -7,8 +7,7 @@ import random
 
 import pytest
 
-from planning.errors import LabelError
-from planning.levels import (
+from planning.anatomy.levels import (
     LEVEL_SEQUENCE,
     BodyMarks,
     VertebralLevel,
@@ -29,6 +28,7 @@ from planning.levels import (
     segment,
     segments,
 )
+from planning.errors import LabelError
 from tests.planning.synthetic_spine import by_name, disc_middle, spine
 
 

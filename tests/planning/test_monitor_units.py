@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planning.beam_data import Table2D
-from planning.beam_model import MACHINES, BeamModel, beam_model
+from planning.dose.beam_data import Table2D
+from planning.dose.beam_model import MACHINES, BeamModel, beam_model
 from planning.errors import PlanningError
-from planning.monitor_units import (
+from planning.evaluation.monitor_units import (
     CO60_HALF_LIFE_YEARS,
     DEFAULT_OUTPUT_CGY_PER_MU,
     Calibration,

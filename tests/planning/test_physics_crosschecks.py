@@ -1,9 +1,9 @@
 """Independent physics cross-checks of the planning library (medical-physics review).
 
 Every expected number here is computed by hand from first principles or straight from the
-shipped CSV tables (read by this file's own small reader, not by ``planning.beam_data``), and
+shipped CSV tables (read by this file's own small reader, not by ``planning.dose.beam_data``), and
 from the levels written in the sample case files (read as plain JSON, not through
-``planning.levels``). Each test names its source or formula. Tolerances are those of a hand
+``planning.anatomy.levels``). Each test names its source or formula. Tolerances are those of a hand
 calculation check (1-3 %), or of the geometry (0.05 mm).
 
 Sources
@@ -33,19 +33,19 @@ import pytest
 from scipy import ndimage
 
 from imaging.volume import Volume
-from planning.beam_data import BEAM_DATA_DIR
-from planning.beam_geometry import Beam, beam_axes
-from planning.coverage import dose_statistics
-from planning.dose import compute_beam_dose
-from planning.field import _BEAMS, derive_case_field
-from planning.field_export import field_dict
-from planning.monitor_units import hand_calculation, monitor_units
+from planning.case.prescription import SCHEDULES, Prescription
+from planning.case.settings import PlanSettings
+from planning.dose.beam_data import BEAM_DATA_DIR
+from planning.dose.beam_geometry import Beam, beam_axes
+from planning.dose.engine import compute_beam_dose
+from planning.dose.images import load_plan_images
+from planning.dose.radiological_depth import TISSUE_THRESHOLD
+from planning.evaluation.coverage import dose_statistics
+from planning.evaluation.monitor_units import hand_calculation, monitor_units
+from planning.export.field_limits import field_dict
+from planning.export.plan_dicom import field_mask, plan_beams, write_plan_dicom
+from planning.field.derivation import _BEAMS, derive_case_field
 from planning.plan import plan_case
-from planning.plan_dicom import field_mask, plan_beams, write_plan_dicom
-from planning.plan_images import load_plan_images
-from planning.prescription import SCHEDULES, Prescription
-from planning.radiological_depth import TISSUE_THRESHOLD
-from planning.settings import PlanSettings
 from tests.planning.plan_fixtures import SAMPLES, TEST_GRID_MM, default_plan, sample_case
 
 SAD_CM = 100.0  # 6 MV linac source-axis distance
@@ -556,7 +556,7 @@ def test_lateral_pair_without_imaged_skin_or_separation_is_a_warning() -> None:
 def test_rtplan_patient_position_is_the_one_the_gantry_angles_assume(tmp_path, monkeypatch):
     # The gantry angles are IEC 61217 for HFS; an RT Plan copying another position from the
     # images (e.g. HFP, where gantry 180 would come from the anterior) would be wrong.
-    import planning.plan_dicom as plan_dicom
+    import planning.export.plan_dicom as plan_dicom
 
     result = default_plan(2)
     original = plan_dicom.reference_headers

@@ -7,11 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from planning.beam_setup import inside_field
+from planning.anatomy.levels import disc_space, find_level
 from planning.case import case_from_dict, case_to_dict
+from planning.dose.beam_setup import inside_field
 from planning.errors import CaseFileError, FieldError, PlanningError
-from planning.field import derive_case_field
-from planning.levels import disc_space, find_level
+from planning.field.derivation import derive_case_field
 from planning.plan import plan_case
 from tests.planning.plan_fixtures import (
     EXPECTED,
@@ -157,7 +157,7 @@ def test_bad_input_raises_spineplan_errors(tmp_path) -> None:
 
 
 def test_energy_without_depth_dose_is_refused() -> None:
-    from planning.beam_model import beam_model
+    from planning.dose.beam_model import beam_model
 
     if beam_model("Co60").has_depth_dose:
         pytest.skip("a Co-60 depth-dose table is shipped")
@@ -176,8 +176,8 @@ def _case_with_lesion(tmp_path, number: int, lesion: dict):
 def test_mask_file_lesion_plans_like_the_ellipsoid(tmp_path) -> None:
     import SimpleITK as sitk
 
-    from planning.lesion import ellipsoid_mask
-    from planning.plan_images import load_plan_images
+    from planning.anatomy.lesion import ellipsoid_mask
+    from planning.dose.images import load_plan_images
 
     reference = sample_case(3)
     images = load_plan_images(reference)

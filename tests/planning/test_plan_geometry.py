@@ -7,13 +7,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from planning.beam_geometry import Beam
-from planning.beam_model import beam_model
-from planning.central_axis import central_axis
-from planning.dose import compute_beam_dose
+from planning.dose.beam_geometry import Beam
+from planning.dose.beam_model import beam_model
+from planning.dose.central_axis import central_axis
+from planning.dose.engine import compute_beam_dose
+from planning.dose.plan_geometry import plan_geometry
 from planning.errors import PlanningError
 from planning.plan import plan_case
-from planning.plan_geometry import plan_geometry
 from tests.planning.plan_fixtures import EXPECTED, TEST_GRID_MM, default_plan, sample_case
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from planning.anatomy.lesion import EllipsoidLesion
 from planning.case import load_case
-from planning.lesion import EllipsoidLesion
-from planning.practice_history import (
+from planning.practice.history import (
     DATA_DIR_ENV,
     KEPT_SCORES,
     Attempt,
@@ -24,7 +24,7 @@ from planning.practice_history import (
     record_attempt,
     user_data_dir,
 )
-from planning.scoring import score_cases
+from planning.practice.scoring import score_cases
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
 DAY = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

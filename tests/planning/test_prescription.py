@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from planning.case.prescription import SCHEDULES, Prescription
 from planning.errors import PlanningError
-from planning.prescription import SCHEDULES, Prescription
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_the_limits_admit_every_preset_and_single_fraction_sbrt() -> None:
 
 
 def test_plan_settings_refuse_a_cgy_slip() -> None:
-    from planning.settings import PlanSettings
+    from planning.case.settings import PlanSettings
 
     with pytest.raises(PlanningError, match="3000 Gy in 10 fractions"):
         PlanSettings(dose_gy=3000.0, fractions=10)

@@ -1,4 +1,5 @@
-"""Practice scoring: expected numbers are computed here independently of planning.scoring."""
+"""Practice scoring: expected numbers are computed here independently of
+planning.practice.scoring."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
+from planning.anatomy.edema import EdemaLimits
+from planning.anatomy.lesion import EllipsoidLesion, MaskLesion, ellipsoid_mask
+from planning.anatomy.levels import renumber_from
 from planning.case import Case, StudyReference, load_case
-from planning.contour_metrics import dice_coefficient, hausdorff_percentile_mm
-from planning.edema import EdemaLimits
+from planning.case.settings import PlanSettings
 from planning.errors import CaseFileError, PlanningError
-from planning.lesion import EllipsoidLesion, MaskLesion, ellipsoid_mask
-from planning.levels import renumber_from
-from planning.score_inputs import study_grid
-from planning.score_parts import BORDER_TOLERANCE_MM, level_coordinate
-from planning.scoring import planned_coverage_percent, score_cases
-from planning.settings import PlanSettings
+from planning.practice.contour_metrics import dice_coefficient, hausdorff_percentile_mm
+from planning.practice.inputs import study_grid
+from planning.practice.parts import BORDER_TOLERANCE_MM, level_coordinate
+from planning.practice.scoring import planned_coverage_percent, score_cases
 from tests.planning.synthetic_spine import by_name, disc_middle, spine
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"

@@ -16,20 +16,20 @@ import pytest
 import SimpleITK as sitk
 
 from imaging.rtstruct import contours_to_mask, read_rtstruct
-from planning.case import case_from_dict, case_to_dict, load_case, save_case
-from planning.errors import CaseFileError
-from planning.field_export import field_csv_text, field_dict
-from planning.lesion import EllipsoidLesion, MaskLesion
-from planning.plan import PlanResult, plan_case
-from planning.plan_dicom import contour_grid, write_plan_dicom
-from planning.plan_images import load_plan_images
-from planning.structures import (
+from planning.anatomy.lesion import EllipsoidLesion, MaskLesion
+from planning.anatomy.structures import (
     CaseStructure,
     build_structure_mask,
     check_structure_name,
     file_slug,
     interpreted_type_for,
 )
+from planning.case import case_from_dict, case_to_dict, load_case, save_case
+from planning.dose.images import load_plan_images
+from planning.errors import CaseFileError
+from planning.export.field_limits import field_csv_text, field_dict
+from planning.export.plan_dicom import contour_grid, write_plan_dicom
+from planning.plan import PlanResult, plan_case
 from tests.planning.plan_fixtures import SAMPLES, TEST_GRID_MM, sample_case
 
 STUDY = {"path": "."}

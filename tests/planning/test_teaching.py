@@ -13,13 +13,13 @@ import SimpleITK as sitk
 
 from imaging import discover, load_series
 from imaging.errors import ImagingError
+from planning.anatomy.edema import EdemaLimits
+from planning.anatomy.lesion import EllipsoidLesion, MaskLesion, build_lesion_mask, ellipsoid_mask
+from planning.anatomy.structures import CaseStructure
 from planning.case import Case, StudyReference, check_study, load_case, save_case
-from planning.edema import EdemaLimits
 from planning.errors import CaseFileError
-from planning.field import derive_case_field
-from planning.lesion import EllipsoidLesion, MaskLesion, build_lesion_mask, ellipsoid_mask
-from planning.structures import CaseStructure
-from planning.teaching import export_case_for_teaching
+from planning.field.derivation import derive_case_field
+from planning.practice.teaching import export_case_for_teaching
 from tests.dicom_builders import write_series
 from tests.planning.synthetic_spine import TOP_Z_MM, disc_middle, spine
 
@@ -209,7 +209,7 @@ def test_a_failure_leaves_nothing_behind(study_case: Case, tmp_path, monkeypatch
     def fail(*args, **kwargs):
         raise CaseFileError("disk full")
 
-    monkeypatch.setattr("planning.teaching.save_case", fail)
+    monkeypatch.setattr("planning.practice.teaching.save_case", fail)
     before = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(CaseFileError, match="disk full"):
         export_case_for_teaching(study_case, tmp_path / "out")

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from planning.coverage import PASS_V95_PERCENT
+from planning.evaluation.coverage import PASS_V95_PERCENT
 from planning.plan import plan_case
 from tests.planning.plan_fixtures import TEST_GRID_MM, default_plan, sample_case
 

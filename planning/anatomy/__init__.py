@@ -1,0 +1,1 @@
+"""Anatomy: vertebral levels, the counting check, the lesion, the cord edema, structure masks."""

@@ -1,0 +1,1 @@
+"""Evaluation: coverage, the verdict, monitor units and treatment time, structure dose."""

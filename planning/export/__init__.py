@@ -1,0 +1,1 @@
+"""Exports of a plan: field limits, DICOM RT objects."""

@@ -1,0 +1,1 @@
+"""Field derivation: borders from the levels and the lesion, arrangement, width."""

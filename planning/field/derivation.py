@@ -1,0 +1,442 @@
+"""Field derivation: from the labelled levels, the lesion and the settings to a portal.
+
+Rules (issue 6, item 1):
+
+* The field covers the lesion levels plus one vertebra above and one below (the *adjacent*
+  vertebrae, ``Field.superior_level`` and ``Field.inferior_level``).
+* Border convention ``disc`` (default): each border at the middle of the disc space beyond the
+  adjacent vertebra; ``endplate``: at the adjacent vertebra's outer endplate. Either plus
+  ``margin_mm`` outwards. Where the disc beyond is not labelled (its other vertebra is not
+  marked), the border falls back to the outer endplate plus half a typical disc height of the
+  region (:data:`FALLBACK_HALF_DISC_MM`), and the result says so in ``assumptions``.
+* Arrangement ``auto``: a parallel-opposed lateral pair (gantry 90/270) when every lesion level
+  is cervical (C1-C7), otherwise a single posterior field (PA, gantry 180). Overrides: ``PA``,
+  ``lateral_pair``, ``AP_PA`` (gantry 0/180). Gantry angles are IEC 61217 for a head-first
+  supine patient.
+* Width (at the isocentre plane, across the beam and perpendicular to the cord): the override,
+  else for PA and AP/PA the widest measured vertebral body in the field plus
+  ``width_margin_mm`` each side, else :data:`DEFAULT_WIDTH_MM` (80 mm PA / AP-PA, 60 mm lateral
+  pair, centred on the cord), stated as an assumption.
+* Isocentre: mid-field in z, at the lesion centroid's x and y (SSD set-up, SSD 80 cm Co-60,
+  100 cm 6 MV unless overridden).
+* A cervical lateral pair whose inferior border lies below C7 (below its inferior endplate,
+  or in the thoracic spine when C7 is not labelled) gets a warning: the lateral beams would pass
+  through the shoulders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from imaging.volume import Volume
+from planning.anatomy.lesion import EllipsoidLesion, lesion_levels, measure_lesion
+from planning.anatomy.levels import (
+    ThoracicPrefix,
+    VertebralLevel,
+    disc_space,
+    display_name,
+    find_level,
+    level_at,
+    level_index,
+    level_range_words,
+    region_of,
+    require_consistent,
+)
+from planning.case import Case
+from planning.case.settings import Arrangement, PlanSettings
+from planning.errors import FieldError
+
+#: Half a typical disc height per region (first letter of the level), mm: the stated margin
+#: beyond the outer endplate when the disc beyond the adjacent vertebra is not labelled.
+FALLBACK_HALF_DISC_MM: dict[str, float] = {"C": 3.0, "T": 2.5, "L": 5.0, "S": 5.0}
+
+#: Field width when no body width is measured and no override is given, mm.
+DEFAULT_WIDTH_MM: dict[str, float] = {"PA": 80.0, "AP_PA": 80.0, "lateral_pair": 60.0}
+
+#: The treatment position the gantry angles are computed for (DICOM Patient Position).
+TREATMENT_POSITION = "HFS"
+
+_HFS = "gantry angles are IEC 61217 for a head-first supine patient"
+
+
+@dataclass(frozen=True)
+class Beam:
+    """One treatment beam.
+
+    Attributes
+    ----------
+    name : str
+        ``"PA"``, ``"AP"``, ``"left lateral"``, ``"right lateral"``.
+    gantry_angle_deg : float
+        IEC 61217 gantry angle, degrees.
+    source_direction_lps : tuple of 3 float
+        Unit vector from the isocentre towards the source, LPS (the beam travels the other way).
+    """
+
+    name: str
+    gantry_angle_deg: float
+    source_direction_lps: tuple[float, float, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "gantry_angle_deg": self.gantry_angle_deg,
+            "source_direction_lps": list(self.source_direction_lps),
+        }
+
+
+_BEAMS: dict[str, tuple[Beam, ...]] = {
+    "PA": (Beam("PA", 180.0, (0.0, 1.0, 0.0)),),
+    "lateral_pair": (
+        Beam("left lateral", 90.0, (1.0, 0.0, 0.0)),
+        Beam("right lateral", 270.0, (-1.0, 0.0, 0.0)),
+    ),
+    "AP_PA": (Beam("AP", 0.0, (0.0, -1.0, 0.0)), Beam("PA", 180.0, (0.0, 1.0, 0.0))),
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A derived field. All z in patient LPS mm; sizes at the isocentre plane in mm.
+
+    Attributes
+    ----------
+    superior_border_z_mm, inferior_border_z_mm : float
+        The field borders.
+    superior_level, inferior_level : str
+        The adjacent vertebrae: one above and one below the lesion levels.
+    lesion_levels : tuple of str
+        The lesion levels, head down.
+    length_mm, width_mm : float
+        Superior-inferior length and width of the field.
+    arrangement : {"PA", "lateral_pair", "AP_PA"}
+        The arrangement in use (``auto`` resolved).
+    beams : tuple of Beam
+    isocenter_mm : tuple of 3 float or None
+        Mid-field z at the lesion centroid's x, y; ``None`` when no position is known.
+    ssd_cm : float
+    energy, border_convention : str
+    margin_mm : float
+    superior_border_description, inferior_border_description : str
+        Where each border is, in words ("middle of the C2-3 disc").
+    assumptions : tuple of str
+        Every default or fallback the result rests on.
+    warnings : tuple of str
+        Things the planner must look at (shoulders in a lateral beam...).
+    """
+
+    superior_border_z_mm: float
+    inferior_border_z_mm: float
+    superior_level: str
+    inferior_level: str
+    lesion_levels: tuple[str, ...]
+    length_mm: float
+    width_mm: float
+    arrangement: Arrangement
+    beams: tuple[Beam, ...]
+    isocenter_mm: tuple[float, float, float] | None
+    ssd_cm: float
+    energy: str
+    border_convention: str
+    margin_mm: float
+    superior_border_description: str
+    inferior_border_description: str
+    assumptions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def field_levels(self) -> tuple[str, ...]:
+        """Every level the field covers, head down (adjacent vertebrae included)."""
+        first, last = level_index(self.superior_level), level_index(self.inferior_level)
+        return tuple(level_at(i) or "" for i in range(first, last + 1))
+
+    def levels_words(self, thoracic_prefix: ThoracicPrefix = "T") -> str:
+        """The covered levels in words, e.g. ``"C3-C6"``."""
+        return level_range_words((self.superior_level, self.inferior_level), thoracic_prefix)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (units in the key names)."""
+        return {
+            "superior_border_z_mm": self.superior_border_z_mm,
+            "inferior_border_z_mm": self.inferior_border_z_mm,
+            "superior_level": self.superior_level,
+            "inferior_level": self.inferior_level,
+            "lesion_levels": list(self.lesion_levels),
+            "length_mm": self.length_mm,
+            "width_mm": self.width_mm,
+            "arrangement": self.arrangement,
+            "beams": [b.to_dict() for b in self.beams],
+            "isocenter_mm": None if self.isocenter_mm is None else list(self.isocenter_mm),
+            "ssd_cm": self.ssd_cm,
+            "energy": self.energy,
+            "border_convention": self.border_convention,
+            "margin_mm": self.margin_mm,
+            "superior_border_description": self.superior_border_description,
+            "inferior_border_description": self.inferior_border_description,
+            "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
+        }
+
+
+def _adjacent(
+    levels: Sequence[VertebralLevel], lesion_name: str, step: int, prefix: ThoracicPrefix
+) -> VertebralLevel:
+    def show(name: str) -> str:
+        return display_name(name, prefix)
+
+    name = level_at(level_index(lesion_name) + step)
+    where = "above" if step < 0 else "below"
+    if name is None:
+        raise FieldError(
+            f"the lesion reaches {show(lesion_name)}: there is no vertebra {where} it to "
+            "extend the field to"
+        )
+    adjacent = find_level(levels, name)
+    if adjacent is None:
+        raise FieldError(
+            f"{show(name)} is not labelled: the field extends one vertebra {where} the lesion "
+            f"levels, so label {show(name)}"
+        )
+    return adjacent
+
+
+def _border(
+    levels: Sequence[VertebralLevel],
+    adjacent: VertebralLevel,
+    step: int,
+    settings: PlanSettings,
+    prefix: ThoracicPrefix,
+) -> tuple[float, str, list[str]]:
+    """z, description and assumptions of one border; ``step`` -1 superior, +1 inferior."""
+
+    def show(name: str) -> str:
+        return display_name(name, prefix)
+
+    sign = -step  # the superior border moves up (+z) with the margin, the inferior down
+    side = "superior" if step < 0 else "inferior"
+    endplate = adjacent.superior_z_mm if step < 0 else adjacent.inferior_z_mm
+    margin = settings.margin_mm
+    margin_words = f" {'+' if margin > 0 else '-'} {abs(margin):g} mm margin" if margin else ""
+    assumptions: list[str] = []
+    if settings.border_convention == "endplate":
+        return (
+            endplate + sign * margin,
+            f"{side} endplate of {show(adjacent.name)}{margin_words}",
+            assumptions,
+        )
+    beyond = level_at(adjacent.index + step)
+    disc = None
+    if beyond is not None:
+        upper, lower = (beyond, adjacent.name) if step < 0 else (adjacent.name, beyond)
+        disc = disc_space(levels, upper, lower)
+    if disc is not None:
+        return (
+            disc.middle_z_mm + sign * margin,
+            f"middle of the {disc.name(prefix)} disc{margin_words}",
+            assumptions,
+        )
+    fallback = FALLBACK_HALF_DISC_MM[adjacent.name[0]]
+    reason = (
+        f"{show(beyond)} is not labelled"
+        if beyond is not None
+        else f"there is no vertebra {'above' if step < 0 else 'below'} {show(adjacent.name)}"
+    )
+    assumptions.append(
+        f"the disc {'above' if step < 0 else 'below'} {show(adjacent.name)} is not labelled "
+        f"({reason}): {side} border {fallback:g} mm beyond the {side} endplate of "
+        f"{show(adjacent.name)} (half a typical {region_of(adjacent.name)} disc height)"
+    )
+    return (
+        endplate + sign * (fallback + margin),
+        f"{side} endplate of {show(adjacent.name)} + {fallback:g} mm{margin_words}",
+        assumptions,
+    )
+
+
+def derive_field(
+    levels: Sequence[VertebralLevel],
+    lesion_z_range_mm: tuple[float, float],
+    settings: PlanSettings | None = None,
+    *,
+    lesion_centroid_mm: Sequence[float] | None = None,
+    thoracic_prefix: ThoracicPrefix = "T",
+) -> Field:
+    """Derive the field from the labels, the lesion's z range and the settings.
+
+    Parameters
+    ----------
+    levels : sequence of VertebralLevel
+        The labelled levels (must be consistent).
+    lesion_z_range_mm : (float, float)
+        Superior and inferior z of the lesion, LPS mm.
+    settings : PlanSettings, optional
+        Defaults to ``PlanSettings()``.
+    lesion_centroid_mm : 3 floats, optional
+        The lesion centroid (LPS mm) for the isocentre's x and y. Without it the mean body
+        centre of the lesion levels is used when clicked (an assumption), else the isocentre is
+        ``None`` and a warning says so.
+    thoracic_prefix : {"T", "D"}
+        Naming in messages.
+
+    Raises
+    ------
+    LabelError
+        Inconsistent labels.
+    FieldError
+        A lesion outside the labelled levels, or an adjacent vertebra not labelled.
+    """
+    settings = settings or PlanSettings()
+
+    def show(name: str) -> str:
+        return display_name(name, thoracic_prefix)
+
+    ordered = require_consistent(levels, thoracic_prefix)
+    involved = lesion_levels(ordered, lesion_z_range_mm, thoracic_prefix)
+    assumptions: list[str] = list(involved.notes)
+    warnings: list[str] = []
+    above = _adjacent(ordered, involved.names[0], -1, thoracic_prefix)
+    below = _adjacent(ordered, involved.names[-1], +1, thoracic_prefix)
+    top_z, top_words, top_notes = _border(ordered, above, -1, settings, thoracic_prefix)
+    bottom_z, bottom_words, bottom_notes = _border(ordered, below, +1, settings, thoracic_prefix)
+    assumptions += top_notes + bottom_notes
+    if top_z <= bottom_z:
+        raise FieldError(
+            f"margin_mm {settings.margin_mm:g} mm leaves no field: the superior border "
+            f"(z {top_z:.1f} mm, {top_words}) would lie at or below the inferior border "
+            f"(z {bottom_z:.1f} mm, {bottom_words})"
+        )
+
+    arrangement: Arrangement = settings.arrangement
+    if arrangement == "auto":
+        cervical = all(region_of(n) == "cervical" for n in involved.names)
+        arrangement = "lateral_pair" if cervical else "PA"
+    beams = _BEAMS[arrangement]
+    assumptions.append(_HFS)
+
+    if settings.field_width_mm is not None:
+        width = float(settings.field_width_mm)
+    else:
+        covered = [
+            find_level(ordered, level_at(i) or "")
+            for i in range(above.index, level_index(below.name) + 1)
+        ]
+        widths = [lv for lv in covered if lv is not None and lv.body_width_mm is not None]
+        if arrangement != "lateral_pair" and widths:
+            widest = max(widths, key=lambda lv: lv.body_width_mm or 0.0)
+            width = float(widest.body_width_mm or 0.0) + 2 * settings.width_margin_mm
+            assumptions.append(
+                f"field width {width:.0f} mm: the widest vertebral body in the field "
+                f"({show(widest.name)}, {widest.body_width_mm:.0f} mm) + "
+                f"{settings.width_margin_mm:g} mm each side"
+            )
+        else:
+            width = DEFAULT_WIDTH_MM[arrangement]
+            what = (
+                "the anterior-posterior extent of the lateral fields, centred on the cord, "
+                "covering the vertebral bodies and the canal"
+                if arrangement == "lateral_pair"
+                else "no vertebral body width measured"
+            )
+            assumptions.append(f"default field width {width:.0f} mm ({what}); edit it as needed")
+
+    z_mid = 0.5 * (top_z + bottom_z)
+    isocenter: tuple[float, float, float] | None
+    if lesion_centroid_mm is not None:
+        cx, cy = float(lesion_centroid_mm[0]), float(lesion_centroid_mm[1])
+        isocenter = (cx, cy, z_mid)
+    else:
+        centres = [find_level(ordered, n) for n in involved.names]
+        known = [lv.center_mm for lv in centres if lv is not None and lv.center_mm is not None]
+        if known:
+            mean = np.mean(np.asarray(known, dtype=float), axis=0)
+            isocenter = (float(mean[0]), float(mean[1]), z_mid)
+            assumptions.append(
+                "lesion centroid not given: isocentre x, y at the centre of the lesion levels' "
+                "vertebral bodies"
+            )
+        else:
+            isocenter = None
+            warnings.append(
+                "the isocentre is not set: neither the lesion centroid nor the "
+                "vertebral body centres are known"
+            )
+
+    if arrangement == "lateral_pair":
+        c7 = find_level(ordered, "C7")
+        below_c7 = (
+            bottom_z < c7.inferior_z_mm if c7 is not None else region_of(below.name) != "cervical"
+        )
+        if below_c7:
+            warnings.append(
+                f"the inferior border ({bottom_words}) lies below C7, at the level of the "
+                "shoulders on most patients: the lateral beams would pass through them; "
+                "consider a PA field or check the shoulder position"
+            )
+
+    return Field(
+        superior_border_z_mm=float(top_z),
+        inferior_border_z_mm=float(bottom_z),
+        superior_level=above.name,
+        inferior_level=below.name,
+        lesion_levels=involved.names,
+        length_mm=float(top_z - bottom_z),
+        width_mm=width,
+        arrangement=arrangement,
+        beams=beams,
+        isocenter_mm=isocenter,
+        ssd_cm=settings.effective_ssd_cm,
+        energy=settings.energy,
+        border_convention=settings.border_convention,
+        margin_mm=float(settings.margin_mm),
+        superior_border_description=top_words,
+        inferior_border_description=bottom_words,
+        assumptions=tuple(assumptions),
+        warnings=tuple(warnings),
+    )
+
+
+def derive_case_field(
+    case: Case, lesion_mask: Volume | None = None, settings: PlanSettings | None = None
+) -> Field:
+    """The field of a case, with the lesion's z range and centroid taken from its mask.
+
+    Parameters
+    ----------
+    case : Case
+        A loaded case with levels and a lesion.
+    lesion_mask : Volume, optional
+        The lesion mask (``planning.anatomy.lesion.build_lesion_mask``); required unless the lesion
+        is an
+        ellipsoid, whose z range and centre are then used exactly (no voxelisation).
+    settings : PlanSettings, optional
+        Overrides ``case.plan`` (e.g. command-line options).
+
+    Raises
+    ------
+    FieldError
+        No lesion, or a seed/mask lesion without its mask.
+    """
+    if case.lesion is None:
+        raise FieldError("the case has no lesion: mark the lesion before deriving a field")
+    if lesion_mask is not None:
+        measured = measure_lesion(lesion_mask)
+        z_range = (measured.superior_z_mm, measured.inferior_z_mm)
+        centroid: Sequence[float] = measured.centroid_mm
+    elif isinstance(case.lesion, EllipsoidLesion):
+        z_range, centroid = case.lesion.z_range_mm, case.lesion.center_mm
+    else:
+        raise FieldError(
+            f"a {type(case.lesion).__name__} needs its mask built on the study before the field "
+            "can be derived"
+        )
+    return derive_field(
+        case.levels,
+        z_range,
+        settings or case.plan,
+        lesion_centroid_mm=centroid,
+        thoracic_prefix=case.thoracic_prefix,
+    )
