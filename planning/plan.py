@@ -16,13 +16,12 @@
    (halfway between the two skin entry points); the plan dose in Gy is the relative dose scaled
    so that this point receives the prescription.
 4. **Coverage** (:mod:`planning.evaluation.coverage`), the **verdict**
-(:mod:`planning.evaluation.verdict`) and the
-   **monitor units / treatment time** (:mod:`planning.evaluation.monitor_units`); the dose
-   statistics and
-   DVH of the case's other structures (:mod:`planning.evaluation.structure_dose`; the cord's Dmax).
+   (:mod:`planning.evaluation.verdict`) and the **monitor units / treatment time**
+   (:mod:`planning.evaluation.monitor_units`); the dose statistics and DVH of the case's other
+   structures (:mod:`planning.evaluation.structure_dose`; the cord's Dmax).
 
-The result, :class:`PlanResult`, is frozen; exports (:mod:`planning.export.field_limits`, DICOM, the
-PDF report) only read it.
+The result, :class:`PlanResult`, is frozen; exports (:mod:`planning.export.field_limits`, DICOM,
+the PDF report) only read it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 Prints the practice score sheet of a trainee's case file against a reference case file (see
 ``planning.practice.scoring``): lesion level, lesion contour (Dice, HD95, volume), edema limits,
-field
-borders and arrangement, the V95 of the reference lesion under the trainee's planned dose (the
+field borders and arrangement, the V95 of the reference lesion under the trainee's planned dose (the
 attempt planned as ``spineplan plan`` would; ``--no-dose`` skips it, and a note says when it
 cannot be computed), an overall verdict and feedback sentences. ``--json`` prints it as data
 with at least ``lesion_level_match``, ``lesion_level_offset``, ``dice``, ``hd95_mm``,

@@ -2,8 +2,7 @@
 background with a progress dialog, then a dialog listing what was removed and replaced.
 
 The de-identification itself is `planning.practice.teaching.export_case_for_teaching` (the DICOM
-basic
-application confidentiality profile through dicognito); this module only chooses what to
+basic application confidentiality profile through dicognito); this module only chooses what to
 export, runs it off the GUI thread and shows the result.
 """
 

@@ -2,8 +2,7 @@
 
 One frozen :class:`PlanSettings` travels from the plan panel, the command line and the case
 file into :func:`planning.field.derivation.derive_field` and the dose engine. Spellings a person
-may type
-are accepted and stored canonically (``"Co-60"`` -> ``"Co60"``, ``"lateral pair"`` ->
+may type are accepted and stored canonically (``"Co-60"`` -> ``"Co60"``, ``"lateral pair"`` ->
 ``"lateral_pair"``, ``"AP/PA"`` -> ``"AP_PA"``).
 """
 

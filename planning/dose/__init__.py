@@ -1,2 +1,1 @@
-"""Dose: beam data, the beam model, the planning images and density, beam set-up, the dose
-engine."""
+"""Dose: beam data, beam model, planning images and density, beam set-up, dose engine."""

@@ -2,8 +2,7 @@
 
 Beam geometry and the IEC 61217 conventions: :mod:`planning.dose.beam_geometry`; skin entry, SSD and
 isocentre depth: :mod:`planning.dose.central_axis`; depth along the rays:
-:mod:`planning.dose.ray_depth`;
-the per-voxel evaluation: :mod:`planning.dose.voxel_dose`.
+:mod:`planning.dose.ray_depth`; the per-voxel evaluation: :mod:`planning.dose.voxel_dose`.
 
 Method (per beam, vectorised; no Python loop over voxels)
 --------------------------------------------------------

@@ -1,8 +1,7 @@
 """The coverage verdict: PASS when the 95 % isodose covers the lesion, else where and what to do.
 
 The lesion passes when V95 >= 99 % (:func:`planning.evaluation.coverage.coverage_passes`).
-Otherwise each
-cold lesion voxel (below 95 % of the prescription) is put in the first class it fits:
+Otherwise each cold lesion voxel (below 95 % of the prescription) is put in the first class it fits:
 
 1. **superior edge** / 2. **inferior edge** -- within the edge zone of a field border in z;
 3. **lateral edge** -- within the edge zone of a side of the field (beam X);

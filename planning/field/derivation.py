@@ -410,8 +410,7 @@ def derive_case_field(
         A loaded case with levels and a lesion.
     lesion_mask : Volume, optional
         The lesion mask (``planning.anatomy.lesion.build_lesion_mask``); required unless the lesion
-        is an
-        ellipsoid, whose z range and centre are then used exactly (no voxelisation).
+        is an ellipsoid, whose z range and centre are then used exactly (no voxelisation).
     settings : PlanSettings, optional
         Overrides ``case.plan`` (e.g. command-line options).
 

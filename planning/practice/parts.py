@@ -56,9 +56,8 @@ def level_coordinate(
     """Position of a patient z along the labelled spine, in levels (increasing downwards).
 
     Level ``n`` of :data:`planning.anatomy.levels.LEVEL_SEQUENCE` spans ``[n, n + 1)`` over its
-    segment
-    (the middle of the disc above its body down to the middle of the disc below). Gaps between
-    segments are interpolated linearly; beyond the labels the end segments are extrapolated.
+    segment (the middle of the disc above its body down to the middle of the disc below). Gaps
+    between segments are interpolated linearly; beyond the labels the end segments are extrapolated.
     """
     segs = segments(require_consistent(levels, thoracic_prefix), thoracic_prefix)
     knots: dict[float, float] = {}

@@ -1,8 +1,7 @@
 """The score sheet of practice scoring: its checks, the verdict, JSON and words.
 
 :func:`planning.practice.scoring.score_cases` fills it; see :mod:`planning.practice.scoring` for
-what is compared
-and the sign convention.
+what is compared and the sign convention.
 """
 
 from __future__ import annotations
@@ -50,8 +49,7 @@ def make_check(item: str, passed: bool, critical: bool, sentence: Callable[[], s
 @dataclass(frozen=True)
 class ScoreSheet:
     """The result of :func:`planning.practice.scoring.score_cases`. A part is ``None`` when it
-    could not
-    be compared (the reason is among ``notes`` or in the failed check's feedback)."""
+    could not be compared (the reason is among ``notes`` or in the failed check's feedback)."""
 
     reference_source: str
     attempt_source: str
