@@ -18,6 +18,7 @@ caller told by :attr:`DepthDoseTable.max_depth_cm`) and field sizes clamp to the
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -111,13 +112,16 @@ def resolve_table_name(name: str) -> str:
 def load_table_2d(name: str) -> Table2D:
     """Read a depth x field-size table such as ``6mv_pdd_ssd100_tg71.csv``.
 
-    The header row is ``depth_cm,sq_<side>,sq_<side>,...``.
+    The header row is ``depth_cm,sq_<side>,sq_<side>,...`` (``fs<side>`` is read the same way:
+    the spelling of the measured Co-60 set, whose ``fs0`` column is the zero-area field).
     """
     path = BEAM_DATA_DIR / name
     source, header, data = _read_csv(path)
-    if header[0] != "depth_cm" or not all(h.startswith("sq_") for h in header[1:]):
-        raise BeamDataError(f"beam-data table {path}: header must be depth_cm,sq_<side>,...")
-    columns = np.array([float(h[3:]) for h in header[1:]])
+    columns = np.array([_column_side_cm(h) for h in header[1:]])
+    if header[0] != "depth_cm" or np.any(np.isnan(columns)):
+        raise BeamDataError(
+            f"beam-data table {path}: header must be depth_cm,sq_<side>,... (or fs<side>)"
+        )
     rows = data[:, 0]
     if np.any(np.diff(rows) <= 0) or np.any(np.diff(columns) <= 0):
         raise BeamDataError(f"beam-data table {path}: depths and sides must increase")
@@ -125,6 +129,17 @@ def load_table_2d(name: str) -> Table2D:
     if np.any(values <= 0):
         raise BeamDataError(f"beam-data table {path}: values must be positive")
     return Table2D(rows=rows, columns=columns, values=values, source=source, path=path)
+
+
+def _column_side_cm(header: str) -> float:
+    """Field side in cm named by a column header ``sq_10`` or ``fs10``; NaN for anything else."""
+    for prefix in ("sq_", "fs"):
+        if header.startswith(prefix):
+            try:
+                return float(header[len(prefix) :])
+            except ValueError:
+                return math.nan
+    return math.nan
 
 
 @functools.cache

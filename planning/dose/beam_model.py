@@ -32,6 +32,7 @@ from planning.dose.beam_data import (
     load_table_2d,
     resolve_table_name,
 )
+from planning.dose.tpr_depth_dose import pdd_table_from_tpr, total_scatter_factor
 
 #: 80 %-20 % width of an error-function edge is 2 * 0.8416 sigma.
 EDGE_80_20_PER_SIGMA = 2.0 * 0.8416212335729143
@@ -82,6 +83,12 @@ class Machine:
     #: Extra edge blur (1 sigma, cm, in the plane at depth) for collimator-edge transmission and
     #: head scatter; see :data:`MACHINES` for where each value comes from.
     edge_blur_sigma_cm: float
+    #: CSV of the total scatter factor Scp against the equivalent square (when Sc and Sp are not
+    #: measured apart); with :attr:`tpr_table` it gives the PDD when no PDD table is present.
+    total_scatter_table: str | None = None
+    #: What the beam data are, said in every result computed from them ("" for the 6 MV set,
+    #: whose source is in ``resources/beam_data/README.md``).
+    data_statement: str = ""
 
 
 # 6 MV penumbra (scatter part), published: 80-20 % width of a 1 x 20 cm^2 field, 6 MV:
@@ -94,6 +101,14 @@ PENUMBRA_6MV_POINTS_CM = ((1.5, 0.17), (10.0, 0.38))
 # approximately 10% to 28% as the side of the square field increased from 5 to 20 cm" (6 MV,
 # SSD 100). Apipunyasopon L. et al., J. Appl. Clin. Med. Phys. 14(5), 2013 (abstract).
 SURFACE_DOSE_6MV_POINTS = ((5.0, 10.0), (20.0, 28.0))
+
+
+#: Said in every Co-60 result: the beam data are a reference beam, not the treating unit.
+CO60_REFERENCE_BEAM = (
+    "Co-60 beam data: the REFERENCE Co-60 beam -- measured TPR and total scatter factors of a "
+    "ViewRay MRIdian Co-60 head (public repository mwgeurts/viewray_handcalc, see "
+    "resources/beam_data/README.md), not the treating unit's data; PDD derived from them"
+)
 
 
 #: The machines. Every number is either from a cited table/publication or labelled an assumption.
@@ -123,10 +138,15 @@ MACHINES: dict[str, Machine] = {
         # No published Co-60 depth-dose table could be located and copied for this release
         # (resources/beam_data/README.md, two documented searches); a physicist adds one as
         # co60_pdd_ssd80.csv or co60_pdd_ssd80_<source>.csv (beam_data.resolve_table_name).
+        # A unit's own PDD table (co60_pdd_ssd80.csv or co60_pdd_ssd80_<source>.csv) takes
+        # precedence; otherwise the PDD is derived from the measured TPR and Scp of the
+        # reference Co-60 beam (planning.dose.tpr_depth_dose).
         pdd_table="co60_pdd_ssd80.csv",
         surface_dose_points=None,  # no published Co-60 build-up data located
-        tpr_table=None,
+        tpr_table="co60_tpr_viewray.csv",
         scatter_table=None,
+        total_scatter_table="co60_scp_viewray.csv",
+        data_statement=CO60_REFERENCE_BEAM,
         # ASSUMPTIONS (typical teletherapy head; replace with the unit's data): source diameter
         # 2.0 cm (Khan, ch. 4: Co-60 teletherapy sources are 1.0-2.0 cm across) and
         # source-to-diaphragm (penumbra trimmer) distance 55 cm.
@@ -176,18 +196,27 @@ class BeamModel:
         """The central-axis depth-dose table at :attr:`Machine.reference_ssd_cm`."""
         if self.pdd_table_override is not None:
             return self.pdd_table_override
-        name = self.machine.pdd_table
+        machine = self.machine
+        name = machine.pdd_table
         if name is None:
-            raise BeamDataError(f"no depth-dose table is configured for {self.machine.key}")
+            raise BeamDataError(f"no depth-dose table is configured for {machine.key}")
         name = resolve_table_name(name)  # an ambiguous folder is reported as such
         try:
             return load_table_2d(name)
         except BeamDataError as error:
-            raise BeamDataError(
-                f"{self.machine.key}: {error}. No published {self.machine.key} depth-dose "
-                "table is shipped with this release; see resources/beam_data/README.md for the "
-                "file format and add the table (e.g. BJR Supplement 25) to enable this energy"
-            ) from None
+            missing = str(error)
+        if machine.tpr_table and machine.total_scatter_table:
+            try:
+                return pdd_table_from_tpr(
+                    machine.tpr_table, machine.total_scatter_table, machine.reference_ssd_cm
+                )
+            except BeamDataError as error:
+                missing += f", and the TPR path failed: {error}"
+        raise BeamDataError(
+            f"{machine.key}: {missing}. No {machine.key} depth-dose data is available; see "
+            "resources/beam_data/README.md for the file formats and add a PDD table, or a TPR "
+            "and a total-scatter table, to enable this energy"
+        )
 
     @property
     def has_depth_dose(self) -> bool:
@@ -327,6 +356,12 @@ class BeamModel:
     def phantom_scatter(self, phantom_side_cm: ArrayLike) -> np.ndarray:
         """Phantom-scatter factor S_p (1 at 10 x 10), by equivalent square at the point."""
         return self._scatter_column("s_p", phantom_side_cm)
+
+    def total_scatter(self, side_cm: ArrayLike) -> np.ndarray:
+        """Measured total scatter factor ``S_cp`` (1 at 10 x 10), by equivalent square."""
+        if self.machine.total_scatter_table is None:
+            raise BeamDataError(f"no total scatter factors are shipped for {self.machine.key}")
+        return total_scatter_factor(self.machine.total_scatter_table, side_cm)
 
     def output_factor(self, collimator_side_cm: float, phantom_side_cm: float) -> float:
         """Total scatter factor ``S_cp = S_c S_p`` (the output factor relative to 10 x 10)."""

@@ -149,6 +149,8 @@ def compute_beam_dose(
     _ = model.pdd_table  # raises the explanatory BeamDataError when no table is shipped
     axis = central_axis(beam, density, separation_cm)
     assumptions = list(axis.assumptions)
+    if model.machine.data_statement:
+        assumptions.insert(0, model.machine.data_statement)
     label = beam.label
     axes = beam_axes(beam.gantry_angle_deg)
     direction = -axes[2]

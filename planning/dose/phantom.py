@@ -154,7 +154,13 @@ def engine_depth_dose(
             f"depths beyond {table_model.max_depth_cm:g} cm (the deepest tabulated row) are "
             "extrapolated log-linearly"
         )
-    if depths.min() < table_model.dmax_cm:
+    no_buildup = table_model.surface_dose_percent(field_cm) is None
+    if depths.min() < table_model.dmax_cm and no_buildup:
+        notes.append(
+            f"no build-up data for {beam.energy}: depths shallower than "
+            f"{table_model.dmax_cm:g} cm get the d_max dose (no skin sparing modelled)"
+        )
+    elif depths.min() < table_model.dmax_cm:
         notes.append(
             f"depths shallower than {table_model.dmax_cm:g} cm (not tabulated) follow the "
             "build-up model of planning.dose.beam_model.BeamModel.pdd_percent"
@@ -165,9 +171,20 @@ def engine_depth_dose(
         ssd_cm=ssd_cm,
         depths_cm=depths,
         pdd_percent=100.0 * np.interp(depths, axis_depth_cm, axis_dose) / peak,
-        dmax_cm=float(axis_depth_cm[int(np.argmax(axis_dose))]),
+        dmax_cm=_depth_of_maximum(axis_depth_cm, axis_dose, flat_buildup=no_buildup),
         assumptions=tuple(notes),
     )
+
+
+def _depth_of_maximum(depth_cm: np.ndarray, dose: np.ndarray, *, flat_buildup: bool) -> float:
+    """Depth of the axis maximum; without build-up data, the deepest point of the plateau.
+
+    A machine without build-up data gets the d_max dose at every shallower depth, so the curve
+    is flat (to the engine's 0.1 % ripple at the surface voxel) up to d_max: its end is d_max.
+    """
+    if not flat_buildup:
+        return float(depth_cm[int(np.argmax(dose))])
+    return float(depth_cm[np.flatnonzero(dose >= dose.max() * 0.999)[-1]])
 
 
 @dataclass(frozen=True)

@@ -198,8 +198,11 @@ def co60_decay_factor(calibration_date: _dt.date, treatment_date: _dt.date) -> f
 
 def _scatter(model: BeamModel, rc: float, r: float) -> tuple[float, float, list[str]]:
     try:
-        sc = float(model.collimator_scatter(rc))
-        sp = float(model.phantom_scatter(r))
+        return float(model.collimator_scatter(rc)), float(model.phantom_scatter(r)), []
+    except BeamDataError:
+        pass
+    try:
+        scp = float(model.total_scatter(rc))
     except BeamDataError:
         return (
             1.0,
@@ -210,7 +213,14 @@ def _scatter(model: BeamModel, rc: float, r: float) -> tuple[float, float, list[
                 "factors for the field size)"
             ],
         )
-    return sc, sp, []
+    return (
+        scp,
+        1.0,
+        [
+            f"{model.machine.key}: only the total scatter factor is measured: Sc x Sp = Scp("
+            f"{rc:.1f} cm) = {scp:.3f} (normalised to 10 x 10 cm), shown as Sc with Sp = 1"
+        ],
+    )
 
 
 def monitor_units(

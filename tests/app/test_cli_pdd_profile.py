@@ -122,27 +122,31 @@ def test_profile_table_output(capsys):
 
 
 @pytest.mark.parametrize("energy", ["Co60", "Co-60", "1.25MV"])
-def test_cobalt_without_published_table_is_a_one_line_error(capsys, energy):
+def test_a_machine_without_depth_dose_data_is_a_one_line_error(capsys, energy, cobalt_without_data):
     status = cli.main(["pdd", "--energy", energy, "--field-cm", "10"])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1
     assert "co60_pdd_ssd80.csv" in err[0] and "Traceback" not in err[0]
 
 
-@pytest.mark.skipif(
-    any(TABLE.parent.glob("co60_pdd_ssd80*.csv")), reason="a Co-60 depth-dose table is shipped"
-)
-@pytest.mark.parametrize("command", ["pdd", "profile"])
-def test_cobalt_at_ssd_80_is_refused_until_published_data_is_shipped(capsys, command):
-    # No published Co-60 table could be located (resources/beam_data/README.md): the engine must
-    # refuse rather than compute a cobalt dose from invented numbers.
-    argv = [command, "--energy", "Co60", "--field-cm", "10", "--ssd-cm", "80"]
-    argv += ["--depth-cm", "0.5,5,10" if command == "pdd" else "5", "--json"]
-    assert cli.main(argv) == 2
-    captured = capsys.readouterr()
-    err = captured.err.strip().splitlines()
-    assert captured.out == "" and len(err) == 1
-    assert "co60_pdd_ssd80.csv" in err[0] and "README" in err[0]
+def test_cobalt_pdd_comes_from_the_reference_beam_and_says_so(capsys):
+    argv = ["pdd", "--energy", "Co60", "--field-cm", "10", "--depth-cm", "0.5,5,10", "--json"]
+    assert cli.main(argv) == 0
+    document = json.loads(capsys.readouterr().out)
+    pdd = {point["depth_cm"]: point["pdd_percent"] for point in document["points"]}
+    assert document["ssd_cm"] == 80.0 and 0.3 <= document["dmax_cm"] <= 0.7
+    assert 55.0 <= pdd[10.0] <= 59.0  # published Co-60 range, 10 x 10 cm, SSD 80 cm
+    notes = " ".join(document["assumptions"])
+    assert "REFERENCE Co-60 beam" in notes and "not the treating unit" in notes
+
+
+def test_cobalt_profile_is_wider_than_6mv(capsys):
+    widths = {}
+    for energy in ("Co60", "6MV"):
+        argv = ["profile", "--energy", energy, "--field-cm", "10", "--depth-cm", "5", "--json"]
+        assert cli.main(argv) == 0
+        widths[energy] = json.loads(capsys.readouterr().out)["penumbra_80_20_cm"]
+    assert widths["Co60"] > widths["6MV"] + 0.2
 
 
 @pytest.mark.parametrize(

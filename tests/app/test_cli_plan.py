@@ -12,7 +12,6 @@ import pydicom
 import pytest
 
 from app import cli
-from planning.dose.beam_model import beam_model
 from tests.planning.plan_fixtures import EXPECTED, SAMPLES
 
 OUTPUTS = {"field.json", "field.csv", "report.pdf", "rtplan.dcm", "rtdose.dcm", "rtstruct.dcm"}
@@ -206,12 +205,25 @@ def test_bad_option_value(tmp_path) -> None:
     _assert_bad_input(status, stderr, out, "18MV")
 
 
-def test_co60_without_depth_dose_data_is_bad_input(tmp_path) -> None:
-    if beam_model("Co60").has_depth_dose:
-        pytest.skip("a Co-60 depth-dose table is shipped: Co-60 plans run")
+def test_co60_without_depth_dose_data_is_bad_input(tmp_path, cobalt_without_data) -> None:
     out = tmp_path / "out"
     status, _, stderr = _plan(_case(2), out, "--energy", "Co60")
     _assert_bad_input(status, stderr, out, "Co60", "--energy 6MV")
+
+
+def test_co60_plan_gives_dose_coverage_and_treatment_time_from_the_reference_beam(
+    tmp_path,
+) -> None:
+    out = tmp_path / "co60"
+    status, stdout, _ = _plan(_case(3), out, "--energy", "Co60", "--dose-rate-cgy-per-min", "150")
+    assert status == 0
+    document = json.loads((out / "field.json").read_text())
+    assert document["energy"] == "Co60" and document["coverage"]["pass"] is True
+    (calc,) = document["monitor_units"]
+    assert calc["unit"] == "min" and calc["output"] == 150.0 and 0 < calc["meterset"] < 30
+    assert calc["engine_percent"] == pytest.approx(calc["pdd_percent"], abs=1.0)
+    assert any("REFERENCE Co-60 beam" in note for note in document["assumptions"])
+    assert "REFERENCE Co-60 beam" in stdout and " min" in stdout
 
 
 def test_existing_output_folder_is_updated(tmp_path) -> None:

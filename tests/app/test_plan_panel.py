@@ -220,7 +220,9 @@ def test_superseded_result_is_dropped(qtbot) -> None:
         runner.shutdown()
 
 
-def test_a_machine_without_depth_dose_gives_its_set_up_not_a_failure(qtbot) -> None:
+def test_a_machine_without_depth_dose_gives_its_set_up_not_a_failure(
+    qtbot, cobalt_without_data
+) -> None:
     case = load_case(_case_path(2))
     runner = PlanRunner(debounce_ms=0)
     plans: list[object] = []
@@ -279,7 +281,20 @@ def test_export_writes_the_six_files_and_cancel_writes_nothing(
     assert "not a folder" in panel.status_label.text()
 
 
-def test_co60_gives_the_field_only_until_a_table_ships(qtbot, window) -> None:
+def test_co60_plans_with_dose_from_the_reference_beam(qtbot, window) -> None:
+    panel, _ = _open_planned(qtbot, window, 2)
+    combo = panel.energy_combo
+    assert combo.itemText(combo.findData("Co60")) == "Co-60"
+    result = _edit_and_wait(qtbot, panel, lambda: combo.setCurrentIndex(combo.findData("Co60")))
+    assert result.settings.energy == "Co60" and result.coverage_pass
+    assert panel.verdict_label.text().startswith("PASS")
+    assert any("REFERENCE Co-60 beam" in note for note in result.assumptions)
+    assert all(calc.unit == "min" for calc in result.monitor_units)
+
+
+def test_a_machine_without_data_gives_the_field_only(
+    qtbot, cobalt_without_data, window
+) -> None:
     panel, _ = _open_planned(qtbot, window, 2)
     combo = panel.energy_combo
     co60 = combo.findData("Co60")
@@ -357,8 +372,10 @@ def test_the_panels_share_one_column_and_the_first_plan_brings_its_tab_forward(
     assert front_tab(window, "Plan") == "Plan"
 
 
-def test_a_dose_failure_still_shows_the_field_numbers(qtbot, window, tmp_path) -> None:
-    # a case file planned for Co-60, whose depth-dose table is not shipped: no dose, but the
+def test_a_dose_failure_still_shows_the_field_numbers(
+    qtbot, cobalt_without_data, window, tmp_path
+) -> None:
+    # a case file planned for a machine without depth-dose data: no dose, but the
     # field limits a planner needs are derived and listed
     case = json.loads(_case_path(2).read_text())
     case["study"]["path"] = str(_case_path(2).parent)
@@ -386,7 +403,7 @@ def test_a_dose_failure_still_shows_the_field_numbers(qtbot, window, tmp_path) -
 
 
 def test_export_without_dose_data_writes_the_field_limits(
-    qtbot, window, tmp_path, monkeypatch
+    qtbot, cobalt_without_data, window, tmp_path, monkeypatch
 ) -> None:
     panel, _ = _open_planned(qtbot, window, 2)
     with qtbot.waitSignal(panel.geometry_updated, timeout=PLAN_TIMEOUT_MS) as shown:

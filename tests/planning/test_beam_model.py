@@ -177,7 +177,7 @@ def test_cobalt_geometric_penumbra_formula_and_width() -> None:
     assert float(cobalt.penumbra_sigma_cm(5.0, 100.0)) > float(cobalt.penumbra_sigma_cm(5.0, 80.0))
 
 
-def test_cobalt_depth_dose_is_missing_with_a_clear_message() -> None:
+def test_a_machine_without_data_is_refused_with_a_clear_message(cobalt_without_data) -> None:
     model = beam_model("Co-60")
     assert not model.has_depth_dose
     with pytest.raises(BeamDataError, match="README"):

@@ -1,10 +1,10 @@
-"""Cobalt-60 beam model: refusal without published data, table discovery, engine vs. table.
+"""Cobalt-60 beam model: the reference beam's TPR-derived depth dose, table discovery, engine.
 
-No published Co-60 depth-dose table is shipped (resources/beam_data/README.md records both
-searches). Until one is, the engine must refuse Co-60 dose; the tests that exercise the Co-60
-geometry (SSD/SAD 80 cm, Mayneord conversion, divergence) run on a clearly labelled STAND-IN
-table -- the shipped 6 MV numbers -- which checks the code path only, never the physics of a
-cobalt beam. When a real ``co60_pdd_ssd80*.csv`` is added, the same comparisons run on it.
+The shipped Co-60 data are measured TPR and total scatter factors of a reference Co-60 head
+(resources/beam_data/README.md). The depth dose derived from them is checked against an
+independent hand computation of Khan's relation from the CSV files themselves, against the
+published range for Co-60 (PDD(10 cm) of about 55-59 % for 10 x 10 cm at SSD 80 cm), and the
+engine against the derived table between its points.
 """
 
 from __future__ import annotations
@@ -22,18 +22,45 @@ from planning.dose import beam_data
 from planning.dose.beam_data import BeamDataError, load_table_2d
 from planning.dose.beam_model import MACHINES, BeamModel, beam_model, geometric_penumbra_cm
 from planning.dose.phantom import engine_depth_dose, engine_profile
+from planning.dose.tpr_depth_dose import pdd_table_from_tpr
 from planning.errors import PlanningError
 
 STAND_IN = "6mv_pdd_ssd100_tg71.csv"
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "resources" / "beam_data"
-COBALT_SHIPPED = any(SHIPPED_DIR.glob("co60_pdd_ssd80*.csv"))
 
 
 def cobalt_model() -> BeamModel:
-    """The shipped Co-60 model when a table exists, else Co-60 geometry on the stand-in table."""
-    if COBALT_SHIPPED:
-        return beam_model("Co60")
-    return BeamModel(MACHINES["Co60"], pdd_table_override=load_table_2d(STAND_IN))
+    """The shipped Co-60 model: the reference beam."""
+    return beam_model("Co60")
+
+
+def read_csv(name: str) -> tuple[list[str], list[list[float]]]:
+    rows = [
+        line.split(",")
+        for line in (SHIPPED_DIR / name).read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return rows[0], [[float(v) for v in row] for row in rows[1:]]
+
+
+def hand_pdd(depth_cm: float, side_cm: float, ssd_cm: float = 80.0) -> float:
+    """Khan's PDD from TPR, computed here from the CSV files at tabulated depths (no table
+    interpolation in depth): PDD = 100 TMR(d, r_d) Scp(r_d)/Scp(r_dm) ((f + d_m)/(f + d))^2."""
+    header, tpr = read_csv("co60_tpr_viewray.csv")
+    sides = [float(h[2:]) for h in header[1:]]
+    by_depth = {row[0]: row[1:] for row in tpr}
+    dmax = tpr[0][0]
+    _, scp = read_csv("co60_scp_viewray.csv")
+    scp_sides, scp_values = [r[0] for r in scp], [r[1] for r in scp]
+    side_d = side_cm * (ssd_cm + depth_cm) / ssd_cm
+    side_m = side_cm * (ssd_cm + dmax) / ssd_cm
+    tmr = float(np.interp(side_d, sides, by_depth[depth_cm])) / float(
+        np.interp(side_d, sides, by_depth[dmax])
+    )
+    ratio = float(np.interp(side_d, scp_sides, scp_values)) / float(
+        np.interp(side_m, scp_sides, scp_values)
+    )
+    return 100.0 * tmr * ratio * ((ssd_cm + dmax) / (ssd_cm + depth_cm)) ** 2
 
 
 def expected_pdd(model: BeamModel, depth_cm: float, side_cm: float, ssd_cm: float) -> float:
@@ -59,13 +86,52 @@ def expected_pdd(model: BeamModel, depth_cm: float, side_cm: float, ssd_cm: floa
 def beam_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty beam-data folder in place of resources/beam_data (tables cached per name)."""
     monkeypatch.setattr(beam_data, "BEAM_DATA_DIR", tmp_path)
-    load_table_2d.cache_clear()
+    caches = (load_table_2d, beam_data.load_columns, pdd_table_from_tpr)
+    for cached in caches:
+        cached.cache_clear()
     yield tmp_path
-    load_table_2d.cache_clear()
+    for cached in caches:
+        cached.cache_clear()
 
 
-@pytest.mark.skipif(COBALT_SHIPPED, reason="a Co-60 depth-dose table is shipped")
-def test_cobalt_dose_is_refused_while_no_published_table_is_shipped() -> None:
+@pytest.mark.parametrize("side_cm", [5.0, 10.0, 20.0])
+@pytest.mark.parametrize("depth_cm", [2.0, 5.0, 10.0, 20.0])
+def test_cobalt_pdd_is_khans_relation_on_the_measured_data(depth_cm: float, side_cm: float) -> None:
+    model = cobalt_model()
+    assert model.has_depth_dose and model.dmax_cm == 0.5
+    value = float(model.pdd_percent(depth_cm, side_cm))
+    assert value == pytest.approx(hand_pdd(depth_cm, side_cm), rel=0.003)
+
+
+def test_cobalt_depth_dose_is_in_the_published_range_and_deeper_for_larger_fields() -> None:
+    curves = {
+        side: engine_depth_dose("Co60", side, 80.0, [0.2, 0.5, 1.0, 10.0]) for side in (5, 10, 20)
+    }
+    ten = curves[10]
+    assert 0.3 <= ten.dmax_cm <= 0.7
+    assert 55.0 <= ten.pdd_percent[3] <= 59.0
+    assert curves[5].pdd_percent[3] < ten.pdd_percent[3] < curves[20].pdd_percent[3]
+    assert any("REFERENCE Co-60 beam" in note for note in ten.assumptions)
+
+
+def test_cobalt_penumbra_is_wider_than_6mv() -> None:
+    cobalt = engine_profile("Co60", 10.0, 80.0, 5.0)
+    linac = engine_profile("6MV", 10.0, 100.0, 5.0)
+    assert cobalt.penumbra_80_20_cm > linac.penumbra_80_20_cm + 0.2
+
+
+def test_the_phantom_scatter_assumption_moves_pdd_by_little() -> None:
+    """Sp(r_d)/Sp(r_dm) is taken from Scp; with the ratio set to 1 instead (the other bound)."""
+    table = cobalt_model().pdd_table
+    i, j = list(table.rows).index(10.0), list(table.columns).index(10.0)
+    without_ratio = hand_pdd(10.0, 10.0) / (
+        float(np.interp(11.25, *zip(*read_csv("co60_scp_viewray.csv")[1], strict=True)))
+        / float(np.interp(10.0625, *zip(*read_csv("co60_scp_viewray.csv")[1], strict=True)))
+    )
+    assert abs(table.values[i, j] - without_ratio) / without_ratio < 0.015
+
+
+def test_a_machine_without_any_data_refuses_dose(cobalt_without_data) -> None:
     model = beam_model("Co60")
     assert not model.has_depth_dose
     with pytest.raises(BeamDataError, match=r"co60_pdd_ssd80\.csv.*README"):

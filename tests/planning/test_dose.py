@@ -222,7 +222,9 @@ def test_dose_on_another_grid_of_the_same_frame() -> None:
     )
 
 
-def test_cobalt_without_table_is_refused_but_works_with_commissioning_data() -> None:
+def test_a_machine_without_data_is_refused_but_works_with_commissioning_data(
+    cobalt_without_data,
+) -> None:
     density = body_phantom()
     beam = Beam.symmetric("Co-60", 180.0, (0.0, 20.0, 0.0), 8.0, 8.0, setup="SSD")
     with pytest.raises(PlanningError, match=r"co60_pdd_ssd80\.csv"):
@@ -231,6 +233,7 @@ def test_cobalt_without_table_is_refused_but_works_with_commissioning_data() -> 
     stand_in = load_table_2d("6mv_pdd_ssd100_tg71.csv")
     model = BeamModel(MACHINES["Co60"], pdd_table_override=stand_in)
     result = compute_beam_dose(beam, density, density, model=model)
+    assert not any("REFERENCE" in note for note in result.assumptions)
     assert result.ssd_cm == pytest.approx(80.0)
     assert float(result.dose.array.max()) == pytest.approx(1.0, abs=0.02)
 

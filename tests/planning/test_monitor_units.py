@@ -78,9 +78,7 @@ def _synthetic_co60_model() -> BeamModel:
     return BeamModel(MACHINES["Co60"], pdd_table_override=table)
 
 
-def test_co60_without_a_table_is_refused() -> None:
-    if beam_model("Co60").has_depth_dose:
-        pytest.skip("a Co-60 depth-dose table is shipped")
+def test_co60_without_a_table_is_refused(cobalt_without_data) -> None:
     with pytest.raises(PlanningError, match="Co60"):
         monitor_units(
             energy="Co60", dose_per_fraction_gy=2.0, depth_cm=5.0, ssd_cm=80.0,
@@ -96,7 +94,7 @@ def test_co60_treatment_time_path() -> None:
     )  # fmt: skip
     assert calc.unit == "min" and calc.sc == 1.0 and calc.sp == 1.0
     assert any("PLACEHOLDER" in a for a in calc.assumptions)
-    assert any("Sc = Sp = 1.000 ASSUMED" in a for a in calc.assumptions)
+    assert any("only the total scatter factor is measured" in a for a in calc.assumptions)
     calibration = Calibration(
         dose_rate_cgy_per_min=150.0,
         calibration_date=dt.date(2024, 1, 1),
@@ -134,3 +132,42 @@ def test_bad_inputs_are_refused() -> None:
             energy="6MV", dose_per_fraction_gy=2.0, depth_cm=-1.0, ssd_cm=100.0,
             collimator_side_cm=10.0,
         )  # fmt: skip
+
+
+def test_co60_treatment_time_by_hand_on_the_reference_beam() -> None:
+    """8 x 8 cm at SSD 80 cm, 7 cm deep, 2 Gy, 120 cGy/min calibrated a year ago, 0.02 min
+    shutter error: every factor recomputed here from the CSV files."""
+    beam_data = Path(__file__).resolve().parents[2] / "resources" / "beam_data"
+
+    def numbers(name: str) -> list[list[float]]:
+        lines = (beam_data / name).read_text().splitlines()
+        rows = [line.split(",") for line in lines if line and not line.startswith("#")]
+        return [[float(v) for v in row] for row in rows[1:]]
+
+    tpr = {row[0]: row[1:] for row in numbers("co60_tpr_viewray.csv")}
+    tpr_sides = [0.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0]
+    scp_sides, scp = zip(*numbers("co60_scp_viewray.csv"), strict=True)
+
+    def scp_at(side: float) -> float:
+        return float(np.interp(side, scp_sides, scp)) / float(np.interp(10.0, scp_sides, scp))
+
+    side_d, side_m = 8.0 * 87.0 / 80.0, 8.0 * 80.5 / 80.0
+    tmr = np.interp(side_d, tpr_sides, tpr[7.0]) / np.interp(side_d, tpr_sides, tpr[0.5])
+    pdd = 100.0 * tmr * scp_at(side_d) / scp_at(side_m) * (80.5 / 87.0) ** 2
+    decay = 0.5 ** ((dt.date(2026, 6, 1) - dt.date(2025, 6, 1)).days / 365.25 / 5.2708)
+    expected = 200.0 / (120.0 * decay * scp_at(8.0) * pdd / 100.0) + 0.02
+
+    calibration = Calibration(
+        dose_rate_cgy_per_min=120.0,
+        calibration_date=dt.date(2025, 6, 1),
+        treatment_date=dt.date(2026, 6, 1),
+        shutter_error_min=0.02,
+    )
+    calc = monitor_units(
+        energy="Co60", dose_per_fraction_gy=2.0, depth_cm=7.0, ssd_cm=80.0,
+        collimator_side_cm=8.0, calibration=calibration,
+    )  # fmt: skip
+    assert calc.unit == "min"
+    assert calc.pdd_percent == pytest.approx(pdd, rel=2e-3)
+    assert calc.meterset == pytest.approx(expected, rel=3e-3)
+    assert "min" in calc.formula

@@ -156,11 +156,7 @@ def test_bad_input_raises_spineplan_errors(tmp_path) -> None:
         plan_case(sample_case(2), grid_spacing_mm=50.0)
 
 
-def test_energy_without_depth_dose_is_refused() -> None:
-    from planning.dose.beam_model import beam_model
-
-    if beam_model("Co60").has_depth_dose:
-        pytest.skip("a Co-60 depth-dose table is shipped")
+def test_energy_without_depth_dose_is_refused(cobalt_without_data) -> None:
     case = sample_case(2)
     with pytest.raises(PlanningError, match=r"Co60.*6MV"):
         plan_case(case, dataclasses.replace(case.plan, energy="Co60"))

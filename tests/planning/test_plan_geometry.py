@@ -42,10 +42,10 @@ def test_geometry_is_the_plans_field_and_jaws(number: int) -> None:
     assert set(geometry.position_warnings) <= set(result.warnings)
 
 
-def test_co60_geometry_needs_no_depth_dose_table() -> None:
+def test_co60_geometry_needs_no_depth_dose_table(cobalt_without_data) -> None:
     case = sample_case(2)
     settings = replace(case.plan, energy="Co60")
-    assert not beam_model("Co60").has_depth_dose  # the premise: no Co-60 table is shipped
+    assert not beam_model("Co60").has_depth_dose  # the premise: a machine without data
     geometry = plan_geometry(case, settings)
     assert geometry.field.energy == "Co60"
     assert geometry.field.ssd_cm == pytest.approx(80.0)
