@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from planning.dose.beam_data import (
     BeamDataError,
@@ -48,7 +49,7 @@ SP_RATIO_FROM_SCP = (
 )
 
 
-def total_scatter_factor(table_name: str, side_cm: np.ndarray | float) -> np.ndarray:
+def total_scatter_factor(table_name: str, side_cm: ArrayLike) -> np.ndarray:
     """Total scatter factor ``Scp`` from a two-column table, renormalised to 1 at 10 cm.
 
     Linear in the equivalent-square side, clamped at the measured range.

@@ -292,9 +292,7 @@ def test_co60_plans_with_dose_from_the_reference_beam(qtbot, window) -> None:
     assert all(calc.unit == "min" for calc in result.monitor_units)
 
 
-def test_a_machine_without_data_gives_the_field_only(
-    qtbot, cobalt_without_data, window
-) -> None:
+def test_a_machine_without_data_gives_the_field_only(qtbot, cobalt_without_data, window) -> None:
     panel, _ = _open_planned(qtbot, window, 2)
     combo = panel.energy_combo
     co60 = combo.findData("Co60")
