@@ -8,10 +8,6 @@ from pathlib import Path
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
-RT_STRUCTURE_SET_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.3")
-RT_DOSE_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.2")
-RT_PLAN_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.5")
-
 #: Copied from the referenced image so the object files under the same patient and study.
 PATIENT_STUDY_KEYWORDS = (
     "PatientName",

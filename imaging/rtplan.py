@@ -13,15 +13,10 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset, FileDataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import generate_uid
+from pydicom.uid import RTPlanStorage, RTStructureSetStorage, generate_uid
 
 from imaging.errors import GeometryError
-from imaging.rt_common import (
-    RT_PLAN_STORAGE,
-    RT_STRUCTURE_SET_STORAGE,
-    new_rt_dataset,
-    save_atomically,
-)
+from imaging.rt_common import new_rt_dataset, save_atomically
 
 
 @dataclass(frozen=True)
@@ -144,7 +139,7 @@ def build_rtplan(
     now = timestamp or _dt.datetime.now()
 
     ds = new_rt_dataset(
-        RT_PLAN_STORAGE,
+        RTPlanStorage,
         "RTPLAN",
         first,
         series_number=series_number,
@@ -155,7 +150,7 @@ def build_rtplan(
     ds.RTPlanTime = now.strftime("%H%M%S")
     ds.RTPlanGeometry = "PATIENT"
     structure_set = Dataset()
-    structure_set.ReferencedSOPClassUID = RT_STRUCTURE_SET_STORAGE
+    structure_set.ReferencedSOPClassUID = RTStructureSetStorage
     structure_set.ReferencedSOPInstanceUID = structure_set_uid
     ds.ReferencedStructureSetSequence = DicomSequence([structure_set])
 

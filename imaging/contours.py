@@ -1,0 +1,86 @@
+"""Iso-lines of 2D images by marching squares: the one contour extraction of spineplan.
+
+Every contour -- an isodose on a view, a structure's outline on an image plane for an RT
+Structure Set -- comes from ``skimage.measure.find_contours`` through this module (no
+hand-written marching squares). Coordinates are pixel coordinates: integer values are pixel
+centres, ``x`` counts columns and ``y`` rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from skimage.measure import find_contours
+
+#: What a NaN pixel becomes before tracing: below any level, yet finite, so that a crossing
+#: between a pixel at or above the level and a NaN pixel lies on the pixel (a fraction of
+#: exactly 0 or 1; an infinite value would make the fraction ``inf / inf``, NaN).
+_BELOW_EVERYTHING = np.finfo(np.float64).min
+
+
+def iso_lines(field: np.ndarray, level: float) -> list[np.ndarray]:
+    """Polylines where ``field`` crosses ``level``.
+
+    Parameters
+    ----------
+    field : numpy.ndarray
+        2D array ``(rows, columns)`` in any units; NaN counts as below the level.
+    level : float
+        The iso-value, in the field's units; pixels equal to it count as inside.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``(n, 2)`` array of ``(x = column, y = row)`` points per line; a closed line ends
+        on its first point. Between pixels ``a`` and ``b`` the crossing lies at
+        ``(level - a) / (b - a)`` of the way from ``a``; at a saddle the pixels at or above the
+        level are joined (skimage's ``fully_connected="high"``).
+    """
+    values = np.asarray(field, dtype=np.float64)
+    if values.ndim != 2 or min(values.shape) < 2:
+        return []
+    values = np.where(np.isnan(values), _BELOW_EVERYTHING, values)
+    # find_contours counts a pixel as inside when strictly above the level; ours when at or
+    # above. Only a pixel exactly at the level tells them apart: then trace just below it.
+    trace_level = float(level)
+    if np.any(values == trace_level):
+        trace_level = float(np.nextafter(trace_level, -np.inf))
+    lines = find_contours(values, trace_level, fully_connected="high")
+    return [line[:, ::-1] for line in lines]
+
+
+def iso_segments(field: np.ndarray, level: float) -> np.ndarray:
+    """The `iso_lines` of ``field`` at ``level`` as separate line segments.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 2, 2)``: segment, end point, ``(x = column, y = row)`` in pixel coordinates.
+    """
+    lines = [line for line in iso_lines(field, level) if len(line) >= 2]
+    if not lines:
+        return np.zeros((0, 2, 2))
+    return np.concatenate([np.stack([line[:-1], line[1:]], axis=1) for line in lines])
+
+
+def mask_outlines(plane: np.ndarray) -> list[np.ndarray]:
+    """Closed polygons around the pixels of a mask (or 0..1 fraction) image.
+
+    Parameters
+    ----------
+    plane : numpy.ndarray
+        2D ``(rows, columns)`` array; pixels above 0.5 are inside.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``(n, 2)`` array of ``(row, column)`` vertices per polygon (not repeating the first
+        point), at least 3 vertices each. The outline runs half way between inside and outside
+        pixels; pixels on the image border are closed off as if the image were padded with 0.
+    """
+    padded = np.pad(plane, 1)
+    polygons = []
+    for contour in find_contours(padded, 0.5):
+        if len(contour) < 4:
+            continue
+        polygons.append(contour[:-1] - 1.0)  # drop the repeated closing point, undo the pad
+    return polygons
