@@ -49,7 +49,13 @@ def iso_lines(field: np.ndarray, level: float) -> list[np.ndarray]:
 
 
 def iso_segments(field: np.ndarray, level: float) -> np.ndarray:
-    """The `iso_lines` of ``field`` at ``level`` as separate line segments.
+    """The `iso_lines` of ``field`` at ``level`` as separate line segments, in scan order.
+
+    Each segment crosses one cell (the square between four pixel centres). The order and the
+    direction are fixed so that a drawing of them is reproducible pixel for pixel: segments
+    are grouped by their cell's crossing pattern (`_scan_order`), then by row and column of
+    the cell, and each runs from its end on the cell's left, top, bottom or right edge to the
+    other end, in that order of preference.
 
     Returns
     -------
@@ -59,7 +65,47 @@ def iso_segments(field: np.ndarray, level: float) -> np.ndarray:
     lines = [line for line in iso_lines(field, level) if len(line) >= 2]
     if not lines:
         return np.zeros((0, 2, 2))
-    return np.concatenate([np.stack([line[:-1], line[1:]], axis=1) for line in lines])
+    segments = np.concatenate([np.stack([line[:-1], line[1:]], axis=1) for line in lines])
+    return _scan_order(segments, np.asarray(field, dtype=np.float64) >= level)
+
+
+#: Edges of a cell in the order a segment starts from: left, top, bottom, right.
+_LEFT, _TOP, _BOTTOM, _RIGHT, _NONE = range(5)
+
+
+def _scan_order(segments: np.ndarray, above: np.ndarray) -> np.ndarray:
+    """``segments`` ordered by (crossing pattern, saddle half, row, column), each directed.
+
+    ``above`` is the field's ``>= level`` image (NaN is False). A cell's crossing pattern is
+    8 (top left corner above) + 4 (top right) + 2 (bottom right) + 1 (bottom left). This is
+    the order of a cell-by-cell scan that handles one pattern at a time (the viewer drew its
+    isodoses so before it used skimage), so the raster of the drawn lines -- where the
+    anti-aliased ends of neighbouring segments overlap -- does not depend on how skimage
+    chained them into lines.
+    """
+    middle = segments.mean(axis=1)
+    column = np.clip(np.floor(middle[:, 0]).astype(np.intp), 0, above.shape[1] - 2)
+    row = np.clip(np.floor(middle[:, 1]).astype(np.intp), 0, above.shape[0] - 2)
+
+    def edge(points: np.ndarray) -> np.ndarray:
+        x, y = points[:, 0] - column, points[:, 1] - row
+        return np.select([x == 0, y == 0, y == 1, x == 1], [_LEFT, _TOP, _BOTTOM, _RIGHT], _NONE)
+
+    start, end = edge(segments[:, 0]), edge(segments[:, 1])
+    backwards = start > end
+    segments = segments.copy()
+    segments[backwards] = segments[backwards][:, ::-1]
+    first_edge = np.minimum(start, end)
+    pattern = (
+        8 * above[row, column].astype(np.intp)
+        + 4 * above[row, column + 1]
+        + 2 * above[row + 1, column + 1]
+        + above[row + 1, column]
+    )
+    # the saddles hold two segments: pattern 5 puts its left-top one first, 10 its top-right one
+    second = np.where(pattern == 5, first_edge != _LEFT, (pattern == 10) & (first_edge == _LEFT))
+    order = np.lexsort((column, row, second, pattern))
+    return segments[order]
 
 
 def mask_outlines(plane: np.ndarray) -> list[np.ndarray]:

@@ -32,7 +32,7 @@ class PlanBeam:
     jaw_x_mm, jaw_y_mm : tuple of float
         Asymmetric jaw positions (X1, X2) and (Y1, Y2) in mm at the isocentre plane; X1 and Y1
         are negative on the IEC axes.
-    isocenter_mm : tuple of float
+    isocentre_mm : tuple of float
         Isocentre in patient LPS mm.
     ssd_mm : float
         Source-to-surface distance along the central axis, mm.
@@ -50,7 +50,7 @@ class PlanBeam:
     gantry_angle_deg: float
     jaw_x_mm: tuple[float, float]
     jaw_y_mm: tuple[float, float]
-    isocenter_mm: tuple[float, float, float]
+    isocentre_mm: tuple[float, float, float]
     ssd_mm: float
     meterset: float
     nominal_energy_mv: float
@@ -93,7 +93,7 @@ def _control_points(beam: PlanBeam) -> DicomSequence:
     first.PatientSupportRotationDirection = "NONE"
     first.TableTopEccentricAngle = "0"
     first.TableTopEccentricRotationDirection = "NONE"
-    first.IsocenterPosition = [_decimal(v, 2) for v in beam.isocenter_mm]
+    first.IsocenterPosition = [_decimal(v, 2) for v in beam.isocentre_mm]
     first.SourceToSurfaceDistance = _decimal(beam.ssd_mm, 1)
     first.CumulativeMetersetWeight = "0"
     last = Dataset()

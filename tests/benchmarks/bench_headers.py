@@ -21,6 +21,7 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import tempfile
 import time
@@ -101,10 +102,9 @@ def pydicom_all(paths: Sequence[Path]) -> None:
 
 def header_all(paths: Sequence[Path], fast: bool) -> None:
     for path in paths:
-        try:
+        # non-image objects (RT, SEG without geometry) raise on both paths
+        with contextlib.suppress(Exception):
             read_image_header(path, fast=fast)
-        except Exception:  # non-image objects (RT, SEG without geometry): both paths raise
-            pass
 
 
 def report(name: str, paths: Sequence[Path]) -> None:
