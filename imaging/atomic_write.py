@@ -110,12 +110,15 @@ def write_atomic_together(
 
 
 @contextmanager
-def staged_folder(destination: str | Path) -> Iterator[Path]:
+def staged_folder(destination: str | Path, *, merge: bool = False) -> Iterator[Path]:
     """A fresh folder to fill; it becomes ``destination`` when the block succeeds.
 
     The folder is made beside ``destination`` under a private hidden name (never an existing
     folder of the user's) with the usual permissions. ``destination`` may exist only as an
-    empty folder, which is replaced. When the block raises, the staged folder is removed.
+    empty folder, which is replaced -- or, with ``merge``, as any folder: then each file of
+    the staged folder replaces its namesake there (one ``os.replace`` each) and the other
+    files of ``destination`` stay. When the block raises, the staged folder is removed and
+    ``destination`` is untouched.
     """
     target = Path(destination)
     parent = _folder_of(target)
@@ -126,6 +129,11 @@ def staged_folder(destination: str | Path) -> Iterator[Path]:
         os.umask(umask)
         os.chmod(staging, 0o777 & ~umask)
         yield staging
+        if merge and target.is_dir() and any(target.iterdir()):
+            for staged in sorted(staging.iterdir()):
+                os.replace(staged, target / staged.name)
+            staging.rmdir()
+            return
         if target.exists():
             target.rmdir()
         staging.replace(target)

@@ -108,6 +108,27 @@ def test_a_staged_folder_appears_whole_or_not_at_all(tmp_path):
     assert stat.S_IMODE(destination.stat().st_mode) == 0o777 & ~umask
 
 
+def test_a_merged_staged_folder_replaces_its_files_and_keeps_the_others(tmp_path):
+    destination = tmp_path / "plan"
+    destination.mkdir()
+    (destination / "field.json").write_text("old")
+    (destination / "notes.txt").write_text("mine")
+    with pytest.raises(WriterFailed), staged_folder(destination, merge=True) as staging:
+        (staging / "field.json").write_text("new")
+        raise WriterFailed
+    assert (destination / "field.json").read_text() == "old"
+    with staged_folder(destination, merge=True) as staging:
+        (staging / "field.json").write_text("new")
+        (staging / "rtdose.dcm").write_text("dose")
+    assert sorted(p.name for p in destination.iterdir()) == [
+        "field.json",
+        "notes.txt",
+        "rtdose.dcm",
+    ]
+    assert (destination / "field.json").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan"]
+
+
 def test_an_unwritable_folder_raises_oserror_before_writing(tmp_path):
     with pytest.raises(OSError):
         write_atomic(tmp_path / "missing" / "file.txt", "x")

@@ -68,3 +68,16 @@ def test_mask_outlines_run_half_way_between_inside_and_outside():
     assert big[:, 0].min() == pytest.approx(0.5) and big[:, 0].max() == pytest.approx(3.5)
     assert big[:, 1].min() == pytest.approx(1.5) and big[:, 1].max() == pytest.approx(5.5)
     assert not np.allclose(big[0], big[-1])  # the closing point is not repeated
+
+
+def test_segments_come_in_scan_order_and_run_from_the_left():
+    # one high pixel: its four cells are bottom-left (pattern 1: cell 0,1), bottom-right (2:
+    # cell 0,0), top-right (4: cell 1,0) and top-left (8: cell 1,1) corners above the level
+    field = np.array([[0.0, 0.0, 0.0], [0.0, 3.0, 0.0], [0.0, 0.0, 0.0]])
+    expected = [
+        [[1.0, 0.5], [1.5, 1.0]],  # pattern 1, cell (0, 1): left edge -> bottom edge
+        [[0.5, 1.0], [1.0, 0.5]],  # pattern 2, cell (0, 0): bottom edge -> right edge
+        [[0.5, 1.0], [1.0, 1.5]],  # pattern 4, cell (1, 0): top edge -> right edge
+        [[1.0, 1.5], [1.5, 1.0]],  # pattern 8, cell (1, 1): left edge -> top edge
+    ]
+    np.testing.assert_allclose(iso_segments(field, 1.5), expected)
