@@ -30,7 +30,7 @@ from typing import Literal
 
 import numpy as np
 
-from imaging.sampling import sample_inside, sample_nearest_inside
+from imaging.sampling import sample_linear_inside, sample_nearest_inside
 from imaging.volume import GEOMETRY_TOLERANCE_MM, Volume
 
 ViewPlane = Literal["sagittal", "coronal", "axial"]
@@ -419,4 +419,4 @@ def _sample_points(
     )
     if order == 0:
         return sample_nearest_inside(volume.array, ijk, fill=fill)
-    return sample_inside(volume.array, ijk, fill=fill)
+    return sample_linear_inside(volume.array, ijk, fill=fill)

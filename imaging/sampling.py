@@ -84,7 +84,7 @@ def sample_at_ijk(
     )
 
 
-def sample_inside(
+def sample_linear_inside(
     array: np.ndarray,
     ijk: np.ndarray,
     *,

@@ -8,7 +8,7 @@ import pytest
 from imaging.sampling import (
     sample_at_ijk,
     sample_at_index,
-    sample_inside,
+    sample_linear_inside,
     sample_nearest_inside,
 )
 
@@ -50,13 +50,13 @@ def test_sample_inside_reaches_the_outer_faces_with_the_edge_value(volume):
             [2.25, 1.5, 1.0],  # inside: trilinear
         ]
     )
-    values = sample_inside(volume, ijk, fill=np.nan)
+    values = sample_linear_inside(volume, ijk, fill=np.nan)
     assert values.dtype == np.float32
     assert values[0] == pytest.approx(1.0)
     assert np.isnan(values[1])
     assert values[2] == pytest.approx(linear(3, 4, 5))
     assert values[3] == pytest.approx(linear(1.0, 1.5, 2.25))
-    as_int = sample_inside(volume.astype(np.int32), ijk[3:], fill=0.0)
+    as_int = sample_linear_inside(volume.astype(np.int32), ijk[3:], fill=0.0)
     assert as_int.dtype == np.float32 and as_int[0] == pytest.approx(linear(1.0, 1.5, 2.25))
 
 
