@@ -10,9 +10,6 @@ dicognito leaves are removed here. Burned-in text is not handled (synthetic and 
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +20,7 @@ from dicognito.anonymizer import Anonymizer
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 
+from imaging.atomic_write import staged_folder
 from imaging.dicom_headers import looks_like_dicom
 from imaging.errors import ImagingError, NoDicomError, UnreadableFileError
 
@@ -184,17 +182,10 @@ def deidentify_study(
         raise ImagingError(f"{source}: no such file or folder")
     _check_destination(source, destination)
     files = _candidate_files(source)
-    parent = destination.parent if str(destination.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    # A fresh private name: never an existing folder of the user's (e.g. one called OUT.partial).
-    partial = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".partial", dir=parent))
-    umask = os.umask(0)  # mkdtemp makes the folder private; the output gets the usual mode
-    os.umask(umask)
-    os.chmod(partial, 0o777 & ~umask)
     anonymizer = Anonymizer(seed=seed)
     report = DeidentificationReport()
     counts: Counter[str] = Counter()
-    try:
+    with staged_folder(destination) as partial:
         for done, path in enumerate(files, start=1):
             if not looks_like_dicom(path):
                 report.files_skipped.append(str(path))
@@ -219,10 +210,4 @@ def deidentify_study(
                 progress(done, len(files))
         if report.files_written == 0:
             raise NoDicomError(f"{source}: no DICOM file to de-identify")
-        if destination.exists():
-            destination.rmdir()
-        partial.replace(destination)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     return report

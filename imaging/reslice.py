@@ -30,6 +30,7 @@ from typing import Literal
 
 import numpy as np
 
+from imaging.sampling import sample_linear_inside, sample_nearest_inside
 from imaging.volume import GEOMETRY_TOLERANCE_MM, Volume
 
 ViewPlane = Literal["sagittal", "coronal", "axial"]
@@ -416,32 +417,6 @@ def _sample_points(
         + to_index[:, 1][None, None, :] * ys[:, None, None]
         + to_index[:, 2][None, None, :]
     )
-    size = np.asarray(volume.size_ijk)
-    data = volume.array
     if order == 0:
-        nearest = np.rint(ijk).astype(np.intp)
-        inside = np.all((nearest >= 0) & (nearest < size), axis=-1)
-        dtype = np.result_type(data.dtype, np.min_scalar_type(fill))
-        out = np.full(inside.shape, fill, dtype=dtype)
-        n = nearest[inside]
-        out[inside] = data[n[:, 2], n[:, 1], n[:, 0]]
-        return out
-    return _trilinear(data, ijk, size, fill)
-
-
-def _trilinear(data: np.ndarray, ijk: np.ndarray, size: np.ndarray, fill: float) -> np.ndarray:
-    inside = np.all((ijk >= -0.5) & (ijk <= size - 0.5), axis=-1)
-    out = np.full(inside.shape, fill, dtype=np.float32)
-    points = np.clip(ijk[inside], 0.0, size - 1)
-    low = np.minimum(np.floor(points).astype(np.intp), np.maximum(size - 2, 0))
-    frac = (points - low).astype(np.float32)
-    high = np.minimum(low + 1, size - 1)
-    total = np.zeros(len(points), dtype=np.float32)
-    for corner in itertools.product((0, 1), repeat=3):
-        idx = [high[:, a] if corner[a] else low[:, a] for a in range(3)]
-        weight = np.ones(len(points), dtype=np.float32)
-        for a in range(3):
-            weight *= frac[:, a] if corner[a] else (1.0 - frac[:, a])
-        total += weight * data[idx[2], idx[1], idx[0]]
-    out[inside] = total
-    return out
+        return sample_nearest_inside(volume.array, ijk, fill=fill)
+    return sample_linear_inside(volume.array, ijk, fill=fill)

@@ -8,9 +8,7 @@ from pathlib import Path
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
-RT_STRUCTURE_SET_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.3")
-RT_DOSE_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.2")
-RT_PLAN_STORAGE = UID("1.2.840.10008.5.1.4.1.1.481.5")
+from imaging.atomic_write import save_atomic
 
 #: Copied from the referenced image so the object files under the same patient and study.
 PATIENT_STUDY_KEYWORDS = (
@@ -60,12 +58,6 @@ def new_rt_dataset(
 
 
 def save_atomically(dataset: Dataset, path: str | Path) -> Path:
-    """Write ``dataset`` to ``path`` through a temporary file, so no half-written file remains."""
-    target = Path(path)
-    partial = target.with_name(target.name + ".partial")
-    try:
-        dataset.save_as(partial, enforce_file_format=True)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
+    """Write ``dataset`` to ``path`` as a DICOM file (with preamble and file meta), atomically
+    (`imaging.atomic_write.save_atomic`), so no half-written file remains."""
+    return save_atomic(path, lambda partial: dataset.save_as(partial, enforce_file_format=True))

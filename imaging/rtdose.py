@@ -11,9 +11,10 @@ import pydicom
 from pydicom.dataset import Dataset, FileDataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.tag import Tag
+from pydicom.uid import RTDoseStorage, RTPlanStorage
 
 from imaging.errors import GeometryError, UnreadableFileError
-from imaging.rt_common import RT_DOSE_STORAGE, RT_PLAN_STORAGE, new_rt_dataset, save_atomically
+from imaging.rt_common import new_rt_dataset, save_atomically
 from imaging.volume import SeriesMetadata, Volume
 
 #: Stored as unsigned 16-bit words: 1/65535 of the maximum dose (0.3 mGy at 20 Gy) is far below
@@ -66,7 +67,7 @@ def build_rtdose(
     now = timestamp or _dt.datetime.now()
 
     ds = new_rt_dataset(
-        RT_DOSE_STORAGE,
+        RTDoseStorage,
         "RTDOSE",
         first,
         series_number=series_number,
@@ -101,7 +102,7 @@ def build_rtdose(
     stored = np.clip(np.rint(values / scaling), 0, _MAX_STORED).astype("<u2")
     ds.PixelData = stored.tobytes()
     plan = Dataset()
-    plan.ReferencedSOPClassUID = RT_PLAN_STORAGE
+    plan.ReferencedSOPClassUID = RTPlanStorage
     plan.ReferencedSOPInstanceUID = referenced_plan_uid
     ds.ReferencedRTPlanSequence = DicomSequence([plan])
     return ds

@@ -13,15 +13,10 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset, FileDataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import generate_uid
+from pydicom.uid import RTPlanStorage, RTStructureSetStorage, generate_uid
 
 from imaging.errors import GeometryError
-from imaging.rt_common import (
-    RT_PLAN_STORAGE,
-    RT_STRUCTURE_SET_STORAGE,
-    new_rt_dataset,
-    save_atomically,
-)
+from imaging.rt_common import new_rt_dataset, save_atomically
 
 
 @dataclass(frozen=True)
@@ -37,7 +32,7 @@ class PlanBeam:
     jaw_x_mm, jaw_y_mm : tuple of float
         Asymmetric jaw positions (X1, X2) and (Y1, Y2) in mm at the isocentre plane; X1 and Y1
         are negative on the IEC axes.
-    isocenter_mm : tuple of float
+    isocentre_mm : tuple of float
         Isocentre in patient LPS mm.
     ssd_mm : float
         Source-to-surface distance along the central axis, mm.
@@ -55,7 +50,7 @@ class PlanBeam:
     gantry_angle_deg: float
     jaw_x_mm: tuple[float, float]
     jaw_y_mm: tuple[float, float]
-    isocenter_mm: tuple[float, float, float]
+    isocentre_mm: tuple[float, float, float]
     ssd_mm: float
     meterset: float
     nominal_energy_mv: float
@@ -98,7 +93,7 @@ def _control_points(beam: PlanBeam) -> DicomSequence:
     first.PatientSupportRotationDirection = "NONE"
     first.TableTopEccentricAngle = "0"
     first.TableTopEccentricRotationDirection = "NONE"
-    first.IsocenterPosition = [_decimal(v, 2) for v in beam.isocenter_mm]
+    first.IsocenterPosition = [_decimal(v, 2) for v in beam.isocentre_mm]
     first.SourceToSurfaceDistance = _decimal(beam.ssd_mm, 1)
     first.CumulativeMetersetWeight = "0"
     last = Dataset()
@@ -144,7 +139,7 @@ def build_rtplan(
     now = timestamp or _dt.datetime.now()
 
     ds = new_rt_dataset(
-        RT_PLAN_STORAGE,
+        RTPlanStorage,
         "RTPLAN",
         first,
         series_number=series_number,
@@ -155,7 +150,7 @@ def build_rtplan(
     ds.RTPlanTime = now.strftime("%H%M%S")
     ds.RTPlanGeometry = "PATIENT"
     structure_set = Dataset()
-    structure_set.ReferencedSOPClassUID = RT_STRUCTURE_SET_STORAGE
+    structure_set.ReferencedSOPClassUID = RTStructureSetStorage
     structure_set.ReferencedSOPInstanceUID = structure_set_uid
     ds.ReferencedStructureSetSequence = DicomSequence([structure_set])
 

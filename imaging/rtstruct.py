@@ -18,12 +18,13 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileDataset
 from pydicom.sequence import Sequence as DicomSequence
+from pydicom.uid import RTStructureSetStorage
 from skimage.draw import polygon2mask
-from skimage.measure import find_contours
 
+from imaging.contours import mask_outlines
 from imaging.errors import GeometryError, UnreadableFileError
 from imaging.resample import resample_to
-from imaging.rt_common import RT_STRUCTURE_SET_STORAGE, new_rt_dataset, save_atomically
+from imaging.rt_common import new_rt_dataset, save_atomically
 from imaging.volume import Volume
 
 #: Contour points closer than this to a plane of the grid belong to it (fraction of a slice).
@@ -42,17 +43,6 @@ class Structure:
     mask: Volume
     color_rgb: tuple[int, int, int] = (255, 0, 0)
     interpreted_type: str = "GTV"
-
-
-def _contours_on_plane(plane: np.ndarray) -> list[np.ndarray]:
-    """Closed (row, column) polygons around the voxels of ``plane`` (a 0..1 float image)."""
-    padded = np.pad(plane, 1)
-    polygons = []
-    for contour in find_contours(padded, 0.5):
-        if len(contour) < 4:
-            continue
-        polygons.append(contour[:-1] - 1.0)  # drop the repeated closing point, undo the pad
-    return polygons
 
 
 def mask_to_contours(mask: Volume, grid: Volume | None = None) -> list[np.ndarray]:
@@ -74,7 +64,7 @@ def mask_to_contours(mask: Volume, grid: Volume | None = None) -> list[np.ndarra
     values = np.asarray(on_grid.array, dtype=np.float32)
     contours: list[np.ndarray] = []
     for k in np.flatnonzero(values.reshape(values.shape[0], -1).max(axis=1) >= 0.5):
-        for polygon in _contours_on_plane(values[k]):
+        for polygon in mask_outlines(values[k]):
             rows, columns = polygon[:, 0], polygon[:, 1]
             ijk = np.column_stack([columns, rows, np.full(len(polygon), float(k))])
             contours.append(on_grid.index_to_patient(ijk))
@@ -137,7 +127,7 @@ def build_rtstruct(
     now = timestamp or _dt.datetime.now()
 
     ds = new_rt_dataset(
-        RT_STRUCTURE_SET_STORAGE,
+        RTStructureSetStorage,
         "RTSTRUCT",
         first,
         series_number=series_number,

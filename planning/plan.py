@@ -31,6 +31,7 @@ from dataclasses import field as dataclass_field
 
 import numpy as np
 
+from imaging.units import mm_to_cm
 from imaging.volume import Volume
 from planning.anatomy.lesion import LesionLevels, LesionMeasurements
 from planning.case import Case
@@ -237,7 +238,7 @@ def plan_case(
             dose_per_fraction_gy=prescription.dose_per_fraction_gy * share / relative,
             depth_cm=float(sample_volume(beam_dose.depth_cm, point)[0]),
             geometric_depth_cm=float(
-                np.linalg.norm(point - np.asarray(beam_dose.skin_entry_lps_mm)) / 10.0
+                mm_to_cm(np.linalg.norm(point - np.asarray(beam_dose.skin_entry_lps_mm)))
             ),
             engine_relative_dose=share,
             calibration=calibration,

@@ -15,12 +15,11 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.annotation.document import AnnotationDocument, structure_file_names, write_mask
+from imaging.atomic_write import write_atomic
 from imaging.errors import SpineplanError
 from planning.case import Case, StudyReference, case_to_dict, load_case
 from planning.errors import CaseFileError
@@ -131,7 +130,7 @@ class RecoveryStore:
             "saved_at": _dt.datetime.now().isoformat(timespec="seconds"),
             "last_edit": document.last_edit,
         }
-        _write_json_atomically(target, data)
+        write_atomic(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         if mask_path is None:
             self._mask_path(source).unlink(missing_ok=True)
         return target
@@ -160,17 +159,3 @@ class RecoveryStore:
         self._mask_path(source).unlink(missing_ok=True)
         for path in self._structure_paths(source):
             path.unlink(missing_ok=True)
-
-
-def _write_json_atomically(path: Path, data: dict) -> None:
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

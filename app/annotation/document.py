@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.annotation.state import Annotation, StructureMask
+from imaging.atomic_write import save_atomic
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
 from planning.anatomy.lesion import MaskLesion, build_lesion_mask
@@ -105,12 +106,10 @@ def structure_file_names(state: Annotation, stem: str, prefix: str = "") -> dict
 def write_mask(mask: Volume, path: Path) -> Path:
     """Write a boolean mask as an image SimpleITK reads back (NRRD), atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    image = mask.with_array(mask.array.astype(np.uint8)).to_sitk()
     try:
-        sitk.WriteImage(mask.with_array(mask.array.astype(np.uint8)).to_sitk(), str(partial), True)
-        os.replace(partial, path)
+        save_atomic(path, lambda partial: sitk.WriteImage(image, str(partial), True))
     except (RuntimeError, OSError) as exc:
-        partial.unlink(missing_ok=True)
         raise CaseFileError(f"{path}: cannot write the mask ({exc})") from exc
     return path
 

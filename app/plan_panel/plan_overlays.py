@@ -115,9 +115,9 @@ def field_overlays(plan_field: Field, frame_uid: str = "") -> list[OverlayItem]:
                 **common,
             )
         )
-    if plan_field.isocenter_mm is None or not plan_field.beams:
+    if plan_field.isocentre_mm is None or not plan_field.beams:
         return items
-    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    iso = np.asarray(plan_field.isocentre_mm, dtype=float)
     seen: set[str] = set()
     for beam in plan_field.beams:
         direction = _beam_direction(beam.source_direction_lps)
@@ -177,9 +177,9 @@ def beam_path_overlays(
     plan_field: Field, beams: Sequence[PlanBeamGeometry], grid: Volume, frame_uid: str = ""
 ) -> list[OverlayItem]:
     """Each beam's divergent edges through the patient (needs the planned beam geometry)."""
-    if plan_field.isocenter_mm is None:
+    if plan_field.isocentre_mm is None:
         return []
-    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    iso = np.asarray(plan_field.isocentre_mm, dtype=float)
     half_length_up = plan_field.superior_border_z_mm - iso[2]
     half_length_down = plan_field.inferior_border_z_mm - iso[2]
     items: list[OverlayItem] = []

@@ -61,7 +61,7 @@ def field_rows(result: PlanResult) -> list[list[str]]:
     """The field: levels, borders (z, mm), size, isocentre and set-up."""
     plan_field = result.field
     prefix = result.case.thoracic_prefix
-    iso = plan_field.isocenter_mm or (float("nan"),) * 3
+    iso = plan_field.isocentre_mm or (float("nan"),) * 3
     return [
         ["Field", ""],
         ["Lesion levels", result.lesion_levels.words],

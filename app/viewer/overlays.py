@@ -48,8 +48,8 @@ from PySide6.QtGui import (
     QTransform,
 )
 
-from app.viewer.contours import iso_segments
 from app.viewer.rendering import rgba_image
+from imaging.contours import iso_segments
 from imaging.reslice import SliceGeometry, ViewPlane, sample_window_on_plane
 from imaging.volume import Volume
 

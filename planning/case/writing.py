@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from imaging.atomic_write import write_atomic
 from planning.anatomy.lesion import EllipsoidLesion, LesionSpec, SeedLesion
 from planning.anatomy.levels import ThoracicPrefix, VertebralLevel, display_name
 from planning.anatomy.structures import CaseStructure
@@ -93,7 +92,7 @@ def case_to_dict(case: Case) -> dict[str, Any]:
 
 
 def save_case(case: Case, path: str | Path) -> Case:
-    """Write a case file atomically (a temporary file in the same folder, then ``os.replace``).
+    """Write a case file atomically (`imaging.atomic_write.write_atomic`).
 
     A failure leaves any existing file untouched. Returns the case with ``source_path`` set.
 
@@ -104,22 +103,8 @@ def save_case(case: Case, path: str | Path) -> Case:
     """
     path = Path(path)
     text = json.dumps(case_to_dict(case), indent=2, ensure_ascii=False) + "\n"
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        write_atomic(path, text)
     except OSError as exc:
         raise CaseFileError(f"{path}: cannot write the case file ({exc})") from exc
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            # mkstemp makes the file readable by its owner only; keep the usual permissions.
-            os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException as exc:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise CaseFileError(f"{path}: cannot write the case file ({exc})") from exc
-        raise
     return replace(case, source_path=path.resolve())

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from imaging.units import cm_to_mm, mm_to_cm
 from imaging.volume import Volume
 from planning.case.settings import PlanSettings
 from planning.dose.beam_geometry import Beam as DoseBeam
@@ -85,13 +86,13 @@ def inside_field(
     falls between the jaws; the result is the union over ``beams``.
     """
     points = np.asarray(points_mm, dtype=np.float32)
-    sad_mm = MACHINES[energy].sad_cm * 10.0
+    sad_mm = cm_to_mm(MACHINES[energy].sad_cm)
     inside = np.zeros(points.shape[:-1], dtype=bool)
     for geometry in beams:
         axes = beam_axes(geometry.gantry_angle_deg).astype(np.float32)
         relative = points - np.asarray(geometry.source_mm, dtype=np.float32)
         distance = np.maximum(relative @ -axes[2], np.float32(1.0))
-        factor = np.float32(sad_mm / 10.0) / distance  # cm at the SAD plane per mm
+        factor = np.float32(mm_to_cm(sad_mm)) / distance  # cm at the SAD plane per mm
         u = (relative @ axes[0]) * factor
         w = (relative @ axes[1]) * factor
         inside |= (
@@ -118,15 +119,15 @@ def plan_beams(
         Patient separation along the beams where the skin is not imaged, cm.
     """
     machine = MACHINES[plan_field.energy]
-    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    iso = np.asarray(plan_field.isocentre_mm, dtype=float)
     beams = []
     for field_beam in plan_field.beams:
         provisional = DoseBeam.symmetric(
             plan_field.energy,
             field_beam.gantry_angle_deg,
-            plan_field.isocenter_mm,  # type: ignore[arg-type]
-            plan_field.width_mm / 10.0,
-            plan_field.length_mm / 10.0,
+            plan_field.isocentre_mm,  # type: ignore[arg-type]
+            mm_to_cm(plan_field.width_mm),
+            mm_to_cm(plan_field.length_mm),
             setup="SSD",
             ssd_cm=plan_field.ssd_cm,
             name=field_beam.name,
@@ -134,17 +135,17 @@ def plan_beams(
         axis = central_axis(provisional, density, separation_cm)
         distance_cm = axis.ssd_cm + max(axis.isocentre_depth_cm, 0.0)
         scale = machine.sad_cm / distance_cm  # isocentre plane -> SAD plane
-        half_width_cm = plan_field.width_mm / 20.0 * scale
+        half_width_cm = mm_to_cm(plan_field.width_mm / 2.0) * scale
         jaw_x = (-half_width_cm, half_width_cm)
         jaw_y = (
-            (plan_field.inferior_border_z_mm - iso[2]) / 10.0 * scale,
-            (plan_field.superior_border_z_mm - iso[2]) / 10.0 * scale,
+            mm_to_cm(plan_field.inferior_border_z_mm - iso[2]) * scale,
+            mm_to_cm(plan_field.superior_border_z_mm - iso[2]) * scale,
         )
         beam = replace(provisional, jaw_x_cm=jaw_x, jaw_y_cm=jaw_y)
         source = np.asarray(axis.source_lps_mm)
         direction = iso - source
         direction /= np.linalg.norm(direction)
-        machine_iso = source + machine.sad_cm * 10.0 * direction
+        machine_iso = source + cm_to_mm(machine.sad_cm) * direction
         beams.append(
             PlanBeamGeometry(
                 beam=beam,
@@ -171,7 +172,7 @@ def normalisation_point(
     depth on the first beam's axis (``settings.normalisation == "depth"``), or midplane for an
     opposed pair (halfway between the two skin entry points).
     """
-    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    iso = np.asarray(plan_field.isocentre_mm, dtype=float)
     first = beams[0]
     if settings.normalisation == "depth":
         depth_mm = float(settings.normalisation_depth_mm or 0.0)
@@ -180,12 +181,12 @@ def normalisation_point(
         direction /= np.linalg.norm(direction)
         return (
             skin + depth_mm * direction,
-            f"user depth {depth_mm / 10:.1f} cm on the central axis of the {first.name} beam",
+            f"user depth {mm_to_cm(depth_mm):.1f} cm on the central axis of the {first.name} beam",
         )
     if len(beams) >= 2:
         entries = np.asarray([b.skin_entry_mm for b in beams[:2]])
         point = entries.mean(axis=0)
-        separation = float(np.linalg.norm(entries[0] - entries[1])) / 10.0
+        separation = mm_to_cm(float(np.linalg.norm(entries[0] - entries[1])))
         return point, f"midplane of the opposed pair (separation {separation:.1f} cm)"
     return iso, (
         f"lesion centroid depth on the central axis ({first.isocentre_depth_cm:.1f} cm below "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imaging.units import cm_to_mm, mm_to_cm
 from imaging.volume import Volume
 from planning.dose.beam_geometry import Beam, beam_axes, volume_corners
 from planning.dose.beam_model import MACHINES
@@ -82,13 +83,13 @@ def central_axis(beam: Beam, density: Volume, separation_cm: float | None = None
     label = beam.label
     direction = -beam_axes(beam.gantry_angle_deg)[2]
     iso = np.asarray(beam.isocentre_lps_mm, dtype=float)
-    sad_mm = machine.sad_cm * 10.0
+    sad_mm = cm_to_mm(machine.sad_cm)
 
     t_skin, entered_in_tissue, t_first = _central_axis_skin(density, iso, direction, 0.5)
     depth_from_image_edge = entered_in_tissue and separation_cm is None
     if entered_in_tissue:
         if separation_cm is not None:
-            t_skin = -separation_cm * 10.0 / 2.0
+            t_skin = -cm_to_mm(separation_cm) / 2.0
             assumptions.append(
                 f"{label}: the skin is outside the images on the central axis; the patient is "
                 f"assumed to be {separation_cm:g} cm thick along the beam (user-entered "
@@ -109,19 +110,19 @@ def central_axis(beam: Beam, density: Volume, separation_cm: float | None = None
         )
     skin = iso + t_skin * direction
     if beam.setup == "SSD":
-        ssd_mm = (beam.ssd_cm if beam.ssd_cm is not None else machine.default_ssd_cm) * 10.0
+        ssd_mm = cm_to_mm(beam.ssd_cm if beam.ssd_cm is not None else machine.default_ssd_cm)
         source = skin - ssd_mm * direction
     else:
         source = iso - sad_mm * direction
         ssd_mm = sad_mm + t_skin
         if ssd_mm < 200.0:
-            raise PlanningError(f"{label}: the skin is {ssd_mm / 10:.1f} cm from the source")
+            raise PlanningError(f"{label}: the skin is {mm_to_cm(ssd_mm):.1f} cm from the source")
     z_iso = float((iso - source) @ direction)
     return CentralAxis(
         source_lps_mm=tuple(float(v) for v in source),  # type: ignore[arg-type]
         skin_entry_lps_mm=tuple(float(v) for v in skin),  # type: ignore[arg-type]
-        ssd_cm=ssd_mm / 10.0,
-        isocentre_depth_cm=(z_iso - ssd_mm) / 10.0,
+        ssd_cm=mm_to_cm(ssd_mm),
+        isocentre_depth_cm=mm_to_cm(z_iso - ssd_mm),
         skin_outside_images=entered_in_tissue,
         first_imaged_mm=t_first,
         depth_from_image_edge=depth_from_image_edge,

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
-from scipy import ndimage
 
+from imaging.sampling import sample_at_ijk
 from imaging.volume import Volume
 from planning.dose.images import PlanImages
 from planning.dose.radiological_depth import (
@@ -28,19 +29,13 @@ from planning.dose.radiological_depth import (
 from planning.field.derivation import Field
 
 
-def sample_volume(volume: Volume, points_mm: np.ndarray, order: int = 1) -> np.ndarray:
+def sample_volume(volume: Volume, points_mm: np.ndarray, order: Literal[0, 1] = 1) -> np.ndarray:
     """Values of ``volume`` at ``points_mm`` (LPS mm, shape (n, 3)); 0 outside the volume.
 
     ``order`` 1 is trilinear interpolation, 0 nearest voxel.
     """
     ijk = volume.patient_to_index(np.atleast_2d(points_mm))
-    return ndimage.map_coordinates(
-        np.asarray(volume.array, dtype=np.float32),
-        [ijk[:, 2], ijk[:, 1], ijk[:, 0]],
-        order=order,
-        mode="grid-constant",
-        cval=0.0,
-    )
+    return sample_at_ijk(np.asarray(volume.array, dtype=np.float32), ijk, order=order)
 
 
 def _extend_slices(volume: Volume, points_mm: np.ndarray) -> tuple[Volume, bool]:
@@ -97,7 +92,7 @@ def density_for_plan(
     ``lower_mm``/``upper_mm`` bound the region the dose grid will cover across the beams.
     """
     corners = _corners(lower_mm, upper_mm)
-    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    iso = np.asarray(plan_field.isocentre_mm, dtype=float)
     if images.ct is not None and bool(images.ct.contains_index(images.ct.patient_to_index(iso))):
         description = images.ct.metadata.series_description or "CT"
         cropped = _crop(images.ct, corners)

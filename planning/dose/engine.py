@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from imaging.units import cm_to_mm, mm_to_cm
 from imaging.volume import SeriesMetadata, Volume
 from planning.dose.beam_data import equivalent_square_cm
 from planning.dose.beam_geometry import Beam, beam_axes
@@ -155,12 +156,12 @@ def compute_beam_dose(
     axes = beam_axes(beam.gantry_angle_deg)
     direction = -axes[2]
     iso = np.asarray(beam.isocentre_lps_mm, dtype=float)
-    sad_mm = machine.sad_cm * 10.0
+    sad_mm = cm_to_mm(machine.sad_cm)
     entered_in_tissue, t_first = axis.skin_outside_images, axis.first_imaged_mm
     skin = np.asarray(axis.skin_entry_lps_mm, dtype=float)
     source = np.asarray(axis.source_lps_mm, dtype=float)
     ssd_cm = axis.ssd_cm
-    ssd_mm = ssd_cm * 10.0
+    ssd_mm = cm_to_mm(ssd_cm)
     iso_depth_cm = axis.isocentre_depth_cm
     side_at_skin = float(equivalent_square_cm(beam.field_x_cm, beam.field_y_cm) * ssd_mm / sad_mm)
     fan = beam_fan_depth(beam, model, source, ssd_cm, grid, density, separation_cm)
@@ -179,13 +180,13 @@ def compute_beam_dose(
     # Lookup tables: attenuation by radiological depth (1D) and the two field-edge profiles by
     # distance from the source (2D, fine lateral sampling). The penumbra width is taken at the
     # geometric depth below the skin plane, so the profiles separate into X and Y tables.
-    depth_cm_fan = fan.depth_mm / 10.0
+    depth_cm_fan = mm_to_cm(fan.depth_mm)
     lut_depth = np.arange(0.0, float(depth_cm_fan.max()) + 0.1, 0.025)
     lut_attenuation = model.attenuation(lut_depth, side_at_skin).astype(np.float32)
-    x1, x2 = (v * 10.0 for v in beam.jaw_x_cm)
-    y1, y2 = (v * 10.0 for v in beam.jaw_y_cm)
+    x1, x2 = (cm_to_mm(v) for v in beam.jaw_x_cm)
+    y1, y2 = (cm_to_mm(v) for v in beam.jaw_y_cm)
     tables = EdgeTables.build(model, ssd_mm, sad_mm, z, (x1, x2), (y1, y2), (u, w))
-    dmax_mm = model.dmax_cm * 10.0
+    dmax_mm = cm_to_mm(model.dmax_cm)
     lookup = DoseLookup(
         fan_depth_cm=depth_cm_fan,
         u=u,
@@ -223,7 +224,7 @@ def compute_beam_dose(
         skin_entry_lps_mm=tuple(float(v) for v in skin),  # type: ignore[arg-type]
         ssd_cm=ssd_cm,
         isocentre_depth_cm=iso_depth_cm,
-        isocentre_radiological_depth_cm=iso_rad_mm / 10.0,
+        isocentre_radiological_depth_cm=mm_to_cm(iso_rad_mm),
         equivalent_square_at_skin_cm=side_at_skin,
         output_distance_factor=float(
             ((machine.reference_ssd_cm + model.dmax_cm) / (ssd_cm + model.dmax_cm)) ** 2

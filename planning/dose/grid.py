@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from imaging.units import cm_to_mm
 from imaging.volume import SeriesMetadata, Volume
 from planning.dose.density import sample_volume
 from planning.dose.radiological_depth import TISSUE_THRESHOLD
@@ -53,7 +54,7 @@ def _axis_extent(
     else:
         lo, hi = float(tissue.min()), float(tissue.max())
     if separation_cm is not None:
-        half = separation_cm * 5.0
+        half = cm_to_mm(separation_cm) / 2.0  # half the separation, mm
         lo, hi = min(lo, -half), max(hi, half)
     return (
         max(lo - GRID_AXIS_MARGIN_MM, -GRID_AXIS_LIMIT_MM),
@@ -82,7 +83,7 @@ def dose_grid(
     frame_uid : str
         Frame of reference UID of the grid.
     """
-    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    iso = np.asarray(plan_field.isocentre_mm, dtype=float)
     lower = np.array(iso, dtype=float)
     upper = np.array(iso, dtype=float)
     lower[2] = plan_field.inferior_border_z_mm - GRID_FIELD_MARGIN_MM
@@ -103,7 +104,7 @@ def dose_grid(
 
 def field_box(plan_field: Field, spacing_mm: float) -> tuple[np.ndarray, np.ndarray]:
     """A box holding every dose grid the field can get (for extending MR outlines)."""
-    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    iso = np.asarray(plan_field.isocentre_mm, dtype=float)
     half = plan_field.width_mm / 2.0 + GRID_FIELD_MARGIN_MM + 2 * spacing_mm
     lower = iso - max(half, GRID_AXIS_LIMIT_MM + 2 * spacing_mm)
     upper = iso + max(half, GRID_AXIS_LIMIT_MM + 2 * spacing_mm)

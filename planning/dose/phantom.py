@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imaging.units import cm_to_mm, mm_to_cm
 from imaging.volume import Volume
 from planning.dose.beam_geometry import Beam
 from planning.dose.beam_model import MACHINES, BeamModel, parse_energy
@@ -91,8 +92,8 @@ def _surface_beam(energy: str, field_cm: float, ssd_cm: float) -> Beam:
 
 
 def _phantom_for(field_cm: float, ssd_cm: float, max_depth_cm: float) -> Volume:
-    half = 10.0 * (field_cm / 2.0 * (ssd_cm + max_depth_cm) / ssd_cm) + 60.0
-    return water_phantom(half, 10.0 * max_depth_cm + 50.0, 5.0, 1.0)
+    half = cm_to_mm(field_cm / 2.0 * (ssd_cm + max_depth_cm) / ssd_cm) + 60.0
+    return water_phantom(half, cm_to_mm(max_depth_cm) + 50.0, 5.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -139,10 +140,10 @@ def engine_depth_dose(
     beam = _surface_beam(energy, field_cm, ssd_cm)
     max_depth = max(float(depths.max()), 5.0) + 1.0
     density = _phantom_for(field_cm, ssd_cm, max_depth)
-    count = round(max_depth * 10.0 / SAMPLE_STEP_MM) + 1
+    count = round(cm_to_mm(max_depth) / SAMPLE_STEP_MM) + 1
     grid = line_grid((0.0, 0.0, 0.0), (0.0, SAMPLE_STEP_MM, 0.0), count)
     result = compute_beam_dose(beam, grid, density, model=model, with_depth=False)
-    axis_depth_cm = np.arange(count) * SAMPLE_STEP_MM / 10.0
+    axis_depth_cm = mm_to_cm(np.arange(count) * SAMPLE_STEP_MM)
     axis_dose = result.dose.array[0, 0, :].astype(float)
     peak = float(axis_dose.max())
     if peak <= 0:
@@ -243,13 +244,13 @@ def engine_profile(
     if not np.isfinite(depth_cm) or not 0.0 <= depth_cm <= 40.0:
         raise PlanningError(f"depth {depth_cm} cm is outside 0-40 cm")
     beam = _surface_beam(energy, field_cm, ssd_cm)
-    half_mm = 10.0 * field_cm / 2.0 * (ssd_cm + depth_cm) / ssd_cm + 40.0
+    half_mm = cm_to_mm(field_cm) / 2.0 * (ssd_cm + depth_cm) / ssd_cm + 40.0
     count = 2 * int(np.ceil(half_mm / SAMPLE_STEP_MM)) + 1
     start = -(count // 2) * SAMPLE_STEP_MM
     density = _phantom_for(field_cm, ssd_cm, depth_cm + 2.0)
-    grid = line_grid((start, depth_cm * 10.0, 0.0), (SAMPLE_STEP_MM, 0.0, 0.0), count)
+    grid = line_grid((start, cm_to_mm(depth_cm), 0.0), (SAMPLE_STEP_MM, 0.0, 0.0), count)
     result = compute_beam_dose(beam, grid, density, model=model, with_depth=False)
-    x_cm = (start + np.arange(count) * SAMPLE_STEP_MM) / 10.0
+    x_cm = mm_to_cm(start + np.arange(count) * SAMPLE_STEP_MM)
     dose = result.dose.array[0, 0, :].astype(float)
     axis = float(dose[count // 2])
     if axis <= 0:

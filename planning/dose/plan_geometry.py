@@ -145,7 +145,7 @@ def plan_geometry(
         plan_field = derive_case_field(case, native, settings)
     except (LabelError, FieldError) as error:
         raise type(error)(in_case(case, str(error))) from error
-    if plan_field.isocenter_mm is None:
+    if plan_field.isocentre_mm is None:
         raise PlanningError("the isocentre is unknown: the lesion has no position")
     measured = measure_lesion(native) if native is not None else exact_ellipsoid_measurements(case)
     involved = lesion_levels(

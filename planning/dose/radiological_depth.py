@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from imaging.sampling import sample_at_ijk, sample_at_index
 from imaging.volume import Volume
 from planning.errors import PlanningError
 
@@ -114,13 +115,7 @@ def density_from_mr(mr: Volume, threshold: float | None = None) -> Volume:
 
 def density_at(density: Volume, ijk: np.ndarray) -> np.ndarray:
     """Density at continuous voxel indices ``(n, 3)`` (i, j, k), trilinear; 0 outside."""
-    return ndimage.map_coordinates(
-        density.array.astype(np.float32, copy=False),
-        [ijk[:, 2], ijk[:, 1], ijk[:, 0]],
-        order=1,
-        mode="grid-constant",
-        cval=0.0,
-    )
+    return sample_at_ijk(density.array.astype(np.float32, copy=False), ijk, order=1)
 
 
 def radiological_length(
@@ -225,12 +220,8 @@ def fan_depth(
         images), the part of this slab upstream of the images is filled with water.
     """
     k, j, i = fan_points_to_index(density, source_mm, axes, reference_mm, u_mm, w_mm, z_mm)
-    samples = ndimage.map_coordinates(
-        density.array.astype(np.float32, copy=False),
-        [k, j, i],
-        order=1,
-        mode="grid-constant",
-        cval=0.0,
+    samples = sample_at_index(
+        density.array.astype(np.float32, copy=False), [k, j, i], order=1
     ).astype(np.float32)
     shape_kji = np.asarray(density.shape, dtype=np.float32) - 0.5
     inside = (

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from imaging.units import cm_to_mm
 from imaging.volume import Volume
 from planning.dose.beam_geometry import Beam, beam_axes, volume_corners
 from planning.dose.beam_model import MACHINES, BeamModel
@@ -63,15 +64,15 @@ def beam_fan_depth(
     direction = -axes[2]
     iso = np.asarray(beam.isocentre_lps_mm, dtype=float)
     source = source_lps_mm
-    sad_mm = MACHINES[beam.energy].sad_cm * 10.0
+    sad_mm = cm_to_mm(MACHINES[beam.energy].sad_cm)
     spacing = min(min(grid.spacing_mm), min(density.spacing_mm))
     step = float(np.clip(spacing, 0.5, 2.5))
     z_iso = float((iso - source) @ direction)
 
     sigma_deep_cm = float(model.penumbra_sigma_cm(np.array(30.0), ssd_cm))
-    margin = 4.0 * sigma_deep_cm * 10.0 + 5.0
-    x1, x2 = (v * 10.0 for v in beam.jaw_x_cm)
-    y1, y2 = (v * 10.0 for v in beam.jaw_y_cm)
+    margin = cm_to_mm(4.0 * sigma_deep_cm) + 5.0
+    x1, x2 = (cm_to_mm(v) for v in beam.jaw_x_cm)
+    y1, y2 = (cm_to_mm(v) for v in beam.jaw_y_cm)
     lateral_step = max(
         step,
         (x2 - x1 + 2 * margin) / MAX_LATERAL_SAMPLES,

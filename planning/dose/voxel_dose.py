@@ -13,8 +13,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage, special
+from scipy import special
 
+from imaging.sampling import sample_at_index
+from imaging.units import cm_to_mm, mm_to_cm
 from imaging.volume import Volume
 from planning.dose.beam_model import BeamModel
 
@@ -51,8 +53,8 @@ class EdgeTables:
         the SAD plane); the penumbra width is the model's at the geometric depth ``z - SSD``.
         """
         step = FINE_LATERAL_STEP_MM
-        geometric_depth_cm = np.maximum(z - ssd_mm, 0.0) / 10.0
-        sigma_mm = model.penumbra_sigma_cm(geometric_depth_cm, ssd_mm / 10.0) * 10.0
+        geometric_depth_cm = mm_to_cm(np.maximum(z - ssd_mm, 0.0))
+        sigma_mm = cm_to_mm(model.penumbra_sigma_cm(geometric_depth_cm, mm_to_cm(ssd_mm)))
         # Edge coordinate in the plane at distance z: (lateral at SAD) * z / SAD.
         scale = (z / sad_mm / (math.sqrt(2.0) * sigma_mm))[:, None]
         tables = []
@@ -203,7 +205,5 @@ def density_on_grid(density: Volume, grid: Volume) -> np.ndarray:
             for c in (2, 1, 0)
         ]
         coords = [np.broadcast_to(c, (len(kk), nj, ni)) for c in coords]
-        out[k0 : k0 + len(kk)] = ndimage.map_coordinates(
-            source, coords, order=1, mode="grid-constant", cval=0.0
-        )
+        out[k0 : k0 + len(kk)] = sample_at_index(source, coords, order=1)
     return out

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imaging.units import cm_to_mm
 from imaging.volume import Volume
 from planning.dose.beam_geometry import Beam as DoseBeam
 from planning.dose.beam_geometry import beam_axes
@@ -148,11 +149,11 @@ def coverage_verdict(
     points = dose_gy.index_to_patient(np.column_stack([i, j, k]).astype(float))
     doses_percent = 100.0 * dose[k, j, i] / stats.prescription_gy
     half_voxel_z = 0.5 * abs(float(dose_gy.affine[2, 2]))
-    iso = np.asarray(plan_field.isocenter_mm, dtype=float)
+    iso = np.asarray(plan_field.isocentre_mm, dtype=float)
     depth_first = np.asarray(beam_doses[0].depth_cm.array)[k, j, i]
     lesion_depth_cm = float(np.median(depth_first)) if depth_first.size else 5.0
     ssd_cm = beam_doses[0].ssd_cm
-    sigma_mm = 10.0 * float(model.penumbra_sigma_cm(np.array(lesion_depth_cm), ssd_cm))
+    sigma_mm = cm_to_mm(float(model.penumbra_sigma_cm(np.array(lesion_depth_cm), ssd_cm)))
     zone_mm = _Z95 * sigma_mm + _SLACK_MM
 
     superior_gap = plan_field.superior_border_z_mm - (points[:, 2] + half_voxel_z)
@@ -230,7 +231,7 @@ def coverage_verdict(
             fixes.append(f"widen the field to at least {width:.0f} mm")
         elif kind == "too_deep":
             deepest = float(depth_first[selected].max())
-            suggested["depth"] = float(np.ceil(deepest * 10.0))
+            suggested["depth"] = float(np.ceil(cm_to_mm(deepest)))
             regions.append(
                 ColdRegion(
                     kind,

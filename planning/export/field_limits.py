@@ -35,10 +35,10 @@ import csv
 import io
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
+from imaging.atomic_write import write_atomic_together
 from planning.anatomy.lesion import LesionLevels, LesionMeasurements
 from planning.anatomy.levels import ThoracicPrefix, display_name
 from planning.case import Case
@@ -141,7 +141,7 @@ def field_limits_dict(plan_field: Field, prefix: ThoracicPrefix = "T") -> dict[s
             "the skin the field is smaller by SSD / (SSD + isocentre depth) (see each beam's "
             "field_at_skin_*_cm and jaws)"
         ),
-        "isocentre_mm": _point(plan_field.isocenter_mm),
+        "isocentre_mm": _point(plan_field.isocentre_mm),
         "ssd_cm": _r(plan_field.ssd_cm),
     }
 
@@ -397,21 +397,12 @@ def field_limits_text(document: dict[str, Any]) -> str:
 
 def write_field_limits(geometry: PlanGeometry, out: Path) -> list[Path]:
     """``field_limits.json`` and ``field_limits.txt`` (what ``spineplan field`` prints) in
-    ``out``, each written whole under a temporary name and then renamed."""
+    ``out``, each written whole under a temporary name and then renamed, both before either
+    replaces its file (never a new JSON beside an old text)."""
     document = field_limits_document(geometry)
     texts = {
         FIELD_ONLY_FILES[0]: json.dumps(document, indent=2) + "\n",
         FIELD_ONLY_FILES[1]: field_limits_text(document) + "\n",
     }
     out.mkdir(exist_ok=True)
-    partials = {out / name: out / f".{name}.partial" for name in texts}
-    try:
-        # both written before either replaces its file: never a new JSON beside an old text
-        for partial, text in zip(partials.values(), texts.values(), strict=True):
-            partial.write_text(text, encoding="utf-8")
-        for target, partial in partials.items():
-            os.replace(partial, target)
-    finally:
-        for partial in partials.values():
-            partial.unlink(missing_ok=True)
-    return list(partials)
+    return write_atomic_together({out / name: text for name, text in texts.items()})

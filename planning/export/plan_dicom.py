@@ -27,9 +27,11 @@ from pydicom.dataset import Dataset
 
 from imaging.errors import UnreadableFileError
 from imaging.resample import resample_to
+from imaging.rt_common import save_atomically
 from imaging.rtdose import build_rtdose
 from imaging.rtplan import PlanBeam, build_rtplan
 from imaging.rtstruct import Structure, build_rtstruct
+from imaging.units import cm_to_mm
 from imaging.volume import Volume
 from planning.anatomy.structures import structure_colour
 from planning.dose.beam_model import MACHINES
@@ -90,13 +92,13 @@ def plan_beams(result: PlanResult) -> list[PlanBeam]:
             PlanBeam(
                 name=geometry.name,
                 gantry_angle_deg=geometry.gantry_angle_deg,
-                jaw_x_mm=(geometry.jaw_x_cm[0] * 10.0, geometry.jaw_x_cm[1] * 10.0),
-                jaw_y_mm=(geometry.jaw_y_cm[0] * 10.0, geometry.jaw_y_cm[1] * 10.0),
-                isocenter_mm=geometry.machine_isocentre_mm,
-                ssd_mm=geometry.ssd_cm * 10.0,
+                jaw_x_mm=(cm_to_mm(geometry.jaw_x_cm[0]), cm_to_mm(geometry.jaw_x_cm[1])),
+                jaw_y_mm=(cm_to_mm(geometry.jaw_y_cm[0]), cm_to_mm(geometry.jaw_y_cm[1])),
+                isocentre_mm=geometry.machine_isocentre_mm,
+                ssd_mm=cm_to_mm(geometry.ssd_cm),
                 meterset=calc.meterset,
                 nominal_energy_mv=_NOMINAL_ENERGY_MV[energy],
-                source_axis_distance_mm=machine.sad_cm * 10.0,
+                source_axis_distance_mm=cm_to_mm(machine.sad_cm),
                 machine_name=_MACHINE_NAMES[energy],
                 dosimeter_unit="MU" if calc.unit == "MU" else "MINUTE",
                 beam_dose_gy=calc.dose_per_fraction_gy,
@@ -127,11 +129,6 @@ def contour_grid(result: PlanResult) -> Volume:
     affine[:3, 3] = affine[:3, 3] - below * step
     shape = (grid.shape[0] + below + above, grid.shape[1], grid.shape[2])
     return Volume(array=np.zeros(shape, dtype=np.uint8), affine=affine, metadata=grid.metadata)
-
-
-def _save(dataset: Dataset, target: Path) -> Path:
-    dataset.save_as(target, enforce_file_format=True)
-    return target
 
 
 def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
@@ -179,9 +176,9 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
         setup.PatientPosition = TREATMENT_POSITION
     rtdose = build_rtdose(result.dose_gy, headers, referenced_plan_uid=str(rtplan.SOPInstanceUID))
     return DicomExport(
-        rtstruct=_save(rtstruct, folder / "rtstruct.dcm"),
-        rtplan=_save(rtplan, folder / "rtplan.dcm"),
-        rtdose=_save(rtdose, folder / "rtdose.dcm"),
+        rtstruct=save_atomically(rtstruct, folder / "rtstruct.dcm"),
+        rtplan=save_atomically(rtplan, folder / "rtplan.dcm"),
+        rtdose=save_atomically(rtdose, folder / "rtdose.dcm"),
         structure_set_uid=str(rtstruct.SOPInstanceUID),
         plan_uid=str(rtplan.SOPInstanceUID),
         dose_uid=str(rtdose.SOPInstanceUID),

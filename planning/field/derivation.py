@@ -116,7 +116,7 @@ class Field:
     arrangement : {"PA", "lateral_pair", "AP_PA"}
         The arrangement in use (``auto`` resolved).
     beams : tuple of Beam
-    isocenter_mm : tuple of 3 float or None
+    isocentre_mm : tuple of 3 float or None
         Mid-field z at the lesion centroid's x, y; ``None`` when no position is known.
     ssd_cm : float
     energy, border_convention : str
@@ -138,7 +138,7 @@ class Field:
     width_mm: float
     arrangement: Arrangement
     beams: tuple[Beam, ...]
-    isocenter_mm: tuple[float, float, float] | None
+    isocentre_mm: tuple[float, float, float] | None
     ssd_cm: float
     energy: str
     border_convention: str
@@ -170,7 +170,7 @@ class Field:
             "width_mm": self.width_mm,
             "arrangement": self.arrangement,
             "beams": [b.to_dict() for b in self.beams],
-            "isocenter_mm": None if self.isocenter_mm is None else list(self.isocenter_mm),
+            "isocentre_mm": None if self.isocentre_mm is None else list(self.isocentre_mm),
             "ssd_cm": self.ssd_cm,
             "energy": self.energy,
             "border_convention": self.border_convention,
@@ -344,22 +344,22 @@ def derive_field(
             assumptions.append(f"default field width {width:.0f} mm ({what}); edit it as needed")
 
     z_mid = 0.5 * (top_z + bottom_z)
-    isocenter: tuple[float, float, float] | None
+    isocentre: tuple[float, float, float] | None
     if lesion_centroid_mm is not None:
         cx, cy = float(lesion_centroid_mm[0]), float(lesion_centroid_mm[1])
-        isocenter = (cx, cy, z_mid)
+        isocentre = (cx, cy, z_mid)
     else:
         centres = [find_level(ordered, n) for n in involved.names]
         known = [lv.center_mm for lv in centres if lv is not None and lv.center_mm is not None]
         if known:
             mean = np.mean(np.asarray(known, dtype=float), axis=0)
-            isocenter = (float(mean[0]), float(mean[1]), z_mid)
+            isocentre = (float(mean[0]), float(mean[1]), z_mid)
             assumptions.append(
                 "lesion centroid not given: isocentre x, y at the centre of the lesion levels' "
                 "vertebral bodies"
             )
         else:
-            isocenter = None
+            isocentre = None
             warnings.append(
                 "the isocentre is not set: neither the lesion centroid nor the "
                 "vertebral body centres are known"
@@ -387,7 +387,7 @@ def derive_field(
         width_mm=width,
         arrangement=arrangement,
         beams=beams,
-        isocenter_mm=isocenter,
+        isocentre_mm=isocentre,
         ssd_cm=settings.effective_ssd_cm,
         energy=settings.energy,
         border_convention=settings.border_convention,

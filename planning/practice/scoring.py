@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import ndimage
 
+from imaging.sampling import sample_at_ijk
 from imaging.volume import Volume
 from planning.anatomy.levels import require_consistent
 from planning.case import Case, load_case
@@ -194,12 +194,8 @@ def planned_coverage_percent(
         raise PlanningError("the reference lesion mask is empty")
     points = reference_mask.index_to_patient(np.column_stack([i, j, k]).astype(float))
     index = result.dose_gy.patient_to_index(points)
-    dose = ndimage.map_coordinates(
-        np.asarray(result.dose_gy.array, dtype=float),
-        [index[:, 2], index[:, 1], index[:, 0]],
-        order=1,
-        mode="constant",
-        cval=0.0,
+    dose = sample_at_ijk(
+        np.asarray(result.dose_gy.array, dtype=float), index, order=1, mode="constant"
     )
     threshold = 0.95 * result.prescription.dose_gy
     return float(100.0 * np.count_nonzero(dose >= threshold) / dose.size)

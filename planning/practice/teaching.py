@@ -23,14 +23,13 @@ leaves no destination behind.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import SimpleITK as sitk
 
+from imaging.atomic_write import staged_folder
 from imaging.deidentify import DeidentificationReport, deidentify_study
 from imaging.errors import ImagingError, SpineplanError
 from planning.anatomy.lesion import MaskLesion
@@ -206,10 +205,7 @@ def export_case_for_teaching(
         raise ImagingError(
             f"{destination}: the output folder must not lie inside the study folder {source}"
         )
-    parent = destination.parent if str(destination.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".export", dir=parent))
-    try:
+    with staged_folder(destination) as staging:
         report = deidentify_study(source, staging, seed=seed, progress=progress)
         new_case, changes = _deidentified_case(case, report, study_path, staging)
         name = REFERENCE_FILE_NAME if case.reference else CASE_FILE_NAME
@@ -220,12 +216,6 @@ def export_case_for_teaching(
             raise CaseFileError(
                 f"the de-identified case does not find its de-identified study: {exc}"
             ) from exc
-        if destination.exists():
-            destination.rmdir()
-        staging.replace(destination)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return TeachingExport(
         folder=destination,
         case_path=destination / name,

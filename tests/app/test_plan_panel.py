@@ -132,7 +132,7 @@ def test_case2_plan_passes_then_fails_when_narrowed(qtbot, window) -> None:
 
     # ... and drawn: the 95 % isodose on sagittal, coronal and axial views, the field outline
     # on the coronal view (beam's eye view of a PA field)
-    iso = np.asarray(result.field.isocenter_mm)
+    iso = np.asarray(result.field.isocentre_mm)
     window.viewer.set_point(iso)
     qtbot.wait(50)
     views = {plane: window.viewer.panels[0].view_for(plane) for plane in ("sagittal", "coronal")}

@@ -45,7 +45,7 @@ def test_pa_field_outline_faces_the_coronal_views() -> None:
     (outline,) = [i for i in items if i.kind == "field outline"]
     assert outline.planes == frozenset({"coronal"})
     points = np.asarray(outline.points_mm)
-    iso = np.asarray(plan_field.isocenter_mm)
+    iso = np.asarray(plan_field.isocentre_mm)
     assert np.ptp(points[:, 0]) == pytest.approx(plan_field.width_mm)  # width along x
     assert points[:, 1] == pytest.approx(iso[1])  # in the coronal plane of the isocentre
     assert points[:, 2].max() == pytest.approx(plan_field.superior_border_z_mm)

@@ -1,11 +1,10 @@
-"""Window/level look-up, presets and iso-lines: the numpy parts of the views."""
+"""Window/level look-up and presets: the numpy parts of the views."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from app.viewer.contours import iso_segments
 from app.viewer.rendering import Window, WindowLut
 from app.viewer.window_presets import PRESETS, default_preset
 from imaging.volume import SeriesMetadata, Volume
@@ -54,15 +53,3 @@ def test_histogram_presets_span_the_tissue_and_ignore_the_background():
     assert t2.high >= t1.high
     auto = PRESETS["Auto (histogram)"](volume)
     assert auto.low <= 0 and auto.high >= 400
-
-
-def test_iso_segments_trace_a_circle():
-    y, x = np.mgrid[0:60, 0:60]
-    field = 100.0 - np.hypot(x - 30.0, y - 30.0)
-    segments = iso_segments(field, 80.0)  # the circle of radius 20
-    radius = np.hypot(segments[..., 0] - 30.0, segments[..., 1] - 30.0)
-    np.testing.assert_allclose(radius, 20.0, atol=0.1)
-    length = np.linalg.norm(segments[:, 1] - segments[:, 0], axis=1).sum()
-    assert length == pytest.approx(2 * np.pi * 20.0, rel=0.02)
-    assert len(iso_segments(field, 1000.0)) == 0
-    assert len(iso_segments(np.full((5, 5), np.nan), 1.0)) == 0

@@ -18,7 +18,7 @@ def _lateral_pair() -> list[PlanBeam]:
     common = dict(
         jaw_x_mm=(-40.0, 40.0),
         jaw_y_mm=(-55.0, 62.5),
-        isocenter_mm=(0.0, 10.0, -330.0),
+        isocentre_mm=(0.0, 10.0, -330.0),
         meterset=1.21,
         nominal_energy_mv=1.25,
         source_axis_distance_mm=800.0,

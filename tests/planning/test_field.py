@@ -202,18 +202,18 @@ def test_width_override_default_and_from_body_width() -> None:
 def test_isocentre_and_ssd() -> None:
     z_range = SAMPLE_CASES["case3_T10-T11"][0]
     field = derive_field(LEVELS, z_range, lesion_centroid_mm=(2.0, 15.0, -300.0))
-    assert field.isocenter_mm == pytest.approx(
+    assert field.isocentre_mm == pytest.approx(
         (2.0, 15.0, (field.superior_border_z_mm + field.inferior_border_z_mm) / 2)
     )
     assert field.ssd_cm == 100.0 and field.energy == "6MV"
     assert derive_field(LEVELS, z_range, PlanSettings(energy="Co-60")).ssd_cm == 80.0
     assert derive_field(LEVELS, z_range, PlanSettings(ssd_cm=90.0)).ssd_cm == 90.0
     from_bodies = derive_field(LEVELS, z_range)
-    assert from_bodies.isocenter_mm[:2] == (0.0, -25.0)
+    assert from_bodies.isocentre_mm[:2] == (0.0, -25.0)
     assert any("lesion centroid not given" in a for a in from_bodies.assumptions)
     bare = spine(with_centres=False)
     unknown = derive_field(bare, z_range)
-    assert unknown.isocenter_mm is None
+    assert unknown.isocentre_mm is None
     assert any("isocentre is not set" in w for w in unknown.warnings)
 
 
@@ -267,7 +267,7 @@ def test_reference_case_fields(number: int, convention: str) -> None:
     assert field.superior_border_z_mm == pytest.approx(expected_top)
     assert field.inferior_border_z_mm == pytest.approx(expected_bottom)
     assert field.warnings == ()
-    assert field.isocenter_mm[:2] == pytest.approx(case.lesion.center_mm[:2])
+    assert field.isocentre_mm[:2] == pytest.approx(case.lesion.center_mm[:2])
 
 
 def test_case_field_from_the_ellipsoid_or_from_a_mask() -> None:
@@ -290,7 +290,7 @@ def test_case_field_from_the_ellipsoid_or_from_a_mask() -> None:
     grid = Volume(np.zeros((40, 30, 40), dtype=np.float32), affine)
     from_mask = derive_case_field(case, ellipsoid_mask(grid, center, (4.0, 3.0, 6.0)))
     assert from_mask.lesion_levels == exact.lesion_levels == ("T9",)
-    assert from_mask.isocenter_mm == pytest.approx(exact.isocenter_mm, abs=0.1)
+    assert from_mask.isocentre_mm == pytest.approx(exact.isocentre_mm, abs=0.1)
     assert derive_case_field(case, settings=PlanSettings(energy="6MV")).ssd_cm == 100.0
     with pytest.raises(FieldError, match="SeedLesion needs its mask"):
         derive_case_field(dataclasses.replace(case, lesion=SeedLesion(center)))

@@ -34,7 +34,7 @@ def test_field_json_keys_and_values(tmp_path, number: int) -> None:
         result.field.inferior_border_z_mm, abs=0.01
     )
     assert field["width_mm"] == pytest.approx(result.field.width_mm)
-    assert field["isocentre_mm"] == pytest.approx(list(result.field.isocenter_mm), abs=0.01)
+    assert field["isocentre_mm"] == pytest.approx(list(result.field.isocentre_mm), abs=0.01)
     assert [b["gantry_angle_deg"] for b in data["beams"]] == [
         b.gantry_angle_deg for b in result.field.beams
     ]

@@ -249,7 +249,7 @@ def _skin_depth_cm(result, beam) -> float:
 
     The skin entry must separate air (density < 0.5) upstream from tissue downstream.
     """
-    iso = np.asarray(result.field.isocenter_mm)
+    iso = np.asarray(result.field.isocentre_mm)
     skin = np.asarray(beam.skin_entry_mm)
     unit = (iso - skin) / np.linalg.norm(iso - skin)
     density = result.density.volume
@@ -267,7 +267,7 @@ def test_exported_jaws_reproduce_the_borders_at_the_isocentre_plane(number: int)
     result = default_plan(number)
     field = result.field
     superior, inferior = hand_borders(number, "disc")
-    iso = np.asarray(field.isocenter_mm)
+    iso = np.asarray(field.isocentre_mm)
     assert iso[2] == pytest.approx(0.5 * (superior + inferior), abs=1e-9)
     for geometry, dicom_beam in zip(result.beams, plan_beams(result), strict=True):
         depth_cm = _skin_depth_cm(result, geometry)
@@ -301,7 +301,7 @@ def test_rtplan_file_jaws_and_field_roi_match_the_borders(tmp_path: Path) -> Non
     export = write_plan_dicom(result, tmp_path)
     plan = pydicom.dcmread(export.rtplan)
     superior, inferior = hand_borders(2, "disc")
-    iso = np.asarray(result.field.isocenter_mm)
+    iso = np.asarray(result.field.isocentre_mm)
     depth_cm = _skin_depth_cm(result, result.beams[0])
     control = plan.BeamSequence[0].ControlPointSequence[0]
     assert float(control.GantryAngle) == 180.0
@@ -340,7 +340,7 @@ def test_case2_pa_dose_at_the_normalisation_point_by_hand() -> None:
     result = default_plan(2)
     beam = result.beams[0]
     point = np.asarray(result.normalisation.point_mm)
-    iso = np.asarray(result.field.isocenter_mm, dtype=float)
+    iso = np.asarray(result.field.isocentre_mm, dtype=float)
     np.testing.assert_allclose(point, iso, atol=1e-9)  # PA: at the lesion centroid depth
     depth_cm = _skin_depth_cm(result, beam)
     assert depth_cm == pytest.approx((122.15 - 49.8) / 10.0, abs=0.05)  # skin y 122.15 mm

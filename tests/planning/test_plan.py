@@ -80,7 +80,7 @@ def test_normalisation_point_receives_the_prescription(number: int) -> None:
 def test_pa_normalises_at_the_lesion_centroid_depth() -> None:
     result = default_plan(2)
     point = np.asarray(result.normalisation.point_mm)
-    np.testing.assert_allclose(point, result.field.isocenter_mm, atol=1e-6)
+    np.testing.assert_allclose(point, result.field.isocentre_mm, atol=1e-6)
     assert point[1] == pytest.approx(result.lesion.centroid_mm[1])
     assert "lesion centroid depth" in result.normalisation.description
     # The posterior skin of the sample thorax lies about 7 cm behind the cord.
@@ -113,7 +113,7 @@ def test_jaws_give_the_field_at_the_isocentre(number: int) -> None:
     field = result.field
     for beam in result.beams:
         source = np.asarray(beam.source_mm)
-        iso = np.asarray(field.isocenter_mm)
+        iso = np.asarray(field.isocentre_mm)
         direction = (iso - source) / np.linalg.norm(iso - source)
         across = np.cross(direction, [0.0, 0.0, 1.0])
         edge = iso + across * (field.width_mm / 2.0 - 0.2)

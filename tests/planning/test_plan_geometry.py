@@ -57,7 +57,7 @@ def test_co60_geometry_needs_no_depth_dose_table(cobalt_without_data) -> None:
     assert (beam.jaw_x_cm[1] - beam.jaw_x_cm[0]) * 10.0 * scale == pytest.approx(
         geometry.field.width_mm, abs=1e-6
     )
-    iso_z = geometry.field.isocenter_mm[2]  # type: ignore[index]
+    iso_z = geometry.field.isocentre_mm[2]  # type: ignore[index]
     assert iso_z + beam.jaw_y_cm[1] * 10.0 * scale == pytest.approx(
         geometry.field.superior_border_z_mm, abs=1e-6
     )
@@ -73,7 +73,7 @@ def test_geometry_refuses_a_case_without_lesion() -> None:
 
 def test_central_axis_is_the_dose_engines_set_up() -> None:
     density = default_plan(2).density.volume
-    iso = default_plan(2).field.isocenter_mm
+    iso = default_plan(2).field.isocentre_mm
     beam = Beam.symmetric("6MV", 180.0, iso, 8.0, 8.0, ssd_cm=100.0, name="PA")  # type: ignore[arg-type]
     axis = central_axis(beam, density)
     grid = replace(density, array=np.zeros((1, 1, 1), dtype=np.float32))
