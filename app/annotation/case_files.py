@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtWidgets import QFileDialog
 
-from app.annotation import state as edits
-from app.annotation.document import annotation_from_case
 from app.annotation.recovery_offer import case_without_lesion, hide_recovery, offer_recovery
 from app.annotation.reference_layers import show_reference_for
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
 from planning.anatomy.lesion import measure_lesion
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference
+from planning.case import annotation as edits
+from planning.case.annotation import annotation_from_case
 
 if TYPE_CHECKING:
     from app.annotation.controller import AnnotationController

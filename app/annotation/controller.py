@@ -41,7 +41,6 @@ from app.annotation import (
     reference_layers,
     structure_export,
 )
-from app.annotation import state as edits
 from app.annotation.autosave import Recovery, RecoveryStore
 from app.annotation.dock import PANEL_NAMES, build_dock
 from app.annotation.document import AnnotationDocument
@@ -57,6 +56,7 @@ from imaging.rtstruct import Structure
 from imaging.volume import Volume
 from planning.anatomy.lesion import SeedLesion
 from planning.case import Case
+from planning.case import annotation as edits
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.annotation import state as edits
 from app.viewer.tools import PatientMouseEvent, ViewTool
+from planning.case import annotation as edits
 
 if TYPE_CHECKING:
     from app.annotation.controller import AnnotationController

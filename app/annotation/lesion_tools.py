@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.annotation import state as edits
 from app.viewer.tools import PatientMouseEvent, ViewTool
 from imaging.errors import SpineplanError
 from planning.anatomy.lesion import EllipsoidLesion, SeedLesion, ellipsoid_mask, grow_from_seed
+from planning.case import annotation as edits
 
 if TYPE_CHECKING:
     from app.annotation.controller import AnnotationController

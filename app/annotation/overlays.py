@@ -18,7 +18,6 @@ import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 
-from app.annotation.state import Annotation, WidthRuler
 from app.viewer.overlays import (
     HeightLineOverlay,
     MaskOverlay,
@@ -29,6 +28,7 @@ from app.viewer.overlays import (
 from imaging.volume import Volume
 from planning.anatomy.levels import VertebralLevel, display_name, sort_by_z
 from planning.anatomy.structures import structure_colour
+from planning.case.annotation import Annotation, WidthRuler
 
 #: Half length of an endplate line across the body, mm.
 ENDPLATE_HALF_LENGTH_MM = 14.0

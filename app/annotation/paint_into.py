@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QInputDialog
 
-from app.annotation import state as edits
 from app.annotation.lesion_panel import LESION_TARGET
 from imaging.errors import SpineplanError
 from planning.anatomy.structures import check_structure_name
+from planning.case import annotation as edits
 
 if TYPE_CHECKING:
     from app.annotation.controller import AnnotationController

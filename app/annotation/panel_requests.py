@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.annotation import state as edits
 from planning.anatomy.lesion import SeedLesion
 from planning.anatomy.levels import display_name
+from planning.case import annotation as edits
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings

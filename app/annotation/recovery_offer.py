@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.annotation import state as edits
 from app.annotation.autosave import Recovery
-from app.annotation.document import annotation_from_case
 from imaging.errors import SpineplanError
 from planning.case import Case
+from planning.case import annotation as edits
+from planning.case.annotation import annotation_from_case
 
 if TYPE_CHECKING:
     from app.annotation.controller import AnnotationController

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QColor
 
-from app.annotation.document import annotation_from_case
 from app.annotation.overlays import REFERENCE_COLOR, AnnotationLayers
 from imaging.errors import SpineplanError
 from planning.case import load_case
+from planning.case.annotation import annotation_from_case
 
 if TYPE_CHECKING:
     from app.annotation.controller import AnnotationController

@@ -15,7 +15,6 @@ import numpy as np
 import pydicom
 from PySide6.QtWidgets import QFileDialog
 
-from app.annotation import state as edits
 from app.annotation.document import case_stem
 from imaging.errors import SpineplanError
 from imaging.rtstruct import Structure, write_rtstruct
@@ -23,6 +22,7 @@ from imaging.seg import SegmentSpec, write_seg
 from imaging.volume import Volume
 from planning.anatomy.lesion import measure_lesion
 from planning.anatomy.structures import is_cord, structure_colour
+from planning.case import annotation as edits
 
 if TYPE_CHECKING:
     from collections.abc import Callable

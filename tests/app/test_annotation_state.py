@@ -8,11 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from app.annotation import state as edits
-from app.annotation.document import AnnotationDocument, annotation_from_case
+from app.annotation.document import AnnotationDocument
 from imaging.volume import Volume
 from planning.anatomy.lesion import MaskLesion
 from planning.case import Case, StudyReference, load_case
+from planning.case import annotation as edits
+from planning.case.annotation import annotation_from_case
 from planning.errors import LabelError
 
 

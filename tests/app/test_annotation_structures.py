@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.annotation import state as edits
 from imaging.rtstruct import contours_to_mask, read_rtstruct
 from planning.anatomy.lesion import measure_lesion
+from planning.case import annotation as edits
 from planning.case import load_case
 from tests.app.annotation_helpers import drag, go_to, view_of
 from tests.app.conftest import open_and_wait
