@@ -15,7 +15,7 @@ import numpy as np
 from app.viewer.tools import PatientMouseEvent, ViewTool
 
 if TYPE_CHECKING:
-    from app.annotation.controller import AnnotationController
+    from app.annotation.tool_host import WidthHost
 
 #: Shown when the tool is used on a sagittal view.
 SAGITTAL_REFUSAL = (
@@ -29,7 +29,7 @@ class BodyWidthTool(ViewTool):
 
     name = "Body width: drag across a vertebral body on an axial or coronal view"
 
-    def __init__(self, controller: AnnotationController) -> None:
+    def __init__(self, controller: WidthHost) -> None:
         self.controller = controller
         self._start_mm: np.ndarray | None = None
 
