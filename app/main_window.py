@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
-from PySide6.QtWidgets import QListWidgetItem, QMainWindow, QStyle
+from PySide6.QtWidgets import QListWidgetItem, QStyle
 
 from app import (
     display_controls,
@@ -34,6 +34,7 @@ from app import (
     window_settings,
 )
 from app.annotation.controller import AnnotationController
+from app.host_window import HostWindow
 from app.layers_panel import connect_layers
 from app.loader import StudyLoader
 from app.practice.controller import PracticeController
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
 DEFAULT_SIZE = QSize(1600, 1000)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(HostWindow):
     """The workstation window (see the module docstring).
 
     Parameters
@@ -71,13 +72,6 @@ class MainWindow(QMainWindow):
     settings : where window state and recent studies persist; None keeps nothing (used for
         screenshots and tests).
     """
-
-    #: a load ended: "done", "cancelled" or "failed"
-    load_finished = Signal(str)
-    #: a series was put in a panel (key, panel index)
-    series_shown = Signal(str, int)
-    #: a case file (``planning.case.Case``) was opened; its study is loading
-    case_opened = Signal(object)
 
     # made by app.window_docks.build_docks
     browser: SeriesBrowser
@@ -150,7 +144,8 @@ class MainWindow(QMainWindow):
         self.readout_label, self.point_label = status.readout_label, status.point_label
         self.progress_bar, self.progress_label = status.progress_bar, status.progress_label
         self.cancel_button = status.cancel_button
-        study_loading.set_loading_ui(self, False)
+        self.loading = study_loading.StudyLoading(self)
+        self.loading.set_loading_ui(False)
         self._connect()
         self.resize(DEFAULT_SIZE)
         self.resizeDocks([self.messages_dock], [110], Qt.Orientation.Vertical)
@@ -161,7 +156,7 @@ class MainWindow(QMainWindow):
         self.first_plan_raiser = window_docks.FirstPlanRaiser(
             self.plan_dock, self.case_opened, self.plan_panel.plan_updated
         )
-        self.practice = PracticeController(self)
+        self.practice = PracticeController(self, self.annotation, self.plan_panel.settings)
         self.recent = window_settings.RecentStudies(self.settings, self.recent_menu, self.open_path)
         self.recent.rebuild_menu()
         self._layout_restored = window_settings.restore_settings(
@@ -169,7 +164,7 @@ class MainWindow(QMainWindow):
         )
 
     def _connect(self) -> None:
-        study_loading.connect_loader(self)
+        self.loading.connect_loader()
         self.browser.series_activated.connect(self.show_series)
         self.viewer.series_dropped.connect(self.show_series)
         self.viewer.readout.connect(self.readout_label.setText)
@@ -214,21 +209,21 @@ class MainWindow(QMainWindow):
 
     # -- opening (app.study_loading) ------------------------------------------------------
     def choose_folder(self) -> None:
-        study_loading.choose_folder(self)
+        self.loading.choose_folder()
 
     def choose_files(self) -> None:
-        study_loading.choose_files(self)
+        self.loading.choose_files()
 
     def open_path(self, path: str | Path | Sequence[str | Path]) -> None:
         """Start loading a folder, a file or a list of files (asynchronously)."""
-        study_loading.open_path(self, path)
+        self.loading.open_path(path)
 
     def wait_for_load(self, timeout_ms: int = 120_000) -> bool:
         """Block (processing events) until the current load ends; False on timeout."""
         return self.loader.wait(timeout_ms)
 
     def cancel_load(self) -> None:
-        study_loading.cancel_load(self)
+        self.loading.cancel_load()
 
     # -- series ---------------------------------------------------------------------------
     def show_series(self, key: str, panel: int = 0) -> None:

@@ -39,6 +39,21 @@ EDEMA_COLOR = QColor("#5ad1ff")
 REFERENCE_COLOR = QColor("#7cff7c")
 
 
+def grid_frame(reference: Volume | None) -> str:
+    """The frame of reference the annotation's layers are drawn in ("" without a grid)."""
+    return reference.frame_of_reference_uid if reference is not None else ""
+
+
+def grid_centre_xy(reference: Volume | None) -> tuple[float, float]:
+    """Patient x, y (mm) of the middle of the grid: where a level is drawn when no body centre
+    was clicked for it."""
+    if reference is None:
+        return (0.0, 0.0)
+    low, high = reference.bounds_mm()
+    centre = (np.asarray(low) + np.asarray(high)) / 2
+    return float(centre[0]), float(centre[1])
+
+
 def body_centres(levels: tuple[VertebralLevel, ...], fallback_xy: tuple[float, float]) -> dict:
     """Each level's body centre in LPS mm: where it was clicked, else interpolated in z between
     clicked bodies, else ``fallback_xy`` at mid-body."""

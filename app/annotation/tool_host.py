@@ -82,3 +82,7 @@ class LesionHost(ToolHost, Protocol):
     def preview_ellipse(
         self, centre: Sequence[float] | None, radii: Sequence[float] | None
     ) -> None: ...
+
+
+class AnnotationToolHost(LevelsHost, WidthHost, LesionHost, Protocol):
+    """All the tools' needs together: what `actions.make_tools` is given."""

@@ -122,7 +122,7 @@ def test_paint_the_cord_undo_redo_save_reopen_and_export(qtbot, window, study, t
     assert "Cord" in {i.name for i in window.viewer.overlays.items()}
 
     # with the edema marked, its segment is the painted cord between the limits
-    annotation._edit("Edema", edits.set_edema, zs[0] - 5.0, zs[1])
+    annotation.edit("Edema", edits.set_edema, zs[0] - 5.0, zs[1])
     edema = {s.name: s for s in annotation.structures()}["Edema (cord segment)"].mask.array
     assert edema.any() and not (edema & ~cord.mask.array).any()
     assert edema.sum() < cord.mask.array.sum()
