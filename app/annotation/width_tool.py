@@ -2,8 +2,8 @@
 
 On an axial or coronal view, a press-drag-release draws a ruler; on release its left-right
 extent becomes the body width of the labelled level whose endplates enclose the ruler (see
-`state.measure_body_width`), one undoable edit. The sagittal view is refused: it has no
-left-right direction.
+`planning.case.annotation.measure_body_width`), one undoable edit. The sagittal view is
+refused: it has no left-right direction.
 """
 
 from __future__ import annotations
