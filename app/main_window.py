@@ -6,11 +6,13 @@ its voxels arrive. Problems are listed in the Messages panel and the status bar,
 window keeps working whatever happens to one file or series.
 
 The window holds the state other modules read (``infos``, ``volumes``, ``shown_keys``,
-``study_path``, ``case`` ...) and its public methods; the work is done by helper modules:
-`app.window_docks`, `app.window_actions` (actions, menus, toolbar, status bar),
-`app.study_loading` (opening and the loader's signals), `app.display_controls`,
-`app.layers_panel`, `app.png_export`, `app.help_dialogs`, `app.file_drops` and
-`app.window_settings` (QSettings and File > Open recent).
+``study_path``, ``case`` ...) and its public methods; the panels' controllers (annotation,
+practice) see it as an `app.host_window.HostWindow`. It composes its parts, giving each what
+it uses and wiring their signals: `app.window_docks`, `app.window_actions` (actions, menus,
+toolbar, status bar), `app.study_loading.StudyLoading` (opening and the loader's signals),
+`app.display_controls`, `app.layers_panel`, `app.png_export`, `app.help_dialogs`,
+`app.file_drops` and `app.window_settings` (QSettings and File > Open recent), then the
+`AnnotationController` and the `PracticeController`.
 """
 
 from __future__ import annotations
@@ -121,15 +123,11 @@ class MainWindow(HostWindow):
         self.loader = StudyLoader(self)
         self.actions_by_id: dict[str, QAction] = {}
 
-        self.docks = window_docks.build_docks(self, self.viewer.overlays)
-        self.browser, self.messages, self.layers = (
-            self.docks.browser,
-            self.docks.messages,
-            self.docks.layers,
-        )
-        self.plan_panel = self.docks.plan_panel
-        self.series_dock, self.messages_dock = self.docks.series_dock, self.docks.messages_dock
-        self.layers_dock, self.plan_dock = self.docks.layers_dock, self.docks.plan_dock
+        docks = self.docks = window_docks.build_docks(self, self.viewer.overlays)
+        self.browser, self.messages, self.layers = docks.browser, docks.messages, docks.layers
+        self.plan_panel = docks.plan_panel
+        self.series_dock, self.messages_dock = docks.series_dock, docks.messages_dock
+        self.layers_dock, self.plan_dock = docks.layers_dock, docks.plan_dock
         self.mode_group = window_actions.build_actions(self.add_action, self, self.viewer, self)
         self.recent_menu, self.tools_menu = window_actions.build_menus(
             self,
