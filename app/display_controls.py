@@ -10,19 +10,22 @@ import numpy as np
 from app.viewer.window_presets import PRESETS, default_preset
 
 if TYPE_CHECKING:
-    from app.main_window import MainWindow
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QComboBox, QLabel
+
+    from app.viewer.viewer import Viewer
 
 
-def set_inverted(window: MainWindow, inverted: bool) -> None:
+def set_inverted(viewer: Viewer, inverted: bool) -> None:
     """Invert (or not) the grey levels of the active series."""
-    panel = window.viewer.active_panel
+    panel = viewer.active_panel
     if panel.display_window.invert != inverted:
         panel.set_inverted(inverted)
 
 
-def reset_display(window: MainWindow) -> None:
+def reset_display(viewer: Viewer) -> None:
     """Fit the active series' views and restore its default window (not inverted)."""
-    panel = window.viewer.active_panel
+    panel = viewer.active_panel
     if panel.volume is None:
         return
     panel.set_inverted(False)
@@ -31,23 +34,22 @@ def reset_display(window: MainWindow) -> None:
         view.reset_view()
 
 
-def zoom_active(window: MainWindow, factor: float) -> None:
+def zoom_active(viewer: Viewer, factor: float) -> None:
     """Zoom the active view by ``factor`` (no effect when no view is active)."""
-    view = window.viewer.active_view
+    view = viewer.active_view
     if view is not None:
         view.zoom_by(factor)
 
 
-def sync_display_controls(window: MainWindow) -> None:
+def sync_display_controls(viewer: Viewer, invert: QAction, preset_combo: QComboBox) -> None:
     """The Invert action and the preset chooser show the active series' display."""
-    panel = window.viewer.active_panel
-    invert = window.actions_by_id["invert"]
+    panel = viewer.active_panel
     invert.blockSignals(True)
     invert.setChecked(panel.display_window.invert)
     invert.blockSignals(False)
-    window.preset_combo.setCurrentText(panel.preset if panel.preset in PRESETS else "Manual")
+    preset_combo.setCurrentText(panel.preset if panel.preset in PRESETS else "Manual")
 
 
-def show_point(window: MainWindow, point: np.ndarray) -> None:
+def show_point(label: QLabel, point: np.ndarray) -> None:
     """The crosshair position, LPS in mm, in the status bar."""
-    window.point_label.setText(f"Crosshair LPS ({point[0]:.1f}, {point[1]:.1f}, {point[2]:.1f}) mm")
+    label.setText(f"Crosshair LPS ({point[0]:.1f}, {point[1]:.1f}, {point[2]:.1f}) mm")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -17,9 +15,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.shortcuts import ACTION_SHORTCUTS, VIEW_CONTROLS
-
-if TYPE_CHECKING:
-    from app.main_window import MainWindow
 
 
 class ShortcutsDialog(QDialog):
@@ -52,15 +47,16 @@ class ShortcutsDialog(QDialog):
         self.resize(620, 640)
 
 
-def show_user_guide(window: MainWindow) -> None:
-    """Help > User guide: one dialog per window, made on first use and kept as
-    ``window.user_guide``."""
+def show_user_guide(parent: QWidget, dialog: QDialog | None) -> QDialog:
+    """Help > User guide: shows ``dialog``, or a new one made on first use (returned, for the
+    caller to keep: one dialog per window)."""
     from app.user_guide import UserGuideDialog
 
-    if window.user_guide is None:
-        window.user_guide = UserGuideDialog(window)
-    window.user_guide.show()
-    window.user_guide.raise_()
+    if dialog is None:
+        dialog = UserGuideDialog(parent)
+    dialog.show()
+    dialog.raise_()
+    return dialog
 
 
 def show_about(parent: QWidget) -> None:

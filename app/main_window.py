@@ -6,11 +6,13 @@ its voxels arrive. Problems are listed in the Messages panel and the status bar,
 window keeps working whatever happens to one file or series.
 
 The window holds the state other modules read (``infos``, ``volumes``, ``shown_keys``,
-``study_path``, ``case`` ...) and its public methods; the work is done by helper modules:
-`app.window_docks`, `app.window_actions` (actions, menus, toolbar, status bar),
-`app.study_loading` (opening and the loader's signals), `app.display_controls`,
-`app.layers_panel`, `app.png_export`, `app.help_dialogs`, `app.file_drops` and
-`app.window_settings` (QSettings and File > Open recent).
+``study_path``, ``case`` ...) and its public methods; the panels' controllers (annotation,
+practice) see it as an `app.host_window.HostWindow`. It composes its parts, giving each what
+it uses and wiring their signals: `app.window_docks`, `app.window_actions` (actions, menus,
+toolbar, status bar), `app.study_loading.StudyLoading` (opening and the loader's signals),
+`app.display_controls`, `app.layers_panel`, `app.png_export`, `app.help_dialogs`,
+`app.file_drops` and `app.window_settings` (QSettings and File > Open recent), then the
+`AnnotationController` and the `PracticeController`.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
-from PySide6.QtWidgets import QListWidgetItem, QMainWindow, QStyle
+from PySide6.QtWidgets import QListWidgetItem, QStyle
 
 from app import (
     display_controls,
@@ -34,6 +36,7 @@ from app import (
     window_settings,
 )
 from app.annotation.controller import AnnotationController
+from app.host_window import HostWindow
 from app.layers_panel import connect_layers
 from app.loader import StudyLoader
 from app.practice.controller import PracticeController
@@ -63,7 +66,7 @@ if TYPE_CHECKING:
 DEFAULT_SIZE = QSize(1600, 1000)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(HostWindow):
     """The workstation window (see the module docstring).
 
     Parameters
@@ -71,13 +74,6 @@ class MainWindow(QMainWindow):
     settings : where window state and recent studies persist; None keeps nothing (used for
         screenshots and tests).
     """
-
-    #: a load ended: "done", "cancelled" or "failed"
-    load_finished = Signal(str)
-    #: a series was put in a panel (key, panel index)
-    series_shown = Signal(str, int)
-    #: a case file (``planning.case.Case``) was opened; its study is loading
-    case_opened = Signal(object)
 
     # made by app.window_docks.build_docks
     browser: SeriesBrowser
@@ -127,29 +123,52 @@ class MainWindow(QMainWindow):
         self.loader = StudyLoader(self)
         self.actions_by_id: dict[str, QAction] = {}
 
-        window_docks.build_docks(self)
-        window_actions.build_actions(self)
-        window_actions.build_menus(self)
-        window_actions.build_toolbar(self)
-        window_actions.build_status_bar(self)
-        study_loading.set_loading_ui(self, False)
+        docks = self.docks = window_docks.build_docks(self, self.viewer.overlays)
+        self.browser, self.messages, self.layers = docks.browser, docks.messages, docks.layers
+        self.plan_panel = docks.plan_panel
+        self.series_dock, self.messages_dock = docks.series_dock, docks.messages_dock
+        self.layers_dock, self.plan_dock = docks.layers_dock, docks.plan_dock
+        self.mode_group = window_actions.build_actions(self.add_action, self, self.viewer, self)
+        self.recent_menu, self.tools_menu = window_actions.build_menus(
+            self,
+            self.actions_by_id,
+            (self.series_dock, self.layers_dock, self.messages_dock, self.plan_dock),
+            self.mode_group,
+        )
+        self.toolbar, self.preset_combo = window_actions.build_toolbar(
+            self, self.actions_by_id, self.mode_group, self.apply_preset
+        )
+        status = window_actions.build_status_bar(self, self.cancel_load)
+        self.readout_label, self.point_label = status.readout_label, status.point_label
+        self.progress_bar, self.progress_label = status.progress_bar, status.progress_label
+        self.cancel_button = status.cancel_button
+        self.loading = study_loading.StudyLoading(self)
+        self.loading.set_loading_ui(False)
         self._connect()
         self.resize(DEFAULT_SIZE)
         self.resizeDocks([self.messages_dock], [110], Qt.Orientation.Vertical)
         self.resizeDocks([self.series_dock], [250], Qt.Orientation.Horizontal)
         self.annotation = AnnotationController(self)
         self.plan_panel.connect_document(self.annotation.document)
-        window_docks.place_plan_dock(self)
-        self.first_plan_raiser = window_docks.FirstPlanRaiser(self)
-        self.practice = PracticeController(self)
-        self._layout_restored = window_settings.restore_settings(self)
+        window_docks.place_plan_dock(self, self.plan_dock, self.annotation.levels_dock)
+        self.first_plan_raiser = window_docks.FirstPlanRaiser(
+            self.plan_dock, self.case_opened, self.plan_panel.plan_updated
+        )
+        self.practice = PracticeController(self, self.annotation, self.plan_panel.settings)
+        self.recent = window_settings.RecentStudies(self.settings, self.recent_menu, self.open_path)
+        self.recent.rebuild_menu()
+        self._layout_restored = window_settings.restore_settings(
+            self, self.settings, self.actions_by_id["auto_compare"]
+        )
 
     def _connect(self) -> None:
-        study_loading.connect_loader(self)
+        self.loading.connect_loader()
         self.browser.series_activated.connect(self.show_series)
         self.viewer.series_dropped.connect(self.show_series)
         self.viewer.readout.connect(self.readout_label.setText)
-        self.viewer.point_changed.connect(lambda point: display_controls.show_point(self, point))
+        self.viewer.point_changed.connect(
+            lambda point: display_controls.show_point(self.point_label, point)
+        )
         sync = self._sync_display_controls
         self.viewer.active_changed.connect(sync)
         for panel in self.viewer.panels:
@@ -161,7 +180,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._layout_restored and not self._default_layout_done:
             self._default_layout_done = True
-            window_docks.size_docks_to_window(self)
+            window_docks.size_docks_to_window(self, self.docks)
 
     def add_action(
         self,
@@ -176,26 +195,33 @@ class MainWindow(QMainWindow):
         """A window-wide action with its shortcut and description from ``ACTION_SHORTCUTS``,
         registered in ``actions_by_id`` (the panels' controllers add theirs here too)."""
         return window_actions.make_action(
-            self, action_id, text, slot, icon_name=icon_name, checkable=checkable, checked=checked
+            self,
+            self.actions_by_id,
+            action_id,
+            text,
+            slot,
+            icon_name=icon_name,
+            checkable=checkable,
+            checked=checked,
         )
 
     # -- opening (app.study_loading) ------------------------------------------------------
     def choose_folder(self) -> None:
-        study_loading.choose_folder(self)
+        self.loading.choose_folder()
 
     def choose_files(self) -> None:
-        study_loading.choose_files(self)
+        self.loading.choose_files()
 
     def open_path(self, path: str | Path | Sequence[str | Path]) -> None:
         """Start loading a folder, a file or a list of files (asynchronously)."""
-        study_loading.open_path(self, path)
+        self.loading.open_path(path)
 
     def wait_for_load(self, timeout_ms: int = 120_000) -> bool:
         """Block (processing events) until the current load ends; False on timeout."""
         return self.loader.wait(timeout_ms)
 
     def cancel_load(self) -> None:
-        study_loading.cancel_load(self)
+        self.loading.cancel_load()
 
     # -- series ---------------------------------------------------------------------------
     def show_series(self, key: str, panel: int = 0) -> None:
@@ -256,14 +282,16 @@ class MainWindow(QMainWindow):
         self.viewer.active_panel.apply_preset(name)
 
     def set_inverted(self, inverted: bool) -> None:
-        display_controls.set_inverted(self, inverted)
+        display_controls.set_inverted(self.viewer, inverted)
 
     def reset_display(self) -> None:
         """Fit the active series' views and restore its default window (not inverted)."""
-        display_controls.reset_display(self)
+        display_controls.reset_display(self.viewer)
 
     def _sync_display_controls(self) -> None:
-        display_controls.sync_display_controls(self)
+        display_controls.sync_display_controls(
+            self.viewer, self.actions_by_id["invert"], self.preset_combo
+        )
 
     # -- messages -------------------------------------------------------------------------
     def add_message(self, level: str, text: str) -> None:
@@ -301,26 +329,32 @@ class MainWindow(QMainWindow):
     # -- export (app.png_export) ----------------------------------------------------------
     def export_view_png(self, path: str | Path) -> Path:
         """Write the active view (as on screen, with overlays and text) to a PNG file."""
-        return png_export.export_view_png(self, path)
+        return png_export.export_view_png(self.viewer, path)
 
     def export_window_png(self, path: str | Path) -> Path:
         """Write the whole window to a PNG file."""
         return png_export.export_window_png(self, path)
 
     def choose_export_view(self) -> None:
-        png_export.choose_and_export(self, "Export view as PNG", "view.png", self.export_view_png)
+        png_export.choose_and_export(
+            self, "Export view as PNG", "view.png", self.export_view_png, self.add_message
+        )
 
     def choose_export_window(self) -> None:
         png_export.choose_and_export(
-            self, "Export window as PNG", "spineplan.png", self.export_window_png
+            self, "Export window as PNG", "spineplan.png", self.export_window_png, self.add_message
         )
+
+    def choose_export_plan(self) -> None:
+        """File > Export plan (the Plan panel asks where)."""
+        self.plan_panel.choose_export()
 
     # -- dialogs (app.help_dialogs) -------------------------------------------------------
     def show_shortcuts(self) -> None:
         help_dialogs.ShortcutsDialog(self).exec()
 
     def show_user_guide(self) -> None:
-        help_dialogs.show_user_guide(self)
+        self.user_guide = help_dialogs.show_user_guide(self, self.user_guide)
 
     def show_about(self) -> None:
         help_dialogs.show_about(self)
@@ -345,11 +379,11 @@ class MainWindow(QMainWindow):
 
     def remember_recent(self, path: Path) -> None:
         """Put ``path`` first in File > Open recent."""
-        window_settings.remember_recent(self, path)
+        self.recent.remember(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.plan_panel.shutdown()
         self.loader.cancel()
         self.loader.wait(10_000)
-        window_settings.save_window_state(self)
+        window_settings.save_window_state(self, self.settings)
         super().closeEvent(event)

@@ -3,13 +3,12 @@ automatic comparison choice. A window made with ``settings=None`` keeps nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings
-
-if TYPE_CHECKING:
-    from app.main_window import MainWindow
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 #: length of File > Open recent
 MAX_RECENT = 8
@@ -28,31 +27,40 @@ def recent_studies(settings: QSettings | None) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def remember_recent(window: MainWindow, path: Path) -> None:
-    """Put ``path`` first in File > Open recent."""
-    if window.settings is None:
-        return
-    text = str(path.resolve())
-    recent = [text, *[p for p in recent_studies(window.settings) if p != text]][:MAX_RECENT]
-    window.settings.setValue("recent_studies", recent)
-    rebuild_recent_menu(window)
+class RecentStudies:
+    """File > Open recent: the paths kept in ``settings``, listed in ``menu``; choosing one
+    calls ``open_path`` with it."""
+
+    def __init__(
+        self, settings: QSettings | None, menu: QMenu, open_path: Callable[[str], None]
+    ) -> None:
+        self.settings, self.menu, self.open_path = settings, menu, open_path
+
+    def remember(self, path: Path) -> None:
+        """Put ``path`` first in File > Open recent."""
+        if self.settings is None:
+            return
+        text = str(path.resolve())
+        recent = [text, *[p for p in recent_studies(self.settings) if p != text]][:MAX_RECENT]
+        self.settings.setValue("recent_studies", recent)
+        self.rebuild_menu()
+
+    def rebuild_menu(self) -> None:
+        """Fill File > Open recent from the settings (disabled when empty)."""
+        self.menu.clear()
+        recent = recent_studies(self.settings)
+        for path in recent:
+            action = self.menu.addAction(path)
+            action.triggered.connect(lambda _checked=False, path=path: self.open_path(path))
+        self.menu.setEnabled(bool(recent))
 
 
-def rebuild_recent_menu(window: MainWindow) -> None:
-    """Fill File > Open recent from the settings (disabled when empty)."""
-    window.recent_menu.clear()
-    recent = recent_studies(window.settings)
-    for path in recent:
-        action = window.recent_menu.addAction(path)
-        action.triggered.connect(lambda _checked=False, path=path: window.open_path(path))
-    window.recent_menu.setEnabled(bool(recent))
-
-
-def restore_settings(window: MainWindow) -> bool:
-    """Restore the recent menu, geometry, dock layout and automatic comparison; True when a
-    saved dock layout was restored (then the default dock sizing is skipped)."""
-    rebuild_recent_menu(window)
-    settings = window.settings
+def restore_settings(
+    window: QMainWindow, settings: QSettings | None, auto_compare: QAction
+) -> bool:
+    """Restore the geometry, dock layout and automatic comparison (``auto_compare``, the
+    action) of ``window``; True when a saved dock layout was restored (then the default dock
+    sizing is skipped)."""
     if settings is None:
         return False
     geometry = settings.value("window/geometry")
@@ -64,7 +72,7 @@ def restore_settings(window: MainWindow) -> bool:
         # a layout saved before the docks became one tabbed column is not restored
         layout_restored = window.restoreState(state, LAYOUT_VERSION)
     auto = str(settings.value("view/auto_compare", "true")) == "true"
-    window.actions_by_id["auto_compare"].setChecked(auto)  # also sets window.auto_compare
+    auto_compare.setChecked(auto)  # its slot keeps the choice
     return layout_restored
 
 
@@ -73,10 +81,10 @@ def save_auto_compare(settings: QSettings | None, enabled: bool) -> None:
         settings.setValue("view/auto_compare", "true" if enabled else "false")
 
 
-def save_window_state(window: MainWindow) -> None:
-    """Keep the geometry and dock layout for the next start."""
-    if window.settings is None:
+def save_window_state(window: QMainWindow, settings: QSettings | None) -> None:
+    """Keep the geometry and dock layout of ``window`` for the next start."""
+    if settings is None:
         return
-    window.settings.setValue("window/geometry", window.saveGeometry())
-    window.settings.setValue("window/state", window.saveState(LAYOUT_VERSION))
-    window.settings.sync()
+    settings.setValue("window/geometry", window.saveGeometry())
+    settings.setValue("window/state", window.saveState(LAYOUT_VERSION))
+    settings.sync()

@@ -13,20 +13,22 @@ action id).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction, QActionGroup, QUndoStack
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
+from app.annotation.dock import AnnotationDock
+from app.annotation.document import AnnotationDocument
 from app.annotation.edema_tool import EdemaTool
 from app.annotation.lesion_tools import BrushTool, EllipsoidTool, SeedTool
 from app.annotation.levels_tool import LevelsTool
+from app.annotation.tool_host import AnnotationToolHost
 from app.annotation.width_tool import BodyWidthTool
-from app.viewer.tools import ViewTool
-
-if TYPE_CHECKING:
-    from app.annotation.controller import AnnotationController
+from app.host_window import HostWindow
+from app.viewer.tools import PatientMouseEvent, ViewTool
 
 #: The tools' action ids and menu texts, in menu order.
 TOOL_ENTRIES = (
@@ -43,7 +45,20 @@ TOOL_IDS = tuple(action_id for action_id, _ in TOOL_ENTRIES)
 TOOL_PANELS = {"tool_levels": "Levels", "tool_body_width": "Levels", "tool_edema": "Edema"}
 
 
-def make_tools(controller: AnnotationController) -> dict[str, ViewTool]:
+class AnnotationCommands(Protocol):
+    """The annotation controller's commands, which its actions trigger."""
+
+    def choose_case(self) -> None: ...
+    def save(self) -> object: ...
+    def choose_save_as(self) -> object: ...
+    def choose_export_rtstruct(self) -> None: ...
+    def choose_export_seg(self) -> None: ...
+    def set_reference_shown(self, shown: bool) -> None: ...
+    def step_radius(self, step_mm: float) -> None: ...
+    def on_tool(self, action_id: str, on: bool) -> None: ...
+
+
+def make_tools(controller: AnnotationToolHost) -> dict[str, ViewTool]:
     """The annotation tools by action id."""
     return {
         "tool_levels": LevelsTool(controller),
@@ -56,29 +71,19 @@ def make_tools(controller: AnnotationController) -> dict[str, ViewTool]:
     }
 
 
-def on_tool(controller: AnnotationController, action_id: str, on: bool) -> None:
-    """A tool's action toggled: make it the viewer's tool and bring its panel to the front,
-    or leave the viewer without a tool when none is checked."""
-    if on:
-        tool = controller.tools[action_id]
-        controller.viewer.set_tool(tool)
-        controller.show_panel(TOOL_PANELS.get(action_id, "Lesion"))
-        controller.window.statusBar().showMessage(f"Tool: {tool.name}", 5000)
-    elif controller.tool_group.checkedAction() is None:
-        controller.viewer.set_tool(None)
-
-
-def tool_accepts(controller: AnnotationController, event) -> bool:
+def tool_accepts(
+    document: AnnotationDocument, event: PatientMouseEvent, report: Callable[[str], None]
+) -> bool:
     """Whether a tool may annotate on the view of ``event``: a case is open and the view
     shows a series of the case's frame of reference (another frame is other anatomy at
     the same coordinates)."""
-    reference = controller.document.reference
-    if controller.document.case is None or reference is None:
+    reference = document.reference
+    if document.case is None or reference is None:
         return False
     theirs = event.view.volume.frame_of_reference_uid if event.view.volume else ""
     ours = reference.frame_of_reference_uid
     if ours and theirs and ours != theirs:
-        controller.report(
+        report(
             "This series has another frame of reference than the annotated study: "
             "annotate on the MR series of the study"
         )
@@ -86,15 +91,16 @@ def tool_accepts(controller: AnnotationController, event) -> bool:
     return True
 
 
-def build_actions(controller: AnnotationController) -> None:
-    """Create the actions (see the module docstring) and put them in the menus, the toolbar
-    and the panels; sets ``controller.tool_group`` and ``controller.reference_action``."""
-    window = controller.window
+def build_actions(
+    window: HostWindow, controller: AnnotationCommands, stack: QUndoStack, panels: AnnotationDock
+) -> tuple[QActionGroup, QAction]:
+    """Create the actions (see the module docstring), triggering ``controller``'s commands
+    and ``stack``'s undo and redo, and put them in ``window``'s menus and toolbar and on the
+    ``panels``; returns the tools' action group and View > Show the reference annotation."""
 
     def a(action_id: str, text: str, slot, checkable: bool = False) -> QAction:
         return window.add_action(action_id, text, slot, checkable=checkable)
 
-    stack = controller.document.undo_stack
     undo = a("undo", "&Undo", stack.undo)
     redo = a("redo", "&Redo", stack.redo)
     stack.canUndoChanged.connect(undo.setEnabled)
@@ -108,18 +114,18 @@ def build_actions(controller: AnnotationController) -> None:
     a("save_case_as", "Save case &as…", controller.choose_save_as)
     a("export_rtstruct", "Export structures (RT&STRUCT)…", controller.choose_export_rtstruct)
     a("export_seg", "Export lesion SE&G…", controller.choose_export_seg)
-    controller.tool_group = QActionGroup(window)
-    controller.tool_group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+    tool_group = QActionGroup(window)
+    tool_group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
     for action_id, text in TOOL_ENTRIES:
         action = a(
             action_id,
             text,
-            lambda on, action_id=action_id: on_tool(controller, action_id, on),
+            lambda on, action_id=action_id: controller.on_tool(action_id, on),
             True,
         )
-        controller.tool_group.addAction(action)
-    a("brush_smaller", "Brush smaller", lambda: controller._step_radius(-0.5))
-    a("brush_larger", "Brush larger", lambda: controller._step_radius(0.5))
+        tool_group.addAction(action)
+    a("brush_smaller", "Brush smaller", lambda: controller.step_radius(-0.5))
+    a("brush_larger", "Brush larger", lambda: controller.step_radius(0.5))
 
     ids = window.actions_by_id
     bar = window.menuBar()
@@ -136,27 +142,28 @@ def build_actions(controller: AnnotationController) -> None:
     edit_menu.addActions([ids["undo"], ids["redo"]])
     tools = window.tools_menu
     tools.addSeparator()
-    tools.addActions(controller.tool_group.actions())
+    tools.addActions(tool_group.actions())
     tools.addActions([ids["brush_smaller"], ids["brush_larger"]])
     view_menu = next(m.menu() for m in bar.actions() if m.text() == "&View")
-    view_menu.addAction(controller.dock.toggleViewAction())
-    controller.reference_action = a(
+    view_menu.addAction(panels.dock.toggleViewAction())
+    reference_action = a(
         "show_reference", "Show the &reference annotation", controller.set_reference_shown, True
     )
-    controller.reference_action.setChecked(True)
-    view_menu.addAction(controller.reference_action)
+    reference_action.setChecked(True)
+    view_menu.addAction(reference_action)
     window.toolbar.addSeparator()
     window.toolbar.addActions([ids["undo"], ids["redo"]])
     level_tools = QHBoxLayout()
     for action_id in ("tool_levels", "tool_body_width"):
-        level_tools.addWidget(tool_button(ids[action_id], controller.levels_panel))
+        level_tools.addWidget(tool_button(ids[action_id], panels.levels_panel))
     level_tools.addStretch(1)
-    panel_layout = controller.levels_panel.layout()
+    panel_layout = panels.levels_panel.layout()
     assert isinstance(panel_layout, QVBoxLayout)
     panel_layout.insertLayout(0, level_tools)
     for action_id in ("tool_brush", "tool_eraser", "tool_seed", "tool_ellipsoid"):
-        controller.lesion_panel.add_tool_button(ids[action_id])
-    controller.edema_panel.add_tool_button(ids["tool_edema"])
+        panels.lesion_panel.add_tool_button(ids[action_id])
+    panels.edema_panel.add_tool_button(ids["tool_edema"])
+    return tool_group, reference_action
 
 
 def tool_button(action: QAction, parent: QWidget) -> QToolButton:

@@ -1,21 +1,17 @@
 """Body widths as undoable edits: a ruler's left-right extent becomes the body width of the
 level it lies in (the body-width tool makes this edit on release), and Clear forgets it.
 
-The pure edits are `state.measure_body_width` / `state.clear_body_width`; these functions add
-the undo text, the selection of the measured level and the status-bar report.
-`AnnotationController.measure_body_width` and `clear_body_width` delegate here.
+The pure edits are `planning.case.annotation.measure_body_width` / `clear_body_width`; these
+functions add the undo text and the status-bar report, which
+`AnnotationController.measure_body_width` and `clear_body_width` use.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-from app.annotation import state as edits
-from imaging.errors import SpineplanError
 from planning.anatomy.levels import display_name
-
-if TYPE_CHECKING:
-    from app.annotation.controller import AnnotationController
+from planning.case import annotation as edits
 
 #: A ruler whose full length exceeds its left-right width by more than this fraction is
 #: reported with its length too (drawn obliquely, the two numbers differ).
@@ -27,34 +23,32 @@ def is_oblique(ruler: edits.WidthRuler) -> bool:
     return ruler.length_mm > ruler.width_mm * (1 + OBLIQUE_RULER_FRACTION)
 
 
-def measure_body_width(controller: AnnotationController, start_mm, end_mm) -> str | None:
-    """Store the left-right extent of a ruler from ``start_mm`` to ``end_mm`` (LPS mm) as
-    the body width of the level it lies in: one undoable edit ("Measure T9 body width
-    42.0 mm"). A ruler outside every labelled body, or too short, is refused with a message.
+def measure_body_width(
+    state: edits.Annotation, start_mm: Sequence[float], end_mm: Sequence[float]
+) -> tuple[edits.Annotation, str, str, str]:
+    """The left-right extent of a ruler from ``start_mm`` to ``end_mm`` (LPS mm) stored as
+    the body width of the level it lies in.
 
     Returns
     -------
-    str or None : the measured level's name, None when refused.
+    (Annotation, str, str, str) : the new state, the measured level's name, the edit's undo
+        text ("Measure T9 body width 42.0 mm") and what the status bar says.
+
+    Raises
+    ------
+    LabelError
+        A ruler outside every labelled body, or too short (see `edits.measure_body_width`).
     """
-    document = controller.document
-    try:
-        new_state, name = edits.measure_body_width(document.state, start_mm, end_mm)
-    except SpineplanError as error:
-        controller.report(f"Body width not measured: {error}")
-        return None
+    new_state, name = edits.measure_body_width(state, start_mm, end_mm)
     ruler = new_state.width_rulers[-1]
     shown = display_name(name, new_state.thoracic_prefix)
     width = f"{ruler.width_mm:.1f} mm"
-    document.apply(f"Measure {shown} body width {width}", new_state)
-    controller.select_level(name)
     message = f"{shown} body width {width} (left-right)"
     if is_oblique(ruler):
         message += f"; the ruler drawn is {ruler.length_mm:.1f} mm long"
-    controller.window.statusBar().showMessage(message, 8000)
-    return name
+    return new_state, name, f"Measure {shown} body width {width}", message
 
 
-def clear_body_width(controller: AnnotationController, name: str) -> None:
-    """Forget the measured body width of level ``name`` (undoable)."""
-    shown = display_name(name, controller.document.state.thoracic_prefix)
-    controller._edit(f"Clear {shown} body width", edits.clear_body_width, name)
+def clear_text(state: edits.Annotation, name: str) -> str:
+    """The undo text of forgetting the body width of level ``name``."""
+    return f"Clear {display_name(name, state.thoracic_prefix)} body width"

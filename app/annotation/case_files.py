@@ -2,166 +2,174 @@
 study) into the document, and File > Open case / Save case / Save case as.
 
 `AnnotationController.open_annotation`, `choose_case`, `save`, `choose_save_as` and
-`save_as` delegate here.
+`save_as` delegate to `CaseFiles`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtWidgets import QFileDialog
 
-from app.annotation import state as edits
-from app.annotation.document import annotation_from_case
-from app.annotation.recovery_offer import case_without_lesion, hide_recovery, offer_recovery
-from app.annotation.reference_layers import show_reference_for
+from app.annotation.document import AnnotationDocument
+from app.annotation.recovery_offer import RecoveryOffer, case_without_lesion
+from app.annotation.reference_layers import ReferenceAnnotation
+from app.host_window import HostWindow
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
 from planning.anatomy.lesion import measure_lesion
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference
-
-if TYPE_CHECKING:
-    from app.annotation.controller import AnnotationController
-    from app.main_window import MainWindow
+from planning.case import annotation as edits
+from planning.case.annotation import annotation_from_case
 
 
-def on_load_finished(controller: AnnotationController, outcome: str) -> None:
-    """The main window finished loading (``outcome`` "done", "cancelled" or "failed"): open
-    the annotation of what is shown, or empty it when nothing is."""
-    if outcome == "failed" and not controller.window.viewer.has_images:
-        hide_recovery(controller)
-        controller.document.reset(None, None)
-        controller.reference_layers.clear()
-        return
-    if outcome in ("done", "cancelled"):
-        controller.open_annotation()
-
-
-def reference_volume(window: MainWindow) -> Volume | None:
+def reference_volume(window: HostWindow) -> Volume | None:
     """The volume in the first view: the grid the annotation is on."""
     key = window.shown_keys[0]
     return window.volumes.get(key) if key is not None else None
 
 
-def open_annotation(controller: AnnotationController) -> None:
-    """Put the opened case (or a new case for the opened study) in the document, draw the
-    sample study's reference, and offer a recovery file of the same case or study."""
-    w = controller.window
-    document = controller.document
-    reference = reference_volume(w)
-    hide_recovery(controller)
-    controller.reference_layers.clear()
-    controller.reference_case = None
-    controller.selected_level = None
-    case = w.case
-    if reference is None:
-        document.reset(None, None)
-        return
-    if case is not None:
-        frame = case.study.frame_of_reference_uid
-        if frame and reference.frame_of_reference_uid and frame != reference.frame_of_reference_uid:
-            name = case.source_path.name if case.source_path else "the case file"
-            w.add_message(
-                "error",
-                f"{name}: study.frame_of_reference_uid: {frame} does not match the images "
-                f"(their frame of reference: {reference.frame_of_reference_uid}); "
-                "its annotation is not shown",
-            )
+class CaseFiles:
+    """The case in the document: opened with the study, saved to its file (see the module
+    docstring).
+
+    Parameters
+    ----------
+    window : the opened study and case, the file dialogs' parent, the messages.
+    document : the document the case goes into.
+    recovery : the recovery file of the case (keyed here, offered by the controller).
+    reference : the sample study's reference annotation.
+    preferred_prefix : the thoracic prefix a new case starts with.
+    on_saved : called after a save (the window title loses its ``*``).
+    """
+
+    def __init__(
+        self,
+        window: HostWindow,
+        document: AnnotationDocument,
+        recovery: RecoveryOffer,
+        reference: ReferenceAnnotation,
+        preferred_prefix: Callable[[], str],
+        on_saved: Callable[[], None],
+    ) -> None:
+        self.window, self.document = window, document
+        self.recovery, self.reference = recovery, reference
+        self.preferred_prefix, self.on_saved = preferred_prefix, on_saved
+
+    def close_failed(self) -> None:
+        """The load failed with nothing shown: empty the document."""
+        self.recovery.hide()
+        self.document.reset(None, None)
+        self.reference.layers.clear()
+
+    def open_annotation(self) -> bool:
+        """Put the opened case (or a new case for the opened study) in the document and draw
+        the sample study's reference; False when there is nothing to annotate (no images, or a
+        case of another frame of reference)."""
+        w = self.window
+        document = self.document
+        reference = reference_volume(w)
+        self.recovery.hide()
+        self.reference.clear()
+        case = w.case
+        if reference is None:
             document.reset(None, None)
+            return False
+        if case is not None:
+            frame = case.study.frame_of_reference_uid
+            theirs = reference.frame_of_reference_uid
+            if frame and theirs and frame != theirs:
+                name = case.source_path.name if case.source_path else "the case file"
+                w.add_message(
+                    "error",
+                    f"{name}: study.frame_of_reference_uid: {frame} does not match the images "
+                    f"(their frame of reference: {theirs}); its annotation is not shown",
+                )
+                document.reset(None, None)
+                return False
+            try:
+                state = annotation_from_case(case, reference)
+            except SpineplanError as error:
+                w.add_message("error", f"The case's lesion cannot be shown: {error}")
+                state = annotation_from_case(case_without_lesion(case), reference)
+            source = Path(case.source_path) if case.source_path else None
+            document.reset(case, reference, state, None if case.reference else source)
+            self.recovery.source = source
+            self.centre_on_lesion(state)
+        else:
+            study_path = Path(w.study_path[0]).resolve() if w.study_path else Path(".")
+            meta = reference.metadata
+            new_case = Case(
+                StudyReference(
+                    str(study_path), meta.study_instance_uid, meta.frame_of_reference_uid
+                )
+            )
+            prefix = self.preferred_prefix()
+            document.reset(
+                replace(new_case, thoracic_prefix=prefix),
+                reference,
+                edits.Annotation(thoracic_prefix=prefix),  # type: ignore[arg-type]
+            )
+            self.recovery.source = study_path if len(w.study_path) == 1 else None
+            self.reference.show_for(study_path)
+        return True
+
+    def centre_on_lesion(self, state: edits.Annotation) -> None:
+        """A case opens with the linked point on its lesion, so the axial and coronal views
+        show the lesion at once rather than the middle of the study."""
+        if state.lesion_mask is None or not state.lesion_mask.array.any():
             return
+        self.window.viewer.set_point(np.asarray(measure_lesion(state.lesion_mask).centroid_mm))
+
+    def choose_case(self) -> None:
+        """File > Open case: ask for a case file and open it."""
+        path, _ = QFileDialog.getOpenFileName(
+            self.window,
+            "Open case",
+            "",
+            f"spineplan cases (*{CASE_FILE_SUFFIX});;All files (*)",
+        )
+        if path:
+            self.window.open_path(path)
+
+    def save(self, report: Callable[[str], None]) -> Path | None:
+        """File > Save: to the case file, or ask for a name (new or reference case)."""
+        document = self.document
+        if document.case is None:
+            report("Open a study before saving a case")
+            return None
+        if document.case_path is None:
+            return self.choose_save_as(report)
+        return self.save_as(document.case_path)
+
+    def choose_save_as(self, report: Callable[[str], None]) -> Path | None:
+        """File > Save case as: ask for a name, starting beside the study."""
+        if self.document.case is None:
+            report("Open a study before saving a case")
+            return None
+        start = self.document.case.study_path()
+        start = start if start.is_dir() else start.parent
+        path, _ = QFileDialog.getSaveFileName(
+            self.window,
+            "Save case as",
+            str(start / f"case{CASE_FILE_SUFFIX}"),
+            f"spineplan cases (*{CASE_FILE_SUFFIX})",
+        )
+        return self.save_as(path) if path else None
+
+    def save_as(self, path: str | Path) -> Path | None:
+        """Save the case to ``path``; the recovery file is no longer needed."""
+        w = self.window
         try:
-            state = annotation_from_case(case, reference)
+            written = self.document.save(path)
         except SpineplanError as error:
-            w.add_message("error", f"The case's lesion cannot be shown: {error}")
-            state = annotation_from_case(case_without_lesion(case), reference)
-        source = Path(case.source_path) if case.source_path else None
-        document.reset(case, reference, state, None if case.reference else source)
-        controller.recovery_source = source
-        centre_on_lesion(controller, state)
-    else:
-        study_path = Path(w.study_path[0]).resolve() if w.study_path else Path(".")
-        meta = reference.metadata
-        new_case = Case(
-            StudyReference(str(study_path), meta.study_instance_uid, meta.frame_of_reference_uid)
-        )
-        prefix = controller.preferred_prefix()
-        document.reset(
-            replace(new_case, thoracic_prefix=prefix),
-            reference,
-            edits.Annotation(thoracic_prefix=prefix),  # type: ignore[arg-type]
-        )
-        controller.recovery_source = study_path if len(w.study_path) == 1 else None
-        show_reference_for(controller, study_path)
-    controller.refresh()
-    if controller.recovery_source is not None:
-        found = controller.store.find(controller.recovery_source)
-        if found is not None:
-            offer_recovery(controller, found)
-
-
-def centre_on_lesion(controller: AnnotationController, state: edits.Annotation) -> None:
-    """A case opens with the linked point on its lesion, so the axial and coronal views
-    show the lesion at once rather than the middle of the study."""
-    if state.lesion_mask is None or not state.lesion_mask.array.any():
-        return
-    controller.window.viewer.set_point(np.asarray(measure_lesion(state.lesion_mask).centroid_mm))
-
-
-def choose_case(controller: AnnotationController) -> None:
-    """File > Open case: ask for a case file and open it."""
-    path, _ = QFileDialog.getOpenFileName(
-        controller.window,
-        "Open case",
-        "",
-        f"spineplan cases (*{CASE_FILE_SUFFIX});;All files (*)",
-    )
-    if path:
-        controller.window.open_path(path)
-
-
-def save(controller: AnnotationController) -> Path | None:
-    """File > Save: to the case file, or ask for a name (new or reference case)."""
-    document = controller.document
-    if document.case is None:
-        controller.report("Open a study before saving a case")
-        return None
-    if document.case_path is None:
-        return controller.choose_save_as()
-    return controller.save_as(document.case_path)
-
-
-def choose_save_as(controller: AnnotationController) -> Path | None:
-    """File > Save case as: ask for a name, starting beside the study."""
-    if controller.document.case is None:
-        controller.report("Open a study before saving a case")
-        return None
-    start = controller.document.case.study_path()
-    start = start if start.is_dir() else start.parent
-    path, _ = QFileDialog.getSaveFileName(
-        controller.window,
-        "Save case as",
-        str(start / f"case{CASE_FILE_SUFFIX}"),
-        f"spineplan cases (*{CASE_FILE_SUFFIX})",
-    )
-    return controller.save_as(path) if path else None
-
-
-def save_as(controller: AnnotationController, path: str | Path) -> Path | None:
-    """Save the case to ``path``; the recovery file is no longer needed."""
-    w = controller.window
-    try:
-        written = controller.document.save(path)
-    except SpineplanError as error:
-        w.add_message("error", f"Could not save the case: {error}")
-        return None
-    if controller.recovery_source is not None:
-        controller.store.discard(controller.recovery_source)
-    controller.recovery_source = written
-    controller.store.discard(written)
-    w.statusBar().showMessage(f"Saved {written}", 5000)
-    w.add_message("info", f"Case saved to {written}")
-    controller._update_title()
-    return written
+            w.add_message("error", f"Could not save the case: {error}")
+            return None
+        self.recovery.saved(written)
+        w.statusBar().showMessage(f"Saved {written}", 5000)
+        w.add_message("info", f"Case saved to {written}")
+        self.on_saved()
+        return written

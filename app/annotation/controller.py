@@ -14,91 +14,100 @@
 * the recovery file written after every change, offered back when the same case or study is
   opened again.
 
-The controller holds the state and the edits; the parts live beside it: `dock` (panels and
-dock), `actions` (menus, toolbar, tools), `case_files` (opening and saving the case),
-`recovery_offer`, `reference_layers`, `paint_into`, `body_width`, `tool_previews` and
-`structure_export` (RTSTRUCT / SEG). Its methods delegating to them keep one API for the tools,
-the other windows and the tests.
+The controller holds the document and makes the edits; it composes its parts, each given
+only what it uses: `dock.AnnotationDock` (panels and dock), `actions` (menus, toolbar, tools),
+`case_files.CaseFiles` (opening and saving the case), `recovery_offer.RecoveryOffer`,
+`reference_layers.ReferenceAnnotation`, `paint_into.PaintTargets`, `panel_requests` (the
+panels' signals), `body_width`, `tool_previews` and `structure_export` (RTSTRUCT / SEG). The
+tools see it through the protocols of `tool_host`; it sees the main window as a
+`HostWindow`. Its methods delegating to the parts keep one API for the tools, the other
+windows and the tests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QDockWidget, QLabel, QPushButton, QTabWidget
 
-from app.annotation import (
-    actions,
-    body_width,
-    case_files,
-    paint_into,
-    panel_requests,
-    recovery_offer,
-    reference_layers,
-    structure_export,
-)
-from app.annotation import state as edits
+from app.annotation import actions, body_width, panel_requests, structure_export
 from app.annotation.autosave import Recovery, RecoveryStore
-from app.annotation.dock import PANEL_NAMES, build_dock
+from app.annotation.case_files import CaseFiles
+from app.annotation.dock import build_dock
 from app.annotation.document import AnnotationDocument
 from app.annotation.edema_panel import EdemaPanel
 from app.annotation.lesion_panel import LESION_TARGET, LesionPanel
 from app.annotation.lesion_tools import grow_state
 from app.annotation.levels_panel import LevelsPanel
-from app.annotation.overlays import AnnotationLayers
+from app.annotation.overlays import AnnotationLayers, grid_centre_xy, grid_frame
+from app.annotation.paint_into import PaintTargets
+from app.annotation.recovery_offer import RecoveryBar, RecoveryOffer
+from app.annotation.reference_layers import ReferenceAnnotation
 from app.annotation.tool_previews import ToolPreviews
+from app.host_window import HostWindow
+from app.viewer.tools import PatientMouseEvent
 from imaging.errors import SpineplanError
 from imaging.reslice import ViewPlane
 from imaging.rtstruct import Structure
 from imaging.volume import Volume
 from planning.anatomy.lesion import SeedLesion
 from planning.case import Case
-
-if TYPE_CHECKING:
-    from app.main_window import MainWindow
+from planning.case import annotation as edits
 
 
 class AnnotationController(QObject):
     """See the module docstring."""
 
-    # made by `dock.build_dock`
-    levels_panel: LevelsPanel
-    lesion_panel: LesionPanel
-    edema_panel: EdemaPanel
-    recovery_bar: recovery_offer.RecoveryBar
-    recovery_label: QLabel
-    restore_button: QPushButton
-    discard_button: QPushButton
-    tabs: QTabWidget
-    dock: QDockWidget
-    levels_dock: QDockWidget
-    # made by `actions.build_actions`
-    tool_group: QActionGroup
-    reference_action: QAction
-
-    def __init__(self, window: MainWindow, store: RecoveryStore | None = None) -> None:
+    def __init__(self, window: HostWindow, store: RecoveryStore | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.viewer = window.viewer
         self.document = AnnotationDocument(self)
-        self.store = store or RecoveryStore()
-        self.recovery_source: Path | None = None
-        self.pending_recovery: Recovery | None = None
         self.selected_level: str | None = None
-        self.reference_case: Case | None = None
-        self.reference_allowed = True
         self.layers = AnnotationLayers(self.viewer.overlays)
-        self.reference_layers = reference_layers.make_reference_layers(self.viewer.overlays)
-        #: structure names chosen in Paint into that have no voxel painted yet
-        self.pending_structures: list[str] = []
+        self.reference = ReferenceAnnotation(self.viewer.overlays, self.document, window)
+        #: the reference annotation's layer group
+        self.reference_layers = self.reference.layers
         self.previews = ToolPreviews(self.viewer)
         self.tools = actions.make_tools(self)
-        build_dock(self)
-        actions.build_actions(self)
+        self.panels = build_dock(window)
+        self.levels_panel: LevelsPanel = self.panels.levels_panel
+        self.lesion_panel: LesionPanel = self.panels.lesion_panel
+        self.edema_panel: EdemaPanel = self.panels.edema_panel
+        self.recovery_bar: RecoveryBar = self.panels.recovery_bar
+        self.recovery_label: QLabel = self.recovery_bar.label
+        self.restore_button: QPushButton = self.recovery_bar.restore_button
+        self.discard_button: QPushButton = self.recovery_bar.discard_button
+        self.tabs: QTabWidget = self.panels.tabs
+        self.dock: QDockWidget = self.panels.dock
+        #: other panels place themselves beside the annotation (the plan panel does)
+        self.levels_dock: QDockWidget = self.panels.dock
+        self.recovery = RecoveryOffer(
+            self.recovery_bar,
+            self.document,
+            store or RecoveryStore(),
+            window,
+            self.report,
+            lambda: self.show_panel("Levels"),
+        )
+        self.paint = PaintTargets(self.document, self.lesion_panel, self.edit, self.report)
+        self.case_files = CaseFiles(
+            window,
+            self.document,
+            self.recovery,
+            self.reference,
+            self.preferred_prefix,
+            self._update_title,
+        )
+        self.tool_group: QActionGroup
+        self.reference_action: QAction
+        self.tool_group, self.reference_action = actions.build_actions(
+            window, self, self.document.undo_stack, self.panels
+        )
+        self.reference.action = self.reference_action
         self._connect()
         self.refresh()
 
@@ -107,13 +116,12 @@ class AnnotationController(QObject):
         w.load_finished.connect(self._on_load_finished)
         w.mode_group.triggered.connect(lambda _action: self.deactivate_tool())
         self.document.changed.connect(self._on_changed)
-        self.document.reset_done.connect(self._on_reset)
-        panel_requests.connect_panels(self)
+        self.document.reset_done.connect(self.paint.reset)
+        panel_requests.connect_panels(self.panels, self, w)
 
     def show_panel(self, name: str) -> None:
         """Bring the "Levels", "Lesion" or "Edema" tab to the front."""
-        self.dock.show()
-        self.tabs.setCurrentIndex(PANEL_NAMES.index(name))
+        self.panels.show_panel(name)
 
     # -- settings the tools read ----------------------------------------------------------
     @property
@@ -135,22 +143,19 @@ class AnnotationController(QObject):
 
     def set_paint_target(self, name: str | None) -> None:
         """Paint into ``name`` (None or "Lesion": the lesion); see `paint_into`."""
-        paint_into.set_paint_target(self, name)
+        self.paint.set_target(name)
 
     def choose_new_structure(self) -> None:
         """Ask for the name of a new structure and paint into it."""
-        paint_into.choose_new_structure(self)
+        self.paint.choose_new(self.window)
 
     def delete_structure(self, name: str) -> None:
         """Delete structure ``name`` (an undoable edit when it has voxels)."""
-        paint_into.delete_structure(self, name)
+        self.paint.delete(name)
 
-    def _on_reset(self) -> None:
-        self.pending_structures = []
-        paint_into.show_targets(self, LESION_TARGET)
-
-    def _step_radius(self, step: float) -> None:
-        self.lesion_panel.radius.setValue(self.lesion_panel.radius.value() + step)
+    def step_radius(self, step_mm: float) -> None:
+        """Make the brush ``step_mm`` larger (or smaller, when negative)."""
+        self.lesion_panel.radius.setValue(self.lesion_panel.radius.value() + step_mm)
 
     # -- tools ----------------------------------------------------------------------------
     def activate_tool(self, action_id: str) -> None:
@@ -162,26 +167,52 @@ class AnnotationController(QObject):
         if checked is not None:
             checked.setChecked(False)
 
-    def accepts(self, event) -> bool:
+    def on_tool(self, action_id: str, on: bool) -> None:
+        """A tool's action toggled: make it the viewer's tool and bring its panel to the
+        front, or leave the viewer without a tool when none is checked."""
+        if on:
+            tool = self.tools[action_id]
+            self.viewer.set_tool(tool)
+            self.show_panel(actions.TOOL_PANELS.get(action_id, "Lesion"))
+            self.window.statusBar().showMessage(f"Tool: {tool.name}", 5000)
+        elif self.tool_group.checkedAction() is None:
+            self.viewer.set_tool(None)
+
+    def accepts(self, event: PatientMouseEvent) -> bool:
         """Whether a tool may annotate on the view of ``event`` (see `actions.tool_accepts`)."""
-        return actions.tool_accepts(self, event)
+        return actions.tool_accepts(self.document, event, self.report)
 
     # -- edits ----------------------------------------------------------------------------
-    def _edit(self, text: str, function, *args) -> None:
+    def edit(self, text: str, function: Callable[..., edits.Annotation], *args: object) -> None:
+        """Apply ``function(state, *args)`` as one undoable edit named ``text``; a refused
+        edit is reported."""
         try:
             new_state = function(self.document.state, *args)
             self.document.apply(text, new_state)
         except SpineplanError as error:
             self.report(str(error))
 
-    def measure_body_width(self, start_mm, end_mm) -> str | None:
-        """Store a ruler's left-right extent as its level's body width (undoable); the
-        level's name, None when refused. See `body_width.measure_body_width`."""
-        return body_width.measure_body_width(self, start_mm, end_mm)
+    def measure_body_width(self, start_mm: Sequence[float], end_mm: Sequence[float]) -> str | None:
+        """Store the left-right extent of a ruler from ``start_mm`` to ``end_mm`` (LPS mm) as
+        the body width of the level it lies in: one undoable edit ("Measure T9 body width
+        42.0 mm"). A ruler outside every labelled body, or too short, is refused with a
+        message. Returns the measured level's name, None when refused."""
+        try:
+            new_state, name, text, message = body_width.measure_body_width(
+                self.document.state, start_mm, end_mm
+            )
+        except SpineplanError as error:
+            self.report(f"Body width not measured: {error}")
+            return None
+        self.document.apply(text, new_state)
+        self.select_level(name)
+        self.window.statusBar().showMessage(message, 8000)
+        return name
 
     def clear_body_width(self, name: str) -> None:
         """Forget the measured body width of level ``name`` (undoable)."""
-        body_width.clear_body_width(self, name)
+        text = body_width.clear_text(self.document.state, name)
+        self.edit(text, edits.clear_body_width, name)
 
     def preferred_prefix(self) -> str:
         """The thoracic prefix the user chose last (T unless they chose D)."""
@@ -193,9 +224,10 @@ class AnnotationController(QObject):
         if reference is None:
             return
         tolerance = self.grow_tolerance if tolerance is None else tolerance
-        self._edit("Grow lesion from seed", grow_state, reference, seed_mm, tolerance)
+        self.edit("Grow lesion from seed", grow_state, reference, seed_mm, tolerance)
 
-    def _on_selection(self, name: str | None) -> None:
+    def set_selected_level(self, name: str | None) -> None:
+        """The level chosen in the Levels panel (highlighted on the views)."""
         if name != self.selected_level:
             self.selected_level = name
             self.refresh(panels=False)
@@ -210,17 +242,11 @@ class AnnotationController(QObject):
         self.window.add_message("warning", text)
 
     # -- display --------------------------------------------------------------------------
-    def _fallback_xy(self) -> tuple[float, float]:
+    def _rebuild(self, state: edits.Annotation, **masks: object) -> None:
         reference = self.document.reference
-        if reference is None:
-            return (0.0, 0.0)
-        low, high = reference.bounds_mm()
-        centre = (np.asarray(low) + np.asarray(high)) / 2
-        return float(centre[0]), float(centre[1])
-
-    def _frame(self) -> str:
-        reference = self.document.reference
-        return reference.frame_of_reference_uid if reference is not None else ""
+        self.layers.rebuild(
+            state, grid_frame(reference), grid_centre_xy(reference), self.selected_level, **masks
+        )
 
     def refresh(self, panels: bool = True) -> None:
         """Redraw the overlays and (``panels``) the panels from the document."""
@@ -228,11 +254,11 @@ class AnnotationController(QObject):
         if self.document.case is None:
             self.layers.clear()
         else:
-            self.layers.rebuild(state, self._frame(), self._fallback_xy(), self.selected_level)
+            self._rebuild(state)
         if panels:
             self.levels_panel.show_state(state, self.selected_level)
             self.lesion_panel.show_state(state)
-            paint_into.show_targets(self, self.lesion_panel.current_target())
+            self.paint.show(self.lesion_panel.current_target())
             self.edema_panel.show_state(state)
             spec = state.lesion_spec
             if isinstance(spec, SeedLesion):
@@ -243,30 +269,18 @@ class AnnotationController(QObject):
 
     def preview(self, state: edits.Annotation) -> None:
         """Show a state being dragged (not yet an edit)."""
-        self.layers.rebuild(state, self._frame(), self._fallback_xy(), self.selected_level)
+        self._rebuild(state)
 
     def preview_lesion(self, mask: Volume) -> None:
         if self.layers.lesion_item is None:
-            self.layers.rebuild(
-                self.document.state,
-                self._frame(),
-                self._fallback_xy(),
-                self.selected_level,
-                lesion_mask=mask,
-            )
+            self._rebuild(self.document.state, lesion_mask=mask)
         else:
             self.layers.update_lesion(mask)
 
     def preview_structure(self, name: str, mask: Volume) -> None:
         """Show a structure being painted (not yet an edit)."""
         if not self.layers.update_structure(name, mask):
-            self.layers.rebuild(
-                self.document.state,
-                self._frame(),
-                self._fallback_xy(),
-                self.selected_level,
-                structure_masks={name: mask},
-            )
+            self._rebuild(self.document.state, structure_masks={name: mask})
 
     def preview_ellipse(self, centre, radii) -> None:
         """Outline the ellipsoid being placed; ``None`` removes it."""
@@ -284,11 +298,8 @@ class AnnotationController(QObject):
 
     def _on_changed(self, text: str) -> None:
         self.refresh()
-        if text and self.document.case is not None and self.recovery_source is not None:
-            try:
-                self.store.write(self.recovery_source, self.document)
-            except (SpineplanError, OSError) as error:
-                self.window.add_message("error", f"Autosave failed: {error}")
+        if text:
+            self.recovery.write()
         self._update_title()
 
     def _update_title(self) -> None:
@@ -297,41 +308,78 @@ class AnnotationController(QObject):
 
     # -- opening and saving ---------------------------------------------------------------
     def _on_load_finished(self, outcome: str) -> None:
-        case_files.on_load_finished(self, outcome)
+        """The main window finished loading (``outcome`` "done", "cancelled" or "failed"):
+        open the annotation of what is shown, or empty it when nothing is."""
+        if outcome == "failed" and not self.viewer.has_images:
+            self.case_files.close_failed()
+        elif outcome in ("done", "cancelled"):
+            self.open_annotation()
 
     def open_annotation(self) -> None:
-        """Put the opened case (or a new case for the opened study) in the document."""
-        case_files.open_annotation(self)
+        """Put the opened case (or a new case for the opened study) in the document, draw the
+        sample study's reference, and offer a recovery file of the same case or study."""
+        self.selected_level = None
+        if self.case_files.open_annotation():
+            self.refresh()
+            self.recovery.offer_found()
 
     def choose_case(self) -> None:
-        case_files.choose_case(self)
+        self.case_files.choose_case()
 
     def save(self) -> Path | None:
         """File > Save: to the case file, or ask for a name (new or reference case)."""
-        return case_files.save(self)
+        return self.case_files.save(self.report)
 
     def choose_save_as(self) -> Path | None:
-        return case_files.choose_save_as(self)
+        return self.case_files.choose_save_as(self.report)
 
     def save_as(self, path: str | Path) -> Path | None:
         """Save the case to ``path``; the recovery file is no longer needed."""
-        return case_files.save_as(self, path)
+        return self.case_files.save_as(path)
 
     # -- reference annotation and recovery ------------------------------------------------
+    @property
+    def reference_case(self) -> Case | None:
+        """The reference case of the opened sample study, if it has one."""
+        return self.reference.case
+
+    @property
+    def reference_allowed(self) -> bool:
+        return self.reference.allowed
+
     def set_reference_shown(self, shown: bool) -> None:
         """Show or hide the reference annotation layer (View menu)."""
-        self.reference_layers.set_visible(shown)
+        self.reference.set_shown(shown)
 
     def set_reference_allowed(self, allowed: bool) -> None:
         """Whether the bundled reference may be shown at all (practice mode forbids it)."""
-        reference_layers.set_reference_allowed(self, allowed)
+        self.reference.set_allowed(allowed)
+
+    @property
+    def recovery_source(self) -> Path | None:
+        """The case file or study the recovery file is keyed by."""
+        return self.recovery.source
+
+    @property
+    def store(self) -> RecoveryStore:
+        """Where the recovery files are written (practice mode swaps in its own)."""
+        return self.recovery.store
+
+    @store.setter
+    def store(self, store: RecoveryStore) -> None:
+        self.recovery.store = store
+
+    @property
+    def pending_recovery(self) -> Recovery | None:
+        """The recovery file offered back, if any."""
+        return self.recovery.pending
 
     def restore_recovery(self) -> None:
         """Put the offered recovery into the document as one undoable edit."""
-        recovery_offer.restore_recovery(self)
+        self.recovery.restore()
 
     def discard_recovery(self) -> None:
-        recovery_offer.discard_recovery(self)
+        self.recovery.discard()
 
     # -- DICOM export ---------------------------------------------------------------------
     def structures(self) -> list[Structure]:

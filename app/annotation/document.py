@@ -1,5 +1,7 @@
-"""The annotation document of the open case: its snapshots on a `QUndoStack`, case in and out.
+"""The annotation document of the open case: the undoable editing layer over the case model.
 
+The model is `planning.case` (the `Case` and its `planning.case.annotation.Annotation` on the
+images); this layer only keeps its snapshots on a `QUndoStack` and writes the case out.
 `AnnotationDocument.apply(text, new_state)` is the one way to change the annotation: it pushes
 an undoable command, and `changed` tells panels, overlays and the autosave. The case around the
 annotation (study reference, plan settings, findings) is kept from the file it came from and
@@ -17,13 +19,13 @@ import SimpleITK as sitk
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.annotation.state import Annotation, StructureMask
 from imaging.atomic_write import save_atomic
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
-from planning.anatomy.lesion import MaskLesion, build_lesion_mask
-from planning.anatomy.structures import CaseStructure, build_structure_mask, file_slug
+from planning.anatomy.lesion import MaskLesion
+from planning.anatomy.structures import file_slug
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference, save_case
+from planning.case.annotation import Annotation, case_with_annotation, is_painted
 from planning.errors import CaseFileError
 
 
@@ -43,56 +45,13 @@ class SnapshotCommand(QUndoCommand):
         self.document._set_state(self.before, f"undo {self.text()}")
 
 
-def annotation_from_case(
-    case: Case, reference: Volume | None, post_contrast: Volume | None = None
-) -> Annotation:
-    """The annotation a case describes; the lesion mask is built on ``reference``'s grid.
-
-    Raises
-    ------
-    SpineplanError
-        When the lesion cannot be built (a missing mask file, a seed outside the images...).
-    """
-    mask = None
-    if case.lesion is not None and reference is not None:
-        mask = build_lesion_mask(case.lesion, reference, post_contrast or reference, case.base_dir)
-        mask = mask.with_array(np.asarray(mask.array, dtype=bool))
-    structures = []
-    if reference is not None:
-        for structure in case.structures:
-            built = build_structure_mask(structure, reference, case.base_dir)
-            structures.append(
-                StructureMask(
-                    structure.name,
-                    built.with_array(np.asarray(built.array, dtype=bool)),
-                    structure.shape,
-                    structure.interpreted_type,
-                )
-            )
-    return Annotation(
-        levels=tuple(case.levels),
-        counting_anchors=case.counting_anchors,
-        thoracic_prefix=case.thoracic_prefix,
-        lesion_mask=mask,
-        lesion_spec=case.lesion if mask is not None else None,
-        edema=case.edema,
-        structures=tuple(structures),
-    )
-
-
-def _is_painted(spec: object) -> bool:
-    """Painted by hand (no specification yet, or the mask file spineplan saved it to): written
-    again beside the case at every save, so that Save as never points at another folder."""
-    return spec is None or (isinstance(spec, MaskLesion) and spec.origin == "painted")
-
-
 def structure_file_names(state: Annotation, stem: str, prefix: str = "") -> dict[str, str]:
     """File names for the painted structures of ``state``: ``<stem>.<prefix><slug>.nrrd``
     (``case1.cord.nrrd``), unique even when two names give the same slug."""
     names: dict[str, str] = {}
     used: set[str] = set()
     for structure in state.structures:
-        if not _is_painted(structure.spec):
+        if not is_painted(structure.spec):
             continue
         slug = f"{prefix}{file_slug(structure.name)}"
         candidate, n = slug, 2
@@ -200,38 +159,7 @@ class AnnotationDocument(QObject):
         """
         if self.case is None:
             raise SpineplanError("no case is open")
-        s = self.state
-        lesion = s.lesion_spec
-        if s.lesion_mask is not None and mask_path is not None and _is_painted(lesion):
-            lesion = MaskLesion(mask_path, "painted")
-        if s.lesion_mask is not None and lesion is None:
-            if mask_path is None:
-                raise SpineplanError("a painted lesion needs a mask file to be saved")
-            lesion = MaskLesion(mask_path, "painted")
-        if s.lesion_mask is None:
-            lesion = None
-        structures = []
-        for structure in s.structures:
-            shape = structure.spec
-            path = (structure_paths or {}).get(structure.name)
-            if path is not None:
-                shape = MaskLesion(path, "painted")
-            elif shape is None:
-                if structure_paths is None:
-                    continue  # a caller that does not write structures (practice attempts)
-                raise SpineplanError(
-                    f"the painted structure {structure.name!r} needs a mask file to be saved"
-                )
-            structures.append(CaseStructure(structure.name, shape, structure.interpreted_type))
-        return replace(
-            self.case,
-            levels=tuple(s.levels),
-            counting_anchors=s.counting_anchors,
-            thoracic_prefix=s.thoracic_prefix,
-            lesion=lesion,
-            edema=s.edema,
-            structures=tuple(structures),
-        )
+        return case_with_annotation(self.case, self.state, mask_path, structure_paths)
 
     def save(self, path: str | Path) -> Path:
         """Write the case to ``path`` (a painted lesion beside it as ``<name>.lesion.nrrd``, a
@@ -246,7 +174,7 @@ class AnnotationDocument(QObject):
         if not path.name.endswith(CASE_FILE_SUFFIX):
             path = path.with_name(path.name + CASE_FILE_SUFFIX)
         mask_name = None
-        if self.state.lesion_mask is not None and _is_painted(self.state.lesion_spec):
+        if self.state.lesion_mask is not None and is_painted(self.state.lesion_spec):
             mask_name = f"{case_stem(path)}.lesion.nrrd"
             write_mask(self.state.lesion_mask, path.parent / mask_name)
         structure_names = structure_file_names(self.state, case_stem(path))

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.annotation.state import Annotation
 from imaging.errors import SpineplanError
+from planning.case.annotation import Annotation
 
 
 class EdemaPanel(QWidget):

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.annotation import state as edits
 from app.viewer.tools import PatientMouseEvent, ViewTool
+from planning.case import annotation as edits
 
 if TYPE_CHECKING:
-    from app.annotation.controller import AnnotationController
+    from app.annotation.tool_host import ToolHost
 
 GRAB_DISTANCE_PX = 8.0
 
@@ -23,7 +23,7 @@ class EdemaTool(ViewTool):
 
     name = "Edema limits: drag on a sagittal view"
 
-    def __init__(self, controller: AnnotationController) -> None:
+    def __init__(self, controller: ToolHost) -> None:
         self.controller = controller
         self._mode: str | None = None  # "new", "superior" or "inferior"
         self._start_z = 0.0

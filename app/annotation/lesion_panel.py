@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.annotation.state import Annotation
 from imaging.errors import SpineplanError
 from planning.anatomy.lesion import (
     DEFAULT_GROW_TOLERANCE,
@@ -35,6 +34,7 @@ from planning.anatomy.lesion import (
     measure_lesion,
 )
 from planning.anatomy.structures import PRESET_NAMES
+from planning.case.annotation import Annotation
 
 #: The tolerance slider runs in steps of this much.
 TOLERANCE_STEP = 0.01

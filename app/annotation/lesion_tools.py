@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.annotation import state as edits
 from app.viewer.tools import PatientMouseEvent, ViewTool
 from imaging.errors import SpineplanError
 from planning.anatomy.lesion import EllipsoidLesion, SeedLesion, ellipsoid_mask, grow_from_seed
+from planning.case import annotation as edits
 
 if TYPE_CHECKING:
-    from app.annotation.controller import AnnotationController
+    from app.annotation.tool_host import LesionHost
 
 #: Smallest ellipsoid radius a drag (or a plain click) places, mm.
 MIN_ELLIPSOID_RADIUS_MM = 2.0
@@ -28,7 +28,7 @@ class BrushTool(ViewTool):
     """Paint (or, with ``erase=True``, erase) with a disc of the panel's radius into the
     lesion or into the structure chosen in the panel's Paint into (``controller.paint_target``)."""
 
-    def __init__(self, controller: AnnotationController, erase: bool = False) -> None:
+    def __init__(self, controller: LesionHost, erase: bool = False) -> None:
         self.controller = controller
         self.erase = erase
         self.name = "Eraser" if erase else "Brush"
@@ -123,7 +123,7 @@ class SeedTool(ViewTool):
 
     name = "Grow from seed"
 
-    def __init__(self, controller: AnnotationController) -> None:
+    def __init__(self, controller: LesionHost) -> None:
         self.controller = controller
 
     def press(self, event: PatientMouseEvent) -> bool:
@@ -150,7 +150,7 @@ class EllipsoidTool(ViewTool):
 
     name = "Ellipsoid"
 
-    def __init__(self, controller: AnnotationController) -> None:
+    def __init__(self, controller: LesionHost) -> None:
         self.controller = controller
         self._centre: np.ndarray | None = None
         self._radii: tuple[float, float, float] | None = None

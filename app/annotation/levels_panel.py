@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.annotation.state import Annotation
 from imaging.errors import SpineplanError
 from planning.anatomy.counting import counting_check
 from planning.anatomy.levels import LEVEL_SEQUENCE, check_levels, display_name, sort_by_z
+from planning.case.annotation import Annotation
 
 
 class LevelsPanel(QWidget):

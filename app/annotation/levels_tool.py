@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.annotation import state as edits
 from app.viewer.tools import PatientMouseEvent, ViewTool
 from imaging.errors import SpineplanError
 from planning.anatomy.levels import display_name
+from planning.case import annotation as edits
 
 if TYPE_CHECKING:
-    from app.annotation.controller import AnnotationController
+    from app.annotation.tool_host import LevelsHost
 
 #: How close (screen pixels) a press must be to an endplate line to grab it.
 GRAB_DISTANCE_PX = 6.0
@@ -27,7 +27,7 @@ class LevelsTool(ViewTool):
 
     name = "Levels: click a vertebral body (drag from its top to its bottom endplate)"
 
-    def __init__(self, controller: AnnotationController) -> None:
+    def __init__(self, controller: LevelsHost) -> None:
         self.controller = controller
         self._grab: tuple[str, edits.Endplate] | None = None
         self._press_mm = None

@@ -18,7 +18,6 @@ import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 
-from app.annotation.state import Annotation, WidthRuler
 from app.viewer.overlays import (
     HeightLineOverlay,
     MaskOverlay,
@@ -29,6 +28,7 @@ from app.viewer.overlays import (
 from imaging.volume import Volume
 from planning.anatomy.levels import VertebralLevel, display_name, sort_by_z
 from planning.anatomy.structures import structure_colour
+from planning.case.annotation import Annotation, WidthRuler
 
 #: Half length of an endplate line across the body, mm.
 ENDPLATE_HALF_LENGTH_MM = 14.0
@@ -37,6 +37,21 @@ LEVEL_COLOR = QColor("#ffd23f")
 LESION_COLOR = QColor("#ff3b3b")
 EDEMA_COLOR = QColor("#5ad1ff")
 REFERENCE_COLOR = QColor("#7cff7c")
+
+
+def grid_frame(reference: Volume | None) -> str:
+    """The frame of reference the annotation's layers are drawn in ("" without a grid)."""
+    return reference.frame_of_reference_uid if reference is not None else ""
+
+
+def grid_centre_xy(reference: Volume | None) -> tuple[float, float]:
+    """Patient x, y (mm) of the middle of the grid: where a level is drawn when no body centre
+    was clicked for it."""
+    if reference is None:
+        return (0.0, 0.0)
+    low, high = reference.bounds_mm()
+    centre = (np.asarray(low) + np.asarray(high)) / 2
+    return float(centre[0]), float(centre[1])
 
 
 def body_centres(levels: tuple[VertebralLevel, ...], fallback_xy: tuple[float, float]) -> dict:

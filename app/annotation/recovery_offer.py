@@ -1,25 +1,25 @@
 """Offering back the recovery file: the bar above the Levels panel with Restore and Discard.
 
-The controller writes a recovery file after every change (`autosave.RecoveryStore`); when the
+`RecoveryOffer` writes a recovery file after every change (`autosave.RecoveryStore`); when the
 same case or study is opened again, the bar says what it holds and restores it as one undoable
 edit, or discards it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.annotation import state as edits
-from app.annotation.autosave import Recovery
-from app.annotation.document import annotation_from_case
+from app.annotation.autosave import Recovery, RecoveryStore
+from app.annotation.document import AnnotationDocument
+from app.host_window import HostWindow
 from imaging.errors import SpineplanError
 from planning.case import Case
-
-if TYPE_CHECKING:
-    from app.annotation.controller import AnnotationController
+from planning.case import annotation as edits
+from planning.case.annotation import annotation_from_case
 
 
 class RecoveryBar(QFrame):
@@ -50,64 +50,116 @@ def case_without_lesion(case: Case) -> Case:
     return replace(case, lesion=None)
 
 
-def offer_recovery(controller: AnnotationController, found: Recovery) -> None:
-    """Show the bar for ``found``: when it was saved, what it holds, its last edit."""
-    controller.pending_recovery = found
-    case = found.case
-    parts = [f"{len(case.levels)} levels"]
-    if case.lesion is not None:
-        parts.append("a lesion")
-    if case.edema is not None:
-        parts.append("the edema")
-    parts += [structure.name for structure in case.structures]
-    when = found.saved_at.replace("T", " ")
-    last = f", last edit: {found.last_edit}" if found.last_edit else ""
-    controller.recovery_label.setText(
-        f"<b>Unsaved annotation found</b> from {when} ({', '.join(parts)}{last}). Restore it?"
-    )
-    controller.recovery_bar.show()
-    controller.show_panel("Levels")
-    controller.window.add_message(
-        "warning",
-        f"An unsaved annotation of this study from {when} can be restored (Levels panel).",
-    )
+class RecoveryOffer:
+    """The recovery file of the open case or study: where it is keyed (``source``), the one
+    offered back (``pending``), and Restore / Discard.
 
+    Parameters
+    ----------
+    bar : the offer's bar (hidden until a recovery is offered).
+    document : the document a restored annotation goes into.
+    store : the recovery files.
+    window : where the offer is also listed (Messages panel, status bar).
+    report : says why a recovered lesion cannot be read.
+    show_levels : brings the Levels panel, where the bar sits, to the front.
+    """
 
-def hide_recovery(controller: AnnotationController) -> None:
-    """Withdraw the offer."""
-    controller.pending_recovery = None
-    controller.recovery_bar.hide()
+    def __init__(
+        self,
+        bar: RecoveryBar,
+        document: AnnotationDocument,
+        store: RecoveryStore,
+        window: HostWindow,
+        report: Callable[[str], None],
+        show_levels: Callable[[], None],
+    ) -> None:
+        self.bar, self.document, self.store, self.window = bar, document, store, window
+        self.report, self.show_levels = report, show_levels
+        #: the case file or study the recovery file is keyed by (None: none is written)
+        self.source: Path | None = None
+        #: the recovery file offered back, if any
+        self.pending: Recovery | None = None
+        bar.restore_button.clicked.connect(self.restore)
+        bar.discard_button.clicked.connect(self.discard)
 
+    def write(self) -> None:
+        """Write the document to the recovery file (after every change)."""
+        if self.document.case is not None and self.source is not None:
+            try:
+                self.store.write(self.source, self.document)
+            except (SpineplanError, OSError) as error:
+                self.window.add_message("error", f"Autosave failed: {error}")
 
-def restore_recovery(controller: AnnotationController) -> None:
-    """Put the offered recovery into the document as one undoable edit."""
-    found = controller.pending_recovery
-    document = controller.document
-    if found is None or document.case is None:
-        return
-    hide_recovery(controller)
-    try:
-        state = annotation_from_case(found.case, document.reference)
-    except SpineplanError as error:
-        controller.report(f"The recovered lesion cannot be read: {error}")
-        state = annotation_from_case(case_without_lesion(found.case), document.reference)
-    spec = state.lesion_spec
-    if getattr(spec, "origin", "") == "painted":
-        state = edits.set_lesion(state, state.lesion_mask, None)
-    # painted structures come back as painted: Save writes them beside the case
-    state = replace(
-        state,
-        structures=tuple(
-            replace(s, spec=None) if getattr(s.spec, "origin", "") == "painted" else s
-            for s in state.structures
-        ),
-    )
-    document.apply("Restore unsaved annotation", state)
-    controller.window.statusBar().showMessage("Unsaved annotation restored", 5000)
+    def offer_found(self) -> None:
+        """Offer the recovery file of ``source``, if there is one."""
+        if self.source is not None:
+            found = self.store.find(self.source)
+            if found is not None:
+                self.offer(found)
 
+    def offer(self, found: Recovery) -> None:
+        """Show the bar for ``found``: when it was saved, what it holds, its last edit."""
+        self.pending = found
+        case = found.case
+        parts = [f"{len(case.levels)} levels"]
+        if case.lesion is not None:
+            parts.append("a lesion")
+        if case.edema is not None:
+            parts.append("the edema")
+        parts += [structure.name for structure in case.structures]
+        when = found.saved_at.replace("T", " ")
+        last = f", last edit: {found.last_edit}" if found.last_edit else ""
+        self.bar.label.setText(
+            f"<b>Unsaved annotation found</b> from {when} ({', '.join(parts)}{last}). Restore it?"
+        )
+        self.bar.show()
+        self.show_levels()
+        self.window.add_message(
+            "warning",
+            f"An unsaved annotation of this study from {when} can be restored (Levels panel).",
+        )
 
-def discard_recovery(controller: AnnotationController) -> None:
-    """Delete the recovery file of the open case or study and withdraw the offer."""
-    if controller.recovery_source is not None:
-        controller.store.discard(controller.recovery_source)
-    hide_recovery(controller)
+    def hide(self) -> None:
+        """Withdraw the offer."""
+        self.pending = None
+        self.bar.hide()
+
+    def restore(self) -> None:
+        """Put the offered recovery into the document as one undoable edit."""
+        found = self.pending
+        document = self.document
+        if found is None or document.case is None:
+            return
+        self.hide()
+        try:
+            state = annotation_from_case(found.case, document.reference)
+        except SpineplanError as error:
+            self.report(f"The recovered lesion cannot be read: {error}")
+            state = annotation_from_case(case_without_lesion(found.case), document.reference)
+        spec = state.lesion_spec
+        if getattr(spec, "origin", "") == "painted":
+            state = edits.set_lesion(state, state.lesion_mask, None)
+        # painted structures come back as painted: Save writes them beside the case
+        state = replace(
+            state,
+            structures=tuple(
+                replace(s, spec=None) if getattr(s.spec, "origin", "") == "painted" else s
+                for s in state.structures
+            ),
+        )
+        document.apply("Restore unsaved annotation", state)
+        self.window.statusBar().showMessage("Unsaved annotation restored", 5000)
+
+    def discard(self) -> None:
+        """Delete the recovery file of the open case or study and withdraw the offer."""
+        if self.source is not None:
+            self.store.discard(self.source)
+        self.hide()
+
+    def saved(self, written: Path) -> None:
+        """The case was saved to ``written``: the recovery file is no longer needed, and the
+        next one is keyed by the saved case."""
+        if self.source is not None:
+            self.store.discard(self.source)
+        self.source = written
+        self.store.discard(written)

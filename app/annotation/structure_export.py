@@ -15,7 +15,6 @@ import numpy as np
 import pydicom
 from PySide6.QtWidgets import QFileDialog
 
-from app.annotation import state as edits
 from app.annotation.document import case_stem
 from imaging.errors import SpineplanError
 from imaging.rtstruct import Structure, write_rtstruct
@@ -23,12 +22,13 @@ from imaging.seg import SegmentSpec, write_seg
 from imaging.volume import Volume
 from planning.anatomy.lesion import measure_lesion
 from planning.anatomy.structures import is_cord, structure_colour
+from planning.case import annotation as edits
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from app.annotation.document import AnnotationDocument
-    from app.main_window import MainWindow
+    from app.host_window import HostWindow
 
 #: Radius of the cord segment exported as the edema structure, mm (see `edema_structure`).
 EDEMA_CORD_RADIUS_MM = 6.0
@@ -78,14 +78,14 @@ def export_structures(document: AnnotationDocument) -> list[Structure]:
     return found
 
 
-def reference_files(window: MainWindow) -> list[Path]:
+def reference_files(window: HostWindow) -> list[Path]:
     """The DICOM files of the series in the first view (the grid the annotation is on)."""
     key = window.shown_keys[0]
     info = window.infos.get(key or "")
     return list(info.files) if info is not None else []
 
 
-def export_rtstruct(path: str | Path, structures: list[Structure], window: MainWindow) -> Path:
+def export_rtstruct(path: str | Path, structures: list[Structure], window: HostWindow) -> Path:
     """Write ``structures`` as an RT Structure Set referencing the post-contrast series.
 
     Raises
@@ -99,7 +99,7 @@ def export_rtstruct(path: str | Path, structures: list[Structure], window: MainW
     return write_rtstruct(path, structures, headers)
 
 
-def export_seg(path: str | Path, mask: Volume | None, window: MainWindow) -> Path:
+def export_seg(path: str | Path, mask: Volume | None, window: HostWindow) -> Path:
     """Write the lesion ``mask`` as a DICOM SEG on the post-contrast series' grid.
 
     Raises
@@ -114,7 +114,7 @@ def export_seg(path: str | Path, mask: Volume | None, window: MainWindow) -> Pat
 
 
 def choose_export(
-    window: MainWindow,
+    window: HostWindow,
     case_path: Path | None,
     title: str,
     suffix: str,

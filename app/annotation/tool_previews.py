@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtGui import QColor
 
-from app.annotation import state as edits
 from app.annotation.body_width import is_oblique
 from app.annotation.overlays import LEVEL_COLOR, WidthRulersOverlay
 from app.viewer.overlays import PolylineOverlay
 from imaging.reslice import ViewPlane
+from planning.case import annotation as edits
 
 if TYPE_CHECKING:
     from app.viewer.viewer import Viewer

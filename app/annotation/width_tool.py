@@ -2,8 +2,8 @@
 
 On an axial or coronal view, a press-drag-release draws a ruler; on release its left-right
 extent becomes the body width of the labelled level whose endplates enclose the ruler (see
-`state.measure_body_width`), one undoable edit. The sagittal view is refused: it has no
-left-right direction.
+`planning.case.annotation.measure_body_width`), one undoable edit. The sagittal view is
+refused: it has no left-right direction.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 from app.viewer.tools import PatientMouseEvent, ViewTool
 
 if TYPE_CHECKING:
-    from app.annotation.controller import AnnotationController
+    from app.annotation.tool_host import WidthHost
 
 #: Shown when the tool is used on a sagittal view.
 SAGITTAL_REFUSAL = (
@@ -29,7 +29,7 @@ class BodyWidthTool(ViewTool):
 
     name = "Body width: drag across a vertebral body on an axial or coronal view"
 
-    def __init__(self, controller: AnnotationController) -> None:
+    def __init__(self, controller: WidthHost) -> None:
         self.controller = controller
         self._start_mm: np.ndarray | None = None
 

@@ -14,7 +14,6 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from app.annotation.overlays import EDEMA_COLOR, LESION_COLOR, LEVEL_COLOR, AnnotationLayers
-from app.annotation.state import Annotation
 from app.plan_panel.plan_overlays import FIELD_COLOR
 from app.viewer.overlays import (
     HeightLineOverlay,
@@ -23,6 +22,7 @@ from app.viewer.overlays import (
     ViewContext,
     place_label,
 )
+from planning.case.annotation import Annotation
 from planning.field.derivation import Field
 
 #: Prefix of every reference item in the Layers panel.

@@ -59,7 +59,11 @@ from planning.practice.history import (
 )
 
 if TYPE_CHECKING:
-    from app.main_window import MainWindow
+    from collections.abc import Callable
+
+    from app.annotation.controller import AnnotationController
+    from app.host_window import HostWindow
+    from planning.case.settings import PlanSettings
 
 #: Attempts are kept as case files under this folder of the user data folder.
 ATTEMPTS_FOLDER = Path("practice") / "attempts"
@@ -91,9 +95,18 @@ class PracticeController(QObject):
     failed = Signal(str)
     ended = Signal()
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(
+        self,
+        window: HostWindow,
+        annotation: AnnotationController,
+        plan_settings: Callable[[], PlanSettings] | None = None,
+    ) -> None:
         super().__init__(window)
         self.window = window
+        #: the annotation the trainee makes (its document is what is scored)
+        self.annotation = annotation
+        #: the Plan panel's settings, which a submitted attempt is planned with
+        self.plan_settings = plan_settings
         self.case: PracticeCase | None = None
         self.active = False
         self.submitted = False
@@ -107,7 +120,7 @@ class PracticeController(QObject):
         self._study: Path | None = None
         self._normal_store: RecoveryStore | None = None
         self.comparison = ReferenceComparison(window.viewer.overlays)
-        self.teaching = TeachingExporter(window)
+        self.teaching = TeachingExporter(window, annotation.document)
         self._build_bar()
         self._build_dock()
         self._build_actions()
@@ -162,10 +175,9 @@ class PracticeController(QObject):
         dock.setObjectName("PracticeDock")
         dock.setWidget(self.tabs)
         self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        beside = getattr(self.window.annotation, "dock", None)
-        if isinstance(beside, QDockWidget):
-            self.window.tabifyDockWidget(beside, dock)
-            beside.raise_()
+        beside = self.annotation.dock
+        self.window.tabifyDockWidget(beside, dock)
+        beside.raise_()
         dock.hide()
         self.dock = dock
 
@@ -215,7 +227,7 @@ class PracticeController(QObject):
         self.case, self.active, self.submitted, self.outcome = case, True, False, None
         self.attempt_path = None
         self._study = case.case.study_path().resolve()
-        annotation = self.window.annotation
+        annotation = self.annotation
         annotation.set_reference_allowed(False)
         if self._normal_store is None:
             # practice edits are autosaved apart: a crash mid-practice can be restored in
@@ -245,7 +257,7 @@ class PracticeController(QObject):
         self.comparison.clear()
         self.bar.hide()
         self._discard_recovery()
-        annotation = self.window.annotation
+        annotation = self.annotation
         if self._normal_store is not None:
             annotation.store, self._normal_store = self._normal_store, None
         annotation.set_reference_allowed(True)
@@ -267,7 +279,7 @@ class PracticeController(QObject):
             # the trainee opened something else: that is not this practice case any more
             self.end()
             return
-        document = self.window.annotation.document
+        document = self.annotation.document
         assert self.case is not None
         expected = self.case.case.study.frame_of_reference_uid
         actual = document.case.study.frame_of_reference_uid if document.case else ""
@@ -285,7 +297,7 @@ class PracticeController(QObject):
 
     def _discard_recovery(self) -> None:
         """Forget the autosaved practice annotation (the attempt is submitted or abandoned)."""
-        annotation = self.window.annotation
+        annotation = self.annotation
         if self._normal_store is not None and self._study is not None:
             annotation.store.discard(self._study)
 
@@ -328,7 +340,7 @@ class PracticeController(QObject):
         SpineplanError
             No study is open, or the attempt cannot be written.
         """
-        document = self.window.annotation.document
+        document = self.annotation.document
         if document.case is None or self.case is None:
             raise SpineplanError("the practice study is not open yet")
         folder = user_data_dir() / ATTEMPTS_FOLDER
@@ -342,11 +354,10 @@ class PracticeController(QObject):
             mask_name = f"{stem}.lesion.nrrd"
             write_mask(state.lesion_mask, folder / mask_name)
         case = document.to_case(mask_name)
-        plan_panel = getattr(self.window, "plan_panel", None)
-        if plan_panel is not None and hasattr(plan_panel, "settings"):
+        if self.plan_settings is not None:
             # an invalid combination is shown by the panel; the case's own settings then stand
             with contextlib.suppress(PlanningError):
-                case = replace(case, plan=plan_panel.settings())
+                case = replace(case, plan=self.plan_settings())
         lesion = case.lesion
         if isinstance(lesion, MaskLesion) and lesion.origin == "file":
             lesion = MaskLesion(str(document.case.resolve(lesion.path).resolve()), "file")
@@ -371,8 +382,8 @@ class PracticeController(QObject):
             self._report(f"Practice: your attempt cannot be submitted: {error}")
             return False
         self.attempt_path = attempt.source_path
-        self.window.annotation.deactivate_tool()
-        job = ScoringJob(self.case.case, attempt, self.window.annotation.document.reference)
+        self.annotation.deactivate_tool()
+        job = ScoringJob(self.case.case, attempt, self.annotation.document.reference)
         self._generation += 1
         generation = self._generation
         thread = ScoringThread(job, generation, self)
@@ -454,7 +465,7 @@ class PracticeController(QObject):
         self.sheet_view.show_reference.setChecked(True)
         self.history_panel.refresh()
         self.show_sheet()
-        document = self.window.annotation.document
+        document = self.annotation.document
         frame = document.reference.frame_of_reference_uid if document.reference else ""
         self.comparison.show(
             outcome.reference_state, outcome.reference_field, frame, self._fallback_xy()
@@ -471,12 +482,12 @@ class PracticeController(QObject):
     def _fallback_xy(self) -> tuple[float, float]:
         """Where the reference's level names go when its levels carry no body centre: beside
         the trainee's clicked bodies, else the middle of the images."""
-        state = self.window.annotation.document.state
+        state = self.annotation.document.state
         centres = [lv.center_mm for lv in state.levels if lv.center_mm is not None]
         if centres:
             xy = np.mean(np.asarray(centres, dtype=float)[:, :2], axis=0)
             return float(xy[0]), float(xy[1])
-        reference = self.window.annotation.document.reference
+        reference = self.annotation.document.reference
         if reference is None:
             return (0.0, 0.0)
         low, high = reference.bounds_mm()

@@ -34,7 +34,8 @@ from planning.case import Case, save_case
 from planning.practice.teaching import TeachingExport
 
 if TYPE_CHECKING:
-    from app.main_window import MainWindow
+    from app.annotation.document import AnnotationDocument
+    from app.host_window import HostWindow
 
 #: Folder name used inside a chosen folder that is not empty.
 DEFAULT_FOLDER_NAME = "teaching_case"
@@ -87,9 +88,11 @@ class TeachingExporter(QObject):
     exported = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: HostWindow, document: AnnotationDocument) -> None:
         super().__init__(window)
         self.window = window
+        #: the annotation document whose case is exported
+        self.document = document
         self.export_thread: TeachingExportThread | None = None
         self.progress: QProgressDialog | None = None
         self.result_dialog: TeachingExportDialog | None = None
@@ -105,7 +108,7 @@ class TeachingExporter(QObject):
         SpineplanError
             No case is open.
         """
-        document = self.window.annotation.document
+        document = self.document
         if document.case is None:
             raise SpineplanError("open a study or a case before exporting it for teaching")
         if document.case_path is not None and not document.is_modified:
@@ -136,7 +139,7 @@ class TeachingExporter(QObject):
 
     def choose_export(self) -> None:
         """Ask for a folder, then export into it (or into a new folder inside it)."""
-        if self.window.annotation.document.case is None:
+        if self.document.case is None:
             self.window.add_message("error", "Export for teaching: open a study or a case first")
             return
         folder = QFileDialog.getExistingDirectory(

@@ -11,12 +11,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from app.annotation.document import annotation_from_case
-from app.annotation.state import Annotation
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
 from planning.anatomy.lesion import EllipsoidLesion
 from planning.case import Case
+from planning.case.annotation import Annotation, annotation_from_case
 from planning.field.derivation import Field, derive_case_field
 from planning.practice.scoring import planned_coverage_percent, score_cases
 from planning.practice.sheet import ScoreSheet

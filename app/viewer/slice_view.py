@@ -42,7 +42,7 @@ from imaging.reslice import (
 )
 
 if TYPE_CHECKING:
-    from app.viewer.viewer import SeriesPanel, Viewer
+    from app.viewer.view_links import PanelLinks, ViewerLinks
 
 #: MIME type of a series dragged from the series browser (payload: the series key, UTF-8).
 SERIES_MIME = "application/x-spineplan-series"
@@ -59,7 +59,7 @@ class SliceView(MappedSliceWidget):
     #: emitted after the displayed slice changed (geometry of the new slice)
     slice_changed = Signal(object)
 
-    def __init__(self, viewer: Viewer, panel: SeriesPanel, plane: ViewPlane) -> None:
+    def __init__(self, viewer: ViewerLinks, panel: PanelLinks, plane: ViewPlane) -> None:
         super().__init__(panel)
         self.viewer = viewer
         self.panel = panel

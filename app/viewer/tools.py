@@ -10,15 +10,30 @@ wheel (scroll/zoom) stay with the view, so reading is never lost while a tool is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import Qt
 
 from imaging.reslice import SliceGeometry, ViewPlane
+from imaging.volume import Volume
 
-if TYPE_CHECKING:
-    from app.viewer.slice_view import SliceView
+
+class EventView(Protocol):
+    """What a tool may ask of the view an event happened on (a `SliceView`)."""
+
+    @property
+    def volume(self) -> Volume | None:
+        """The series the view shows."""
+        ...
+
+    def screen_px_per_mm(self) -> float:
+        """Screen pixels per patient mm at the view's zoom."""
+        ...
+
+    def update(self) -> None:
+        """Repaint the view."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,7 @@ class PatientMouseEvent:
     button: Qt.MouseButton
     buttons: Qt.MouseButton
     modifiers: Qt.KeyboardModifier
-    view: SliceView
+    view: EventView
 
 
 class ViewTool:

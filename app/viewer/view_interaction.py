@@ -21,13 +21,13 @@ from app.viewer.rendering import Window
 from app.viewer.tools import PatientMouseEvent
 
 if TYPE_CHECKING:
-    from app.viewer.slice_view import SliceView
+    from app.viewer.view_links import InteractiveView
 
 
 class ViewInteraction:
     """Mouse and keyboard handling of one view, with the state of the drag under way."""
 
-    def __init__(self, view: SliceView) -> None:
+    def __init__(self, view: InteractiveView) -> None:
         self.view = view
         #: (mode, press position, state at the press) of a view drag, None when not dragging
         self._drag: tuple[str, QPointF, object] | None = None

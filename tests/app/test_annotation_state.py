@@ -1,5 +1,5 @@
-"""The annotation snapshots and edits, and the document's undo stack and case file, without
-a window."""
+"""The document's undo stack and case file, without a window (the snapshots and edits are
+tested in ``tests/planning/test_case_annotation.py``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from app.annotation import state as edits
-from app.annotation.document import AnnotationDocument, annotation_from_case
+from app.annotation.document import AnnotationDocument
 from imaging.volume import Volume
 from planning.anatomy.lesion import MaskLesion
 from planning.case import Case, StudyReference, load_case
-from planning.errors import LabelError
+from planning.case import annotation as edits
+from planning.case.annotation import annotation_from_case
 
 
 def grid() -> Volume:
@@ -25,59 +25,6 @@ def grid() -> Volume:
 
 def names(state: edits.Annotation) -> list[str]:
     return [lv.name for lv in state.levels]
-
-
-def test_clicks_are_named_from_the_anchor_whichever_way_the_user_goes():
-    state, name = edits.add_body(edits.Annotation(), (0, 0, 100), "C2")
-    assert name == "C2"
-    state, name = edits.add_body(state, (0, 0, 80), "ignored once a body is labelled")
-    assert name == "C3"
-    state, name = edits.add_body(state, (0, 0, 120), "")
-    assert name == "C1"
-    assert names(state) == ["C1", "C2", "C3"]
-    with pytest.raises(LabelError, match="beyond C1"):
-        edits.add_body(state, (0, 0, 140), "")
-
-
-def test_a_body_clicked_between_two_labels_shifts_the_ones_below():
-    state = edits.Annotation()
-    for z in (100, 80, 40):
-        state, _ = edits.add_body(state, (0, 0, z), "T4")
-    state, name = edits.add_body(state, (0, 0, 60), "")
-    assert name == "T6"
-    assert names(state) == ["T4", "T5", "T6", "T7"]
-
-
-def test_a_click_gets_the_typical_height_kept_clear_of_its_neighbours():
-    state, _ = edits.add_body(edits.Annotation(), (0, 0, 100), "L1")
-    assert state.levels[0].height_mm == pytest.approx(26.0)
-    state, _ = edits.add_body(state, (0, 0, 80), "")
-    upper, lower = state.levels
-    assert lower.superior_z_mm == pytest.approx(upper.inferior_z_mm - edits.MIN_DISC_GAP_MM)
-    dragged, _ = edits.add_body(state, (0, 0, 40), "", 45.0, 30.0)
-    assert (dragged.levels[-1].superior_z_mm, dragged.levels[-1].inferior_z_mm) == (45.0, 30.0)
-
-
-def test_deleting_an_anchored_body_drops_its_anchor():
-    state = edits.Annotation()
-    for z in (100, 80):
-        state, _ = edits.add_body(state, (0, 0, z), "C2")
-    state = edits.set_counting_anchor(state, "c2", "C2")
-    assert state.counting_anchors.c2_z_mm == pytest.approx(100)
-    assert edits.delete_level(state, "C2").counting_anchors is None
-    assert edits.delete_level(state, "C3").counting_anchors.c2_z_mm == pytest.approx(100)
-
-
-def test_a_brush_stamp_is_a_disc_in_the_view_plane():
-    volume = grid()
-    mask = np.zeros(volume.shape, dtype=bool)
-    changed = edits.stamp_ball(mask, volume, (0, 0, 0), 3.0, (0, 0, 1), 0.5)
-    assert changed
-    assert set(np.nonzero(mask)[0]) == {30}  # one axial slice: z = 0
-    assert mask.sum() == 29  # voxel centres within 3 mm on a 1 mm grid
-    assert not edits.stamp_ball(mask, volume, (0, 0, 0), 3.0, (0, 0, 1), 0.5)
-    edits.stamp_ball(mask, volume, (0, 0, 0), 3.0, (0, 0, 1), 0.5, value=False)
-    assert not mask.any()
 
 
 def test_the_document_undoes_redoes_and_saves_a_painted_lesion(qtbot, tmp_path):

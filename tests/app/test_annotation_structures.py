@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.annotation import state as edits
 from imaging.rtstruct import contours_to_mask, read_rtstruct
 from planning.anatomy.lesion import measure_lesion
+from planning.case import annotation as edits
 from planning.case import load_case
 from tests.app.annotation_helpers import drag, go_to, view_of
 from tests.app.conftest import open_and_wait
@@ -122,7 +122,7 @@ def test_paint_the_cord_undo_redo_save_reopen_and_export(qtbot, window, study, t
     assert "Cord" in {i.name for i in window.viewer.overlays.items()}
 
     # with the edema marked, its segment is the painted cord between the limits
-    annotation._edit("Edema", edits.set_edema, zs[0] - 5.0, zs[1])
+    annotation.edit("Edema", edits.set_edema, zs[0] - 5.0, zs[1])
     edema = {s.name: s for s in annotation.structures()}["Edema (cord segment)"].mask.array
     assert edema.any() and not (edema & ~cord.mask.array).any()
     assert edema.sum() < cord.mask.array.sum()

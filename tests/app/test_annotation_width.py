@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 
-from app.annotation import state as edits
 from app.annotation.overlays import LEVEL_COLOR
 from app.annotation.width_tool import SAGITTAL_REFUSAL
 from planning.anatomy.levels import VertebralLevel, find_level
+from planning.case import annotation as edits
 from planning.case import load_case
 from planning.case.settings import PlanSettings
 from planning.errors import LabelError

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.annotation.document import annotation_from_case
 from app.practice.cases import SAMPLE_ROOT, load_reference_case
 from app.practice.history_panel import HistoryPanel
 from app.practice.score_sheet import ScoreSheetView, sheet_rows
 from planning.anatomy.edema import EdemaLimits
 from planning.case import load_case
+from planning.case.annotation import annotation_from_case
 from planning.practice.history import Attempt, load_history, record_attempt
 from planning.practice.scoring import score_cases
 

@@ -1,8 +1,14 @@
-"""The annotation of a case as one immutable snapshot, and the edits that make new snapshots.
+"""The case's annotation on the images: one immutable snapshot, and the edits that make new ones.
 
-Every edit is a pure function ``old state -> new state``; the document pushes the pair on its
-undo stack, so undo and redo just swap snapshots. Masks are never modified in place once they
-belong to a snapshot (a brush stroke works on a copy).
+An :class:`Annotation` is what a :class:`~planning.case.Case` says about its study (levels,
+counting anchors, lesion, edema, structures) with the masks built on the reference grid, so
+that a brush can change them voxel by voxel. :func:`annotation_from_case` builds it from a
+case, :func:`case_with_annotation` puts it back; everything else of the case (study, plan
+settings, findings) stays in the case.
+
+Every edit is a pure function ``old state -> new state``; the GUI's document pushes the pair on
+its undo stack, so undo and redo just swap snapshots. Masks are never modified in place once
+they belong to a snapshot (a brush stroke works on a copy).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import numpy as np
 from imaging.volume import Volume
 from planning.anatomy.counting import CountingAnchors
 from planning.anatomy.edema import EdemaLimits
-from planning.anatomy.lesion import EllipsoidLesion, LesionSpec, MaskLesion
+from planning.anatomy.lesion import EllipsoidLesion, LesionSpec, MaskLesion, build_lesion_mask
 from planning.anatomy.levels import (
     ThoracicPrefix,
     VertebralLevel,
@@ -30,8 +36,14 @@ from planning.anatomy.levels import (
     renumber_from,
     sort_by_z,
 )
-from planning.anatomy.structures import check_structure_name, interpreted_type_for
-from planning.errors import LabelError
+from planning.anatomy.structures import (
+    CaseStructure,
+    build_structure_mask,
+    check_structure_name,
+    interpreted_type_for,
+)
+from planning.case.model import Case
+from planning.errors import LabelError, PlanningError
 
 #: Body height assumed for a single click, before the user drags the endplates, mm.
 DEFAULT_BODY_HEIGHT_MM = {"cervical": 14.0, "thoracic": 20.0, "lumbar": 26.0, "sacral": 30.0}
@@ -219,8 +231,10 @@ def move_endplate(state: Annotation, name: str, which: Endplate, z_mm: float) ->
     level = find_level(state.levels, name)
     if level is None:
         raise LabelError(f"{name} is not labelled")
-    field_name = "superior_z_mm" if which == "superior" else "inferior_z_mm"
-    moved = replace(level, **{field_name: float(z_mm)})
+    if which == "superior":
+        moved = replace(level, superior_z_mm=float(z_mm))
+    else:
+        moved = replace(level, inferior_z_mm=float(z_mm))
     return replace(state, levels=tuple(moved if lv is level else lv for lv in state.levels))
 
 
@@ -440,3 +454,99 @@ def set_thoracic_prefix(state: Annotation, prefix: ThoracicPrefix) -> Annotation
     if prefix not in ("T", "D"):
         raise LabelError(f'thoracic prefix must be "T" or "D", got {prefix!r}')
     return replace(state, thoracic_prefix=prefix)
+
+
+# -- the case in and out -------------------------------------------------------------------
+def annotation_from_case(
+    case: Case, reference: Volume | None, post_contrast: Volume | None = None
+) -> Annotation:
+    """The annotation a case describes; the lesion mask is built on ``reference``'s grid.
+
+    Raises
+    ------
+    SpineplanError
+        When the lesion cannot be built (a missing mask file, a seed outside the images...).
+    """
+    mask = None
+    if case.lesion is not None and reference is not None:
+        mask = build_lesion_mask(case.lesion, reference, post_contrast or reference, case.base_dir)
+        mask = mask.with_array(np.asarray(mask.array, dtype=bool))
+    structures = []
+    if reference is not None:
+        for structure in case.structures:
+            built = build_structure_mask(structure, reference, case.base_dir)
+            structures.append(
+                StructureMask(
+                    structure.name,
+                    built.with_array(np.asarray(built.array, dtype=bool)),
+                    structure.shape,
+                    structure.interpreted_type,
+                )
+            )
+    return Annotation(
+        levels=tuple(case.levels),
+        counting_anchors=case.counting_anchors,
+        thoracic_prefix=case.thoracic_prefix,
+        lesion_mask=mask,
+        lesion_spec=case.lesion if mask is not None else None,
+        edema=case.edema,
+        structures=tuple(structures),
+    )
+
+
+def is_painted(spec: object) -> bool:
+    """Painted by hand (no specification yet, or the mask file spineplan saved it to): written
+    again beside the case at every save, so that Save as never points at another folder."""
+    return spec is None or (isinstance(spec, MaskLesion) and spec.origin == "painted")
+
+
+def case_with_annotation(
+    case: Case,
+    state: Annotation,
+    mask_path: str | None = None,
+    structure_paths: dict[str, str] | None = None,
+) -> Case:
+    """``case`` with the annotation ``state`` (its study, plan settings and findings kept).
+
+    ``mask_path`` is written as the lesion of a painted mask (the caller writes the file);
+    a lesion made from a specification keeps the specification. ``structure_paths`` gives
+    the mask file of each painted structure by name (the caller writes them); without it,
+    structures painted but never saved are left out.
+
+    Raises
+    ------
+    PlanningError
+        A painted lesion without ``mask_path``, or a painted structure missing from
+        ``structure_paths``.
+    """
+    lesion = state.lesion_spec
+    if state.lesion_mask is not None and mask_path is not None and is_painted(lesion):
+        lesion = MaskLesion(mask_path, "painted")
+    if state.lesion_mask is not None and lesion is None:
+        if mask_path is None:
+            raise PlanningError("a painted lesion needs a mask file to be saved")
+        lesion = MaskLesion(mask_path, "painted")
+    if state.lesion_mask is None:
+        lesion = None
+    structures = []
+    for structure in state.structures:
+        shape = structure.spec
+        path = (structure_paths or {}).get(structure.name)
+        if path is not None:
+            shape = MaskLesion(path, "painted")
+        elif shape is None:
+            if structure_paths is None:
+                continue  # a caller that does not write structures (practice attempts)
+            raise PlanningError(
+                f"the painted structure {structure.name!r} needs a mask file to be saved"
+            )
+        structures.append(CaseStructure(structure.name, shape, structure.interpreted_type))
+    return replace(
+        case,
+        levels=tuple(state.levels),
+        counting_anchors=state.counting_anchors,
+        thoracic_prefix=state.thoracic_prefix,
+        lesion=lesion,
+        edema=state.edema,
+        structures=tuple(structures),
+    )
