@@ -115,9 +115,7 @@ def write_files_together(
     made_out = not out.exists()
     # Staging on the target's own file system, so the final renames cannot be copies.
     home = (out.parent if str(out.parent) else Path(".")) if made_out else out
-    staging: Path | None = Path(
-        tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=home)
-    )
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=home))
     try:
         if made_out:  # mkdtemp makes the folder private; the output gets the usual permissions
             umask = os.umask(0)
@@ -133,13 +131,12 @@ def write_files_together(
         if progress is not None:
             progress(len(steps), total, f"moving the files into {out}")
         if made_out:
-            staging.rename(out)
-            staging = None
+            staging.rename(out)  # the whole folder appears at once
         else:
             for name in names:
                 os.replace(staging / name, out / name)
     finally:
-        if staging is not None and staging.exists():
+        if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return [out / name for name in names]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
@@ -51,7 +52,7 @@ from planning.plan import PlanResult
 
 #: Resolution of the images inside the PDF, dots per inch.
 IMAGE_DPI = 200
-_RC = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "svg.fonttype": "none"}
+_RC: dict[Any, Any] = {"pdf.fonttype": 42, "font.family": "DejaVu Sans", "svg.fonttype": "none"}
 
 
 def report_figures(result: PlanResult) -> list[Figure]:

@@ -221,7 +221,7 @@ class Document:
 
     def finish(self, footer_lines: Sequence[str]) -> None:
         """Draw the footer on every page: ``footer_lines`` (who and what the report is of) on
-        the left, the page number on the right."""
+        the left, the page number at the right of the last line (kept short)."""
         count = len(self.pages)
         top = PAGE_HEIGHT_MM - MARGIN_MM - FOOTER_MM + 2.0
         pitch = line_height_mm(7.0)
@@ -231,7 +231,7 @@ class Document:
                 page.put(MARGIN_MM, top + n * pitch, line, 7.0, colour=GREY_TEXT)
             page.put(
                 PAGE_WIDTH_MM - MARGIN_MM,
-                top,
+                top + (len(footer_lines) - 1) * pitch,
                 f"page {number} of {count}",
                 7.0,
                 colour=GREY_TEXT,

@@ -100,11 +100,12 @@ def draw_legend(
     """The colour key in rows inside ``w_mm`` from (x_mm, y_mm); returns its height, mm."""
     page = document.page
     pitch = line_height_mm(_LEGEND_PT) + 0.8
-    x, y = x_mm, y_mm
-    for label, colour, dashed in entries:
-        width = 7.5 + text_width_mm(label, _LEGEND_PT) + 3.5
-        if x > x_mm and x + width > x_mm + w_mm:  # next row
-            x, y = x_mm, y + pitch
+    # equal columns, so the keys of two planes side by side line up alike
+    column_mm = max(7.5 + text_width_mm(label, _LEGEND_PT) + 3.5 for label, _, _ in entries)
+    columns = max(1, int(w_mm // column_mm))
+    for index, (label, colour, dashed) in enumerate(entries):
+        x = x_mm + (index % columns) * column_mm
+        y = y_mm + (index // columns) * pitch
         middle = y + pitch / 2.0 - 0.4
         page.axes.plot(
             [x, x + 6.0],
@@ -115,8 +116,7 @@ def draw_legend(
             solid_capstyle="butt",
         )
         page.put(x + 7.5, y, label, _LEGEND_PT)
-        x += width
-    return y + pitch - y_mm
+    return pitch * ((len(entries) - 1) // columns + 1)
 
 
 def draw_plane(
