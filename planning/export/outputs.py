@@ -19,7 +19,6 @@ from pathlib import Path
 from planning.errors import PlanningError
 from planning.export.field_limits import write_field_csv, write_field_json
 from planning.export.plan_dicom import write_plan_dicom
-from planning.export.report import write_report_pdf
 from planning.plan import PlanResult
 
 OUTPUT_FILES = (
@@ -148,6 +147,9 @@ def write_outputs(result: PlanResult, out: Path, progress: Progress | None = Non
     GUI shows it); an exception it raises (e.g. the user cancelled) aborts the export and nothing
     is written into ``out``.
     """
+    # matplotlib only when a report is written: the GUI starts without it
+    from planning.export.report import write_report_pdf
+
     check_not_in_study(result, out)
     steps: list[WriteStep] = [
         (

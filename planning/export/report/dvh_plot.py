@@ -10,6 +10,8 @@ from planning.export.report.page import Document, rgb
 from planning.plan import PlanResult
 
 _TITLE_MM = 5.0
+#: Width kept right of the plot for its key and the lesion's V95 / D95, mm.
+_KEY_MM = 48.0
 
 
 def draw_dvh(
@@ -17,7 +19,8 @@ def draw_dvh(
 ) -> None:
     """The cumulative DVH of the lesion and other structures in the box at (x_mm, y_mm), mm.
 
-    Dose in % of the prescription along x, volume in % along y; the 95 % criterion dashed.
+    Dose in % of the prescription along x, volume in % along y; the 95 % criterion dashed; the
+    key and the lesion's V95 / D95 right of the plot.
     """
     page = document.page
     dvh = result.dvh
@@ -36,8 +39,8 @@ def draw_dvh(
     page.put(x_mm, y_mm, "Cumulative DVH: " + ", ".join(c[0] for c in curves), 8.5, bold=True)
     highest = max(float(np.max(percent)) for _, percent, _, _ in curves)
     x_max = max(120.0, float(np.ceil(highest / 10.0) * 10.0))
-    # room for the tick labels and axis titles inside the box
-    axes = page.add_axes_mm(x_mm + 13.0, y_mm + _TITLE_MM + 1.0, w_mm - 16.0, h_mm - 17.0)
+    # room for the tick labels and axis titles at the left and bottom, for the key at the right
+    axes = page.add_axes_mm(x_mm + 13.0, y_mm + _TITLE_MM + 1.0, w_mm - 13.0 - _KEY_MM, h_mm - 17.0)
     axes.axvline(
         95.0,
         color=rgb(ISODOSE_LEVELS[1][1]),
@@ -58,15 +61,22 @@ def draw_dvh(
         spine.set_linewidth(0.6)
     axes.set_xlabel(f"dose, % of {prescription:g} Gy", fontsize=7.5)
     axes.set_ylabel("volume, %", fontsize=7.5)
-    axes.legend(loc="center left", fontsize=7.0, frameon=True, framealpha=0.9, edgecolor="0.8")
+    # the key and the numbers beside the plot, where no curve can run under them
+    axes.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.03, 1.0),
+        borderaxespad=0.0,
+        fontsize=7.0,
+        frameon=False,
+    )
     stats = result.lesion_stats
     axes.text(
-        0.02,
-        0.04,
+        1.04,
+        0.0,
         f"Lesion V95 {stats.v95_percent:.1f} %\nLesion D95 {stats.d95_percent:.1f} %",
         transform=axes.transAxes,
         fontsize=7.5,
         va="bottom",
         parse_math=False,
-        bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "0.8"},
+        bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "0.75"},
     )

@@ -200,6 +200,8 @@ class Document:
         """A ruled table at the cursor; the first row is the header (shaded) when ``header``."""
         pitch = line_height_mm(size_pt)
         padding = 0.8
+        # the line pitch's leading sits below the glyphs: move them down by half of it
+        centring = (pitch - size_pt * MM_PER_PT) / 2.0
         for index, row in enumerate(rows):
             bold = header and index == 0
             cells = [
@@ -213,7 +215,9 @@ class Document:
             x = MARGIN_MM
             for lines, w in zip(cells, widths_mm, strict=False):
                 for n, line in enumerate(lines):
-                    self.page.put(x + padding, self.y + padding + n * pitch, line, size_pt, bold)
+                    self.page.put(
+                        x + padding, self.y + padding + centring + n * pitch, line, size_pt, bold
+                    )
                 x += w
             self.page.rule(MARGIN_MM, MARGIN_MM + sum(widths_mm), self.y + height)
             self.y += height
