@@ -118,8 +118,13 @@ def test_wrapped_lines_fit_the_width() -> None:
     assert " ".join(lines) == text.strip()
 
 
-def test_a_long_table_continues_on_a_new_page() -> None:
+def test_a_long_table_continues_on_a_new_page_under_its_header() -> None:
     document = Document()
-    document.table([["row", f"{n}"] for n in range(120)], (40.0, 40.0))
+    document.table([["Name", "Value"]] + [["row", f"{n}"] for n in range(120)], (40.0, 40.0))
     assert len(document.pages) > 1
     assert all(page.y <= PAGE_HEIGHT_MM - MARGIN_MM for page in document.pages)
+    for page in document.pages:
+        texts = [t.get_text() for t in page.axes.texts]
+        assert texts[:2] == ["Name", "Value"]  # the header heads every page
+    values = [t.get_text() for page in document.pages for t in page.axes.texts]
+    assert [v for v in values if v.isdigit()] == [str(n) for n in range(120)]  # none lost

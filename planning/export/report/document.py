@@ -196,8 +196,7 @@ def _images_page(document: Document, result: PlanResult) -> None:
         gap_mm=5.0,
     )
     document.ensure(85.0)
-    draw_dvh(document, result, MARGIN_MM, document.y, width, 85.0)
-    document.y += 90.0
+    document.y += draw_dvh(document, result, MARGIN_MM, document.y, width, 85.0) + 5.0
 
 
 def _details_page(document: Document, result: PlanResult) -> None:

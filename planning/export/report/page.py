@@ -34,6 +34,9 @@ WARNING_TEXT: RGB = (160, 30, 30)
 HEADER_FILL: RGB = (232, 236, 242)
 RULE_COLOUR: RGB = (170, 170, 170)
 
+#: Space between a table cell's text and its edges, mm.
+_CELL_PADDING_MM = 0.8
+
 #: Renderer resolution for measuring text, dpi (high, so widths are not rounded to points).
 _MEASURE_DPI = 720.0
 
@@ -197,31 +200,55 @@ class Document:
         header: bool = True,
         size_pt: float = 8.0,
     ) -> None:
-        """A ruled table at the cursor; the first row is the header (shaded) when ``header``."""
+        """A ruled table at the cursor; the first row is the header (shaded) when ``header``,
+        repeated at the top of each page the table continues on."""
+        for index, row in enumerate(rows):
+            head = header and index == 0
+            height = self._row_height(row, widths_mm, size_pt, head)
+            if head:  # a header alone at the bottom of a page is no use
+                self.ensure(
+                    height + self._row_height(rows[1], widths_mm, size_pt, False)
+                    if len(rows) > 1
+                    else height
+                )
+            pages = len(self.pages)
+            self.ensure(height)
+            if header and index > 0 and len(self.pages) > pages:
+                self._row(rows[0], widths_mm, size_pt, True)
+            self._row(row, widths_mm, size_pt, head)
+        self.y += 3.0
+
+    def _row_height(
+        self, row: Sequence[str], widths_mm: Sequence[float], size_pt: float, bold: bool
+    ) -> float:
+        return (
+            max(
+                len(wrap_text(cell, w - 2 * _CELL_PADDING_MM, size_pt, bold))
+                for cell, w in zip(row, widths_mm, strict=False)
+            )
+            * line_height_mm(size_pt)
+            + 2 * _CELL_PADDING_MM
+        )
+
+    def _row(
+        self, row: Sequence[str], widths_mm: Sequence[float], size_pt: float, bold: bool
+    ) -> None:
+        """One table row at the cursor (shaded when ``bold``: the header), ruled below."""
         pitch = line_height_mm(size_pt)
-        padding = 0.8
         # the line pitch's leading sits below the glyphs: move them down by half of it
         centring = (pitch - size_pt * MM_PER_PT) / 2.0
-        for index, row in enumerate(rows):
-            bold = header and index == 0
-            cells = [
-                wrap_text(cell, w - 2 * padding, size_pt, bold)
-                for cell, w in zip(row, widths_mm, strict=False)
-            ]
-            height = max(len(c) for c in cells) * pitch + 2 * padding
-            self.ensure(height)
-            if bold:
-                self.page.fill(MARGIN_MM, self.y, sum(widths_mm), height, HEADER_FILL)
-            x = MARGIN_MM
-            for lines, w in zip(cells, widths_mm, strict=False):
-                for n, line in enumerate(lines):
-                    self.page.put(
-                        x + padding, self.y + padding + centring + n * pitch, line, size_pt, bold
-                    )
-                x += w
-            self.page.rule(MARGIN_MM, MARGIN_MM + sum(widths_mm), self.y + height)
-            self.y += height
-        self.y += 3.0
+        height = self._row_height(row, widths_mm, size_pt, bold)
+        if bold:
+            self.page.fill(MARGIN_MM, self.y, sum(widths_mm), height, HEADER_FILL)
+        x = MARGIN_MM
+        for cell, w in zip(row, widths_mm, strict=False):
+            lines = wrap_text(cell, w - 2 * _CELL_PADDING_MM, size_pt, bold)
+            for n, line in enumerate(lines):
+                top = self.y + _CELL_PADDING_MM + centring + n * pitch
+                self.page.put(x + _CELL_PADDING_MM, top, line, size_pt, bold)
+            x += w
+        self.page.rule(MARGIN_MM, MARGIN_MM + sum(widths_mm), self.y + height)
+        self.y += height
 
     def finish(self, footer_lines: Sequence[str]) -> None:
         """Draw the footer on every page: ``footer_lines`` (who and what the report is of) on
