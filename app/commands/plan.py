@@ -3,19 +3,15 @@
 Writes ``field.json``, ``field.csv``, ``report.pdf``, ``rtplan.dcm``, ``rtdose.dcm`` and
 ``rtstruct.dcm`` into DIR. Exit status 0 when the lesion's coverage passes (V95 >= 99 %), 1 when
 it fails (the files are still written, the report says why and what would fix it), 2 for bad
-input -- then nothing is written: the files are made in a temporary folder beside DIR and moved
-into DIR only once all of them exist.
+input -- then nothing is written: the files are made in a staging folder and moved into DIR only
+once all of them exist (:mod:`planning.export.outputs`). Planning never starts Qt.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from app.commands.options import (
@@ -29,18 +25,8 @@ from planning.case import load_case
 from planning.dose.grid import DEFAULT_GRID_SPACING_MM
 from planning.errors import PlanningError
 from planning.evaluation.monitor_units import Calibration
-from planning.export.field_limits import write_field_csv, write_field_json
-from planning.export.plan_dicom import write_plan_dicom
+from planning.export.outputs import OUTPUT_FILES, check_output_folder, write_outputs
 from planning.plan import PlanResult, plan_case
-
-OUTPUT_FILES = (
-    "field.json",
-    "field.csv",
-    "report.pdf",
-    "rtplan.dcm",
-    "rtdose.dcm",
-    "rtstruct.dcm",
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,85 +60,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=str(DEFAULT_GRID_SPACING_MM),
         help=f"dose grid spacing, mm (default {DEFAULT_GRID_SPACING_MM:g})",
     )
-
-
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise PlanningError(f"--out: {out} exists and is not a folder")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise PlanningError(f"--out: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise PlanningError(f"--out: cannot write in {parent}")
-    _check_targets(out)
-
-
-def _check_targets(out: Path) -> None:
-    """In an existing folder each output replaces a file of its name: refuse what would stop
-    that half-way (a folder of that name, a folder we cannot write), before anything moves."""
-    if not out.is_dir():
-        return
-    if not os.access(out, os.W_OK):
-        raise PlanningError(f"{out}: cannot write in this folder")
-    for name in OUTPUT_FILES:
-        if (out / name).is_dir():
-            raise PlanningError(f"{out / name}: is a folder; the plan writes a file of that name")
-
-
-def _check_out_not_in_study(result: PlanResult, out: Path) -> None:
-    """The RT Plan, Dose and Structure Set must not join the study they were planned on: the
-    next load would find them among its series."""
-    study = result.case.study_path()
-    if study.is_file():
-        study = study.parent
-    if out.resolve().is_relative_to(study.resolve()):
-        raise PlanningError(f"{out}: the plan outputs must not go inside the study folder {study}")
-
-
-def write_outputs(
-    result: PlanResult,
-    out: Path,
-    progress: Callable[[int, int, str], None] | None = None,
-) -> list[Path]:
-    """Write every output into a temporary folder beside ``out``, then move them into ``out``.
-
-    ``progress(done, total, text)``, when given, is called before each step (the GUI shows it);
-    an exception it raises (e.g. the user cancelled) aborts the export and nothing is written
-    into ``out``.
-    """
-    from app.report import write_report_pdf  # Qt only when a report is written
-
-    def step(done: int, text: str) -> None:
-        if progress is not None:
-            progress(done, 4, text)
-
-    _check_out_not_in_study(result, out)
-    _check_targets(out)
-    parent = out.parent if str(out.parent) else Path(".")
-    temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
-    try:
-        # mkdtemp makes the folder private; the output folder gets the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o777 & ~umask)
-        step(0, "field.json and field.csv")
-        write_field_json(temporary / "field.json", result)
-        write_field_csv(temporary / "field.csv", result)
-        step(1, "DICOM RT Plan, RT Dose and RT Structure Set")
-        write_plan_dicom(result, temporary)
-        step(2, "PDF report")
-        write_report_pdf(temporary / "report.pdf", result)
-        step(3, f"moving the files into {out}")
-        if not out.exists():
-            temporary.rename(out)
-            temporary = None  # type: ignore[assignment]
-        else:
-            for name in OUTPUT_FILES:
-                os.replace(temporary / name, out / name)
-    finally:
-        if temporary is not None and temporary.exists():
-            shutil.rmtree(temporary, ignore_errors=True)
-    return [out / name for name in OUTPUT_FILES]
 
 
 def _summary(result: PlanResult, out: Path) -> str:
@@ -213,7 +120,7 @@ def _calibration(args: argparse.Namespace) -> Calibration:
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    _check_out(out)
+    check_output_folder(out)
     grid_mm = number(args.grid_mm, "--grid-mm", positive=True)
     separation = separation_cm(args)
     alpha_beta = number(args.alpha_beta_gy, "--alpha-beta-gy", positive=True)

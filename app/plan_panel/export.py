@@ -1,7 +1,7 @@
 """File > Export plan...: the outputs of ``spineplan plan`` written into a chosen folder.
 
-The writing is :func:`app.commands.plan.write_outputs` (the command line's own: a temporary
-folder beside the target, moved into place only when every file exists), run in a pool thread.
+The writing is :func:`planning.export.outputs.write_outputs` (the command line's own: a staging
+folder, moved into place only when every file exists), run in a pool thread.
 Progress is reported per step; cancelling aborts before the next step and leaves the target
 folder untouched. When the plan on screen is out of date (still computing), the export plans
 the current settings itself first. A machine without a depth-dose table (Co-60 in this release)
@@ -17,12 +17,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from app.commands.plan import OUTPUT_FILES, write_outputs
-from app.plan_panel.worker import PlanJob, has_dose_data, run_plan_or_geometry
 from imaging.errors import SpineplanError
 from planning.dose.plan_geometry import PlanGeometry
 from planning.export.field_limits import FIELD_ONLY_FILES, write_field_limits
+from planning.export.outputs import OUTPUT_FILES, write_outputs
 from planning.plan import PlanResult
+from planning.run import PlanJob, has_dose_data, run_plan_or_geometry
 
 #: Steps reported: planning (when needed) + the four steps of ``write_outputs``.
 EXPORT_STEPS = 5

@@ -12,11 +12,11 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QPushButton, QWidget
 
 from app.plan_panel.export import EXPORT_STEPS, PlanExporter
-from app.plan_panel.worker import PlanJob
 from imaging.errors import SpineplanError
 from planning.case import Case
 from planning.dose.plan_geometry import PlanGeometry
 from planning.plan import PlanResult
+from planning.run import PlanJob
 
 
 def export_button(parent: QWidget) -> QPushButton:

@@ -38,7 +38,7 @@ from app.plan_panel.plan_input import (
 from app.plan_panel.plan_overlays import field_overlays, geometry_overlays, plan_overlays
 from app.plan_panel.result_view import PlanResultView
 from app.plan_panel.settings_form import PlanSettingsForm
-from app.plan_panel.worker import PlanJob, PlanRunner, has_dose_data
+from app.plan_panel.worker import PlanRunner
 from app.viewer.overlays import OverlayItem, OverlayModel
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
@@ -50,6 +50,7 @@ from planning.dose.plan_geometry import PlanGeometry
 from planning.errors import PlanningError
 from planning.field.derivation import Field, derive_case_field
 from planning.plan import PlanResult
+from planning.run import PlanJob, has_dose_data
 
 #: the Plan panel shares one tabbed column with the annotation and practice panels, so it
 #: can afford a width at which its settings and numbers read without scrolling sideways

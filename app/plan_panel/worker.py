@@ -7,9 +7,10 @@ wait, and only the newest of them starts after it. Every request gets a generati
 result whose generation is not the latest (superseded or cancelled) is dropped, so the panel
 never shows a plan for settings the user has already left.
 
-A machine without a depth-dose table (Co-60 in this release) has no dose: for it the task computes
-the field and beam set-up (`planning.dose.plan_geometry.PlanGeometry`) instead, delivered through
-``geometry_ready`` rather than as a failure.
+What a task computes is `planning.run.run_plan_or_geometry` (Qt-free, shared with the export): a
+machine without a depth-dose table (Co-60 in this release) has no dose, so for it the field and
+beam set-up (`planning.dose.plan_geometry.PlanGeometry`) are delivered through ``geometry_ready``
+rather than as a failure.
 
 The images of a study are loaded once (`planning.dose.images.load_plan_images`) and kept for later
 runs on the same study.
@@ -19,117 +20,24 @@ from __future__ import annotations
 
 import tempfile
 import traceback
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from imaging.errors import SpineplanError
-from imaging.volume import Volume
-from planning.anatomy.lesion import MaskLesion
 from planning.case import Case
-from planning.case.prescription import DEFAULT_ALPHA_BETA_GY
-from planning.case.settings import PlanSettings
-from planning.dose.beam_model import beam_model
-from planning.dose.grid import DEFAULT_GRID_SPACING_MM
 from planning.dose.images import PlanImages
-from planning.dose.plan_geometry import PlanGeometry, plan_geometry
-from planning.plan import PlanResult, plan_case
+from planning.dose.plan_geometry import PlanGeometry
+from planning.plan import PlanResult
+from planning.run import PlanJob, run_plan_or_geometry
 
 #: Quiet time after the last edit before a plan starts, ms.
 DEBOUNCE_MS = 250
 
 
-@dataclass(frozen=True, eq=False)
-class PlanJob:
-    """One plan to compute.
-
-    Attributes
-    ----------
-    case : Case
-        The case (levels, lesion, study) as it is now.
-    settings : PlanSettings
-    painted_mask : Volume, optional
-        A lesion painted by hand that exists only in memory: written to a temporary NRRD in
-        the worker and used as the case's mask lesion.
-    grid_spacing_mm : float
-        Dose grid spacing, mm.
-    alpha_beta_gy : float
-        alpha/beta for BED and EQD2, Gy.
-    separation_cm : float, optional
-        Patient separation where the skin is not imaged, cm.
-    painted_structures : tuple of (name, Volume)
-        Structures painted by hand that exist only in memory (the cord...): written to
-        temporary NRRD files in the worker and used as the case's structures of those names.
-    """
-
-    case: Case
-    settings: PlanSettings
-    painted_mask: Volume | None = None
-    grid_spacing_mm: float = DEFAULT_GRID_SPACING_MM
-    alpha_beta_gy: float = DEFAULT_ALPHA_BETA_GY
-    separation_cm: float | None = None
-    painted_structures: tuple[tuple[str, Volume], ...] = ()
-
-
 def images_key(case: Case) -> tuple[str, str]:
     """What identifies a case's images for the cache: the study folder and frame of reference."""
     return (str(case.study_path()), case.study.frame_of_reference_uid)
-
-
-def has_dose_data(job: PlanJob) -> bool:
-    """Whether the job's machine has a depth-dose table (else only its geometry is planned)."""
-    return beam_model(job.settings.energy).has_depth_dose
-
-
-def run_plan_or_geometry(
-    job: PlanJob, images: PlanImages | None, scratch: Path
-) -> PlanResult | PlanGeometry:
-    """The plan of ``job``, or only its field and beam set-up when the machine has no
-    depth-dose table (blocking; called in a worker thread). ``images`` are the study's images
-    when already loaded; ``scratch`` holds the painted masks."""
-    case = _job_case(job, scratch)
-    if not has_dose_data(job):
-        return plan_geometry(
-            case,
-            job.settings,
-            images=images,
-            separation_cm=job.separation_cm,
-            grid_spacing_mm=job.grid_spacing_mm,
-        )
-    return plan_case(
-        case,
-        job.settings,
-        images=images,
-        grid_spacing_mm=job.grid_spacing_mm,
-        separation_cm=job.separation_cm,
-        alpha_beta_gy=job.alpha_beta_gy,
-    )
-
-
-def _job_case(job: PlanJob, scratch: Path) -> Case:
-    """The job's case with its painted masks written into ``scratch`` and referenced."""
-    from app.annotation.document import write_mask  # the annotation's mask writer (NRRD)
-
-    case = job.case
-    if job.painted_mask is not None:
-        path = write_mask(job.painted_mask, scratch / "painted_lesion.nrrd")
-        case = replace(case, lesion=MaskLesion(str(path.resolve()), "painted"))
-    if job.painted_structures:
-        paths = {
-            name.lower(): write_mask(mask, scratch / f"painted_structure_{n}.nrrd").resolve()
-            for n, (name, mask) in enumerate(job.painted_structures)
-        }
-        case = replace(
-            case,
-            structures=tuple(
-                replace(s, shape=MaskLesion(str(paths[s.name.lower()]), "painted"))
-                if s.name.lower() in paths
-                else s
-                for s in case.structures
-            ),
-        )
-    return case
 
 
 class _TaskSignals(QObject):

@@ -15,10 +15,8 @@ from PySide6.QtWidgets import QApplication
 
 from tests.dicom_builders import BuiltSeries, uid, write_series
 
-# Widgets need a QApplication; code that only paints (the PDF report) creates a bare
-# QGuiApplication when none exists, which would make every later widget test in the same
-# process fail. Creating the QApplication at collection time, before any test runs, lets both
-# share it.
+# Widgets need a QApplication: one made at collection time, before any test runs, is shared by
+# every test in the process.
 _APPLICATION = QApplication.instance() or QApplication([])
 
 SAGITTAL_T1_SHAPE = (9, 64, 48)  # slices (L-R), rows (S->I), columns (A->P)

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QTabBar
 
 from app.plan_panel import export as export_module
 from app.plan_panel.plan_overlays import FIELD_COLOR, ISODOSE_LEVELS
-from app.plan_panel.worker import PlanJob, PlanRunner
+from app.plan_panel.worker import PlanRunner
 from planning.case import load_case
+from planning.run import PlanJob
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
 OUTPUTS = {"field.json", "field.csv", "report.pdf", "rtplan.dcm", "rtdose.dcm", "rtstruct.dcm"}

@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app.report import write_report_pdf  # noqa: E402
 from planning.case import load_case  # noqa: E402
 from planning.dose.images import load_plan_images  # noqa: E402
 from planning.export.field_limits import write_field_csv, write_field_json  # noqa: E402
 from planning.export.plan_dicom import write_plan_dicom  # noqa: E402
+from planning.export.report import write_report_pdf  # noqa: E402
 from planning.plan import plan_case  # noqa: E402
 
 

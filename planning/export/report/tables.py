@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from app.report.formatting import format_point_mm
 from planning.anatomy.edema import describe_edema
 from planning.anatomy.levels import display_name
 from planning.errors import PlanningError
 from planning.evaluation.coverage import DoseStatistics
 from planning.evaluation.structure_dose import CORD_ALPHA_BETA_GY
+from planning.export.report.formatting import format_point_mm
 from planning.plan import PlanResult
 
 

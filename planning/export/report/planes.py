@@ -1,6 +1,6 @@
 """The report's image planes: background, dose and masks resampled on a sagittal/axial plane.
 
-Pure numpy/scipy: the planes are drawn by :mod:`app.report.plane_drawing`.
+Pure numpy/scipy: the planes are drawn by :mod:`planning.export.report.plane_drawing`.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from app.report.formatting import format_mm
 from imaging.volume import Volume
 from planning.anatomy.levels import display_name
 from planning.anatomy.structures import structure_colour
 from planning.dose.beam_setup import inside_field
+from planning.export.report.formatting import format_mm
 from planning.plan import PlanResult
 
 #: Pixel size of the rendered image planes, mm.
