@@ -124,8 +124,8 @@ def beam_rows(result: PlanResult) -> list[list[str]]:
             [
                 geometry.name,
                 f"{geometry.gantry_angle_deg:g} deg",
-                f"{geometry.jaw_x_cm[0]:.2f} / {geometry.jaw_x_cm[1]:.2f}",
-                f"{geometry.jaw_y_cm[0]:.2f} / {geometry.jaw_y_cm[1]:.2f}",
+                f"{geometry.jaw_x_sad_cm[0]:.2f} / {geometry.jaw_x_sad_cm[1]:.2f}",
+                f"{geometry.jaw_y_sad_cm[0]:.2f} / {geometry.jaw_y_sad_cm[1]:.2f}",
                 f"{geometry.ssd_cm:.1f}",
                 f"{calc.depth_cm:.2f}",
                 f"{calc.dose_per_fraction_gy:.3f}",

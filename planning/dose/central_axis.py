@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from imaging.volume import Volume
-from planning.dose.beam_geometry import Beam, beam_axes, volume_corners
+from planning.dose.beam_geometry import volume_corners
 from planning.dose.beam_model import MACHINES
 from planning.dose.radiological_depth import TISSUE_THRESHOLD, density_at
 from planning.errors import PlanningError
+from planning.field.beam import Beam, beam_axes
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ import math
 import numpy as np
 
 from imaging.volume import Volume
-from planning.dose.beam_geometry import Beam, beam_axes, volume_corners
+from planning.dose.beam_geometry import volume_corners
 from planning.dose.beam_model import MACHINES, BeamModel
 from planning.dose.radiological_depth import FanGrid, fan_depth, regular_axis
 from planning.errors import PlanningError
+from planning.field.beam import Beam, beam_axes
 
 #: Limits of the fan grid (keep the per-beam cost bounded on large fields).
 MAX_LATERAL_SAMPLES = 320
@@ -70,8 +71,8 @@ def beam_fan_depth(
 
     sigma_deep_cm = float(model.penumbra_sigma_cm(np.array(30.0), ssd_cm))
     margin = 4.0 * sigma_deep_cm * 10.0 + 5.0
-    x1, x2 = (v * 10.0 for v in beam.jaw_x_cm)
-    y1, y2 = (v * 10.0 for v in beam.jaw_y_cm)
+    x1, x2 = (v * 10.0 for v in beam.jaws_sad_cm[0])
+    y1, y2 = (v * 10.0 for v in beam.jaws_sad_cm[1])
     lateral_step = max(
         step,
         (x2 - x1 + 2 * margin) / MAX_LATERAL_SAMPLES,
