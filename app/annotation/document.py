@@ -17,7 +17,7 @@ import SimpleITK as sitk
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.annotation.state import Annotation, StructureMask
+from app.annotation.state import Annotation
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
 from planning.anatomy.lesion import MaskLesion, build_lesion_mask
@@ -61,12 +61,7 @@ def annotation_from_case(
         for structure in case.structures:
             built = build_structure_mask(structure, reference, case.base_dir)
             structures.append(
-                StructureMask(
-                    structure.name,
-                    built.with_array(np.asarray(built.array, dtype=bool)),
-                    structure.shape,
-                    structure.interpreted_type,
-                )
+                replace(structure, mask=built.with_array(np.asarray(built.array, dtype=bool)))
             )
     return Annotation(
         levels=tuple(case.levels),
@@ -91,7 +86,7 @@ def structure_file_names(state: Annotation, stem: str, prefix: str = "") -> dict
     names: dict[str, str] = {}
     used: set[str] = set()
     for structure in state.structures:
-        if not _is_painted(structure.spec):
+        if not _is_painted(structure.shape):
             continue
         slug = f"{prefix}{file_slug(structure.name)}"
         candidate, n = slug, 2
@@ -213,7 +208,7 @@ class AnnotationDocument(QObject):
             lesion = None
         structures = []
         for structure in s.structures:
-            shape = structure.spec
+            shape = structure.shape
             path = (structure_paths or {}).get(structure.name)
             if path is not None:
                 shape = MaskLesion(path, "painted")
@@ -286,7 +281,7 @@ class AnnotationDocument(QObject):
         self.state = replace(
             self.state,
             structures=tuple(
-                replace(item, spec=saved_item.shape)
+                replace(item, shape=saved_item.shape)
                 for item, saved_item in zip(self.state.structures, saved.structures, strict=True)
             ),
         )

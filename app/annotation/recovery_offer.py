@@ -98,7 +98,7 @@ def restore_recovery(controller: AnnotationController) -> None:
     state = replace(
         state,
         structures=tuple(
-            replace(s, spec=None) if getattr(s.spec, "origin", "") == "painted" else s
+            replace(s, shape=None) if getattr(s.shape, "origin", "") == "painted" else s
             for s in state.structures
         ),
     )
