@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from imaging.volume import Volume
 from planning.dose.beam_model import beam_model
 from planning.dose.central_axis import central_axis
 from planning.dose.engine import compute_beam_dose
