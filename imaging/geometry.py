@@ -159,6 +159,19 @@ class Grid:
         points = self.index_to_patient(corners)
         return points.min(axis=0), points.max(axis=0)
 
+    def box_corners_mm(self) -> np.ndarray:
+        """The 8 outer corners of the voxel box (voxel edges, not centres), LPS mm, (8, 3)."""
+        size = np.asarray(self.size_ijk, dtype=float) - 1.0
+        corners = np.array(
+            [
+                [a, b, c]
+                for a in (-0.5, size[0] + 0.5)
+                for b in (-0.5, size[1] + 0.5)
+                for c in (-0.5, size[2] + 0.5)
+            ]
+        )
+        return self.index_to_patient(corners)
+
     # -- coordinates ----------------------------------------------------------------------
     def index_to_patient(self, ijk: np.ndarray) -> np.ndarray:
         """Map (continuous) indices ``(..., 3)`` in ``(i, j, k)`` order to LPS mm ``(..., 3)``."""

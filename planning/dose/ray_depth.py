@@ -14,7 +14,6 @@ import math
 import numpy as np
 
 from imaging.volume import Volume
-from planning.dose.beam_geometry import volume_corners
 from planning.dose.beam_model import MACHINES, BeamModel
 from planning.dose.radiological_depth import FanGrid, fan_depth, regular_axis
 from planning.errors import PlanningError
@@ -79,7 +78,7 @@ def beam_fan_depth(
         (y2 - y1 + 2 * margin) / MAX_LATERAL_SAMPLES,
     )
     # Only the part of the fan that the output grid sees is needed.
-    rel = volume_corners(grid) - source
+    rel = grid.geometry.box_corners_mm() - source
     corner_z = np.maximum(rel @ direction, 1.0)
     corner_u = rel @ axes[0] * sad_mm / corner_z
     corner_w = rel @ axes[1] * sad_mm / corner_z
@@ -95,7 +94,9 @@ def beam_fan_depth(
     lateral_step = max(lateral_step, min(2.5, math.sqrt(area_mm2 / MAX_RAYS)))
     u = regular_axis(u_lo, u_hi, lateral_step)
     w = regular_axis(w_lo, w_hi, lateral_step)
-    z_all = np.concatenate([(volume_corners(v) - source) @ direction for v in (grid, density)])
+    z_all = np.concatenate(
+        [(v.geometry.box_corners_mm() - source) @ direction for v in (grid, density)]
+    )
     z_lo = max(float(z_all.min()), 10.0)
     z_hi = float(z_all.max())
     slab = None

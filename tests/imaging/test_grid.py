@@ -138,3 +138,15 @@ def test_a_slice_is_a_2d_grid_cut_from_the_volume_grid() -> None:
     assert (axial.spacing_x_mm, axial.spacing_y_mm) == pytest.approx((0.7, 0.8))
     corner = axial.pixel_to_patient((6.0, 5.0))
     np.testing.assert_allclose(corner, volume.index_to_patient(np.array([6.0, 5.0, 2.0])))
+
+
+def test_box_corners_are_the_voxel_edges() -> None:
+    grid = _oblique_grid()
+    image = _sitk_image(grid)
+    corners = grid.box_corners_mm()
+    assert corners.shape == (8, 3)
+    far = [n - 0.5 for n in grid.size_ijk]
+    expected = image.TransformContinuousIndexToPhysicalPoint(far)
+    assert any(np.allclose(c, expected, atol=1e-9) for c in corners)
+    nearest = image.TransformContinuousIndexToPhysicalPoint([-0.5, -0.5, -0.5])
+    np.testing.assert_allclose(corners[0], nearest, atol=1e-9)
