@@ -1,4 +1,4 @@
-"""spineplan's imaging core: DICOM discovery and loading, `Volume` geometry in LPS millimetres.
+"""spineplan's imaging core: DICOM discovery and loading, `Volume` and its `Grid` in LPS mm.
 
 No Qt here: this package is a typed library that a physicist can script from a notebook.
 """
@@ -13,6 +13,7 @@ from imaging.errors import (
     SpineplanError,
     UnreadableFileError,
 )
+from imaging.geometry import Grid
 from imaging.loading import load_series
 from imaging.resample import map_index, resample_to
 from imaging.volume import SeriesMetadata, Volume
@@ -20,6 +21,7 @@ from imaging.volume import SeriesMetadata, Volume
 __all__ = [
     "Discovery",
     "GeometryError",
+    "Grid",
     "ImagingError",
     "LoadCancelled",
     "NoDicomError",

@@ -27,7 +27,7 @@ from imaging.dicom_headers import (
     read_image_header,
 )
 from imaging.errors import LoadCancelled, NoDicomError, SeriesError, UnreadableFileError
-from imaging.geometry import Orientation, orientation_of_normal
+from imaging.geometry import Grid, Orientation, orientation_of_normal
 from imaging.series_geometry import stack_geometry
 from imaging.volume import SeriesMetadata
 
@@ -55,13 +55,11 @@ class SeriesInfo:
     ----------
     key : unique id among the discovered series: ``series_instance_uid``, plus ``.1``, ``.2``
         ... when one UID holds images of different orientation or matrix size.
-    shape : (slices, rows, columns) of the volume it forms.
-    spacing_mm : voxel spacing along (i, j, k) = (column, row, slice) in mm.
-    affine : 4x4 map from (column i, row j, slice k, 1) to patient LPS mm.
+    geometry : the grid the series forms (affine from (column i, row j, slice k, 1) to patient
+        LPS mm, shape, spacing...), None when it cannot form one (see ``error``).
     files : the image files in slice order (a multi-frame file appears once).
     warnings : geometry problems in words a user can read.
-    error : why the series cannot form a volume ("" when it can); spacing is then zero and the
-        affine the identity.
+    error : why the series cannot form a volume ("" when it can; else ``geometry`` is None).
     """
 
     series_instance_uid: str
@@ -71,9 +69,7 @@ class SeriesInfo:
     description: str
     series_number: int | None
     orientation: Orientation
-    shape: tuple[int, int, int]
-    spacing_mm: tuple[float, float, float]
-    affine: np.ndarray
+    geometry: Grid | None
     files: tuple[Path, ...]
     warnings: tuple[str, ...]
     key: str
@@ -83,6 +79,15 @@ class SeriesInfo:
     slices: tuple[SliceHeader, ...] = field(default=(), repr=False)
 
     @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(slices, rows, columns)`` the series forms; without a grid, the number of images and
+        the first image's matrix."""
+        if self.geometry is not None:
+            return self.geometry.shape
+        first = self.slices[0] if self.slices else None
+        return (self.number_of_images, first.rows if first else 0, first.columns if first else 0)
+
+    @property
     def label(self) -> str:
         """Number and description, for messages (e.g. ``#3 'T2 SAG'``)."""
         number = f"#{self.series_number} " if self.series_number is not None else ""
@@ -90,6 +95,8 @@ class SeriesInfo:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary (units in the names; the affine maps (i, j, k, 1) to LPS mm)."""
+        grid = self.geometry
+        affine = grid.affine if grid is not None else np.eye(4)
         return {
             "series_instance_uid": self.series_instance_uid,
             "key": self.key,
@@ -100,8 +107,9 @@ class SeriesInfo:
             "series_number": self.series_number,
             "orientation": self.orientation,
             "shape": list(self.shape),
-            "spacing_mm": [round(v, 6) for v in self.spacing_mm],
-            "affine": [[round(float(v), 6) for v in row] for row in self.affine],
+            # a series without a grid writes zero spacing and the identity, as it always has
+            "spacing_mm": [round(v, 6) for v in grid.spacing_mm] if grid else [0.0, 0.0, 0.0],
+            "affine": [[round(float(v), 6) for v in row] for row in affine],
             "number_of_images": self.number_of_images,
             "number_of_files": len(self.files),
             "warnings": list(self.warnings),
@@ -389,13 +397,12 @@ def _summarise(
     try:
         stack = stack_geometry(slices, label)
         orientation: Orientation = stack.orientation
-        shape, spacing, affine = stack.shape, stack.spacing_mm, stack.affine
+        geometry: Grid | None = stack.geometry
         ordered, warnings = stack.slices, (*extra, *stack.warnings)
     except SeriesError as problem:
         error = str(problem)
         orientation = _plane_name(slices[0])
-        shape = (len(slices), slices[0].rows, slices[0].columns)
-        spacing, affine = (0.0, 0.0, 0.0), np.eye(4)
+        geometry = None
         ordered, warnings = tuple(slices), extra
     return SeriesInfo(
         series_instance_uid=metadata.series_instance_uid,
@@ -405,9 +412,7 @@ def _summarise(
         description=metadata.series_description,
         series_number=metadata.series_number,
         orientation=orientation,
-        shape=shape,
-        spacing_mm=spacing,
-        affine=affine,
+        geometry=geometry,
         files=tuple(dict.fromkeys(s.path for s in ordered)),
         warnings=warnings,
         key=key,

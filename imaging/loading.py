@@ -77,8 +77,8 @@ def load_series(
         found = discover(source, progress=_scaled(progress, 0, 2), should_cancel=should_cancel)
         info = select_series(found, series_instance_uid, source)
         voxel_progress = _scaled(progress, 1, 2)
-    if info.error:
-        raise SeriesError(info.error)
+    if info.error or info.geometry is None:
+        raise SeriesError(info.error or f"series {info.label} forms no grid")
     if should_cancel is not None and should_cancel():
         raise LoadCancelled(f"loading series {info.label} was cancelled")
     array = read_voxels(
@@ -87,7 +87,9 @@ def load_series(
         progress=voxel_progress,
         should_cancel=should_cancel,
     )
-    return Volume(array=array, affine=info.affine, metadata=info.metadata, warnings=info.warnings)
+    return Volume(
+        array=array, geometry=info.geometry, metadata=info.metadata, warnings=info.warnings
+    )
 
 
 def select_series(

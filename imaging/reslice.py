@@ -30,8 +30,9 @@ from typing import Literal
 
 import numpy as np
 
+from imaging.geometry import GEOMETRY_TOLERANCE_MM, Grid
 from imaging.sampling import sample_linear_inside, sample_nearest_inside
-from imaging.volume import GEOMETRY_TOLERANCE_MM, Volume
+from imaging.volume import Volume
 
 ViewPlane = Literal["sagittal", "coronal", "axial"]
 
@@ -95,12 +96,10 @@ class SliceGeometry:
     count : number of slices along ``normal_axis``.
     x_axis, y_axis : grid axes running along screen columns and screen rows.
     x_flipped, y_flipped : whether screen x / y run against the grid axis.
-    width, height : size of the 2D slice in pixels (columns, rows).
-    spacing_x_mm, spacing_y_mm : pixel size on screen along x and y, in mm.
     pixel_affine : 3x3 matrix mapping ``(x, y, 1)`` to LPS mm (columns: mm per pixel along x,
-        along y, and the LPS position of pixel (0, 0)).
-    grid_affine : the 4x4 affine of the volume the slice was cut from.
-    grid_shape : ``(slices, rows, columns)`` of that volume.
+        along y, and the LPS position of pixel (0, 0)): the slice as a 2D grid.
+    grid : the :class:`imaging.geometry.Grid` of the volume the slice was cut from; the slice's
+        size and pixel spacing are read from it (``width``, ``height``, ``spacing_x_mm``...).
     """
 
     plane: ViewPlane
@@ -111,13 +110,29 @@ class SliceGeometry:
     y_axis: int
     x_flipped: bool
     y_flipped: bool
-    width: int
-    height: int
-    spacing_x_mm: float
-    spacing_y_mm: float
     pixel_affine: np.ndarray
-    grid_affine: np.ndarray
-    grid_shape: tuple[int, int, int]
+    grid: Grid
+
+    # -- the 2D grid ------------------------------------------------------------------------
+    @property
+    def width(self) -> int:
+        """Columns of the 2D slice (pixels along screen x)."""
+        return self.grid.size_ijk[self.x_axis]
+
+    @property
+    def height(self) -> int:
+        """Rows of the 2D slice (pixels along screen y)."""
+        return self.grid.size_ijk[self.y_axis]
+
+    @property
+    def spacing_x_mm(self) -> float:
+        """Pixel size along screen x, mm."""
+        return self.grid.spacing_mm[self.x_axis]
+
+    @property
+    def spacing_y_mm(self) -> float:
+        """Pixel size along screen y, mm."""
+        return self.grid.spacing_mm[self.y_axis]
 
     # -- directions -----------------------------------------------------------------------
     @property
@@ -133,13 +148,13 @@ class SliceGeometry:
     @property
     def normal_direction(self) -> np.ndarray:
         """Unit LPS vector of increasing slice index."""
-        column = self.grid_affine[:3, self.normal_axis]
+        column = self.grid.affine[:3, self.normal_axis]
         return column / np.linalg.norm(column)
 
     @property
     def slice_spacing_mm(self) -> float:
         """Distance between neighbouring slices along the normal, in mm."""
-        return float(np.linalg.norm(self.grid_affine[:3, self.normal_axis]))
+        return float(np.linalg.norm(self.grid.affine[:3, self.normal_axis]))
 
     @property
     def center_mm(self) -> np.ndarray:
@@ -185,15 +200,11 @@ class SliceGeometry:
 
     def same_in_plane(self, other: SliceGeometry) -> bool:
         """Whether ``other`` shows the same plane of the same grid (possibly another slice)."""
-        return (
-            self.plane == other.plane
-            and self.grid_shape == other.grid_shape
-            and bool(np.allclose(self.grid_affine, other.grid_affine, atol=GEOMETRY_TOLERANCE_MM))
-        )
+        return self.plane == other.plane and self.grid.same_as(other.grid, GEOMETRY_TOLERANCE_MM)
 
     @cached_property
     def _grid_inverse(self) -> np.ndarray:
-        return np.linalg.inv(self.grid_affine)
+        return np.linalg.inv(self.grid.affine)
 
     def _patient_to_index(self, xyz_mm: np.ndarray | tuple[float, float, float]) -> np.ndarray:
         xyz = np.asarray(xyz_mm, dtype=float)
@@ -204,7 +215,7 @@ class SliceGeometry:
         axis, flipped = (
             (self.x_axis, self.x_flipped) if which == "x" else (self.y_axis, self.y_flipped)
         )
-        size = self.grid_shape[2 - axis]
+        size = self.grid.shape[2 - axis]
         value = ijk[..., axis]
         return (size - 1) - value if flipped else value
 
@@ -245,7 +256,6 @@ def slice_geometry(volume: Volume, plane: ViewPlane, index: int) -> SliceGeometr
         [linear @ step_x, linear @ step_y, linear @ base + volume.affine[:3, 3]]
     )
     pixel_affine.setflags(write=False)
-    spacing = volume.spacing_mm
     return SliceGeometry(
         plane=plane,
         normal_axis=normal_axis,
@@ -255,13 +265,8 @@ def slice_geometry(volume: Volume, plane: ViewPlane, index: int) -> SliceGeometr
         y_axis=y_axis,
         x_flipped=x_flipped,
         y_flipped=y_flipped,
-        width=size_ijk[x_axis],
-        height=size_ijk[y_axis],
-        spacing_x_mm=spacing[x_axis],
-        spacing_y_mm=spacing[y_axis],
         pixel_affine=pixel_affine,
-        grid_affine=volume.affine,
-        grid_shape=volume.shape,
+        grid=volume.geometry,
     )
 
 
@@ -278,8 +283,8 @@ def slice_array(array: np.ndarray, geometry: SliceGeometry) -> np.ndarray:
     ``array`` is any array shaped like the geometry's volume (the image itself, a mask, a dose
     on the same grid). No data are copied: the result may have negative strides.
     """
-    if array.shape != geometry.grid_shape:
-        raise ValueError(f"array shape {array.shape} is not the grid {geometry.grid_shape}")
+    if array.shape != geometry.grid.shape:
+        raise ValueError(f"array shape {array.shape} is not the grid {geometry.grid.shape}")
     index: list[int | slice] = [slice(None)] * 3
     index[2 - geometry.normal_axis] = geometry.index
     plane = array[tuple(index)]
@@ -346,9 +351,7 @@ def sample_on_plane(
         (strided) numpy view, no interpolation.
     """
     step = max(1, int(pixel_step))
-    if volume.shape == geometry.grid_shape and np.allclose(
-        volume.affine, geometry.grid_affine, atol=GEOMETRY_TOLERANCE_MM, rtol=0.0
-    ):
+    if volume.geometry.same_as(geometry.grid, GEOMETRY_TOLERANCE_MM):
         return slice_array(volume.array, geometry)[::step, ::step]
     xs = np.arange(0, geometry.width, step, dtype=float)
     ys = np.arange(0, geometry.height, step, dtype=float)
@@ -377,9 +380,7 @@ def sample_window_on_plane(
         ``(x0, y0)``, the pixel of element ``[0, 0]``.
     """
     step = max(1, int(pixel_step))
-    same_grid = volume.shape == geometry.grid_shape and np.allclose(
-        volume.affine, geometry.grid_affine, atol=GEOMETRY_TOLERANCE_MM, rtol=0.0
-    )
+    same_grid = volume.geometry.same_as(geometry.grid, GEOMETRY_TOLERANCE_MM)
     if same_grid:
         return slice_array(volume.array, geometry)[::step, ::step], (0, 0)
     size = np.asarray(volume.size_ijk, dtype=float)

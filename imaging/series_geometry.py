@@ -16,7 +16,7 @@ import numpy as np
 
 from imaging.dicom_headers import SliceHeader
 from imaging.errors import SeriesError
-from imaging.geometry import Orientation, orientation_of_normal
+from imaging.geometry import Grid, Orientation, orientation_of_normal
 from imaging.volume import affine_from_dicom
 
 #: Two slices whose positions along the normal differ by less than this are duplicates (mm).
@@ -36,17 +36,14 @@ class StackGeometry:
     Attributes
     ----------
     slices : the slice headers in grid order (k = 0, 1, ...), duplicates removed.
-    affine : 4x4 map from (column i, row j, slice k, 1) to LPS mm.
-    shape : (slices, rows, columns).
-    spacing_mm : voxel spacing along (i, j, k) in mm.
-    orientation : acquisition plane name.
+    geometry : the grid they form (affine from (column i, row j, slice k, 1) to LPS mm, shape
+        (slices, rows, columns), spacing...).
+    orientation : acquisition plane name (of the first slice's normal).
     warnings : geometry problems in words a user can read.
     """
 
     slices: tuple[SliceHeader, ...]
-    affine: np.ndarray
-    shape: tuple[int, int, int]
-    spacing_mm: tuple[float, float, float]
+    geometry: Grid
     orientation: Orientation
     warnings: tuple[str, ...]
 
@@ -161,12 +158,9 @@ def stack_geometry(slices: Sequence[SliceHeader], series_label: str) -> StackGeo
     affine = affine_from_dicom(
         sorted_positions[0], row, column, (row_spacing, column_spacing), step
     )
-    spacing = np.linalg.norm(affine[:3, :3], axis=0)
     return StackGeometry(
         slices=sorted_slices,
-        affine=affine,
-        shape=(count, first.rows, first.columns),
-        spacing_mm=(float(spacing[0]), float(spacing[1]), float(spacing[2])),
+        geometry=Grid(affine, (count, first.rows, first.columns)),
         orientation=orientation_of_normal(normal),
         warnings=tuple(warnings),
     )

@@ -2,8 +2,9 @@
 
 The affine follows ITK's convention: it maps the index ``(i, j, k, 1)`` -- column ``i``, row
 ``j``, slice ``k`` -- to patient LPS millimetres. ``array`` is indexed ``array[k, j, i]``, the
-same order as ``SimpleITK.GetArrayFromImage``. Every view, mask and planner reads geometry from
-here; nobody recomputes an affine.
+same order as ``SimpleITK.GetArrayFromImage``. The grid is an :class:`imaging.geometry.Grid`
+(``volume.geometry``); every view, mask and planner reads geometry from it; nobody recomputes an
+affine.
 """
 
 from __future__ import annotations
@@ -14,10 +15,16 @@ import numpy as np
 import SimpleITK as sitk
 
 from imaging.errors import GeometryError
-from imaging.geometry import Orientation, orientation_of_normal
+from imaging.geometry import GEOMETRY_TOLERANCE_MM, Grid, Orientation
 
-#: Two geometries are the same when every affine element agrees to this many millimetres.
-GEOMETRY_TOLERANCE_MM = 1e-3
+__all__ = [
+    "GEOMETRY_TOLERANCE_MM",
+    "Grid",
+    "SeriesMetadata",
+    "Volume",
+    "affine_from_dicom",
+    "affine_from_sitk_geometry",
+]
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,7 @@ class SeriesMetadata:
     units: str = ""
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Volume:
     """A 3D image on a regular grid in patient coordinates.
 
@@ -52,67 +59,96 @@ class Volume:
     ----------
     array : numpy.ndarray
         Voxel values shaped ``(slices, rows, columns)``, rescale slope/intercept applied.
-    affine : numpy.ndarray
-        4x4 matrix mapping ``(column i, row j, slice k, 1)`` to patient LPS millimetres.
+    affine : numpy.ndarray, optional
+        4x4 matrix mapping ``(column i, row j, slice k, 1)`` to patient LPS millimetres; the
+        grid is then this affine and the array's shape. Give either ``affine`` or ``geometry``.
     metadata : SeriesMetadata
         Identifying and display information from the DICOM headers.
     warnings : tuple of str
         Geometry problems found while loading, in words a user can read.
+    geometry : Grid, optional
+        The grid (keyword only); its shape must be the array's.
+
+    Attributes
+    ----------
+    geometry : Grid
+        The one geometry record (affine, shape, spacing, conversions); ``affine``,
+        ``spacing_mm``, ``index_to_patient`` and the other grid members of a volume delegate
+        to it (they have too many callers to remove).
+
+    Raises
+    ------
+    GeometryError
+        A non-3D array, a bad affine (see :class:`Grid`), neither or both of ``affine`` and
+        ``geometry``, or a geometry whose shape is not the array's.
     """
 
     array: np.ndarray
-    affine: np.ndarray
+    geometry: Grid
     metadata: SeriesMetadata = field(default_factory=SeriesMetadata)
     warnings: tuple[str, ...] = ()
 
-    def __post_init__(self) -> None:
-        if self.array.ndim != 3:
+    def __init__(
+        self,
+        array: np.ndarray,
+        affine: np.ndarray | None = None,
+        metadata: SeriesMetadata | None = None,
+        warnings: tuple[str, ...] = (),
+        *,
+        geometry: Grid | None = None,
+    ) -> None:
+        if array.ndim != 3:
             raise GeometryError(
-                f"a volume needs a 3D array (slices, rows, columns); got shape {self.array.shape}"
+                f"a volume needs a 3D array (slices, rows, columns); got shape {array.shape}"
             )
-        affine = np.array(self.affine, dtype=float)  # own copy: the caller keeps theirs writable
-        if affine.shape != (4, 4) or not np.all(np.isfinite(affine)):
-            raise GeometryError(f"a volume affine must be a finite 4x4 matrix; got {affine!r}")
-        if not np.allclose(affine[3], (0.0, 0.0, 0.0, 1.0)):
-            raise GeometryError(f"the last affine row must be (0, 0, 0, 1); got {affine[3]}")
-        if abs(np.linalg.det(affine[:3, :3])) < 1e-9:
-            raise GeometryError("the volume affine is singular: two axes are parallel or zero")
-        affine.setflags(write=False)
-        object.__setattr__(self, "affine", affine)
+        if (affine is None) == (geometry is None):
+            raise GeometryError("a volume needs either an affine or a geometry (not both)")
+        if geometry is None:
+            geometry = Grid(affine, array.shape)  # type: ignore[arg-type]
+        elif geometry.shape != array.shape:
+            raise GeometryError(
+                f"array shape {array.shape} does not match the grid {geometry.shape}"
+            )
+        object.__setattr__(self, "array", array)
+        object.__setattr__(self, "geometry", geometry)
+        object.__setattr__(self, "metadata", metadata or SeriesMetadata())
+        object.__setattr__(self, "warnings", tuple(warnings))
 
-    # -- grid -----------------------------------------------------------------------------
+    # -- grid (thin delegates to ``geometry``) ---------------------------------------------
+    @property
+    def affine(self) -> np.ndarray:
+        """The 4x4 index-to-LPS affine (read-only), ``geometry.affine``."""
+        return self.geometry.affine
+
     @property
     def shape(self) -> tuple[int, int, int]:
         """``(slices, rows, columns)``."""
-        k, j, i = self.array.shape
-        return (int(k), int(j), int(i))
+        return self.geometry.shape
 
     @property
     def size_ijk(self) -> tuple[int, int, int]:
         """Number of voxels along ``(i, j, k)`` = (columns, rows, slices), ITK order."""
-        k, j, i = self.shape
-        return (i, j, k)
+        return self.geometry.size_ijk
 
     @property
     def spacing_mm(self) -> tuple[float, float, float]:
         """Voxel spacing along ``(i, j, k)`` in mm (column spacing, row spacing, slice spacing)."""
-        s = np.linalg.norm(self.affine[:3, :3], axis=0)
-        return (float(s[0]), float(s[1]), float(s[2]))
+        return self.geometry.spacing_mm
 
     @property
     def direction(self) -> np.ndarray:
         """3x3 matrix whose columns are the unit LPS directions of the i, j, k axes."""
-        return self.affine[:3, :3] / np.asarray(self.spacing_mm)
+        return self.geometry.direction
 
     @property
     def origin_mm(self) -> np.ndarray:
         """Patient LPS position of the centre of voxel (0, 0, 0)."""
-        return self.affine[:3, 3].copy()
+        return self.geometry.origin_mm
 
     @property
     def orientation(self) -> Orientation:
         """The acquisition plane: the plane of constant slice index ``k``."""
-        return orientation_of_normal(np.cross(self.direction[:, 0], self.direction[:, 1]))
+        return self.geometry.orientation
 
     @property
     def frame_of_reference_uid(self) -> str:
@@ -120,49 +156,32 @@ class Volume:
 
     def bounds_mm(self) -> tuple[np.ndarray, np.ndarray]:
         """Minimum and maximum LPS corner over all voxel centres."""
-        corners = np.array(
-            [
-                [i, j, k]
-                for i in (0, self.size_ijk[0] - 1)
-                for j in (0, self.size_ijk[1] - 1)
-                for k in (0, self.size_ijk[2] - 1)
-            ],
-            dtype=float,
-        )
-        points = self.index_to_patient(corners)
-        return points.min(axis=0), points.max(axis=0)
+        return self.geometry.bounds_mm()
 
-    # -- coordinates ----------------------------------------------------------------------
     def index_to_patient(self, ijk: np.ndarray) -> np.ndarray:
         """Map (continuous) indices ``(..., 3)`` in ``(i, j, k)`` order to LPS mm ``(..., 3)``."""
-        ijk = np.asarray(ijk, dtype=float)
-        return ijk @ self.affine[:3, :3].T + self.affine[:3, 3]
+        return self.geometry.index_to_patient(ijk)
 
     def patient_to_index(self, xyz_mm: np.ndarray) -> np.ndarray:
         """Map LPS mm points ``(..., 3)`` to continuous ``(i, j, k)`` indices ``(..., 3)``."""
-        xyz = np.asarray(xyz_mm, dtype=float)
-        inverse = np.linalg.inv(self.affine)
-        return xyz @ inverse[:3, :3].T + inverse[:3, 3]
+        return self.geometry.patient_to_index(xyz_mm)
 
     def contains_index(self, ijk: np.ndarray) -> np.ndarray:
         """Whether continuous indices fall within the grid (half a voxel beyond the centres)."""
-        ijk = np.asarray(ijk, dtype=float)
-        upper = np.asarray(self.size_ijk, dtype=float) - 0.5
-        return np.all((ijk >= -0.5) & (ijk <= upper), axis=-1)
+        return self.geometry.contains_index(ijk)
 
     def same_grid(self, other: Volume, tolerance_mm: float = GEOMETRY_TOLERANCE_MM) -> bool:
         """Whether ``other`` has the same shape and the same affine within ``tolerance_mm``."""
-        return self.shape == other.shape and bool(
-            np.allclose(self.affine, other.affine, atol=tolerance_mm, rtol=0.0)
-        )
+        return self.geometry.same_as(other.geometry, tolerance_mm)
 
     # -- SimpleITK ------------------------------------------------------------------------
     def to_sitk(self) -> sitk.Image:
         """A SimpleITK image with the same voxels, origin, spacing and direction (a copy)."""
         image = sitk.GetImageFromArray(np.ascontiguousarray(self.array))
-        image.SetSpacing(self.spacing_mm)
-        image.SetOrigin(tuple(float(v) for v in self.origin_mm))
-        image.SetDirection(tuple(float(v) for v in self.direction.ravel()))
+        origin, spacing, direction = self.geometry.sitk_geometry()
+        image.SetSpacing(spacing)
+        image.SetOrigin(origin)
+        image.SetDirection(direction)
         return image
 
     @classmethod
@@ -190,7 +209,7 @@ class Volume:
             raise GeometryError(
                 f"array shape {array.shape} does not match the volume grid {self.array.shape}"
             )
-        return Volume(array=array, affine=self.affine, metadata=self.metadata, warnings=())
+        return Volume(array=array, geometry=self.geometry, metadata=self.metadata, warnings=())
 
 
 def affine_from_sitk_geometry(

@@ -58,7 +58,8 @@ from planning.case import (
 )
 from planning.case.settings import PlanSettings
 from planning.errors import CaseFileError, FieldError, LabelError, PlanningError
-from planning.field.derivation import Beam, Field, derive_case_field, derive_field
+from planning.field.beam import Beam
+from planning.field.derivation import Field, derive_case_field, derive_field
 
 __all__ = [
     "CASE_FILE_SUFFIX",

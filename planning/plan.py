@@ -38,7 +38,7 @@ from planning.case import Case
 from planning.case.prescription import DEFAULT_ALPHA_BETA_GY, Prescription
 from planning.case.settings import PlanSettings
 from planning.dose.beam_model import beam_model
-from planning.dose.beam_setup import PlanBeamGeometry, normalisation_point
+from planning.dose.beam_setup import normalisation_point
 from planning.dose.density import Density, sample_volume
 from planning.dose.engine import DoseResult, compute_dose
 from planning.dose.grid import DEFAULT_GRID_SPACING_MM, dose_grid
@@ -56,6 +56,7 @@ from planning.evaluation.coverage import (
 from planning.evaluation.monitor_units import Calibration, MonitorUnitCalculation, hand_calculation
 from planning.evaluation.structure_dose import CORD_ALPHA_BETA_GY, StructureDose, structure_doses
 from planning.evaluation.verdict import Verdict, coverage_verdict
+from planning.field.beam import Beam
 from planning.field.derivation import Field
 
 
@@ -84,7 +85,8 @@ class PlanResult:
     lesion_mask : Volume
         The lesion on the dose grid (the mask coverage is computed on).
     density : Density
-    beams : tuple of PlanBeamGeometry
+    beams : tuple of Beam
+        The beams set up, with their meterset per fraction (``Beam.with_meterset``).
     dose_result : DoseResult (relative dose per beam, engine assumptions)
     dose_gy : Volume
         Plan dose in Gy on the dose grid.
@@ -109,7 +111,7 @@ class PlanResult:
     lesion: LesionMeasurements
     lesion_mask: Volume
     density: Density
-    beams: tuple[PlanBeamGeometry, ...]
+    beams: tuple[Beam, ...]
     dose_result: DoseResult
     dose_gy: Volume
     normalisation: Normalisation
@@ -195,7 +197,7 @@ def plan_case(
     density, beams = geometry.density, geometry.beams
     frame_uid = images.lesion_series.frame_of_reference_uid
     grid = dose_grid(plan_field, density.volume, grid_spacing_mm, separation_cm, frame_uid)
-    dose_result = compute_dose([b.beam for b in beams], grid, density.volume, separation_cm)
+    dose_result = compute_dose(beams, grid, density.volume, separation_cm)
     point, words = normalisation_point(plan_field, settings, beams)
     per_beam = tuple(float(sample_volume(b.dose, point)[0]) for b in dose_result.beams)
     relative = float(sum(per_beam))
@@ -228,7 +230,7 @@ def plan_case(
         lesion_mask=mask,
         plan_field=plan_field,
         beam_doses=dose_result.beams,
-        beams=[b.beam for b in beams],
+        beams=beams,
         normalisation_depth_cm=depth_cm,
         model=model,
     )
@@ -280,6 +282,10 @@ def plan_case(
                 "LOW; enter the patient separation (--separation-cm)"
             )
     warnings += geometry.position_warnings
+    beams = tuple(
+        beam.with_meterset(calc.meterset, calc.unit, calc.dose_per_fraction_gy)
+        for beam, calc in zip(beams, monitor_units, strict=True)
+    )
     return PlanResult(
         case=case,
         settings=settings,

@@ -90,7 +90,7 @@ class RecoveryStore:
             for name, path in structure_file_names(
                 state, recovery_key(source), "structure-"
             ).items()
-            if state.structure(name) is not None and state.structure(name).spec is None
+            if state.structure(name) is not None and state.structure(name).shape is None
         }
         written = set()
         for structure in state.structures:

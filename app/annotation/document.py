@@ -51,7 +51,7 @@ def structure_file_names(state: Annotation, stem: str, prefix: str = "") -> dict
     names: dict[str, str] = {}
     used: set[str] = set()
     for structure in state.structures:
-        if not is_painted(structure.spec):
+        if not is_painted(structure.shape):
             continue
         slug = f"{prefix}{file_slug(structure.name)}"
         candidate, n = slug, 2
@@ -213,7 +213,7 @@ class AnnotationDocument(QObject):
         self.state = replace(
             self.state,
             structures=tuple(
-                replace(item, spec=saved_item.shape)
+                replace(item, shape=saved_item.shape)
                 for item, saved_item in zip(self.state.structures, saved.structures, strict=True)
             ),
         )

@@ -143,7 +143,7 @@ class RecoveryOffer:
         state = replace(
             state,
             structures=tuple(
-                replace(s, spec=None) if getattr(s.spec, "origin", "") == "painted" else s
+                replace(s, shape=None) if getattr(s.shape, "origin", "") == "painted" else s
                 for s in state.structures
             ),
         )

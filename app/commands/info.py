@@ -98,7 +98,8 @@ def _study_line(study: StudyInfo) -> str:
 def _series_row(series: SeriesInfo) -> tuple[str, ...]:
     number = "" if series.series_number is None else str(series.series_number)
     shape = "×".join(str(n) for n in series.shape)
-    spacing = "-" if series.error else " ".join(f"{v:.2f}" for v in series.spacing_mm)
+    grid = series.geometry
+    spacing = "-" if series.error or grid is None else " ".join(f"{v:.2f}" for v in grid.spacing_mm)
     return (
         number,
         series.description or "(none)",

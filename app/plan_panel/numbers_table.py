@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from planning.anatomy.levels import ThoracicPrefix, level_range_words
-from planning.dose.beam_setup import PlanBeamGeometry
 from planning.dose.plan_geometry import PlanGeometry
+from planning.field.beam import Beam
 from planning.field.derivation import Field
 from planning.plan import PlanResult
 
@@ -50,12 +50,12 @@ def field_rows(plan_field: Field, prefix: ThoracicPrefix) -> list[tuple[str, str
     ]
 
 
-def beam_rows(beams: Sequence[PlanBeamGeometry]) -> list[tuple[str, str]]:
+def beam_rows(beams: Sequence[Beam]) -> list[tuple[str, str]]:
     """Each beam's set-up (its gantry angle is in the field rows): jaws at the SAD plane (IEC
     X1, X2, Y1 inferior, Y2 superior), SSD and the isocentre's depth below its skin entry."""
     rows: list[tuple[str, str]] = []
     for beam in beams:
-        (x1, x2), (y1, y2) = beam.jaw_x_cm, beam.jaw_y_cm
+        (x1, x2), (y1, y2) = beam.jaw_x_sad_cm, beam.jaw_y_sad_cm
         rows += [
             (
                 f"{beam.name} jaws X1/X2/Y1/Y2 at SAD, cm",

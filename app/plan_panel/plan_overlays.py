@@ -31,9 +31,9 @@ from app.viewer.overlays import (
     PolylineOverlay,
 )
 from imaging.volume import Volume
-from planning.dose.beam_setup import PlanBeamGeometry
 from planning.dose.grid import dose_grid
 from planning.dose.plan_geometry import PlanGeometry
+from planning.field.beam import Beam
 from planning.field.derivation import Field
 from planning.plan import PlanResult
 
@@ -174,7 +174,7 @@ def _grid_far_distance(grid: Volume, source: np.ndarray, direction: np.ndarray) 
 
 
 def beam_path_overlays(
-    plan_field: Field, beams: Sequence[PlanBeamGeometry], grid: Volume, frame_uid: str = ""
+    plan_field: Field, beams: Sequence[Beam], grid: Volume, frame_uid: str = ""
 ) -> list[OverlayItem]:
     """Each beam's divergent edges through the patient (needs the planned beam geometry)."""
     if plan_field.isocentre_mm is None:
@@ -184,11 +184,11 @@ def beam_path_overlays(
     half_length_down = plan_field.inferior_border_z_mm - iso[2]
     items: list[OverlayItem] = []
     for geometry in beams:
-        source = np.asarray(geometry.source_mm, dtype=float)
+        source = np.asarray(geometry.source_lps_mm, dtype=float)
         direction = iso - source
         direction /= np.linalg.norm(direction)
         across = _across(direction)
-        skin = np.asarray(geometry.skin_entry_mm, dtype=float)
+        skin = np.asarray(geometry.skin_entry_lps_mm, dtype=float)
         near = max(float((skin - source) @ direction) - PATH_BEFORE_SKIN_MM, 1.0)
         far = max(_grid_far_distance(grid, source, direction), near + 1.0)
         along_plane = "sagittal" if _facing_plane(direction) == "coronal" else "coronal"

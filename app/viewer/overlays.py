@@ -358,7 +358,7 @@ class MaskOverlay(OverlayItem):
         if self.mask is None:
             return
         geometry = context.geometry
-        key = (id(self), self.version, geometry.plane, geometry.index, geometry.grid_shape)
+        key = (id(self), self.version, geometry.plane, geometry.index, geometry.grid.shape)
         cached = context.cache.get(("mask", id(self)))
         if cached is None or cached[0] != key:
             cached = (key, *self._render(geometry))
@@ -419,7 +419,7 @@ class ContourOverlay(OverlayItem):
         if self.volume is None or not self.levels:
             return
         geometry = context.geometry
-        key = (id(self), self.version, geometry.plane, geometry.index, geometry.grid_shape)
+        key = (id(self), self.version, geometry.plane, geometry.index, geometry.grid.shape)
         cached = context.cache.get(("contours", id(self)))
         if cached is None or cached[0] != key:
             # sample no finer than half the scalar grid's spacing: a dose grid is smooth

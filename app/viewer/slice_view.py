@@ -65,6 +65,7 @@ class SliceView(MappedSliceWidget):
         self.panel = panel
         self.plane: ViewPlane = plane
         self._pixels: np.ndarray | None = None
+        self._pixels_of: object = None  # the volume ``_pixels`` were cut from
         self._layer = SliceImageLayer()
         #: screen rectangles of the corner text, letters and scale bar (overlays keep clear)
         self._reserved: list[QRectF] = []
@@ -122,12 +123,13 @@ class SliceView(MappedSliceWidget):
         if (
             g is None
             or g.index != index
-            or g.grid_shape != volume.shape
             or g.plane != self.plane
-            or g.grid_affine is not volume.affine
+            or g.grid is not volume.geometry
+            or self._pixels_of is not volume
         ):
             self.geometry_ = slice_geometry(volume, self.plane, index)
             self._pixels = slice_array(volume.array, self.geometry_)
+            self._pixels_of = volume
             self.slice_changed.emit(self.geometry_)
         self.update()
 

@@ -5,13 +5,17 @@ a mask on the study grid, given as a mask file (painted in spineplan and saved b
 as NRRD, or any image SimpleITK reads, or an ROI of a DICOM RT Structure Set / SEG of the same
 name) or as an axis-aligned ellipsoid. A structure named "Cord" (any letter case) is the spinal
 cord: the plan reports its dose (Dmax) and the exports call it an ORGAN.
+
+:class:`CaseStructure` is the one structure type: the case file's entry (name, how its mask is
+made, interpreted type) and, in the GUI's editing layer, the same record carrying its mask on the
+reference grid (``mask``; ``shape`` None while it is painted and not yet saved).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from imaging.volume import Volume
@@ -69,21 +73,38 @@ STRUCTURE_COLOURS = ((209, 123, 255), (255, 168, 208), (160, 255, 96), (143, 168
 
 @dataclass(frozen=True)
 class CaseStructure:
-    """One named structure of a case file.
+    """One named structure (the cord, a bone metastasis...), in a case file or being edited.
 
     Attributes
     ----------
     name : str
         Unique within the case (ignoring case); not "Lesion", "Field" or "Edema (cord segment)".
-    shape : EllipsoidLesion or MaskLesion
+    shape : EllipsoidLesion or MaskLesion or None
         How the mask is made (the lesion's own forms; a mask path is relative to the case file).
+        None: painted by hand and not yet saved (``mask`` holds it).
     interpreted_type : str
         DICOM RTROIInterpretedType; "" means guessed from the name (:func:`interpreted_type_for`).
+    mask : Volume, optional
+        The boolean mask on the reference (post-contrast) grid once built or painted (the GUI
+        holds it; a case read from a file has None). Not compared: two records of the same
+        structure are equal whether or not their mask has been built.
+
+    Raises
+    ------
+    PlanningError
+        Neither a shape nor a mask.
     """
 
     name: str
-    shape: StructureShape
+    shape: StructureShape | None
     interpreted_type: str = ""
+    mask: Volume | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.shape is None and self.mask is None:
+            raise PlanningError(
+                f"structure {self.name!r}: needs a shape (an ellipsoid, a mask file) or a mask"
+            )
 
     @property
     def roi_type(self) -> str:
@@ -154,6 +175,13 @@ def build_structure_mask(
         An ellipsoid that holds no voxel of the grid.
     """
     shape = structure.shape
+    if shape is None:  # painted: the mask it carries is the structure
+        assert structure.mask is not None  # the constructor refuses neither
+        if not structure.mask.same_grid(reference):
+            raise PlanningError(
+                f"structure {structure.name!r}: painted on another grid; save it to a mask file"
+            )
+        return structure.mask
     if isinstance(shape, EllipsoidLesion):
         mask = ellipsoid_mask(reference, shape.center_mm, shape.radii_mm)
         if not mask.array.any():

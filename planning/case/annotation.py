@@ -40,7 +40,6 @@ from planning.anatomy.structures import (
     CaseStructure,
     build_structure_mask,
     check_structure_name,
-    interpreted_type_for,
 )
 from planning.case.model import Case
 from planning.errors import LabelError, PlanningError
@@ -56,28 +55,6 @@ MIN_BODY_WIDTH_MM = 5.0
 
 Endplate = Literal["superior", "inferior"]
 AnchorKind = Literal["c2", "s1", "lowest_rib"]
-
-
-@dataclass(frozen=True, eq=False)
-class StructureMask:
-    """A named structure besides the lesion (the cord, a bone metastasis...).
-
-    Attributes
-    ----------
-    name : unique within the annotation, ignoring case.
-    mask : boolean mask on the reference (post-contrast) grid, never empty.
-    spec : how it was made when reproducible (an ellipsoid, a mask file); None = painted.
-    interpreted_type : DICOM RTROIInterpretedType given in the case file ("" = from the name).
-    """
-
-    name: str
-    mask: Volume
-    spec: EllipsoidLesion | MaskLesion | None = None
-    interpreted_type: str = ""
-
-    @property
-    def roi_type(self) -> str:
-        return self.interpreted_type or interpreted_type_for(self.name)
 
 
 @dataclass(frozen=True)
@@ -130,7 +107,7 @@ class Annotation:
     lesion_mask: Volume | None = None
     lesion_spec: LesionSpec | None = None
     edema: EdemaLimits | None = None
-    structures: tuple[StructureMask, ...] = ()
+    structures: tuple[CaseStructure, ...] = ()
     width_rulers: tuple[WidthRuler, ...] = ()
 
     def is_empty(self) -> bool:
@@ -141,7 +118,7 @@ class Annotation:
             and not self.structures
         )
 
-    def structure(self, name: str) -> StructureMask | None:
+    def structure(self, name: str) -> CaseStructure | None:
         """The structure called ``name`` (ignoring case), if any."""
         wanted = name.strip().lower()
         return next((s for s in self.structures if s.name.lower() == wanted), None)
@@ -422,9 +399,9 @@ def set_structure(
         return remove_structure(state, name) if current is not None else state
     if current is None:
         others = [s.name for s in state.structures]
-        made = StructureMask(check_structure_name(name, others), mask, spec)
+        made = CaseStructure(check_structure_name(name, others), spec, mask=mask)
         return replace(state, structures=(*state.structures, made))
-    updated = replace(current, mask=mask, spec=spec)
+    updated = replace(current, mask=mask, shape=spec)
     return replace(
         state, structures=tuple(updated if s is current else s for s in state.structures)
     )
@@ -476,12 +453,7 @@ def annotation_from_case(
         for structure in case.structures:
             built = build_structure_mask(structure, reference, case.base_dir)
             structures.append(
-                StructureMask(
-                    structure.name,
-                    built.with_array(np.asarray(built.array, dtype=bool)),
-                    structure.shape,
-                    structure.interpreted_type,
-                )
+                replace(structure, mask=built.with_array(np.asarray(built.array, dtype=bool)))
             )
     return Annotation(
         levels=tuple(case.levels),
@@ -530,7 +502,7 @@ def case_with_annotation(
         lesion = None
     structures = []
     for structure in state.structures:
-        shape = structure.spec
+        shape = structure.shape
         path = (structure_paths or {}).get(structure.name)
         if path is not None:
             shape = MaskLesion(path, "painted")

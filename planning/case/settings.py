@@ -28,6 +28,9 @@ NORMALISATION_MODES: tuple[str, ...] = ("auto", "depth")
 #: Default source-skin distance per energy, cm.
 DEFAULT_SSD_CM: dict[str, float] = {"Co60": 80.0, "6MV": 100.0}
 
+#: Source-axis distance of each machine (the plane its jaws are given in), cm.
+SAD_CM: dict[str, float] = {"Co60": 80.0, "6MV": 100.0}
+
 _ENERGY_ALIASES = {
     "co60": "Co60",
     "co-60": "Co60",
@@ -79,7 +82,7 @@ def parse_arrangement(value: object) -> Arrangement:
     raise PlanningError(f"expected an arrangement auto, PA, lateral_pair or AP_PA, got {value!r}")
 
 
-#: SSDs the dose engine accepts (``planning.dose.beam_geometry.Beam``), cm.
+#: SSDs the dose engine accepts (``planning.field.beam.Beam``), cm.
 SSD_RANGE_CM = (20.0, 200.0)
 
 

@@ -46,6 +46,10 @@ def _lesion_to_dict(lesion: LesionSpec) -> dict[str, Any]:
 
 
 def _structure_to_dict(structure: CaseStructure) -> dict[str, Any]:
+    if structure.shape is None:
+        raise CaseFileError(
+            f"the painted structure {structure.name!r} needs a mask file before the case is saved"
+        )
     data: dict[str, Any] = {"name": structure.name, **_lesion_to_dict(structure.shape)}
     if structure.interpreted_type:
         data["interpreted_type"] = structure.interpreted_type

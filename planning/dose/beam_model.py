@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from planning.case.settings import DEFAULT_SSD_CM, parse_energy
+from planning.case.settings import DEFAULT_SSD_CM, SAD_CM, parse_energy
 from planning.dose.beam_data import (
     BeamDataError,
     Table2D,
@@ -116,7 +116,7 @@ MACHINES: dict[str, Machine] = {
     "6MV": Machine(
         key="6MV",
         description="6 MV photons (linear accelerator)",
-        sad_cm=100.0,
+        sad_cm=SAD_CM["6MV"],
         default_ssd_cm=DEFAULT_SSD_CM["6MV"],
         reference_ssd_cm=100.0,
         dmax_cm=1.5,  # first row of the TG-71 table = depth of maximum
@@ -131,7 +131,7 @@ MACHINES: dict[str, Machine] = {
     "Co60": Machine(
         key="Co60",
         description="Cobalt-60 teletherapy (1.25 MV mean photon energy)",
-        sad_cm=80.0,
+        sad_cm=SAD_CM["Co60"],
         default_ssd_cm=DEFAULT_SSD_CM["Co60"],
         reference_ssd_cm=80.0,
         dmax_cm=0.5,  # Co-60 d_max 0.5 cm (BJR Supplement 25 tabulates Co-60 from 0.5 cm)

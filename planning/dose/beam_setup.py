@@ -1,85 +1,31 @@
 """The beams of a plan set up on the patient: jaws, SSD, skin entry and isocentre depth.
 
-:func:`plan_beams` sets each beam of a field up for an SSD treatment: the skin entry on the
-central axis comes from the density (:func:`planning.dose.central_axis.central_axis`, geometric
-only, so a machine without a depth-dose table gets its set-up too) and the jaws at the SAD plane
-are set so that the field has the derived width and borders in the plane through the isocentre.
-:func:`normalisation_point` places 100 %; :func:`inside_field` tests points against the beams'
-divergent edges.
+:func:`plan_beams` sets each beam of a field up for an SSD treatment (a copy of the field's
+:class:`planning.field.beam.Beam` made by :meth:`~planning.field.beam.Beam.with_setup`): the skin
+entry on the central axis comes from the density (:func:`planning.dose.central_axis.central_axis`,
+geometric only, so a machine without a depth-dose table gets its set-up too) and the jaws at the
+SAD plane are set so that the field has the derived width and borders in the plane through the
+isocentre. :func:`normalisation_point` places 100 %; :func:`inside_field` tests points against
+the beams' divergent edges.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from imaging.units import cm_to_mm, mm_to_cm
 from imaging.volume import Volume
 from planning.case.settings import PlanSettings
-from planning.dose.beam_geometry import Beam as DoseBeam
-from planning.dose.beam_geometry import beam_axes
 from planning.dose.beam_model import MACHINES
 from planning.dose.central_axis import central_axis
+from planning.field.beam import Beam, beam_axes
 from planning.field.derivation import Field
 
 
-@dataclass(frozen=True)
-class PlanBeamGeometry:
-    """One beam as planned: engine beam (jaws at the SAD plane) and its set-up numbers.
-
-    Attributes
-    ----------
-    beam : planning.dose.beam_geometry.Beam
-    jaw_x_cm, jaw_y_cm : (float, float)
-        Jaw positions at the machine's SAD plane (IEC X1, X2 and Y1 inferior, Y2 superior).
-    ssd_cm : float
-    isocentre_depth_cm : float
-        Geometric depth of the field's isocentre below this beam's skin entry.
-    machine_isocentre_mm : tuple of 3 float
-        The point at SAD from the source on the central axis (what the RT Plan calls the
-        isocentre of an SSD set-up), LPS mm.
-    skin_entry_mm, source_mm : tuple of 3 float
-    depth_from_image_edge : bool
-        The skin is not imaged on the central axis and no separation was entered: the depth
-        and the set-up are counted from the edge of the images (too shallow).
-    assumptions : tuple of str
-        What was assumed about this beam's skin entry.
-    """
-
-    beam: DoseBeam
-    jaw_x_cm: tuple[float, float]
-    jaw_y_cm: tuple[float, float]
-    ssd_cm: float
-    isocentre_depth_cm: float
-    machine_isocentre_mm: tuple[float, float, float]
-    skin_entry_mm: tuple[float, float, float]
-    source_mm: tuple[float, float, float]
-    depth_from_image_edge: bool = False
-    assumptions: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return self.beam.name
-
-    @property
-    def gantry_angle_deg(self) -> float:
-        return self.beam.gantry_angle_deg
-
-    @property
-    def field_at_skin_cm(self) -> tuple[float, float]:
-        """Field size (X, Y) on the skin, cm: the jaw opening scaled from the SAD to the SSD."""
-        scale = self.ssd_cm / MACHINES[self.beam.energy].sad_cm
-        return (
-            (self.jaw_x_cm[1] - self.jaw_x_cm[0]) * scale,
-            (self.jaw_y_cm[1] - self.jaw_y_cm[0]) * scale,
-        )
-
-
-def inside_field(
-    beams: Sequence[PlanBeamGeometry], energy: str, points_mm: np.ndarray
-) -> np.ndarray:
+def inside_field(beams: Sequence[Beam], energy: str, points_mm: np.ndarray) -> np.ndarray:
     """Whether each point (LPS mm, any shape ``(..., 3)``) lies within a beam's geometric edges.
 
     A point is inside a beam when its projection along the divergent ray onto the SAD plane
@@ -88,26 +34,21 @@ def inside_field(
     points = np.asarray(points_mm, dtype=np.float32)
     sad_mm = cm_to_mm(MACHINES[energy].sad_cm)
     inside = np.zeros(points.shape[:-1], dtype=bool)
-    for geometry in beams:
-        axes = beam_axes(geometry.gantry_angle_deg).astype(np.float32)
-        relative = points - np.asarray(geometry.source_mm, dtype=np.float32)
+    for beam in beams:
+        (jaw_x1, jaw_x2), (jaw_y1, jaw_y2) = beam.jaws_sad_cm
+        axes = beam_axes(beam.gantry_angle_deg).astype(np.float32)
+        relative = points - np.asarray(beam.source_lps_mm, dtype=np.float32)
         distance = np.maximum(relative @ -axes[2], np.float32(1.0))
         factor = np.float32(mm_to_cm(sad_mm)) / distance  # cm at the SAD plane per mm
         u = (relative @ axes[0]) * factor
         w = (relative @ axes[1]) * factor
-        inside |= (
-            (u >= geometry.jaw_x_cm[0])
-            & (u <= geometry.jaw_x_cm[1])
-            & (w >= geometry.jaw_y_cm[0])
-            & (w <= geometry.jaw_y_cm[1])
-        )
+        inside |= (u >= jaw_x1) & (u <= jaw_x2) & (w >= jaw_y1) & (w <= jaw_y2)
     return inside
 
 
-def plan_beams(
-    plan_field: Field, density: Volume, separation_cm: float | None
-) -> tuple[PlanBeamGeometry, ...]:
-    """Beams with jaws giving the field's width and borders in the isocentre plane.
+def plan_beams(plan_field: Field, density: Volume, separation_cm: float | None) -> tuple[Beam, ...]:
+    """The field's beams set up: jaws giving the field's width and borders in the isocentre
+    plane, SSD, isocentre depth, skin entry, source and machine isocentre.
 
     Parameters
     ----------
@@ -122,15 +63,17 @@ def plan_beams(
     iso = np.asarray(plan_field.isocentre_mm, dtype=float)
     beams = []
     for field_beam in plan_field.beams:
-        provisional = DoseBeam.symmetric(
-            plan_field.energy,
-            field_beam.gantry_angle_deg,
-            plan_field.isocentre_mm,  # type: ignore[arg-type]
-            mm_to_cm(plan_field.width_mm),
-            mm_to_cm(plan_field.length_mm),
+        provisional = replace(
+            field_beam,
+            jaw_x_sad_cm=(
+                -mm_to_cm(plan_field.width_mm) / 2.0,
+                mm_to_cm(plan_field.width_mm) / 2.0,
+            ),
+            jaw_y_sad_cm=(
+                -mm_to_cm(plan_field.length_mm) / 2.0,
+                mm_to_cm(plan_field.length_mm) / 2.0,
+            ),
             setup="SSD",
-            ssd_cm=plan_field.ssd_cm,
-            name=field_beam.name,
         )
         axis = central_axis(provisional, density, separation_cm)
         distance_cm = axis.ssd_cm + max(axis.isocentre_depth_cm, 0.0)
@@ -141,21 +84,19 @@ def plan_beams(
             mm_to_cm(plan_field.inferior_border_z_mm - iso[2]) * scale,
             mm_to_cm(plan_field.superior_border_z_mm - iso[2]) * scale,
         )
-        beam = replace(provisional, jaw_x_cm=jaw_x, jaw_y_cm=jaw_y)
         source = np.asarray(axis.source_lps_mm)
         direction = iso - source
         direction /= np.linalg.norm(direction)
         machine_iso = source + cm_to_mm(machine.sad_cm) * direction
         beams.append(
-            PlanBeamGeometry(
-                beam=beam,
-                jaw_x_cm=jaw_x,
-                jaw_y_cm=jaw_y,
+            provisional.with_setup(
+                jaw_x_sad_cm=jaw_x,
+                jaw_y_sad_cm=jaw_y,
                 ssd_cm=axis.ssd_cm,
                 isocentre_depth_cm=axis.isocentre_depth_cm,
-                machine_isocentre_mm=tuple(float(v) for v in machine_iso),  # type: ignore[arg-type]
-                skin_entry_mm=axis.skin_entry_lps_mm,
-                source_mm=axis.source_lps_mm,
+                skin_entry_lps_mm=axis.skin_entry_lps_mm,
+                source_lps_mm=axis.source_lps_mm,
+                machine_isocentre_lps_mm=machine_iso,
                 depth_from_image_edge=axis.depth_from_image_edge,
                 assumptions=axis.assumptions,
             )
@@ -164,7 +105,7 @@ def plan_beams(
 
 
 def normalisation_point(
-    plan_field: Field, settings: PlanSettings, beams: Sequence[PlanBeamGeometry]
+    plan_field: Field, settings: PlanSettings, beams: Sequence[Beam]
 ) -> tuple[np.ndarray, str]:
     """The point (LPS mm) that receives the prescription, and how it was chosen, in words.
 
@@ -176,15 +117,15 @@ def normalisation_point(
     first = beams[0]
     if settings.normalisation == "depth":
         depth_mm = float(settings.normalisation_depth_mm or 0.0)
-        skin = np.asarray(first.skin_entry_mm)
-        direction = iso - np.asarray(first.source_mm)
+        skin = np.asarray(first.skin_entry_lps_mm)
+        direction = iso - np.asarray(first.source_lps_mm)
         direction /= np.linalg.norm(direction)
         return (
             skin + depth_mm * direction,
             f"user depth {mm_to_cm(depth_mm):.1f} cm on the central axis of the {first.name} beam",
         )
     if len(beams) >= 2:
-        entries = np.asarray([b.skin_entry_mm for b in beams[:2]])
+        entries = np.asarray([b.skin_entry_lps_mm for b in beams[:2]])
         point = entries.mean(axis=0)
         separation = mm_to_cm(float(np.linalg.norm(entries[0] - entries[1])))
         return point, f"midplane of the opposed pair (separation {separation:.1f} cm)"

@@ -15,10 +15,10 @@ import numpy as np
 
 from imaging.units import cm_to_mm, mm_to_cm
 from imaging.volume import Volume
-from planning.dose.beam_geometry import Beam, beam_axes, volume_corners
 from planning.dose.beam_model import MACHINES
 from planning.dose.radiological_depth import TISSUE_THRESHOLD, density_at
 from planning.errors import PlanningError
+from planning.field.beam import Beam, beam_axes
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def _central_axis_skin(
     ``t`` is the signed distance (mm) from the isocentre along the beam direction. ``t_skin`` is
     None when the axis meets no tissue upstream of and at the isocentre's far side.
     """
-    proj = (volume_corners(density) - iso) @ direction
+    proj = (density.geometry.box_corners_mm() - iso) @ direction
     t = np.arange(proj.min() - step_mm, proj.max() + step_mm, step_mm)
     points = iso[None, :] + t[:, None] * direction[None, :]
     ijk = density.patient_to_index(points)

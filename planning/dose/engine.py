@@ -1,6 +1,6 @@
 """3D photon dose engine: the dose of one or more beams on a :class:`imaging.Volume` grid.
 
-Beam geometry and the IEC 61217 conventions: :mod:`planning.dose.beam_geometry`; skin entry, SSD and
+Beam geometry and the IEC 61217 conventions: :mod:`planning.field.beam`; skin entry, SSD and
 isocentre depth: :mod:`planning.dose.central_axis`; depth along the rays:
 :mod:`planning.dose.ray_depth`; the per-voxel evaluation: :mod:`planning.dose.voxel_dose`.
 
@@ -38,13 +38,13 @@ import numpy as np
 from imaging.units import cm_to_mm, mm_to_cm
 from imaging.volume import SeriesMetadata, Volume
 from planning.dose.beam_data import equivalent_square_cm
-from planning.dose.beam_geometry import Beam, beam_axes
 from planning.dose.beam_model import MACHINES, BeamModel
 from planning.dose.central_axis import central_axis
 from planning.dose.radiological_depth import radiological_length
 from planning.dose.ray_depth import beam_fan_depth
 from planning.dose.voxel_dose import DoseLookup, EdgeTables, density_on_grid, evaluate_on_grid
 from planning.errors import PlanningError
+from planning.field.beam import Beam, beam_axes
 
 #: Below this density a voxel is air: no dose is reported there.
 AIR_DENSITY = 0.05
@@ -127,7 +127,7 @@ def compute_beam_dose(
     with_depth: bool = True,
 ) -> BeamDose:
     """Dose of one beam on ``grid`` (method: module docstring; axes:
-    :mod:`planning.dose.beam_geometry`).
+    :mod:`planning.field.beam`).
 
     Parameters
     ----------
@@ -163,7 +163,9 @@ def compute_beam_dose(
     ssd_cm = axis.ssd_cm
     ssd_mm = cm_to_mm(ssd_cm)
     iso_depth_cm = axis.isocentre_depth_cm
-    side_at_skin = float(equivalent_square_cm(beam.field_x_cm, beam.field_y_cm) * ssd_mm / sad_mm)
+    side_at_skin = float(
+        equivalent_square_cm(beam.field_x_sad_cm, beam.field_y_sad_cm) * ssd_mm / sad_mm
+    )
     fan = beam_fan_depth(beam, model, source, ssd_cm, grid, density, separation_cm)
     u, w, z = fan.u_mm, fan.w_mm, fan.z_mm
     if fan.slab_fill_used and not entered_in_tissue:
@@ -183,8 +185,8 @@ def compute_beam_dose(
     depth_cm_fan = mm_to_cm(fan.depth_mm)
     lut_depth = np.arange(0.0, float(depth_cm_fan.max()) + 0.1, 0.025)
     lut_attenuation = model.attenuation(lut_depth, side_at_skin).astype(np.float32)
-    x1, x2 = (cm_to_mm(v) for v in beam.jaw_x_cm)
-    y1, y2 = (cm_to_mm(v) for v in beam.jaw_y_cm)
+    x1, x2 = (cm_to_mm(v) for v in beam.jaws_sad_cm[0])
+    y1, y2 = (cm_to_mm(v) for v in beam.jaws_sad_cm[1])
     tables = EdgeTables.build(model, ssd_mm, sad_mm, z, (x1, x2), (y1, y2), (u, w))
     dmax_mm = cm_to_mm(model.dmax_cm)
     lookup = DoseLookup(

@@ -20,10 +20,10 @@ import numpy as np
 
 from imaging.units import cm_to_mm, mm_to_cm
 from imaging.volume import Volume
-from planning.dose.beam_geometry import Beam
 from planning.dose.beam_model import MACHINES, BeamModel, parse_energy
 from planning.dose.engine import compute_beam_dose
 from planning.errors import PlanningError
+from planning.field.beam import Beam
 
 #: Spacing of the dose samples along the central axis and across the profile, mm.
 SAMPLE_STEP_MM = 0.5

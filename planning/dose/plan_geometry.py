@@ -18,12 +18,13 @@ from imaging.volume import Volume
 from planning.anatomy.lesion import LesionLevels, LesionMeasurements, lesion_levels, measure_lesion
 from planning.case import Case, in_case
 from planning.case.settings import PlanSettings
-from planning.dose.beam_setup import PlanBeamGeometry, plan_beams
+from planning.dose.beam_setup import plan_beams
 from planning.dose.density import Density, density_for_plan
 from planning.dose.grid import DEFAULT_GRID_SPACING_MM, field_box
 from planning.dose.images import PlanImages, load_plan_images, position_warnings
 from planning.dose.lesion_on_grid import exact_ellipsoid_measurements, lesion_on_native_grid
 from planning.errors import FieldError, LabelError, PlanningError
+from planning.field.beam import Beam
 from planning.field.derivation import Field, derive_case_field
 
 
@@ -44,8 +45,9 @@ class PlanGeometry:
         The lesion on the post-contrast series; None for an ellipsoid (used exactly).
     density : Density
         The relative electron density the skin entries were found on (and the dose uses).
-    beams : tuple of PlanBeamGeometry
-        Jaws at the SAD plane, SSD, isocentre depth, skin entry and machine isocentre per beam.
+    beams : tuple of Beam
+        The field's beams set up: jaws at the SAD plane, SSD, isocentre depth, skin entry and
+        machine isocentre.
     separation_cm : float or None
         The user-entered patient separation, cm.
     grid_spacing_mm : float
@@ -63,7 +65,7 @@ class PlanGeometry:
     lesion: LesionMeasurements
     lesion_native_mask: Volume | None
     density: Density
-    beams: tuple[PlanBeamGeometry, ...]
+    beams: tuple[Beam, ...]
     separation_cm: float | None
     grid_spacing_mm: float
     series_warnings: tuple[str, ...] = ()

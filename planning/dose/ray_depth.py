@@ -15,10 +15,10 @@ import numpy as np
 
 from imaging.units import cm_to_mm
 from imaging.volume import Volume
-from planning.dose.beam_geometry import Beam, beam_axes, volume_corners
 from planning.dose.beam_model import MACHINES, BeamModel
 from planning.dose.radiological_depth import FanGrid, fan_depth, regular_axis
 from planning.errors import PlanningError
+from planning.field.beam import Beam, beam_axes
 
 #: Limits of the fan grid (keep the per-beam cost bounded on large fields).
 MAX_LATERAL_SAMPLES = 320
@@ -71,15 +71,15 @@ def beam_fan_depth(
 
     sigma_deep_cm = float(model.penumbra_sigma_cm(np.array(30.0), ssd_cm))
     margin = cm_to_mm(4.0 * sigma_deep_cm) + 5.0
-    x1, x2 = (cm_to_mm(v) for v in beam.jaw_x_cm)
-    y1, y2 = (cm_to_mm(v) for v in beam.jaw_y_cm)
+    x1, x2 = (cm_to_mm(v) for v in beam.jaws_sad_cm[0])
+    y1, y2 = (cm_to_mm(v) for v in beam.jaws_sad_cm[1])
     lateral_step = max(
         step,
         (x2 - x1 + 2 * margin) / MAX_LATERAL_SAMPLES,
         (y2 - y1 + 2 * margin) / MAX_LATERAL_SAMPLES,
     )
     # Only the part of the fan that the output grid sees is needed.
-    rel = volume_corners(grid) - source
+    rel = grid.geometry.box_corners_mm() - source
     corner_z = np.maximum(rel @ direction, 1.0)
     corner_u = rel @ axes[0] * sad_mm / corner_z
     corner_w = rel @ axes[1] * sad_mm / corner_z
@@ -95,7 +95,9 @@ def beam_fan_depth(
     lateral_step = max(lateral_step, min(2.5, math.sqrt(area_mm2 / MAX_RAYS)))
     u = regular_axis(u_lo, u_hi, lateral_step)
     w = regular_axis(w_lo, w_hi, lateral_step)
-    z_all = np.concatenate([(volume_corners(v) - source) @ direction for v in (grid, density)])
+    z_all = np.concatenate(
+        [(v.geometry.box_corners_mm() - source) @ direction for v in (grid, density)]
+    )
     z_lo = max(float(z_all.min()), 10.0)
     z_hi = float(z_all.max())
     slab = None

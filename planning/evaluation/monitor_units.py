@@ -364,7 +364,7 @@ def hand_calculation(
         dose_per_fraction_gy=dose_per_fraction_gy,
         depth_cm=depth_cm,
         ssd_cm=beam_dose.ssd_cm,
-        collimator_side_cm=float(equivalent_square_cm(beam.field_x_cm, beam.field_y_cm)),
+        collimator_side_cm=float(equivalent_square_cm(beam.field_x_sad_cm, beam.field_y_sad_cm)),
         calibration=calibration,
         model=model,
         engine_relative_dose=(

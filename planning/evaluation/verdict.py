@@ -25,8 +25,6 @@ import numpy as np
 
 from imaging.units import cm_to_mm
 from imaging.volume import Volume
-from planning.dose.beam_geometry import Beam as DoseBeam
-from planning.dose.beam_geometry import beam_axes
 from planning.dose.beam_model import BeamModel
 from planning.dose.engine import BeamDose
 from planning.evaluation.coverage import (
@@ -35,6 +33,7 @@ from planning.evaluation.coverage import (
     DoseStatistics,
     coverage_passes,
 )
+from planning.field.beam import Beam, beam_axes
 from planning.field.derivation import Field
 
 #: z-score of the 95 % point of an error-function edge.
@@ -111,7 +110,7 @@ def coverage_verdict(
     lesion_mask: Volume,
     plan_field: Field,
     beam_doses: Sequence[BeamDose],
-    beams: Sequence[DoseBeam],
+    beams: Sequence[Beam],
     normalisation_depth_cm: float,
     model: BeamModel,
 ) -> Verdict:
@@ -126,7 +125,7 @@ def coverage_verdict(
     plan_field : Field
     beam_doses : sequence of BeamDose
         The engine's per-beam results (their ``depth_cm`` is used).
-    beams : sequence of planning.dose.beam_geometry.Beam
+    beams : sequence of planning.field.beam.Beam
     normalisation_depth_cm : float
         Water-equivalent depth of the normalisation point along the first beam, cm.
     model : BeamModel

@@ -42,18 +42,17 @@ from imaging.atomic_write import write_atomic_together
 from planning.anatomy.lesion import LesionLevels, LesionMeasurements
 from planning.anatomy.levels import ThoracicPrefix, display_name
 from planning.case import Case
-from planning.dose.beam_model import MACHINES
-from planning.dose.beam_setup import PlanBeamGeometry
 from planning.dose.images import PlanImages
 from planning.dose.plan_geometry import PlanGeometry
 from planning.evaluation.structure_dose import CORD_ALPHA_BETA_GY, StructureDose
+from planning.field.beam import Beam
 from planning.field.derivation import Field
 from planning.plan import PlanResult
 
 FORMAT_VERSION = 1
 
 
-def _r(value: float, digits: int = 2) -> float | None:
+def _r(value: float | None, digits: int = 2) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), digits)
 
 
@@ -87,31 +86,33 @@ def structure_dict(result: PlanResult, structure: StructureDose) -> dict[str, An
     return data
 
 
-def beam_setup_dict(geometry: PlanBeamGeometry, energy: str) -> dict[str, Any]:
+def beam_setup_dict(beam: Beam) -> dict[str, Any]:
     """One beam's set-up as written in ``field.json`` (and the field limits): angles, jaws at
-    the SAD plane, SSD, field at the skin, isocentre depth, skin entry, machine isocentre."""
+    the SAD plane, SSD, field at the skin, isocentre depth, skin entry, machine isocentre (a beam
+    set up by :func:`planning.dose.beam_setup.plan_beams`)."""
+    (jaw_x1, jaw_x2), (jaw_y1, jaw_y2) = beam.jaws_sad_cm
     return {
-        "name": geometry.name,
-        "gantry_angle_deg": geometry.gantry_angle_deg,
-        "collimator_angle_deg": 0.0,
-        "couch_angle_deg": 0.0,
-        "energy": energy,
-        "setup": "SSD",
-        "ssd_cm": _r(geometry.ssd_cm),
-        "source_axis_distance_cm": MACHINES[energy].sad_cm,
-        "jaw_x1_cm": _r(geometry.jaw_x_cm[0]),
-        "jaw_x2_cm": _r(geometry.jaw_x_cm[1]),
-        "jaw_y1_cm": _r(geometry.jaw_y_cm[0]),
-        "jaw_y2_cm": _r(geometry.jaw_y_cm[1]),
+        "name": beam.name,
+        "gantry_angle_deg": beam.gantry_angle_deg,
+        "collimator_angle_deg": beam.collimator_angle_deg,
+        "couch_angle_deg": beam.couch_angle_deg,
+        "energy": beam.energy,
+        "setup": beam.setup,
+        "ssd_cm": _r(beam.ssd_cm),
+        "source_axis_distance_cm": beam.sad_cm,
+        "jaw_x1_cm": _r(jaw_x1),
+        "jaw_x2_cm": _r(jaw_x2),
+        "jaw_y1_cm": _r(jaw_y1),
+        "jaw_y2_cm": _r(jaw_y2),
         "jaws_plane": "at the source-axis distance (IEC; Y1 inferior, Y2 superior)",
-        "field_x_cm": _r(geometry.jaw_x_cm[1] - geometry.jaw_x_cm[0]),
-        "field_y_cm": _r(geometry.jaw_y_cm[1] - geometry.jaw_y_cm[0]),
+        "field_x_cm": _r(jaw_x2 - jaw_x1),
+        "field_y_cm": _r(jaw_y2 - jaw_y1),
         # The beam diverges: on the skin (SSD) the field differs from the jaws (SAD).
-        "field_at_skin_x_cm": _r(geometry.field_at_skin_cm[0]),
-        "field_at_skin_y_cm": _r(geometry.field_at_skin_cm[1]),
-        "isocentre_depth_cm": _r(geometry.isocentre_depth_cm),
-        "skin_entry_mm": _point(geometry.skin_entry_mm),
-        "machine_isocentre_mm": _point(geometry.machine_isocentre_mm),
+        "field_at_skin_x_cm": _r(beam.field_at_skin_cm[0]),
+        "field_at_skin_y_cm": _r(beam.field_at_skin_cm[1]),
+        "isocentre_depth_cm": _r(beam.isocentre_depth_cm),
+        "skin_entry_mm": _point(beam.skin_entry_lps_mm),
+        "machine_isocentre_mm": _point(beam.machine_isocentre_lps_mm),
     }
 
 
@@ -188,7 +189,7 @@ def field_limits_document(geometry: PlanGeometry) -> dict[str, Any]:
         "arrangement": plan_field.arrangement,
         "energy": plan_field.energy,
         "field": field_limits_dict(plan_field, prefix),
-        "beams": [beam_setup_dict(b, plan_field.energy) for b in geometry.beams],
+        "beams": [beam_setup_dict(b) for b in geometry.beams],
         "assumptions": list(geometry.assumptions),
         "warnings": list(geometry.warnings),
         "dose_computed": False,
@@ -203,7 +204,7 @@ def field_dict(result: PlanResult) -> dict[str, Any]:
     stats = result.lesion_stats
     beams = [
         {
-            **beam_setup_dict(geometry, plan_field.energy),
+            **beam_setup_dict(geometry),
             "meterset": _r(calc.meterset, 2),
             "meterset_unit": calc.unit,
             "dose_per_fraction_gy": _r(calc.dose_per_fraction_gy, 4),

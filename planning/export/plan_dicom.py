@@ -29,25 +29,19 @@ from imaging.errors import UnreadableFileError
 from imaging.resample import resample_to
 from imaging.rt_common import save_atomically
 from imaging.rtdose import build_rtdose
-from imaging.rtplan import PlanBeam, build_rtplan
 from imaging.rtstruct import Structure, build_rtstruct
-from imaging.units import cm_to_mm
 from imaging.volume import Volume
 from planning.anatomy.structures import structure_colour
-from planning.dose.beam_model import MACHINES
 from planning.dose.beam_setup import inside_field
 from planning.dose.grid import grid_points_mm
 from planning.dose.radiological_depth import TISSUE_THRESHOLD
+from planning.export.rtplan import build_rtplan
 from planning.field.derivation import TREATMENT_POSITION
 from planning.plan import PlanResult
 
 #: ROI names in the structure set.
 LESION_ROI = "Lesion"
 FIELD_ROI = "Field"
-
-
-_MACHINE_NAMES = {"Co60": "Co-60 unit", "6MV": "6 MV linac"}
-_NOMINAL_ENERGY_MV = {"Co60": 1.25, "6MV": 6.0}
 
 
 @dataclass(frozen=True)
@@ -80,31 +74,6 @@ def field_mask(result: PlanResult) -> Volume:
     density = result.density.volume
     body = resample_to(density, grid, interpolator="linear").array >= TISSUE_THRESHOLD
     return grid.with_array(inside & body)
-
-
-def plan_beams(result: PlanResult) -> list[PlanBeam]:
-    """The RT Plan beams of a result (jaws in mm at the SAD plane, meterset per fraction)."""
-    energy = result.field.energy
-    machine = MACHINES[energy]
-    beams = []
-    for geometry, calc in zip(result.beams, result.monitor_units, strict=True):
-        beams.append(
-            PlanBeam(
-                name=geometry.name,
-                gantry_angle_deg=geometry.gantry_angle_deg,
-                jaw_x_mm=(cm_to_mm(geometry.jaw_x_cm[0]), cm_to_mm(geometry.jaw_x_cm[1])),
-                jaw_y_mm=(cm_to_mm(geometry.jaw_y_cm[0]), cm_to_mm(geometry.jaw_y_cm[1])),
-                isocentre_mm=geometry.machine_isocentre_mm,
-                ssd_mm=cm_to_mm(geometry.ssd_cm),
-                meterset=calc.meterset,
-                nominal_energy_mv=_NOMINAL_ENERGY_MV[energy],
-                source_axis_distance_mm=cm_to_mm(machine.sad_cm),
-                machine_name=_MACHINE_NAMES[energy],
-                dosimeter_unit="MU" if calc.unit == "MU" else "MINUTE",
-                beam_dose_gy=calc.dose_per_fraction_gy,
-            )
-        )
-    return beams
 
 
 def contour_grid(result: PlanResult) -> Volume:
@@ -162,7 +131,7 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
         else "spineplan lesion and field",
     )
     rtplan = build_rtplan(
-        plan_beams(result),
+        result.beams,
         headers,
         structure_set_uid=str(rtstruct.SOPInstanceUID),
         prescription_gy=result.prescription.dose_gy,

@@ -27,7 +27,7 @@ Rules (issue 6, item 1):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,7 @@ from planning.anatomy.levels import (
 from planning.case import Case
 from planning.case.settings import Arrangement, PlanSettings
 from planning.errors import FieldError
+from planning.field.beam import Beam
 
 #: Half a typical disc height per region (first letter of the level), mm: the stated margin
 #: beyond the outer endplate when the disc beyond the adjacent vertebra is not labelled.
@@ -63,39 +64,12 @@ TREATMENT_POSITION = "HFS"
 _HFS = "gantry angles are IEC 61217 for a head-first supine patient"
 
 
-@dataclass(frozen=True)
-class Beam:
-    """One treatment beam.
-
-    Attributes
-    ----------
-    name : str
-        ``"PA"``, ``"AP"``, ``"left lateral"``, ``"right lateral"``.
-    gantry_angle_deg : float
-        IEC 61217 gantry angle, degrees.
-    source_direction_lps : tuple of 3 float
-        Unit vector from the isocentre towards the source, LPS (the beam travels the other way).
-    """
-
-    name: str
-    gantry_angle_deg: float
-    source_direction_lps: tuple[float, float, float]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "gantry_angle_deg": self.gantry_angle_deg,
-            "source_direction_lps": list(self.source_direction_lps),
-        }
-
-
+#: The beams of each arrangement (name and gantry angle; :func:`derive_field` adds the energy,
+#: the isocentre and the SSD).
 _BEAMS: dict[str, tuple[Beam, ...]] = {
-    "PA": (Beam("PA", 180.0, (0.0, 1.0, 0.0)),),
-    "lateral_pair": (
-        Beam("left lateral", 90.0, (1.0, 0.0, 0.0)),
-        Beam("right lateral", 270.0, (-1.0, 0.0, 0.0)),
-    ),
-    "AP_PA": (Beam("AP", 0.0, (0.0, -1.0, 0.0)), Beam("PA", 180.0, (0.0, 1.0, 0.0))),
+    "PA": (Beam("PA", 180.0),),
+    "lateral_pair": (Beam("left lateral", 90.0), Beam("right lateral", 270.0)),
+    "AP_PA": (Beam("AP", 0.0), Beam("PA", 180.0)),
 }
 
 
@@ -116,6 +90,8 @@ class Field:
     arrangement : {"PA", "lateral_pair", "AP_PA"}
         The arrangement in use (``auto`` resolved).
     beams : tuple of Beam
+        The arrangement's beams with the field's energy, isocentre and SSD (not yet set up:
+        no jaws, see :func:`planning.dose.beam_setup.plan_beams`).
     isocentre_mm : tuple of 3 float or None
         Mid-field z at the lesion centroid's x, y; ``None`` when no position is known.
     ssd_cm : float
@@ -169,7 +145,14 @@ class Field:
             "length_mm": self.length_mm,
             "width_mm": self.width_mm,
             "arrangement": self.arrangement,
-            "beams": [b.to_dict() for b in self.beams],
+            "beams": [
+                {
+                    "name": b.name,
+                    "gantry_angle_deg": b.gantry_angle_deg,
+                    "source_direction_lps": list(b.source_direction_lps),
+                }
+                for b in self.beams
+            ],
             "isocentre_mm": None if self.isocentre_mm is None else list(self.isocentre_mm),
             "ssd_cm": self.ssd_cm,
             "energy": self.energy,
@@ -314,7 +297,6 @@ def derive_field(
     if arrangement == "auto":
         cervical = all(region_of(n) == "cervical" for n in involved.names)
         arrangement = "lateral_pair" if cervical else "PA"
-    beams = _BEAMS[arrangement]
     assumptions.append(_HFS)
 
     if settings.field_width_mm is not None:
@@ -377,6 +359,15 @@ def derive_field(
                 "consider a PA field or check the shoulder position"
             )
 
+    beams = tuple(
+        replace(
+            b,
+            energy=settings.energy,
+            isocentre_lps_mm=isocentre,
+            ssd_cm=settings.effective_ssd_cm,
+        )
+        for b in _BEAMS[arrangement]
+    )
     return Field(
         superior_border_z_mm=float(top_z),
         inferior_border_z_mm=float(bottom_z),

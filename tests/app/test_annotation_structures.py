@@ -65,7 +65,7 @@ def test_paint_the_cord_undo_redo_save_reopen_and_export(qtbot, window, study, t
     centre, zs = _paint_cord_and_lesion(window)
     state = annotation.document.state
     cord = state.structure("cord")
-    assert cord is not None and cord.name == "Cord" and cord.spec is None
+    assert cord is not None and cord.name == "Cord" and cord.shape is None
     assert state.lesion_mask is not None
     m = measure_lesion(cord.mask)
     # a 3 mm brush dragged over 40 mm of one sagittal slice
@@ -168,7 +168,7 @@ def test_a_named_structure_and_its_recovery(qtbot, window, study):
     assert "Bone metastasis" in annotation.recovery_label.text()
     annotation.restore_recovery()
     restored = annotation.document.state.structure("Bone metastasis")
-    assert restored is not None and restored.spec is None  # painted: Save writes it again
+    assert restored is not None and restored.shape is None  # painted: Save writes it again
     assert np.array_equal(restored.mask.array, bone.mask.array)
     # deleting it is an edit too; the recovery file then no longer lists it
     annotation.delete_structure("Bone metastasis")

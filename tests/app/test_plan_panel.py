@@ -79,7 +79,7 @@ def _assert_field_only(panel, geometry, beam_names: list[str]) -> None:
         assert f"{beam.name} {beam.gantry_angle_deg:g}°" in panel.number("Beams (gantry)")
         jaws = panel.number(f"{beam.name} jaws X1/X2/Y1/Y2 at SAD, cm").split(" / ")
         assert [float(v) for v in jaws] == pytest.approx(
-            [*beam.jaw_x_cm, *beam.jaw_y_cm], abs=0.051
+            [*beam.jaw_x_sad_cm, *beam.jaw_y_sad_cm], abs=0.051
         )
         assert panel.number(f"{beam.name} SSD") == f"{beam.ssd_cm:.1f} cm"
         assert beam.ssd_cm == pytest.approx(80.0, abs=0.5)
@@ -113,7 +113,7 @@ def test_case2_plan_passes_then_fails_when_narrowed(qtbot, window) -> None:
     assert panel.number("Arrangement") == "PA"
     assert panel.number("Lesion V95") == f"{result.lesion_stats.v95_percent:.1f} %"
     assert panel.number("PA per fraction").endswith("MU")
-    (x1, x2), (y1, y2) = result.beams[0].jaw_x_cm, result.beams[0].jaw_y_cm
+    (x1, x2), (y1, y2) = result.beams[0].jaw_x_sad_cm, result.beams[0].jaw_y_sad_cm
     assert panel.number("PA jaws X1/X2/Y1/Y2 at SAD, cm") == (
         f"{x1:.1f} / {x2:.1f} / {y1:.1f} / {y2:.1f}"
     )
@@ -423,5 +423,5 @@ def test_export_without_dose_data_writes_the_field_limits(
     assert document["field"]["levels_words"] == "T8-T10"
     assert [b["ssd_cm"] for b in document["beams"]] == [pytest.approx(80.0, abs=0.5)]
     (beam,) = shown.args[0].beams
-    assert document["beams"][0]["jaw_x1_cm"] == pytest.approx(beam.jaw_x_cm[0], abs=0.01)
+    assert document["beams"][0]["jaw_x1_cm"] == pytest.approx(beam.jaw_x_sad_cm[0], abs=0.01)
     assert "coverage by the 95 % isodose is NOT checked" in (out / "field_limits.txt").read_text()

@@ -66,7 +66,7 @@ def test_lateral_pair_outline_faces_the_sagittal_views_and_paths_diverge() -> No
         near_length = abs(points[0, 2] - points[3, 2])
         far_length = abs(points[1, 2] - points[2, 2])
         assert far_length > near_length  # divergence: wider further from the source
-        source = np.asarray(geometry.source_mm)
+        source = np.asarray(geometry.source_lps_mm)
         assert np.linalg.norm(points[1] - source) > np.linalg.norm(points[0] - source)
 
 

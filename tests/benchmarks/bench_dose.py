@@ -13,8 +13,8 @@ import time
 import numpy as np
 
 from imaging.volume import Volume
-from planning.dose.beam_geometry import Beam
 from planning.dose.engine import compute_beam_dose
+from planning.field.beam import Beam
 
 
 def patient_grid() -> Volume:

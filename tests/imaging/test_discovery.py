@@ -76,7 +76,7 @@ def test_messy_folder_groups_series_and_counts_skipped(messy_folder: dict[str, o
     assert all(not s.warnings for s in study.series)
     # files in slice order (by position along the normal), not by instance number
     assert t2.files == messy_folder["t2"].paths  # type: ignore[attr-defined]
-    np.testing.assert_allclose(t2.affine, messy_folder["t2"].affine, atol=1e-6)  # type: ignore[attr-defined]
+    np.testing.assert_allclose(t2.geometry.affine, messy_folder["t2"].affine, atol=1e-6)  # type: ignore[attr-defined]
 
     skipped = {p.path.name: p.reason for p in found.skipped}
     assert set(skipped) == {"README.txt", "notes", "garbage.dcm", "truncated.dcm", "empty.dcm"}

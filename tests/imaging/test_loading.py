@@ -77,7 +77,7 @@ def test_discovered_series_loads_without_rereading_headers(tmp_path: Path) -> No
     info = imaging.discover(tmp_path).series[0]
     volume = imaging.load_series(info)
     np.testing.assert_array_equal(volume.array, built.array)
-    np.testing.assert_allclose(volume.affine, info.affine)
+    np.testing.assert_allclose(volume.affine, info.geometry.affine)
     assert volume.metadata.series_instance_uid == built.series_instance_uid
     assert volume.metadata.modality == "MR"
     assert volume.metadata.series_description == "MR sagittal"

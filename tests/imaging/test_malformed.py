@@ -65,6 +65,9 @@ def test_missing_geometry_tag(tmp_path: Path, missing: str) -> None:
     write_without(built.paths[1], built.paths[1], missing)
     info = imaging.discover(tmp_path).series[0]
     assert missing in info.error
+    # no grid, but the matrix it holds is still known (and written as before in --json)
+    assert info.geometry is None and info.shape == (3, 8, 8)
+    assert info.to_json()["spacing_mm"] == [0.0, 0.0, 0.0]
     with pytest.raises(SeriesError, match=rf"'T2 SAG'.*IM0001\.dcm lacks {missing}"):
         imaging.load_series(tmp_path)
 

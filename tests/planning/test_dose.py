@@ -7,12 +7,12 @@ import pytest
 
 from imaging.volume import Volume
 from planning.dose.beam_data import Table2D, load_table_2d
-from planning.dose.beam_geometry import Beam, beam_axes
 from planning.dose.beam_model import MACHINES, BeamModel, beam_model
 from planning.dose.engine import compute_beam_dose, compute_dose
 from planning.dose.phantom import engine_depth_dose, engine_profile, line_grid
 from planning.dose.radiological_depth import density_from_ct, density_from_mr
 from planning.errors import PlanningError
+from planning.field.beam import Beam, beam_axes
 
 
 def box(

@@ -39,8 +39,8 @@ def test_field_json_keys_and_values(tmp_path, number: int) -> None:
         b.gantry_angle_deg for b in result.field.beams
     ]
     for beam, geometry in zip(data["beams"], result.beams, strict=True):
-        assert beam["jaw_x1_cm"] == pytest.approx(geometry.jaw_x_cm[0], abs=0.01)
-        assert beam["jaw_y2_cm"] == pytest.approx(geometry.jaw_y_cm[1], abs=0.01)
+        assert beam["jaw_x1_cm"] == pytest.approx(geometry.jaw_x_sad_cm[0], abs=0.01)
+        assert beam["jaw_y2_cm"] == pytest.approx(geometry.jaw_y_sad_cm[1], abs=0.01)
         assert beam["ssd_cm"] == pytest.approx(geometry.ssd_cm, abs=0.01)
         assert beam["meterset"] > 0 and beam["meterset_unit"] in ("MU", "min")
     prescription = data["prescription"]

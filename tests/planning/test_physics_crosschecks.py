@@ -36,14 +36,14 @@ from imaging.volume import Volume
 from planning.case.prescription import SCHEDULES, Prescription
 from planning.case.settings import PlanSettings
 from planning.dose.beam_data import BEAM_DATA_DIR
-from planning.dose.beam_geometry import Beam, beam_axes
 from planning.dose.engine import compute_beam_dose
 from planning.dose.images import load_plan_images
 from planning.dose.radiological_depth import TISSUE_THRESHOLD
 from planning.evaluation.coverage import dose_statistics
 from planning.evaluation.monitor_units import hand_calculation, monitor_units
 from planning.export.field_limits import field_dict
-from planning.export.plan_dicom import field_mask, plan_beams, write_plan_dicom
+from planning.export.plan_dicom import field_mask, write_plan_dicom
+from planning.field.beam import Beam, beam_axes
 from planning.field.derivation import _BEAMS, derive_case_field
 from planning.plan import plan_case
 from tests.planning.plan_fixtures import SAMPLES, TEST_GRID_MM, default_plan, sample_case
@@ -184,7 +184,13 @@ def test_asymmetric_jaws_open_on_the_iec_side(gantry: float) -> None:
     # field edges themselves. X1=-1, X2=+4 cm along X_g; Y1=-2 (inferior), Y2=+3 cm (superior).
     density = water_box()
     beam = Beam(
-        "6MV", gantry, (0.0, 0.0, 0.0), jaw_x_cm=(-1.0, 4.0), jaw_y_cm=(-2.0, 3.0), setup="SAD"
+        "asymmetric",
+        gantry,
+        "6MV",
+        (0.0, 0.0, 0.0),
+        jaw_x_sad_cm=(-1.0, 4.0),
+        jaw_y_sad_cm=(-2.0, 3.0),
+        setup="SAD",
     )
     x_axis = np.asarray(IEC_HFS[gantry]["x_jaw"], dtype=float)
     z_axis = np.array([0.0, 0.0, 1.0])
@@ -250,7 +256,7 @@ def _skin_depth_cm(result, beam) -> float:
     The skin entry must separate air (density < 0.5) upstream from tissue downstream.
     """
     iso = np.asarray(result.field.isocentre_mm)
-    skin = np.asarray(beam.skin_entry_mm)
+    skin = np.asarray(beam.skin_entry_lps_mm)
     unit = (iso - skin) / np.linalg.norm(iso - skin)
     density = result.density.volume
     before = sample_at(density, skin - 1.5 * unit)
@@ -269,11 +275,11 @@ def test_exported_jaws_reproduce_the_borders_at_the_isocentre_plane(number: int)
     superior, inferior = hand_borders(number, "disc")
     iso = np.asarray(field.isocentre_mm)
     assert iso[2] == pytest.approx(0.5 * (superior + inferior), abs=1e-9)
-    for geometry, dicom_beam in zip(result.beams, plan_beams(result), strict=True):
+    for geometry in result.beams:
         depth_cm = _skin_depth_cm(result, geometry)
         magnification = (geometry.ssd_cm + depth_cm) / SAD_CM
-        y1_mm, y2_mm = dicom_beam.jaw_y_mm
-        x1_mm, x2_mm = dicom_beam.jaw_x_mm
+        y1_mm, y2_mm = geometry.jaw_y_sad_mm
+        x1_mm, x2_mm = geometry.jaw_x_sad_mm
         assert iso[2] + y2_mm * magnification == pytest.approx(superior, abs=0.05)
         assert iso[2] + y1_mm * magnification == pytest.approx(inferior, abs=0.05)
         assert (x2_mm - x1_mm) * magnification == pytest.approx(field.width_mm, abs=0.05)
@@ -344,8 +350,8 @@ def test_case2_pa_dose_at_the_normalisation_point_by_hand() -> None:
     np.testing.assert_allclose(point, iso, atol=1e-9)  # PA: at the lesion centroid depth
     depth_cm = _skin_depth_cm(result, beam)
     assert depth_cm == pytest.approx((122.15 - 49.8) / 10.0, abs=0.05)  # skin y 122.15 mm
-    x = beam.jaw_x_cm[1] - beam.jaw_x_cm[0]
-    y = beam.jaw_y_cm[1] - beam.jaw_y_cm[0]
+    x = beam.jaw_x_sad_cm[1] - beam.jaw_x_sad_cm[0]
+    y = beam.jaw_y_sad_cm[1] - beam.jaw_y_sad_cm[0]
     r = eq_square(x, y) * beam.ssd_cm / SAD_CM
     hand = table_pdd(depth_cm, r) / 100.0
     assert hand == pytest.approx(0.760, abs=0.005)  # 7.2 cm, 7.4 cm square: ~76 %
@@ -377,7 +383,7 @@ def test_case1_lateral_pair_midplane_halves_and_total() -> None:
     # (within a few %, the isocentre is 0.8 mm off the midline) and the two sum to 100 %.
     result = default_plan(1)
     point = np.asarray(result.normalisation.point_mm)
-    entries = np.asarray([b.skin_entry_mm for b in result.beams])
+    entries = np.asarray([b.skin_entry_lps_mm for b in result.beams])
     np.testing.assert_allclose(point, entries.mean(axis=0), atol=1e-9)
     shares = np.asarray(result.normalisation.relative_dose_per_beam)
     halves = shares / shares.sum()
@@ -388,12 +394,12 @@ def test_case1_lateral_pair_midplane_halves_and_total() -> None:
     # (geometric) distance: PDD(d_eff) * ((SSD + d_eff) / (SSD + d_geo))^2 (effective path
     # length, Khan ch. 12). SSD 100 = reference: no Mayneord factor.
     for geometry, share, calc in zip(result.beams, shares, result.monitor_units, strict=True):
-        d_geo = float(np.linalg.norm(point - np.asarray(geometry.skin_entry_mm))) / 10.0
+        d_geo = float(np.linalg.norm(point - np.asarray(geometry.skin_entry_lps_mm))) / 10.0
         assert d_geo == pytest.approx(6.70, abs=0.05)  # separation 13.4 cm
         d_eff = calc.depth_cm
         assert d_geo < d_eff < d_geo + 0.5  # bone on the lateral path adds a little
-        x = geometry.jaw_x_cm[1] - geometry.jaw_x_cm[0]
-        y = geometry.jaw_y_cm[1] - geometry.jaw_y_cm[0]
+        x = geometry.jaw_x_sad_cm[1] - geometry.jaw_x_sad_cm[0]
+        y = geometry.jaw_y_sad_cm[1] - geometry.jaw_y_sad_cm[0]
         r = eq_square(x, y)
         hand = table_pdd(d_eff, r) / 100.0 * ((100.0 + d_eff) / (100.0 + d_geo)) ** 2
         assert share == pytest.approx(hand, rel=0.02)
@@ -407,7 +413,9 @@ def test_case2_monitor_units_by_the_ssd_formula() -> None:
     result = default_plan(2)
     calc = result.monitor_units[0]
     beam = result.beams[0]
-    rc = eq_square(beam.jaw_x_cm[1] - beam.jaw_x_cm[0], beam.jaw_y_cm[1] - beam.jaw_y_cm[0])
+    rc = eq_square(
+        beam.jaw_x_sad_cm[1] - beam.jaw_x_sad_cm[0], beam.jaw_y_sad_cm[1] - beam.jaw_y_sad_cm[0]
+    )
     r = rc * beam.ssd_cm / SAD_CM
     assert calc.collimator_side_cm == pytest.approx(rc, abs=1e-6)
     assert calc.surface_side_cm == pytest.approx(r, abs=1e-6)
@@ -427,11 +435,12 @@ def test_case1_monitor_units_per_beam_by_the_ssd_formula() -> None:
     point = np.asarray(result.normalisation.point_mm)
     for geometry, calc in zip(result.beams, result.monitor_units, strict=True):
         rc = eq_square(
-            geometry.jaw_x_cm[1] - geometry.jaw_x_cm[0], geometry.jaw_y_cm[1] - geometry.jaw_y_cm[0]
+            geometry.jaw_x_sad_cm[1] - geometry.jaw_x_sad_cm[0],
+            geometry.jaw_y_sad_cm[1] - geometry.jaw_y_sad_cm[0],
         )
         sc, sp = table_sc_sp(rc, rc * geometry.ssd_cm / SAD_CM)
         assert calc.dose_per_fraction_gy == pytest.approx(2.0, rel=0.03)
-        d_geo = float(np.linalg.norm(point - np.asarray(geometry.skin_entry_mm))) / 10.0
+        d_geo = float(np.linalg.norm(point - np.asarray(geometry.skin_entry_lps_mm))) / 10.0
         assert calc.geometric_depth_cm == pytest.approx(d_geo, abs=1e-6)
         # PDD at the water-equivalent depth, inverse square to the real depth (Khan ch. 12).
         epl = ((100.0 + calc.depth_cm) / (100.0 + d_geo)) ** 2
@@ -643,8 +652,10 @@ def test_a_ct_couch_below_the_patient_is_not_the_skin() -> None:
     settings = PlanSettings(arrangement="PA")
     plain = plan_case(case, settings, images=images, grid_spacing_mm=5.0)
     couch = plan_case(case, settings, images=with_couch, grid_spacing_mm=5.0)
-    assert plain.beams[0].skin_entry_mm[1] < 95.0  # the patient's back, y ~ 88 mm
-    np.testing.assert_allclose(couch.beams[0].skin_entry_mm, plain.beams[0].skin_entry_mm, atol=0.5)
+    assert plain.beams[0].skin_entry_lps_mm[1] < 95.0  # the patient's back, y ~ 88 mm
+    np.testing.assert_allclose(
+        couch.beams[0].skin_entry_lps_mm, plain.beams[0].skin_entry_lps_mm, atol=0.5
+    )
     assert couch.monitor_units[0].meterset == pytest.approx(
         plain.monitor_units[0].meterset, rel=0.005
     )

@@ -89,7 +89,7 @@ def test_pa_normalises_at_the_lesion_centroid_depth() -> None:
 
 def test_lateral_pair_normalises_at_midplane() -> None:
     result = default_plan(1)
-    entries = np.asarray([b.skin_entry_mm for b in result.beams])
+    entries = np.asarray([b.skin_entry_lps_mm for b in result.beams])
     np.testing.assert_allclose(result.normalisation.point_mm, entries.mean(axis=0), atol=1e-6)
     shares = result.normalisation.relative_dose_per_beam
     assert shares[0] == pytest.approx(shares[1], rel=0.02)  # symmetric neck, equal weights
@@ -101,7 +101,7 @@ def test_user_normalisation_depth() -> None:
     settings = dataclasses.replace(case.plan, normalisation="depth", normalisation_depth_mm=50.0)
     result = plan_case(case, settings, grid_spacing_mm=TEST_GRID_MM)
     beam = result.beams[0]
-    distance = np.linalg.norm(np.subtract(result.normalisation.point_mm, beam.skin_entry_mm))
+    distance = np.linalg.norm(np.subtract(result.normalisation.point_mm, beam.skin_entry_lps_mm))
     assert distance == pytest.approx(50.0, abs=1e-6)
     # Normalising shallower than the lesion (7 cm) puts the lesion below 100 %.
     assert result.lesion_stats.dmean_percent < 100.0
@@ -112,7 +112,7 @@ def test_jaws_give_the_field_at_the_isocentre(number: int) -> None:
     result = default_plan(number)
     field = result.field
     for beam in result.beams:
-        source = np.asarray(beam.source_mm)
+        source = np.asarray(beam.source_lps_mm)
         iso = np.asarray(field.isocentre_mm)
         direction = (iso - source) / np.linalg.norm(iso - source)
         across = np.cross(direction, [0.0, 0.0, 1.0])

@@ -7,12 +7,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from planning.dose.beam_geometry import Beam
+from imaging.volume import Volume
 from planning.dose.beam_model import beam_model
 from planning.dose.central_axis import central_axis
 from planning.dose.engine import compute_beam_dose
 from planning.dose.plan_geometry import plan_geometry
 from planning.errors import PlanningError
+from planning.field.beam import Beam
 from planning.plan import plan_case
 from tests.planning.plan_fixtures import EXPECTED, TEST_GRID_MM, default_plan, sample_case
 
@@ -30,12 +31,12 @@ def test_geometry_is_the_plans_field_and_jaws(number: int) -> None:
     assert geometry.lesion == result.lesion
     for mine, planned in zip(geometry.beams, result.beams, strict=True):
         assert mine.name == planned.name
-        assert mine.jaw_x_cm == planned.jaw_x_cm
-        assert mine.jaw_y_cm == planned.jaw_y_cm
+        assert mine.jaw_x_sad_cm == planned.jaw_x_sad_cm
+        assert mine.jaw_y_sad_cm == planned.jaw_y_sad_cm
         assert mine.ssd_cm == planned.ssd_cm
         assert mine.isocentre_depth_cm == planned.isocentre_depth_cm
-        assert mine.skin_entry_mm == planned.skin_entry_mm
-        assert mine.machine_isocentre_mm == planned.machine_isocentre_mm
+        assert mine.skin_entry_lps_mm == planned.skin_entry_lps_mm
+        assert mine.machine_isocentre_lps_mm == planned.machine_isocentre_lps_mm
     # What the set-up rests on is also in the plan's assumptions and warnings.
     assert set(geometry.field.assumptions) <= set(geometry.assumptions)
     assert set(geometry.density.assumptions) <= set(result.assumptions)
@@ -54,11 +55,11 @@ def test_co60_geometry_needs_no_depth_dose_table(cobalt_without_data) -> None:
     assert beam.ssd_cm == pytest.approx(80.0)
     # Jaws at SAD 80 cm give the derived width and borders in the isocentre plane.
     scale = (beam.ssd_cm + beam.isocentre_depth_cm) / 80.0
-    assert (beam.jaw_x_cm[1] - beam.jaw_x_cm[0]) * 10.0 * scale == pytest.approx(
+    assert (beam.jaw_x_sad_cm[1] - beam.jaw_x_sad_cm[0]) * 10.0 * scale == pytest.approx(
         geometry.field.width_mm, abs=1e-6
     )
     iso_z = geometry.field.isocentre_mm[2]  # type: ignore[index]
-    assert iso_z + beam.jaw_y_cm[1] * 10.0 * scale == pytest.approx(
+    assert iso_z + beam.jaw_y_sad_cm[1] * 10.0 * scale == pytest.approx(
         geometry.field.superior_border_z_mm, abs=1e-6
     )
     with pytest.raises(PlanningError, match="no depth-dose table"):
@@ -76,7 +77,7 @@ def test_central_axis_is_the_dose_engines_set_up() -> None:
     iso = default_plan(2).field.isocentre_mm
     beam = Beam.symmetric("6MV", 180.0, iso, 8.0, 8.0, ssd_cm=100.0, name="PA")  # type: ignore[arg-type]
     axis = central_axis(beam, density)
-    grid = replace(density, array=np.zeros((1, 1, 1), dtype=np.float32))
+    grid = Volume(np.zeros((1, 1, 1), dtype=np.float32), density.affine, density.metadata)
     dose = compute_beam_dose(beam, grid, density, with_depth=False)
     assert axis.source_lps_mm == dose.source_lps_mm
     assert axis.skin_entry_lps_mm == dose.skin_entry_lps_mm

@@ -120,12 +120,13 @@ def beam_rows(result: PlanResult) -> list[list[str]]:
         ]
     ]
     for geometry, calc in zip(result.beams, result.monitor_units, strict=True):
+        (x1, x2), (y1, y2) = geometry.jaws_sad_cm
         rows.append(
             [
                 geometry.name,
                 f"{geometry.gantry_angle_deg:g} deg",
-                f"{geometry.jaw_x_cm[0]:.2f} / {geometry.jaw_x_cm[1]:.2f}",
-                f"{geometry.jaw_y_cm[0]:.2f} / {geometry.jaw_y_cm[1]:.2f}",
+                f"{x1:.2f} / {x2:.2f}",
+                f"{y1:.2f} / {y2:.2f}",
                 f"{geometry.ssd_cm:.1f}",
                 f"{calc.depth_cm:.2f}",
                 f"{calc.dose_per_fraction_gy:.3f}",

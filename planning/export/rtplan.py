@@ -1,14 +1,18 @@
 """DICOM RT Plan for static conventional photon portals (one control-point pair per beam).
 
 The plan is written UNAPPROVED: it carries the geometry a planner re-enters or imports, not a
-treatment record.
+treatment record. It writes :class:`planning.field.beam.Beam` s set up on the patient
+(:meth:`~planning.field.beam.Beam.with_setup`) with their meterset
+(:meth:`~planning.field.beam.Beam.with_meterset`): IEC 61217 angles, jaws in mm at the SAD plane,
+the isocentre at SAD on the central axis (``machine_isocentre_lps_mm``, else
+``isocentre_lps_mm``), the SSD. It lives in planning, not imaging, because an RT Plan is made of
+treatment beams, a planning concept; imaging keeps the generic DICOM helpers it uses.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydicom.dataset import Dataset, FileDataset
@@ -17,49 +21,23 @@ from pydicom.uid import RTPlanStorage, RTStructureSetStorage, generate_uid
 
 from imaging.errors import GeometryError
 from imaging.rt_common import new_rt_dataset, save_atomically
+from imaging.units import cm_to_mm
+from planning.field.beam import Beam, Point
+
+#: TreatmentMachineName and NominalBeamEnergy (MV) of each energy.
+MACHINE_NAMES = {"Co60": "Co-60 unit", "6MV": "6 MV linac"}
+NOMINAL_ENERGY_MV = {"Co60": 1.25, "6MV": 6.0}
 
 
-@dataclass(frozen=True)
-class PlanBeam:
-    """One static photon beam in IEC 61217 terms.
-
-    Parameters
-    ----------
-    name : str
-        Beam name shown on the console ("PA", "RLAT"...).
-    gantry_angle_deg : float
-        IEC gantry angle (0 = from above an HFS patient's anterior, 180 = from posterior).
-    jaw_x_mm, jaw_y_mm : tuple of float
-        Asymmetric jaw positions (X1, X2) and (Y1, Y2) in mm at the isocentre plane; X1 and Y1
-        are negative on the IEC axes.
-    isocentre_mm : tuple of float
-        Isocentre in patient LPS mm.
-    ssd_mm : float
-        Source-to-surface distance along the central axis, mm.
-    meterset : float
-        Monitor units (linac) or minutes (Co-60) per fraction.
-    nominal_energy_mv : float
-        Nominal energy: 1.25 for Co-60, 6 for 6 MV.
-    source_axis_distance_mm : float
-        SAD of the machine, mm.
-    dosimeter_unit : str
-        ``"MU"`` or ``"MINUTE"``.
-    """
-
-    name: str
-    gantry_angle_deg: float
-    jaw_x_mm: tuple[float, float]
-    jaw_y_mm: tuple[float, float]
-    isocentre_mm: tuple[float, float, float]
-    ssd_mm: float
-    meterset: float
-    nominal_energy_mv: float
-    source_axis_distance_mm: float
-    machine_name: str
-    dosimeter_unit: str = "MU"
-    collimator_angle_deg: float = 0.0
-    couch_angle_deg: float = 0.0
-    beam_dose_gy: float | None = None
+def _require(beam: Beam) -> tuple[Point, float, float, str]:
+    """The RT Plan's isocentre (LPS mm), SSD (mm), meterset and dosimeter unit of ``beam``."""
+    isocentre = beam.machine_isocentre_lps_mm or beam.isocentre_lps_mm
+    if isocentre is None or beam.ssd_cm is None:
+        raise GeometryError(f"beam {beam.label}: not set up (no isocentre or SSD) for an RT Plan")
+    if beam.meterset is None:
+        raise GeometryError(f"beam {beam.label}: no meterset for an RT Plan")
+    unit = "MU" if beam.meterset_unit == "MU" else "MINUTE"
+    return isocentre, cm_to_mm(beam.ssd_cm), beam.meterset, unit
 
 
 def _decimal(value: float, digits: int = 3) -> str:
@@ -67,9 +45,9 @@ def _decimal(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}f}"[:16]
 
 
-def _beam_limiting_devices(beam: PlanBeam, with_positions: bool) -> DicomSequence:
+def _beam_limiting_devices(beam: Beam, with_positions: bool) -> DicomSequence:
     items = []
-    for kind, positions in (("ASYMX", beam.jaw_x_mm), ("ASYMY", beam.jaw_y_mm)):
+    for kind, positions in (("ASYMX", beam.jaw_x_sad_mm), ("ASYMY", beam.jaw_y_sad_mm)):
         item = Dataset()
         item.RTBeamLimitingDeviceType = kind
         if with_positions:
@@ -80,10 +58,11 @@ def _beam_limiting_devices(beam: PlanBeam, with_positions: bool) -> DicomSequenc
     return DicomSequence(items)
 
 
-def _control_points(beam: PlanBeam) -> DicomSequence:
+def _control_points(beam: Beam) -> DicomSequence:
+    isocentre, ssd_mm, _, _ = _require(beam)
     first = Dataset()
     first.ControlPointIndex = 0
-    first.NominalBeamEnergy = _decimal(beam.nominal_energy_mv, 2)
+    first.NominalBeamEnergy = _decimal(NOMINAL_ENERGY_MV[beam.energy], 2)
     first.BeamLimitingDevicePositionSequence = _beam_limiting_devices(beam, True)
     first.GantryAngle = _decimal(beam.gantry_angle_deg % 360.0, 1)
     first.GantryRotationDirection = "NONE"
@@ -93,8 +72,8 @@ def _control_points(beam: PlanBeam) -> DicomSequence:
     first.PatientSupportRotationDirection = "NONE"
     first.TableTopEccentricAngle = "0"
     first.TableTopEccentricRotationDirection = "NONE"
-    first.IsocenterPosition = [_decimal(v, 2) for v in beam.isocentre_mm]
-    first.SourceToSurfaceDistance = _decimal(beam.ssd_mm, 1)
+    first.IsocenterPosition = [_decimal(v, 2) for v in isocentre]
+    first.SourceToSurfaceDistance = _decimal(ssd_mm, 1)
     first.CumulativeMetersetWeight = "0"
     last = Dataset()
     last.ControlPointIndex = 1
@@ -103,7 +82,7 @@ def _control_points(beam: PlanBeam) -> DicomSequence:
 
 
 def build_rtplan(
-    beams: Sequence[PlanBeam],
+    beams: Sequence[Beam],
     reference_images: Sequence[Dataset],
     *,
     structure_set_uid: str,
@@ -119,6 +98,10 @@ def build_rtplan(
 
     Parameters
     ----------
+    beams : sequence of Beam
+        Set up and with their meterset per fraction (module docstring).
+    reference_images : sequence of pydicom Dataset
+        Headers of an image series of the study (patient, study and frame of reference).
     structure_set_uid : str
         SOPInstanceUID of the RT Structure Set the plan refers to.
     prescription_gy : float
@@ -130,6 +113,11 @@ def build_rtplan(
     setup_technique : str
         DICOM SetupTechnique: ``FIXED_SSD`` (spineplan's conventional set-up, each beam at its
         SSD) or ``ISOCENTRIC``.
+
+    Raises
+    ------
+    GeometryError
+        No beams, no image headers, or a beam not set up or without its meterset.
     """
     if not beams:
         raise GeometryError("an RT Plan needs at least one beam")
@@ -179,11 +167,12 @@ def build_rtplan(
     referenced_beams = []
     beam_items = []
     for number, beam in enumerate(beams, start=1):
+        _, _, meterset, dosimeter_unit = _require(beam)
         referenced = Dataset()
         referenced.ReferencedBeamNumber = number
-        referenced.BeamMeterset = _decimal(beam.meterset, 3)
-        if beam.beam_dose_gy is not None:
-            referenced.BeamDose = _decimal(beam.beam_dose_gy, 4)
+        referenced.BeamMeterset = _decimal(meterset, 3)
+        if beam.dose_per_fraction_gy is not None:
+            referenced.BeamDose = _decimal(beam.dose_per_fraction_gy, 4)
         referenced_beams.append(referenced)
 
         item = Dataset()
@@ -191,9 +180,9 @@ def build_rtplan(
         item.BeamName = beam.name[:16]
         item.BeamType = "STATIC"
         item.RadiationType = "PHOTON"
-        item.TreatmentMachineName = beam.machine_name[:16]
-        item.PrimaryDosimeterUnit = beam.dosimeter_unit
-        item.SourceAxisDistance = _decimal(beam.source_axis_distance_mm, 1)
+        item.TreatmentMachineName = MACHINE_NAMES[beam.energy][:16]
+        item.PrimaryDosimeterUnit = dosimeter_unit
+        item.SourceAxisDistance = _decimal(cm_to_mm(beam.sad_cm), 1)
         item.BeamLimitingDeviceSequence = _beam_limiting_devices(beam, False)
         item.TreatmentDeliveryType = "TREATMENT"
         item.NumberOfWedges = 0
@@ -214,7 +203,7 @@ def build_rtplan(
 
 def write_rtplan(
     path: str | Path,
-    beams: Sequence[PlanBeam],
+    beams: Sequence[Beam],
     reference_images: Sequence[Dataset],
     **options: object,
 ) -> Path:
