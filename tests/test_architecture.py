@@ -28,7 +28,7 @@ def _node(module: str) -> str:
 
 def stage_edges() -> set[tuple[str, str]]:
     """Direct imports between layers and planning stages (the package facade excluded)."""
-    graph = grimp.build_graph("app", "imaging", "planning")
+    graph = grimp.build_graph("app", "imaging", "planning", cache_dir=None)
     edges: set[tuple[str, str]] = set()
     for module in graph.modules:
         for imported in graph.find_modules_directly_imported_by(module):

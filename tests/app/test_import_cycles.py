@@ -13,7 +13,7 @@ import grimp
 
 def app_imports() -> dict[str, set[str]]:
     """The modules of ``app``, each with the modules of ``app`` it imports directly."""
-    graph = grimp.build_graph("app", exclude_type_checking_imports=False)
+    graph = grimp.build_graph("app", exclude_type_checking_imports=False, cache_dir=None)
     modules = {module for module in graph.modules if module.split(".")[0] == "app"}
     return {
         module: set(graph.find_modules_directly_imported_by(module)) & modules for module in modules
