@@ -98,7 +98,7 @@ SECONDARY_CAPTURE_CLASSES = frozenset(
     }
 )
 #: File meta elements kept; the others (source and sending AE titles, private information) go.
-_FILE_META_KEPT = (0x00020001, 0x00020002, 0x00020003, 0x00020010)
+_FILE_META_KEPT = (0x00020000, 0x00020001, 0x00020002, 0x00020003, 0x00020010)
 
 _TEXT_VRS = frozenset({"AE", "CS", "LO", "LT", "SH", "ST", "UC", "UT", "UR", "AS"})
 _NUMBER_TEXT_VRS = frozenset({"IS", "DS"})
