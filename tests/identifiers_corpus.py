@@ -147,9 +147,7 @@ def plant_identifiers(ds: Dataset) -> None:
     )
     # a vendor header holding the name, as scanners write them, and a private sequence
     block = ds.private_block(0x0029, "ACME MR HEADER", create=True)
-    block.add_new(
-        0x10, "OB", f"PatientName={PATIENT_NAME};ID={secret(43)};".encode() + b"\x00"
-    )
+    block.add_new(0x10, "OB", f"PatientName={PATIENT_NAME};ID={secret(43)};".encode() + b"\x00")
     block.add_new(0x11, "LO", secret(44))
     block.add_new(0x12, "SQ", DicomSequence([_item(OperatorsName=f"{secret(45)}^Vendor")]))
     ds.add_new(0x60004000, "LT", f"{secret(46)} overlay comment")
