@@ -18,12 +18,15 @@ Typical use::
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 
+from planning.case import load_case, save_case
 from tests.dicom_builders import BuiltSeries, write_series
 
 #: The patient's name as planted (Latin and ideographic), with the parts searched for.
@@ -155,15 +158,20 @@ def plant_identifiers(ds: Dataset) -> None:
     ds.preamble = b"ZZSECRET48 Yamada".ljust(128, b"\x00")
 
 
-#: Every planted string (the name's parts, the secrets); dates are in PLANTED_DATES.
+#: Every string planted in the DICOM files (the name's parts, the secrets); dates are in
+#: PLANTED_DATES.
 PLANTED_STRINGS = (*NAME_PARTS, *(secret(n) for n in range(1, 49)))
+#: Planted in a case file: its description and a free-text finding.
+CASE_SECRETS = (f"{secret(49)} Yamada Taro, bed 12", f"{secret(50)} seen by Dr Sato")
 
 
 def planted_in(data: bytes) -> list[str]:
     """The planted strings and dates found anywhere in ``data`` (raw bytes of a file):
     ASCII case-insensitively, the ideographic name as UTF-8."""
     lowered = data.lower()
-    found = [s for s in PLANTED_STRINGS if s.lower().encode("utf-8") in lowered]
+    found = [
+        s for s in (*PLANTED_STRINGS, *CASE_SECRETS) if s.lower().encode("utf-8") in lowered
+    ]
     if SECRET_PREFIX.lower().encode() in lowered and not any(SECRET_PREFIX in s for s in found):
         found.append(SECRET_PREFIX)
     found += [d for d in PLANTED_DATES if d.encode() in data]
@@ -194,3 +202,18 @@ def write_identified_series(folder: Path, **options: object) -> BuiltSeries:
         plant_identifiers(ds)
         ds.save_as(path, enforce_file_format=True)
     return built
+
+
+def identified_case_copy(case_file: Path, folder: Path) -> Path:
+    """A copy of ``case_file``'s study in ``folder`` with the identifiers planted in every
+    DICOM file, and the case file beside it named after the patient, with a description and a
+    free-text finding naming the patient. Returns the new case file."""
+    case = load_case(case_file)
+    shutil.copytree(case.study_path(), folder)
+    for stale in folder.glob("*.spineplan.json"):
+        stale.unlink()
+    plant_identifiers_in_folder(folder)
+    identified = replace(
+        case, description=CASE_SECRETS[0], findings=(*case.findings, CASE_SECRETS[1])
+    )
+    return save_case(identified, folder / "Yamada_Taro.spineplan.json").source_path or folder
