@@ -169,9 +169,7 @@ def planted_in(data: bytes) -> list[str]:
     """The planted strings and dates found anywhere in ``data`` (raw bytes of a file):
     ASCII case-insensitively, the ideographic name as UTF-8."""
     lowered = data.lower()
-    found = [
-        s for s in (*PLANTED_STRINGS, *CASE_SECRETS) if s.lower().encode("utf-8") in lowered
-    ]
+    found = [s for s in (*PLANTED_STRINGS, *CASE_SECRETS) if s.lower().encode("utf-8") in lowered]
     if SECRET_PREFIX.lower().encode() in lowered and not any(SECRET_PREFIX in s for s in found):
         found.append(SECRET_PREFIX)
     found += [d for d in PLANTED_DATES if d.encode() in data]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from pathlib import Path
@@ -140,10 +141,8 @@ def test_burned_in_text_needs_the_flag(tmp_path, capsys) -> None:
 
 
 def test_help_states_the_profile_and_options(capsys) -> None:
-    try:
+    with contextlib.suppress(SystemExit):
         cli.main(["deidentify", "-h"])
-    except SystemExit:
-        pass
     text = " ".join(capsys.readouterr().out.split())
     for words in (
         "PS3.15 Basic Application Level Confidentiality Profile",
