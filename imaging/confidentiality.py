@@ -215,7 +215,8 @@ def prepare(ds: Dataset, time_shift_hours: int, removed: Counter[str]) -> None:
         for element in list(meta):
             if int(element.tag) not in _FILE_META_KEPT:
                 del meta[element.tag]
-    ds.preamble = b"\x00" * 128  # the preamble may hold anything (e.g. a TIFF header)
+    if getattr(ds, "preamble", None) is not None:
+        ds.preamble = b"\x00" * 128  # the preamble may hold anything (e.g. a TIFF header)
 
 
 def _dummy(element: DataElement) -> object:
