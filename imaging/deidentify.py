@@ -1,15 +1,18 @@
-"""De-identification of a study for teaching, after the DICOM Basic Application Confidentiality
-Profile (PS3.15 Annex E), with the dicognito library doing the profile's work.
+"""De-identification of a study for teaching: the DICOM PS3.15 Basic Application Level
+Confidentiality Profile with the Retain Longitudinal Temporal Information with Modified Dates
+Option and the Clean Descriptors Option (Series Description only).
 
-Names, IDs and other identifying text are replaced, dates and times are shifted back by one
-consistent offset (the Retain Longitudinal Temporal Information with Modified Dates option),
-and every instance UID is replaced by a new one consistently across the study, so series and
-the frame of reference still match each other. A few attributes the profile removes that
-dicognito leaves are removed here. Burned-in text is not handled (synthetic and MR data here).
+dicognito replaces names, IDs and every instance UID consistently across the study (series and
+the frame of reference still match each other) and shifts dates and times back by one offset;
+:mod:`imaging.confidentiality` does the rest of the profile around it: private tags removed,
+Table E.1-1's actions at every depth of nested sequences, descriptors removed except a cleaned
+Series Description, images that may carry burned-in text refused unless accepted, and the
+method recorded in every file.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,39 +21,19 @@ from pathlib import Path
 import pydicom
 from dicognito.anonymizer import Anonymizer
 from pydicom.dataset import Dataset
-from pydicom.sequence import Sequence as DicomSequence
 
+from imaging import confidentiality
 from imaging.atomic_write import staged_folder
 from imaging.dicom_headers import looks_like_dicom
-from imaging.errors import ImagingError, NoDicomError, UnreadableFileError
-
-#: Attributes the Basic Profile removes (action X) that dicognito does not touch.
-EXTRA_REMOVALS = (
-    "PatientAge",
-    "PatientWeight",
-    "PatientSize",
-    "OtherPatientNames",
-    "EthnicGroup",
-    "AdditionalPatientHistory",
-    "PatientComments",
-    "MedicalAlerts",
-    "Allergies",
-    "DeviceSerialNumber",
-    "ImageComments",
-    "RequestAttributesSequence",
-    "PerformedProcedureStepDescription",
-    "ReferencedStudySequence",
-    "ReferencedPatientSequence",
+from imaging.errors import (
+    BurnedInAnnotationError,
+    ImagingError,
+    NoDicomError,
+    UnreadableFileError,
 )
 
 #: UIDs whose old -> new mapping the caller needs (e.g. to rewrite a case file).
 MAPPED_UID_KEYWORDS = ("StudyInstanceUID", "SeriesInstanceUID", "FrameOfReferenceUID")
-
-#: DICOM PS3.16 CID 7050 codes recorded in DeidentificationMethodCodeSequence.
-_METHOD_CODES = (
-    ("113100", "Basic Application Confidentiality Profile"),
-    ("113107", "Retain Longitudinal Temporal Information Modified Dates Option"),
-)
 
 
 @dataclass
@@ -63,16 +46,30 @@ class DeidentificationReport:
     replaced: Counter[str] = field(default_factory=Counter)
     #: keyword -> number of files from which it was removed
     removed: Counter[str] = field(default_factory=Counter)
+    #: what the profile did inside sequences, private tags and other elements -> files
+    profile: Counter[str] = field(default_factory=Counter)
     #: old UID -> new UID for the study, series and frame-of-reference UIDs
     uid_map: dict[str, str] = field(default_factory=dict)
+    #: files written with burned-in text accepted by the user, and why they may carry it
+    burned_in_accepted: list[str] = field(default_factory=list)
+    #: the date and time shift applied (Modified Dates option), in hours (negative: earlier)
+    date_shift_hours: int = 0
 
     def summary_lines(self) -> list[str]:
         """The changes in words, one attribute a line."""
         lines = [f"{self.files_written} files de-identified"]
+        lines += [f"  {text}" for text in confidentiality.METHOD_TEXT]
+        lines.append(f"  dates and times shifted by {self.date_shift_hours} hours")
         if self.files_skipped:
             lines.append(f"{len(self.files_skipped)} non-DICOM files not copied")
+        if self.burned_in_accepted:
+            lines.append(
+                f"{len(self.burned_in_accepted)} files may show burned-in text (accepted): "
+                + self.burned_in_accepted[0]
+            )
         lines += [f"removed  {k} ({n} files)" for k, n in sorted(self.removed.items())]
         lines += [f"replaced {k} ({n} files)" for k, n in sorted(self.replaced.items())]
+        lines += [f"{k} ({n} files)" for k, n in sorted(self.profile.items())]
         return lines
 
 
@@ -95,16 +92,6 @@ def _record_changes(
     for keyword in MAPPED_UID_KEYWORDS:
         if keyword in before and keyword in after:
             report.uid_map[str(before[keyword])] = str(after[keyword].value)
-
-
-def _mark_method(ds: Dataset) -> None:
-    ds.PatientIdentityRemoved = "YES"
-    items = []
-    for value, meaning in _METHOD_CODES:
-        code = Dataset()
-        code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = value, "DCM", meaning
-        items.append(code)
-    ds.DeidentificationMethodCodeSequence = DicomSequence(items)
 
 
 def _neutral_name(ds: Dataset, counts: Counter[str]) -> Path:
@@ -151,6 +138,33 @@ def _check_pixel_data_complete(path: Path, ds: Dataset) -> None:
         )
 
 
+def _date_shift_hours(anonymizer: Anonymizer) -> int:
+    """The hours by which ``anonymizer`` shifts dates and times, found by shifting a probe."""
+    probe = Dataset()
+    probe.file_meta = pydicom.dataset.FileMetaDataset()
+    probe.StudyDate, probe.StudyTime = "20000301", "000000"
+    anonymizer.anonymize(probe)
+    shifted = datetime.datetime.strptime(probe.StudyDate + probe.StudyTime[:6], "%Y%m%d%H%M%S")
+    return round((shifted - datetime.datetime(2000, 3, 1)).total_seconds() / 3600)
+
+
+def burned_in_images(source: str | Path) -> list[str]:
+    """The DICOM files under ``source`` that may show text in their pixels, each with why
+    (headers only; what :func:`deidentify_study` refuses without ``accept_burned_in``)."""
+    found = []
+    for path in _candidate_files(Path(source)):
+        if not looks_like_dicom(path):
+            continue
+        try:
+            ds = pydicom.dcmread(path, stop_before_pixels=True)
+        except Exception:  # reported as unreadable by the de-identification itself
+            continue
+        reason = confidentiality.burned_in_reason(ds)
+        if reason:
+            found.append(f"{path}: {reason}")
+    return found
+
+
 def _candidate_files(source: Path) -> list[Path]:
     if source.is_file():
         return [source]
@@ -163,6 +177,7 @@ def deidentify_study(
     *,
     seed: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    accept_burned_in: bool = False,
 ) -> DeidentificationReport:
     """De-identify every DICOM file under ``source`` into the new folder ``destination``.
 
@@ -176,6 +191,19 @@ def deidentify_study(
     ----------
     seed : str, optional
         Makes the replacement values reproducible (same seed, same output).
+    progress : callable, optional
+        ``progress(done, total)`` over the files.
+    accept_burned_in : bool
+        De-identify images that may show text in their pixels (Burned In Annotation YES, or a
+        secondary capture not marked NO) instead of refusing them; the pixels are not cleaned
+        and the method record says so.
+
+    Raises
+    ------
+    BurnedInAnnotationError
+        An image may carry burned-in text and ``accept_burned_in`` is False.
+    UnreadableFileError
+        A file cannot be read, is truncated, or holds a value that cannot be de-identified.
     """
     source, destination = Path(source), Path(destination)
     if not source.exists():
@@ -183,7 +211,8 @@ def deidentify_study(
     _check_destination(source, destination)
     files = _candidate_files(source)
     anonymizer = Anonymizer(seed=seed)
-    report = DeidentificationReport()
+    shift_hours = _date_shift_hours(anonymizer)
+    report = DeidentificationReport(date_shift_hours=shift_hours)
     counts: Counter[str] = Counter()
     with staged_folder(destination) as partial:
         for done, path in enumerate(files, start=1):
@@ -195,13 +224,30 @@ def deidentify_study(
             except Exception as error:  # pydicom raises several types for a broken file
                 raise UnreadableFileError(f"{path}: cannot be read ({error})") from error
             _check_pixel_data_complete(path, ds)
+            burned_in = confidentiality.burned_in_reason(ds)
+            if burned_in and not accept_burned_in:
+                raise BurnedInAnnotationError(
+                    f"{path}: may show the patient's name in its pixels ({burned_in}); "
+                    "remove it from the study or accept burned-in text (--accept-burned-in)"
+                )
             before = _top_level_values(ds)
-            anonymizer.anonymize(ds)
-            for keyword in EXTRA_REMOVALS:
-                if keyword in ds:
-                    del ds[keyword]
-            _mark_method(ds)
+            prepared: Counter[str] = Counter()
+            try:
+                confidentiality.prepare(ds, shift_hours, prepared)
+                anonymizer.anonymize(ds)
+                applied = confidentiality.apply_profile(ds)
+            except (ValueError, TypeError, KeyError, AttributeError) as error:
+                raise UnreadableFileError(
+                    f"{path}: cannot be de-identified ({type(error).__name__}: {error})"
+                ) from error
+            confidentiality.mark_method(ds, burned_in_accepted=bool(burned_in))
+            if burned_in:
+                report.burned_in_accepted.append(f"{path.name}: {burned_in}")
             _record_changes(before, ds, report)
+            # top-level attributes are counted by _record_changes; the rest here, once a file
+            report.profile.update(
+                {k: 1 for k in prepared} | {k: 1 for k in applied if k.endswith("a sequence)")}
+            )
             target = partial / _neutral_name(ds, counts)
             target.parent.mkdir(parents=True, exist_ok=True)
             ds.save_as(target, enforce_file_format=False)

@@ -33,3 +33,7 @@ class GeometryError(ImagingError):
 
 class LoadCancelled(SpineplanError):
     """The user cancelled a long load; nothing was produced."""
+
+
+class BurnedInAnnotationError(ImagingError):
+    """An image may carry text burned into its pixels, and the user has not accepted it."""

@@ -2,8 +2,10 @@
 background with a progress dialog, then a dialog listing what was removed and replaced.
 
 The de-identification itself is `planning.practice.teaching.export_case_for_teaching` (the DICOM
-basic application confidentiality profile through dicognito); this module only chooses what to
-export, runs it off the GUI thread and shows the result.
+PS3.15 Basic Application Level Confidentiality Profile with the Retain Longitudinal Temporal
+Information with Modified Dates and Clean Descriptors options, see `imaging.confidentiality`);
+this module only chooses what to export, asks before exporting images that may show burned-in
+text, runs the export off the GUI thread and shows the result.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
     QVBoxLayout,
@@ -31,7 +34,7 @@ from app.practice.worker import TeachingExportThread
 from imaging.errors import SpineplanError
 from planning.anatomy.lesion import MaskLesion
 from planning.case import Case, save_case
-from planning.practice.teaching import TeachingExport
+from planning.practice.teaching import TeachingExport, teaching_burned_in_images
 
 if TYPE_CHECKING:
     from app.annotation.document import AnnotationDocument
@@ -62,8 +65,10 @@ class TeachingExportDialog(QDialog):
         self.setObjectName("TeachingExportDialog")
         head = QLabel(
             f"The de-identified case and study were written to <b>{export.folder}</b>. "
-            "Patient names, IDs and birth date are removed or replaced, dates are shifted and "
-            "UIDs replaced consistently (the series still share their frame of reference):",
+            "DICOM PS3.15 Basic Application Level Confidentiality Profile: names and IDs "
+            "replaced, private tags and descriptors removed (the series description is kept "
+            "cleaned), dates shifted and UIDs replaced consistently (the series still share "
+            "their frame of reference):",
             self,
         )
         head.setWordWrap(True)
@@ -160,7 +165,20 @@ class TeachingExporter(QObject):
             self._on_failed(str(error))
             return False
         cleanup = (lambda: shutil.rmtree(scratch, ignore_errors=True)) if scratch else None
-        thread = TeachingExportThread(case, Path(destination), self, cleanup=cleanup)
+        try:
+            burned_in = teaching_burned_in_images(case)
+        except (SpineplanError, OSError):
+            burned_in = []  # the export itself reports the problem with the study
+        if burned_in and not self.confirm_burned_in(burned_in):
+            if cleanup is not None:
+                cleanup()
+            self.window.add_message(
+                "info", "Export for teaching cancelled: images may show burned-in text."
+            )
+            return False
+        thread = TeachingExportThread(
+            case, Path(destination), self, cleanup=cleanup, accept_burned_in=bool(burned_in)
+        )
         thread.progress.connect(self._on_progress)
         thread.exported.connect(self._on_exported)
         thread.failed.connect(self._on_failed)
@@ -175,6 +193,21 @@ class TeachingExporter(QObject):
         self.progress.canceled.connect(thread.cancel)
         thread.start()
         return True
+
+    def confirm_burned_in(self, found: list[str]) -> bool:
+        """Ask whether to export images that may show text in their pixels (not cleaned)."""
+        count = len(found)
+        answer = QMessageBox.question(
+            self.window,
+            "Burned-in text",
+            f"{count} {'image' if count == 1 else 'images'} of this study may show the "
+            "patient's name or other text burned into the pixels, which de-identification "
+            f"does not remove:\n\n{found[0]}\n\nExport anyway? Check the exported images "
+            "before sharing them.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _on_progress(self, done: int, total: int) -> None:
         dialog = self.progress

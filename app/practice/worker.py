@@ -127,10 +127,12 @@ class TeachingExportThread(QThread):
         parent: QObject | None = None,
         *,
         cleanup: Callable[[], None] | None = None,
+        accept_burned_in: bool = False,
     ) -> None:
         super().__init__(parent)
         self.case, self.destination = case, destination
         self.cleanup = cleanup
+        self.accept_burned_in = accept_burned_in
         self._cancel = False
 
     def cancel(self) -> None:
@@ -145,7 +147,10 @@ class TeachingExportThread(QThread):
     def run(self) -> None:
         try:
             result: TeachingExport = export_case_for_teaching(
-                self.case, self.destination, progress=self._on_progress
+                self.case,
+                self.destination,
+                progress=self._on_progress,
+                accept_burned_in=self.accept_burned_in,
             )
         except ExportCancelled:
             self.cancelled.emit()

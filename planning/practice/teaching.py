@@ -1,8 +1,11 @@
 """Teaching export: a case and its study, de-identified, that still plans to the same field.
 
-The study is de-identified by :func:`imaging.deidentify.deidentify_study` (DICOM Basic
-Application Confidentiality Profile through dicognito: names and IDs replaced, dates shifted
-consistently, UIDs replaced consistently). The case file is then rewritten to match the copy:
+The study is de-identified by :func:`imaging.deidentify.deidentify_study`: the DICOM PS3.15
+Basic Application Level Confidentiality Profile with the Retain Longitudinal Temporal
+Information with Modified Dates Option and the Clean Descriptors Option for Series Description
+only (names and IDs replaced, dates shifted consistently, UIDs replaced consistently, private
+tags and descriptors removed, images with burned-in text refused unless accepted). The case
+file is then rewritten to match the copy:
 
 * ``study.study_instance_uid`` and ``study.frame_of_reference_uid`` mapped old -> new through
   the de-identification's UID map, so the case still finds its study and every coordinate stays
@@ -30,7 +33,7 @@ from pathlib import Path
 import SimpleITK as sitk
 
 from imaging.atomic_write import staged_folder
-from imaging.deidentify import DeidentificationReport, deidentify_study
+from imaging.deidentify import DeidentificationReport, burned_in_images, deidentify_study
 from imaging.errors import ImagingError, SpineplanError
 from planning.anatomy.lesion import MaskLesion
 from planning.case import Case, StudyReference, check_study, load_case, save_case
@@ -164,12 +167,28 @@ def _deidentified_case(
     return new, changes
 
 
+def teaching_burned_in_images(case: Case | str | Path) -> list[str]:
+    """The images of the case's study that may show text in their pixels, each with why: the
+    export refuses them unless ``accept_burned_in`` (headers only, for asking the user first).
+
+    Raises
+    ------
+    CaseFileError
+        The case or its study cannot be used.
+    """
+    if not isinstance(case, Case):
+        case = load_case(case)
+    check_study(case)
+    return burned_in_images(_study_source(case)[0])
+
+
 def export_case_for_teaching(
     case: Case | str | Path,
     destination: str | Path,
     *,
     seed: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    accept_burned_in: bool = False,
 ) -> TeachingExport:
     """De-identify a case's study and write its case file to match, into ``destination``.
 
@@ -183,12 +202,17 @@ def export_case_for_teaching(
         Makes the replacement values reproducible.
     progress : callable, optional
         ``progress(done, total)`` over the DICOM files.
+    accept_burned_in : bool
+        Export images that may show text in their pixels instead of refusing them (see
+        :func:`teaching_burned_in_images`).
 
     Raises
     ------
     CaseFileError
         The case or its study cannot be used (the study is checked before anything is
         written), a UID of the case is not in the study, or the mask cannot be read.
+    BurnedInAnnotationError
+        An image may carry burned-in text and ``accept_burned_in`` is False.
     ImagingError
         The destination is not empty, or a DICOM file cannot be read or written.
     """
@@ -206,7 +230,9 @@ def export_case_for_teaching(
             f"{destination}: the output folder must not lie inside the study folder {source}"
         )
     with staged_folder(destination) as staging:
-        report = deidentify_study(source, staging, seed=seed, progress=progress)
+        report = deidentify_study(
+            source, staging, seed=seed, progress=progress, accept_burned_in=accept_burned_in
+        )
         new_case, changes = _deidentified_case(case, report, study_path, staging)
         name = REFERENCE_FILE_NAME if case.reference else CASE_FILE_NAME
         staged_case = save_case(new_case, staging / name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import shutil
 from pathlib import Path
 
@@ -12,8 +14,10 @@ from imaging import discover
 from planning.case import check_study, load_case
 from planning.field.derivation import derive_case_field
 from tests.dicom_builders import write_series
+from tests.identifiers_corpus import identified_case_copy, planted_in, write_identified_series
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_dicom" / "case2" / "reference.spineplan.json"
+CASE3 = SAMPLE.parents[1] / "case3" / "reference.spineplan.json"
 
 
 def _values(path: Path) -> list[str]:
@@ -94,3 +98,57 @@ def test_truncated_image_is_refused_and_a_partial_folder_of_the_user_is_kept(
     assert not out.exists()
     assert (mine / "mine.txt").read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken", "out.partial"]
+
+
+def _field_json(case_file: Path, capsys) -> dict:
+    assert cli.main(["field", str(case_file), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    for key in ("case", "study_instance_uid", "frame_of_reference_uid"):
+        data.pop(key)
+    return data
+
+
+def test_planted_identifiers_leave_no_byte_and_the_same_field(tmp_path, capsys) -> None:
+    """Issue 14's acceptance through the command line: a case whose study carries identifiers
+    in 30+ attributes, private tags and nested sequences, and in its case file."""
+    case_file = identified_case_copy(CASE3, tmp_path / "Yamada_Taro_ZZSECRET99")
+    assert planted_in(case_file.read_bytes())  # the test has teeth
+    assert all(planted_in(p.read_bytes()) for p in case_file.parent.rglob("*.dcm"))
+    out = tmp_path / "teaching"
+    assert cli.main(["deidentify", str(case_file), str(out), "--seed", "acceptance"]) == 0
+    text = capsys.readouterr().out
+    assert "Basic Application Confidentiality Profile" in text
+    assert "removed private tags (42 files)" in text
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    assert len(files) == 43  # 42 images and the case file
+    for path in files:
+        assert planted_in(path.read_bytes()) == [], path
+        assert planted_in(str(path.relative_to(out)).encode()) == [], path
+    exported = out / "reference.spineplan.json"
+    assert _field_json(exported, capsys) == _field_json(CASE3, capsys)
+
+
+def test_burned_in_text_needs_the_flag(tmp_path, capsys) -> None:
+    write_identified_series(tmp_path / "in" / "shot", BurnedInAnnotation="YES")
+    out = tmp_path / "out"
+    assert cli.main(["deidentify", str(tmp_path / "in"), str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "IM0000.dcm: may show the patient's name in its pixels" in err[0]
+    assert "--accept-burned-in" in err[0] and not out.exists()
+    assert cli.main(["deidentify", str(tmp_path / "in"), str(out), "--accept-burned-in"]) == 0
+    assert "4 files may show burned-in text (accepted)" in capsys.readouterr().out
+    assert all(planted_in(p.read_bytes()) == [] for p in out.rglob("*.dcm"))
+
+
+def test_help_states_the_profile_and_options(capsys) -> None:
+    with contextlib.suppress(SystemExit):
+        cli.main(["deidentify", "-h"])
+    text = " ".join(capsys.readouterr().out.split())
+    for words in (
+        "PS3.15 Basic Application Level Confidentiality Profile",
+        "Retain Longitudinal Temporal Information with Modified Dates",
+        "Clean Descriptors, for Series Description only",
+        "every private tag is removed",
+        "--accept-burned-in",
+    ):
+        assert words in text

@@ -3,12 +3,13 @@ its study, written in the background, with the changes shown to the user."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pydicom
 import pytest
 from pydicom.dataset import Dataset
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.practice.cases import SAMPLE_ROOT
 from app.practice.teaching_action import DEFAULT_FOLDER_NAME, free_destination
@@ -124,3 +125,37 @@ def test_a_folder_that_is_not_empty_gets_a_new_subfolder(tmp_path):
     assert free_destination(tmp_path / "full") == tmp_path / "full" / DEFAULT_FOLDER_NAME
     (tmp_path / "full" / DEFAULT_FOLDER_NAME).mkdir()
     assert free_destination(tmp_path / "full") == tmp_path / "full" / f"{DEFAULT_FOLDER_NAME}_2"
+
+
+def test_burned_in_text_is_exported_only_after_the_user_confirms(
+    qtbot, window, tmp_path, monkeypatch
+):
+    study = tmp_path / "study"
+    shutil.copytree(CASE.parent, study)
+    shot = sorted(study.rglob("*.dcm"))[0]
+    ds = pydicom.dcmread(shot)
+    ds.BurnedInAnnotation = "YES"
+    ds.save_as(shot)
+    assert open_and_wait(qtbot, window, study / CASE.name) == "done"
+    exporter = window.practice.teaching
+    exporter.show_result = False
+    asked = []
+
+    def answer(reply):
+        def question(parent, title, text, *args):
+            asked.append(text)
+            return reply
+
+        return staticmethod(question)
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    assert not exporter.export_to(tmp_path / "refused")
+    assert "burned into the pixels" in asked[0] and shot.name in asked[0]
+    assert not (tmp_path / "refused").exists()
+    assert any("burned-in text" in m for m in window.message_texts())
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    with qtbot.waitSignal(exporter.exported, timeout=120_000) as blocker:
+        assert exporter.export_to(tmp_path / "accepted")
+    assert len(blocker.args[0].deidentification.burned_in_accepted) == 1
+    assert window.practice.wait_until_idle()

@@ -12,15 +12,17 @@ import pytest
 import SimpleITK as sitk
 
 from imaging import discover, load_series
-from imaging.errors import ImagingError
+from imaging.errors import BurnedInAnnotationError, ImagingError
 from planning.anatomy.edema import EdemaLimits
 from planning.anatomy.lesion import EllipsoidLesion, MaskLesion, build_lesion_mask, ellipsoid_mask
 from planning.anatomy.structures import CaseStructure
 from planning.case import Case, StudyReference, check_study, load_case, save_case
+from planning.dose.plan_geometry import plan_geometry
 from planning.errors import CaseFileError
 from planning.field.derivation import derive_case_field
-from planning.practice.teaching import export_case_for_teaching
+from planning.practice.teaching import export_case_for_teaching, teaching_burned_in_images
 from tests.dicom_builders import write_series
+from tests.identifiers_corpus import identified_case_copy, planted_in
 from tests.planning.synthetic_spine import TOP_Z_MM, disc_middle, spine
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
@@ -234,3 +236,56 @@ def test_painted_structures_are_rewritten_without_metadata(study_case: Case, tmp
     copied = sitk.GetArrayFromImage(sitk.ReadImage(str(exported.resolve("structure_1.nrrd"))))
     assert np.array_equal(copied.astype(bool), cord.array)
     assert any("structures[0].path" in line for line in export.summary_lines())
+
+
+def _geometry(case: Case) -> tuple:
+    """What the planner derives for a case without dose: field, levels, beams, series used."""
+    geometry = plan_geometry(case)
+    return (
+        geometry.field.to_dict(),
+        geometry.images.lesion_series.description,
+        geometry.images.lesion_series.shape,
+        [
+            (b.name, b.jaw_x_cm, b.jaw_y_cm, b.ssd_cm, b.isocentre_depth_cm, b.skin_entry_mm)
+            for b in geometry.beams
+        ],
+    )
+
+
+@pytest.mark.skipif(not (SAMPLES / "case2").is_dir(), reason="sample case 2 is not generated")
+def test_planted_identifiers_leave_no_byte_and_the_same_plan_geometry(tmp_path) -> None:
+    """Issue 14's acceptance: sample case 2 with identifiers planted in 30+ attributes, private
+    tags, nested sequences, the file meta, the preamble and the case file: no byte of any
+    exported file holds one, and the export plans the same field and beams."""
+    case_file = identified_case_copy(
+        SAMPLES / "case2" / "reference.spineplan.json", tmp_path / "Yamada_ZZSECRET99"
+    )
+    source = load_case(case_file)
+    assert planted_in(case_file.read_bytes()) and teaching_burned_in_images(source) == []
+    export = export_case_for_teaching(source, tmp_path / "teaching")
+    files = sorted(p for p in export.folder.rglob("*") if p.is_file())
+    assert len(files) == 43
+    for path in files:
+        assert planted_in(path.read_bytes()) == [], path
+        assert planted_in(str(path.relative_to(export.folder)).encode()) == [], path
+    exported = load_case(export.case_path)
+    new, old = (
+        _geometry(exported),
+        _geometry(load_case(SAMPLES / "case2" / "reference.spineplan.json")),
+    )
+    assert new == old
+    assert new[0]["superior_level"] and new[1] == "T1 SE SAG +C"
+
+
+def test_burned_in_images_are_refused_unless_accepted(study_case: Case, tmp_path) -> None:
+    shot = sorted(study_case.study_path().rglob("*.dcm"))[0]
+    ds = pydicom.dcmread(shot)
+    ds.BurnedInAnnotation = "YES"
+    ds.save_as(shot)
+    found = teaching_burned_in_images(study_case)
+    assert len(found) == 1 and found[0].startswith(str(shot))
+    with pytest.raises(BurnedInAnnotationError, match="Burned In Annotation is YES"):
+        export_case_for_teaching(study_case, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    export = export_case_for_teaching(study_case, tmp_path / "out", accept_burned_in=True)
+    assert len(export.deidentification.burned_in_accepted) == 1
