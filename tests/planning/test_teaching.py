@@ -246,7 +246,7 @@ def _geometry(case: Case) -> tuple:
         geometry.images.lesion_series.description,
         geometry.images.lesion_series.shape,
         [
-            (b.name, b.jaw_x_cm, b.jaw_y_cm, b.ssd_cm, b.isocentre_depth_cm, b.skin_entry_mm)
+            (b.name, b.jaws_sad_cm, b.ssd_cm, b.isocentre_depth_cm, b.skin_entry_lps_mm)
             for b in geometry.beams
         ],
     )
