@@ -27,14 +27,36 @@ def _folder_of(path: Path) -> Path:
     return path.parent if str(path.parent) else Path(".")
 
 
+def _read_umask() -> int:
+    """The process's umask, read without changing it where the system tells it (Linux).
+
+    ``os.umask`` can only be read by setting it: done from a worker thread, another thread
+    creating a file in between would get mode 0. Elsewhere the fallback runs once, at import.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+_IMPORT_UMASK = _read_umask()
+
+
+def _umask() -> int:
+    return _read_umask() if Path("/proc/self/status").exists() else _IMPORT_UMASK
+
+
 def _usual_mode(path: Path) -> int:
     """The existing file's permissions, else what a plain ``open`` would give (umask)."""
     try:
         return path.stat().st_mode & 0o777
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
 
 
 def _fsync(path: Path) -> None:
@@ -125,9 +147,8 @@ def staged_folder(destination: str | Path, *, merge: bool = False) -> Iterator[P
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=parent))
     try:
-        umask = os.umask(0)  # mkdtemp makes the folder private; the output gets the usual mode
-        os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)
+        # mkdtemp makes the folder private; the output gets the usual mode
+        os.chmod(staging, 0o777 & ~_umask())
         yield staging
         if merge and target.is_dir() and any(target.iterdir()):
             for staged in sorted(staging.iterdir()):

@@ -2,8 +2,8 @@
 GUI's File > Export plan... write.
 
 ``field.json``, ``field.csv``, ``report.pdf``, ``rtplan.dcm``, ``rtdose.dcm`` and
-``rtstruct.dcm`` are written whole into a private staging folder on the target's file system
-(inside the target folder when it exists, beside it when not) and only then renamed into place,
+``rtstruct.dcm`` are written whole into a private staging folder beside the target
+(:func:`imaging.atomic_write.staged_folder`) and only then renamed into place,
 so an error or a cancel part-way leaves the target folder as it was: never a new field.json
 beside an old report. Nothing here needs Qt.
 """
@@ -11,11 +11,10 @@ beside an old report. Nothing here needs Qt.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from imaging.atomic_write import staged_folder
 from planning.errors import PlanningError
 from planning.export.field_limits import write_field_csv, write_field_json
 from planning.export.plan_dicom import write_plan_dicom
@@ -111,15 +110,9 @@ def write_files_together(
     """
     _check_targets(out, names)
     total = len(steps) + 1
-    made_out = not out.exists()
-    # Staging on the target's own file system, so the final renames cannot be copies.
-    home = (out.parent if str(out.parent) else Path(".")) if made_out else out
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=home))
-    try:
-        if made_out:  # mkdtemp makes the folder private; the output gets the usual permissions
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(staging, 0o777 & ~umask)
+    # Staged beside ``out`` on its file system; merged file by file into an existing folder,
+    # whose other files stay, or renamed whole into place when ``out`` is new.
+    with staged_folder(out, merge=True) as staging:
         for done, (text, write) in enumerate(steps):
             if progress is not None:
                 progress(done, total, text)
@@ -129,14 +122,6 @@ def write_files_together(
             raise PlanningError(f"{out}: {', '.join(missing)} not written")
         if progress is not None:
             progress(len(steps), total, f"moving the files into {out}")
-        if made_out:
-            staging.rename(out)  # the whole folder appears at once
-        else:
-            for name in names:
-                os.replace(staging / name, out / name)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return [out / name for name in names]
 
 
