@@ -184,7 +184,7 @@ def compute_beam_dose(
     lut_attenuation = model.attenuation(lut_depth, side_at_skin).astype(np.float32)
     x1, x2 = (v * 10.0 for v in beam.jaw_x_cm)
     y1, y2 = (v * 10.0 for v in beam.jaw_y_cm)
-    tables = EdgeTables.build(model, ssd_mm, sad_mm, z, (x1, x2), (y1, y2), (u, w))
+    tables = EdgeTables.build(model, ssd_mm, sad_mm, z, (x1, x2), (y1, y2), (u, w), side_at_skin)
     dmax_mm = model.dmax_cm * 10.0
     lookup = DoseLookup(
         fan_depth_cm=depth_cm_fan,

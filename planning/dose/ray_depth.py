@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from imaging.volume import Volume
+from planning.dose.beam_data import equivalent_square_cm
 from planning.dose.beam_geometry import Beam, beam_axes, volume_corners
 from planning.dose.beam_model import MACHINES, BeamModel
 from planning.dose.radiological_depth import FanGrid, fan_depth, regular_axis
@@ -68,8 +69,10 @@ def beam_fan_depth(
     step = float(np.clip(spacing, 0.5, 2.5))
     z_iso = float((iso - source) @ direction)
 
-    sigma_deep_cm = float(model.penumbra_sigma_cm(np.array(30.0), ssd_cm))
-    margin = 4.0 * sigma_deep_cm * 10.0 + 5.0
+    side_cm = float(equivalent_square_cm(beam.field_x_cm, beam.field_y_cm)) * ssd_cm * 10.0 / sad_mm
+    sigma_deep_cm = float(model.penumbra_sigma_cm(np.array(30.0), ssd_cm, side_cm))
+    shift_deep_cm = max(float(model.edge_shift_cm(np.array(30.0), side_cm)), 0.0)
+    margin = (4.0 * sigma_deep_cm + shift_deep_cm) * 10.0 + 5.0
     x1, x2 = (v * 10.0 for v in beam.jaw_x_cm)
     y1, y2 = (v * 10.0 for v in beam.jaw_y_cm)
     lateral_step = max(
