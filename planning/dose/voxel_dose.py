@@ -180,7 +180,8 @@ def evaluate_on_grid(
     """Dose (and depth) at every voxel of ``grid``, chunked by slices, vectorised in a chunk.
 
     Radiological depth: nearest fan ray (lateral), linear along the ray. Attenuation: 1D table
-    in depth. Field edges: nearest entry of the fine 2D edge tables.
+    in depth. Lateral factors: nearest fan depth row, linear between the fine lateral samples.
+    Horn: nearest fan depth row and radius sample (1 mm).
     """
     nk, nj, ni = grid.shape
     affine = grid.affine
@@ -234,16 +235,19 @@ def evaluate_on_grid(
         value = np.interp(d, lookup.lut_depth_cm, lookup.lut_attenuation).astype(np.float32)
         value *= (f32(lookup.isf_numerator_mm) / bz) ** 2
         izr = np.rint(fz).astype(np.int32)
-        fine_u = np.rint(
-            (fu * f32(du) + f32(u[0] - edges.fine_u0)) * f32(1.0 / edges.fine_step)
-        ).astype(np.int32)
-        fine_w = np.rint(
-            (fw * f32(dw) + f32(w[0] - edges.fine_w0)) * f32(1.0 / edges.fine_step)
-        ).astype(np.int32)
-        np.clip(fine_u, 0, n_fine_u - 1, out=fine_u)
-        np.clip(fine_w, 0, n_fine_w - 1, out=fine_w)
-        value *= px_flat[izr * n_fine_u + fine_u]
-        value *= py_flat[izr * n_fine_w + fine_w]
+        # Lateral factors: linear between the fine samples (a nearest sample would move each
+        # 50 % point by up to half a step, differently on the two sides).
+        for f_axis, step_axis, axis0, fine0, table, n_fine in (
+            (fu, du, u[0], edges.fine_u0, px_flat, n_fine_u),
+            (fw, dw, w[0], edges.fine_w0, py_flat, n_fine_w),
+        ):
+            position = (f_axis * f32(step_axis) + f32(axis0 - fine0)) * f32(1.0 / edges.fine_step)
+            np.clip(position, 0, n_fine - 2, out=position)
+            lower = position.astype(np.int32)
+            position -= lower
+            lower += izr * n_fine
+            below = table[lower]
+            value *= below + position * (table[lower + 1] - below)
         if horn_flat is not None:
             sx, sy = sx[inside], sy[inside]
             radius = np.rint(np.sqrt(sx * sx + sy * sy) * f32(1.0 / edges.horn_step))
