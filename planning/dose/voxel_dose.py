@@ -216,9 +216,8 @@ def evaluate_on_grid(
         )
         bz = np.maximum(bz, f32(1.0))
         ratio = f32(sad_mm) / bz
-        sx, sy = bx * ratio, by * ratio  # lateral position at the SAD plane
-        fu = (sx - f32(u[0])) * f32(1.0 / du)
-        fw = (sy - f32(w[0])) * f32(1.0 / dw)
+        fu = (bx * ratio - f32(u[0])) * f32(1.0 / du)
+        fw = (by * ratio - f32(w[0])) * f32(1.0 / dw)
         fz = (bz - f32(z[0])) * f32(1.0 / dz)
         inside = (fu > -0.5) & (fu < nu - 0.5) & (fw > -0.5) & (fw < nw - 0.5)
         inside &= (fz >= 0) & (fz < nz - 1)
@@ -249,10 +248,14 @@ def evaluate_on_grid(
             below = table[lower]
             value *= below + position * (table[lower + 1] - below)
         if horn_flat is not None:
-            sx, sy = sx[inside], sy[inside]
-            radius = np.rint(np.sqrt(sx * sx + sy * sy) * f32(1.0 / edges.horn_step))
+            # Radius at the SAD plane, in horn samples (nearest sample).
+            sx = (fu * f32(du) + f32(u[0])) * f32(1.0 / edges.horn_step)
+            sy = (fw * f32(dw) + f32(w[0])) * f32(1.0 / edges.horn_step)
+            radius = np.sqrt(sx * sx + sy * sy)
+            radius += f32(0.5)
             index = np.minimum(radius.astype(np.int32), n_horn - 1)
-            value *= horn_flat[izr * n_horn + index]
+            index += izr * n_horn
+            value *= horn_flat[index]
         if lookup.weight != 1.0:
             value *= f32(lookup.weight)
         dose[k0 : k0 + len(kk)][inside] = value
