@@ -9,7 +9,10 @@ A :class:`BeamModel` answers the questions a hand calculation and the 3D engine 
   engine multiplies by the inverse-square factor of the actual geometry -- this is the classical
   Mayneord F-factor conversion between SSDs (Khan, *The Physics of Radiation Therapy*, 4th ed.,
   section 9.3.B);
-* the off-axis edge spread (penumbra) at a depth (:meth:`BeamModel.penumbra_sigma_cm`);
+* the off-axis edge spread (penumbra) at a depth (:meth:`BeamModel.penumbra_sigma_cm`,
+  :meth:`BeamModel.edge_shift_cm`), from measured profiles where the machine names a profile
+  table (:attr:`Machine.profile_table`, the 6 MV TrueBeam golden beam data; with the horns and
+  shoulders of :mod:`planning.dose.beam_profiles`), else from the source geometry (Co-60);
 * collimator and phantom scatter factors and tissue-maximum ratios where published data exist.
 
 Model choices are documented where they are made; every number that is not from a table names
@@ -32,6 +35,7 @@ from planning.dose.beam_data import (
     load_table_2d,
     resolve_table_name,
 )
+from planning.dose.beam_profiles import ProfileModel, profile_model
 from planning.dose.tpr_depth_dose import pdd_table_from_tpr, total_scatter_factor
 
 #: 80 %-20 % width of an error-function edge is 2 * 0.8416 sigma.
@@ -89,12 +93,20 @@ class Machine:
     #: What the beam data are, said in every result computed from them ("" for the 6 MV set,
     #: whose source is in ``resources/beam_data/README.md``).
     data_statement: str = ""
+    #: CSV of measured off-axis profiles (``field_cm,depth_cm,off_axis_cm,dose_percent``, square
+    #: fields at :attr:`reference_ssd_cm`) from which the engine's penumbra, edge position,
+    #: shoulders and horns are derived (:mod:`planning.dose.beam_profiles`); None: erf edges from
+    #: the source geometry (:meth:`BeamModel.penumbra_sigma_cm`) and no horns. A clinic's own
+    #: measured profiles plug in here.
+    profile_table: str | None = None
 
 
 # 6 MV penumbra (scatter part), published: 80-20 % width of a 1 x 20 cm^2 field, 6 MV:
 # 0.17 cm at 1.5 cm depth and 0.37-0.39 cm (mean 0.38) at 10 cm depth. J. Appl. Clin. Med. Phys.
 # 12(3):142-160 (2011), doi:10.1120/jacmp.v12i3.3475, Table 2. Linear in depth between and
-# beyond these two points (no other depth was published there).
+# beyond these two points (no other depth was published there). Used only as the scatter part
+# of the edge of a machine WITHOUT measured profiles (Co-60); the 6 MV edge itself comes from
+# the measured TrueBeam profiles (Machine.profile_table).
 PENUMBRA_6MV_POINTS_CM = ((1.5, 0.17), (10.0, 0.38))
 
 # 6 MV surface dose, published: "The surface dose of square field increased linearly from
@@ -127,6 +139,8 @@ MACHINES: dict[str, Machine] = {
         source_diameter_cm=0.0,  # focal spot ~1-2 mm: its blur is inside the measured penumbra
         source_to_diaphragm_cm=0.0,
         edge_blur_sigma_cm=0.0,
+        # Measured TrueBeam 6 MV profiles (golden beam data, resources/beam_data/README.md).
+        profile_table="6mv_profiles_truebeam_gbd.csv",
     ),
     "Co60": Machine(
         key="Co60",
@@ -321,16 +335,44 @@ class BeamModel:
         )
 
     # -- penumbra --------------------------------------------------------------------------
-    def penumbra_sigma_cm(self, depth_cm: ArrayLike, ssd_cm: float) -> np.ndarray:
+    @property
+    def profile_model(self) -> ProfileModel | None:
+        """Edge, shoulder and horn tables from the machine's measured profiles (None: none)."""
+        name = self.machine.profile_table
+        if name is None:
+            return None
+        return profile_model(name, self.machine.reference_ssd_cm)
+
+    def penumbra_sigma_cm(
+        self, depth_cm: ArrayLike, ssd_cm: float, side_cm: ArrayLike = 10.0
+    ) -> np.ndarray:
         """One-sigma edge spread (cm) in the plane at ``depth_cm``, for a field edge.
 
-        6 MV: the published 80-20 % widths (``PENUMBRA_6MV_POINTS_CM``) divided by 1.683.
-        Co-60: the geometric penumbra ``P`` of a uniform disc source (whose edge spread has a
-        standard deviation of a quarter of ``P``: the projected radius over 2), in quadrature
-        with the 6 MV scatter width at the same depth and the collimator-edge blur
+        Parameters
+        ----------
+        depth_cm : array_like
+            Depth below the skin plane, cm.
+        ssd_cm : float
+            Source-skin distance, cm (the geometric penumbra of a machine without profiles).
+        side_cm : array_like
+            Equivalent-square side of the field at the skin, cm (used by a machine with measured
+            profiles, whose penumbra widens with the field; default 10 x 10 cm).
+
+        Notes
+        -----
+        6 MV (a machine with :attr:`Machine.profile_table`): the erf width whose 80-20 % width,
+        with the measured dose just inside the edge, is the measured one at this depth and field
+        size (:mod:`planning.dose.beam_profiles`; linear between tabulated depths and fields,
+        clamped outside 1.5-30 cm and 3-40 cm). Co-60: the geometric penumbra ``P`` of a uniform
+        disc source (whose edge spread has a standard deviation of a quarter of ``P``: the
+        projected radius over 2), in quadrature with the published 6 MV scatter width
+        (``PENUMBRA_6MV_POINTS_CM``) at the same depth and the collimator-edge blur
         (:attr:`Machine.edge_blur_sigma_cm`).
         """
         depth = np.maximum(np.asarray(depth_cm, dtype=float), 0.0)
+        profiles = self.profile_model
+        if profiles is not None:
+            return profiles.sigma_at(depth, side_cm)
         (d0, w0), (d1, w1) = PENUMBRA_6MV_POINTS_CM
         scatter_width = np.maximum(w0 + (w1 - w0) * (depth - d0) / (d1 - d0), 0.10)
         sigma_scatter = scatter_width / EDGE_80_20_PER_SIGMA
@@ -340,6 +382,18 @@ class BeamModel:
         )
         sigma_geometric = np.maximum(geometric, 0.0) / 4.0
         return np.sqrt(sigma_scatter**2 + sigma_geometric**2 + machine.edge_blur_sigma_cm**2)
+
+    def edge_shift_cm(self, depth_cm: ArrayLike, side_cm: ArrayLike = 10.0) -> np.ndarray:
+        """Outward shift (cm, plane at depth) of the erf edge centre from the geometric edge.
+
+        From the measured 50 % points for a machine with profiles (e.g. +0.05 cm for 10 x 10 cm
+        at 10 cm depth); 0 for a machine without (the edge centred on the geometric edge).
+        """
+        depth = np.maximum(np.asarray(depth_cm, dtype=float), 0.0)
+        profiles = self.profile_model
+        if profiles is None:
+            return np.zeros(np.broadcast_shapes(depth.shape, np.shape(side_cm)))
+        return profiles.shift_at(depth, side_cm)
 
     # -- hand-calculation factors ------------------------------------------------------------
     def _scatter_column(self, column: str, side_cm: ArrayLike) -> np.ndarray:

@@ -14,10 +14,15 @@ Method (per beam, vectorised; no Python loop over voxels)
    of the voxel on its ray (nearest ray, linear along it), ``A`` is the published PDD with its
    inverse-square factor removed (:meth:`BeamModel.attenuation`, a 1D lookup) at the equivalent
    square ``s`` of the field at the skin, ``z`` is the distance from the source along the
-   central-axis direction (in-air fluence flat on planes normal to the axis, as a flattened linac
-   beam is specified) and ``P`` are error-function field edges (2D lookups) whose width is the
-   machine's penumbra at the geometric depth below the skin plane. Looking ``A`` up at the
-   radiological depth is the effective-path-length heterogeneity correction.
+   central-axis direction and ``P`` are the lateral factors (2D lookups): error-function field
+   edges whose width and position are the machine's at the geometric depth below the skin plane.
+   For a machine with measured profiles (6 MV: the TrueBeam golden beam data) the edge width and
+   50 % point follow the measured profile of the equivalent square at that depth, ``P`` also
+   carries the measured in-field shoulder (by distance from the nearer edge) and a radial
+   off-axis ratio ``H`` (the horns, from the largest measured field, by fan angle) multiplies
+   the dose (:mod:`planning.dose.beam_profiles`); a machine without (Co-60) has flat in-air
+   fluence on planes normal to the axis and no horns. Looking ``A`` up at the radiological
+   depth is the effective-path-length heterogeneity correction.
 3. Voxels whose own density is below :data:`AIR_DENSITY` get no dose.
 
 Dose is relative: 1.0 = the maximum dose on the central axis of a beam of weight 1 in water at
@@ -25,7 +30,10 @@ that beam's SSD. Prescription and monitor units scale it later (issue 6 item 3).
 
 Limitations (stated in every result's ``assumptions``): full-scatter phantom conditions (no
 missing-tissue correction near the exit or beyond the edges of the patient), no scatter dose
-outside the field edges beyond the penumbra model, no in-field off-axis horns, no wedges/blocks.
+outside the field edges beyond the error-function penumbra (the measured low-dose tails, a few %
+several cm out, are not modelled), 6 MV horns and shoulders from square fields (rectangular fields
+use the equivalent square; the horn assumed radially symmetric), no horns for Co-60, no
+wedges/blocks.
 """
 
 from __future__ import annotations
@@ -53,7 +61,10 @@ MODEL_LIMITATIONS = (
     "dose model: published central-axis depth dose at the radiological depth along each ray "
     "(effective path length), inverse square, error-function penumbra; full-scatter conditions "
     "assumed (no correction for missing tissue near the exit surface or the patient's edges); no "
-    "scatter outside the penumbra; no off-axis horns; open fields only",
+    "scatter outside the penumbra (measured low-dose tails not modelled); 6 MV penumbra, 50 % "
+    "points, shoulders and off-axis horns from measured TrueBeam square-field profiles "
+    "(equivalent square for rectangular fields, horns assumed radially symmetric); Co-60 without "
+    "horns; open fields only",
 )
 
 
@@ -187,7 +198,7 @@ def compute_beam_dose(
     lut_attenuation = model.attenuation(lut_depth, side_at_skin).astype(np.float32)
     x1, x2 = (cm_to_mm(v) for v in beam.jaws_sad_cm[0])
     y1, y2 = (cm_to_mm(v) for v in beam.jaws_sad_cm[1])
-    tables = EdgeTables.build(model, ssd_mm, sad_mm, z, (x1, x2), (y1, y2), (u, w))
+    tables = EdgeTables.build(model, ssd_mm, sad_mm, z, (x1, x2), (y1, y2), (u, w), side_at_skin)
     dmax_mm = cm_to_mm(model.dmax_cm)
     lookup = DoseLookup(
         fan_depth_cm=depth_cm_fan,

@@ -15,6 +15,7 @@ import numpy as np
 
 from imaging.units import cm_to_mm
 from imaging.volume import Volume
+from planning.dose.beam_data import equivalent_square_cm
 from planning.dose.beam_model import MACHINES, BeamModel
 from planning.dose.radiological_depth import FanGrid, fan_depth, regular_axis
 from planning.errors import PlanningError
@@ -69,8 +70,14 @@ def beam_fan_depth(
     step = float(np.clip(spacing, 0.5, 2.5))
     z_iso = float((iso - source) @ direction)
 
-    sigma_deep_cm = float(model.penumbra_sigma_cm(np.array(30.0), ssd_cm))
-    margin = cm_to_mm(4.0 * sigma_deep_cm) + 5.0
+    side_cm = (
+        float(equivalent_square_cm(beam.field_x_sad_cm, beam.field_y_sad_cm))
+        * cm_to_mm(ssd_cm)
+        / sad_mm
+    )
+    sigma_deep_cm = float(model.penumbra_sigma_cm(np.array(30.0), ssd_cm, side_cm))
+    shift_deep_cm = max(float(model.edge_shift_cm(np.array(30.0), side_cm)), 0.0)
+    margin = cm_to_mm(4.0 * sigma_deep_cm + shift_deep_cm) + 5.0
     x1, x2 = (cm_to_mm(v) for v in beam.jaws_sad_cm[0])
     y1, y2 = (cm_to_mm(v) for v in beam.jaws_sad_cm[1])
     lateral_step = max(

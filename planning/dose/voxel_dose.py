@@ -1,10 +1,12 @@
 """Per-voxel dose of one beam on the output grid, from its fan-grid depths and lookup tables.
 
 At every voxel (chunks of slices, numpy arrays throughout, no Python loop over voxels):
-``dose = w * A(d_rad) * (isf_numerator / z)^2 * P_x * P_y`` -- ``d_rad`` the radiological depth
-on the nearest fan ray (linear along it), ``A`` the attenuation table, ``z`` the distance from the
-source along the central-axis direction, ``P`` the error-function field edges
-(:class:`EdgeTables`). :mod:`planning.dose.engine` builds the tables and states the model.
+``dose = w * A(d_rad) * (isf_numerator / z)^2 * P_x * P_y * H`` -- ``d_rad`` the radiological
+depth on the nearest fan ray (linear along it), ``A`` the attenuation table, ``z`` the distance
+from the source along the central-axis direction, ``P`` the lateral factors (error-function field
+edges times the measured in-field shoulder) and ``H`` the radial off-axis ratio (horns) of a
+machine with measured profiles (:class:`EdgeTables`, :mod:`planning.dose.beam_profiles`).
+:mod:`planning.dose.engine` builds the tables and states the model.
 """
 
 from __future__ import annotations
@@ -19,22 +21,45 @@ from imaging.sampling import sample_at_index
 from imaging.units import cm_to_mm, mm_to_cm
 from imaging.volume import Volume
 from planning.dose.beam_model import BeamModel
+from planning.dose.beam_profiles import ProfileModel
 
 #: Voxels per interpolation chunk (bounds memory: ~40 bytes per voxel while a chunk is live).
 CHUNK_VOXELS = 2_000_000
 #: Lateral sampling of the field-edge tables, mm (fine enough for a 1 mm penumbra sigma).
 FINE_LATERAL_STEP_MM = 0.25
+#: Radial sampling of the horn table, mm at the SAD plane (the horn varies < 1 % per cm).
+HORN_STEP_MM = 1.0
+
+
+def _rows_interp(values: np.ndarray, step: float, table: np.ndarray) -> np.ndarray:
+    """Row-wise linear interpolation: ``table[r]`` (on ``0, step, ...``) at ``values[r]``.
+
+    ``values`` and ``table`` have one row per fan depth; positions beyond the grid clamp.
+    """
+    n = table.shape[1]
+    position = np.clip(values / step, 0.0, n - 1.0)
+    lower = np.minimum(position.astype(np.int64), n - 2)
+    t = position - lower
+    below = np.take_along_axis(table, lower, axis=1)
+    above = np.take_along_axis(table, lower + 1, axis=1)
+    return np.asarray(below * (1.0 - t) + above * t)
 
 
 @dataclass(frozen=True)
 class EdgeTables:
-    """Field-edge factors ``P_x(z, u)`` and ``P_y(z, w)`` on a fine lateral grid."""
+    """Lateral factors ``P_x(z, u)``, ``P_y(z, w)`` on a fine grid, and the horn ``H(z, r)``.
+
+    ``horn`` (shape ``(len(z), n_r)``, radius ``r`` at the SAD plane on ``0, horn_step, ...``
+    mm) is None for a machine without measured profiles (no horns).
+    """
 
     px: np.ndarray  # (len(z), len(fine_u))
     py: np.ndarray
     fine_u0: float
     fine_w0: float
     fine_step: float
+    horn: np.ndarray | None = None
+    horn_step: float = HORN_STEP_MM
 
     @classmethod
     def build(
@@ -46,31 +71,74 @@ class EdgeTables:
         jaws_x_mm: tuple[float, float],
         jaws_y_mm: tuple[float, float],
         uw: tuple[np.ndarray, np.ndarray],
+        side_cm: float = 10.0,
     ) -> EdgeTables:
         """Tables for the jaws ``jaws_x_mm``, ``jaws_y_mm`` (at the SAD plane) of a fan grid.
 
         ``z`` are the fan's distances from the source (mm) and ``uw`` its lateral axes (mm at
-        the SAD plane); the penumbra width is the model's at the geometric depth ``z - SSD``.
+        the SAD plane); the penumbra width, edge shift and shoulder are the model's at the
+        geometric depth ``z - SSD`` for the equivalent square ``side_cm`` at the skin.
+
+        Each axis: ``P = E * R(t) / R(t_c)`` -- ``E`` the erf edge pair centred ``shift``
+        outside the projected jaws, ``R`` the measured shoulder at the distance ``t`` inside
+        the nearer edge, normalised at the field centre ``t_c`` (``R = 1`` without profiles).
         """
         step = FINE_LATERAL_STEP_MM
         geometric_depth_cm = mm_to_cm(np.maximum(z - ssd_mm, 0.0))
-        sigma_mm = cm_to_mm(model.penumbra_sigma_cm(geometric_depth_cm, mm_to_cm(ssd_mm)))
+        sigma_mm = cm_to_mm(model.penumbra_sigma_cm(geometric_depth_cm, mm_to_cm(ssd_mm), side_cm))
+        shift_mm = cm_to_mm(model.edge_shift_cm(geometric_depth_cm, side_cm))[:, None]
+        profiles = model.profile_model
         # Edge coordinate in the plane at distance z: (lateral at SAD) * z / SAD.
-        scale = (z / sad_mm / (math.sqrt(2.0) * sigma_mm))[:, None]
+        to_depth = (z / sad_mm)[:, None]
+        scale = 1.0 / (math.sqrt(2.0) * sigma_mm)[:, None]
+        shoulder = None
+        if profiles is not None:
+            shoulder = profiles.shoulder_rows(geometric_depth_cm, side_cm)
         tables = []
         for axis, (lo, hi) in zip(uw, (jaws_x_mm, jaws_y_mm), strict=True):
             fine = np.arange(axis[0] - step, axis[-1] + 2 * step, step)
-            edge = 0.5 * (
-                special.erf((fine[None] - lo) * scale) - special.erf((fine[None] - hi) * scale)
-            )
+            x = fine[None] * to_depth
+            lo_d = lo * to_depth - shift_mm
+            hi_d = hi * to_depth + shift_mm
+            edge = 0.5 * (special.erf((x - lo_d) * scale) - special.erf((x - hi_d) * scale))
+            if shoulder is not None and profiles is not None:
+                inside_step_mm = 10.0 * float(profiles.inside_cm[1] - profiles.inside_cm[0])
+                inside = np.minimum(x - lo_d, hi_d - x)
+                centre = np.broadcast_to((hi_d - lo_d) / 2.0, (len(z), 1))
+                edge *= _rows_interp(inside, inside_step_mm, shoulder) / _rows_interp(
+                    centre, inside_step_mm, shoulder
+                )
             tables.append((edge.astype(np.float32), float(fine[0])))
+        horn = None
+        if profiles is not None:
+            horn = _horn_table(profiles, geometric_depth_cm, sad_mm, uw)
         return cls(
             px=tables[0][0],
             py=tables[1][0],
             fine_u0=tables[0][1],
             fine_w0=tables[1][1],
             fine_step=step,
+            horn=horn,
         )
+
+
+def _horn_table(
+    profiles: ProfileModel,
+    depth_cm: np.ndarray,
+    sad_mm: float,
+    uw: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """``H(z, r)`` on ``r = 0, HORN_STEP_MM, ...`` (SAD plane) up to the fan's far corner.
+
+    The measured horn is indexed by fan angle: the radius ``r`` at the SAD plane is the
+    off-axis distance ``r (SSD_ref + d) / SAD`` at depth ``d`` of the measurement geometry.
+    """
+    u, w = uw
+    r_max = math.hypot(max(abs(u[0]), abs(u[-1])), max(abs(w[0]), abs(w[-1]))) + 2 * HORN_STEP_MM
+    r_mm = np.arange(0.0, r_max + HORN_STEP_MM, HORN_STEP_MM)
+    at_depth_mm = r_mm[None] * (cm_to_mm(profiles.reference_ssd_cm + depth_cm) / sad_mm)[:, None]
+    step_mm = 10.0 * float(profiles.off_axis_cm[1] - profiles.off_axis_cm[0])
+    return _rows_interp(at_depth_mm, step_mm, profiles.horn_rows(depth_cm)).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -114,7 +182,8 @@ def evaluate_on_grid(
     """Dose (and depth) at every voxel of ``grid``, chunked by slices, vectorised in a chunk.
 
     Radiological depth: nearest fan ray (lateral), linear along the ray. Attenuation: 1D table
-    in depth. Field edges: nearest entry of the fine 2D edge tables.
+    in depth. Lateral factors: nearest fan depth row, linear between the fine lateral samples.
+    Horn: nearest fan depth row and radius sample (1 mm).
     """
     nk, nj, ni = grid.shape
     affine = grid.affine
@@ -132,6 +201,8 @@ def evaluate_on_grid(
     edges = lookup.edges
     px_flat, py_flat = edges.px.ravel(), edges.py.ravel()
     n_fine_u, n_fine_w = edges.px.shape[1], edges.py.shape[1]
+    horn_flat = edges.horn.ravel() if edges.horn is not None else None
+    n_horn = edges.horn.shape[1] if edges.horn is not None else 0
     dose = np.zeros((nk, nj, ni), dtype=np.float32)
     depth = np.zeros((nk, nj, ni), dtype=np.float32) if with_depth else None
     slices_per_chunk = max(1, CHUNK_VOXELS // max(nj * ni, 1))
@@ -165,16 +236,28 @@ def evaluate_on_grid(
         value = np.interp(d, lookup.lut_depth_cm, lookup.lut_attenuation).astype(np.float32)
         value *= (f32(lookup.isf_numerator_mm) / bz) ** 2
         izr = np.rint(fz).astype(np.int32)
-        fine_u = np.rint(
-            (fu * f32(du) + f32(u[0] - edges.fine_u0)) * f32(1.0 / edges.fine_step)
-        ).astype(np.int32)
-        fine_w = np.rint(
-            (fw * f32(dw) + f32(w[0] - edges.fine_w0)) * f32(1.0 / edges.fine_step)
-        ).astype(np.int32)
-        np.clip(fine_u, 0, n_fine_u - 1, out=fine_u)
-        np.clip(fine_w, 0, n_fine_w - 1, out=fine_w)
-        value *= px_flat[izr * n_fine_u + fine_u]
-        value *= py_flat[izr * n_fine_w + fine_w]
+        # Lateral factors: linear between the fine samples (a nearest sample would move each
+        # 50 % point by up to half a step, differently on the two sides).
+        for f_axis, step_axis, axis0, fine0, table, n_fine in (
+            (fu, du, u[0], edges.fine_u0, px_flat, n_fine_u),
+            (fw, dw, w[0], edges.fine_w0, py_flat, n_fine_w),
+        ):
+            position = (f_axis * f32(step_axis) + f32(axis0 - fine0)) * f32(1.0 / edges.fine_step)
+            np.clip(position, 0, n_fine - 2, out=position)
+            lower = position.astype(np.int32)
+            position -= lower
+            lower += izr * n_fine
+            below = table[lower]
+            value *= below + position * (table[lower + 1] - below)
+        if horn_flat is not None:
+            # Radius at the SAD plane, in horn samples (nearest sample).
+            sx = (fu * f32(du) + f32(u[0])) * f32(1.0 / edges.horn_step)
+            sy = (fw * f32(dw) + f32(w[0])) * f32(1.0 / edges.horn_step)
+            radius = np.sqrt(sx * sx + sy * sy)
+            radius += f32(0.5)
+            index = np.minimum(radius.astype(np.int32), n_horn - 1)
+            index += izr * n_horn
+            value *= horn_flat[index]
         if lookup.weight != 1.0:
             value *= f32(lookup.weight)
         dose[k0 : k0 + len(kk)][inside] = value

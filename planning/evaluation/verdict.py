@@ -152,7 +152,8 @@ def coverage_verdict(
     depth_first = np.asarray(beam_doses[0].depth_cm.array)[k, j, i]
     lesion_depth_cm = float(np.median(depth_first)) if depth_first.size else 5.0
     ssd_cm = beam_doses[0].ssd_cm
-    sigma_mm = cm_to_mm(float(model.penumbra_sigma_cm(np.array(lesion_depth_cm), ssd_cm)))
+    side_cm = beam_doses[0].equivalent_square_at_skin_cm
+    sigma_mm = cm_to_mm(float(model.penumbra_sigma_cm(np.array(lesion_depth_cm), ssd_cm, side_cm)))
     zone_mm = _Z95 * sigma_mm + _SLACK_MM
 
     superior_gap = plan_field.superior_border_z_mm - (points[:, 2] + half_voxel_z)

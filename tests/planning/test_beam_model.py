@@ -155,14 +155,22 @@ def test_pdd_to_tmr_conversion_agrees_with_published_tmr() -> None:
             assert derived == pytest.approx(float(model.tmr(depth, side)), rel=0.02)
 
 
-def test_six_mv_penumbra_reproduces_published_widths() -> None:
-    # J. Appl. Clin. Med. Phys. 12(3):142 (2011), Table 2: 0.17 cm at 1.5 cm, 0.37-0.39 at 10 cm.
+def test_six_mv_penumbra_follows_the_measured_profiles() -> None:
+    # TrueBeam golden beam data, 10 x 10 cm: 80-20 % 0.54 cm at 1.5 cm, 0.69 cm at 10 cm depth.
+    # The erf alone is a little narrower: the dose just inside the edge is below the axis dose,
+    # so the erf's own 80-20 % is solved for a slightly lower plateau
+    # (tests/planning/test_beam_model_profiles.py checks the engine's profiles to 1 mm).
     model = beam_model("6MV")
-    width_15 = float(model.penumbra_sigma_cm(1.5, 100.0)) * EDGE_80_20_PER_SIGMA
-    width_10 = float(model.penumbra_sigma_cm(10.0, 100.0)) * EDGE_80_20_PER_SIGMA
-    assert width_15 == pytest.approx(0.17, abs=0.01)
-    assert 0.37 <= width_10 <= 0.39
-    assert float(model.penumbra_sigma_cm(20.0, 100.0)) > float(model.penumbra_sigma_cm(10.0, 100))
+    width_15 = float(model.penumbra_sigma_cm(1.5, 100.0, 10.0)) * EDGE_80_20_PER_SIGMA
+    width_10 = float(model.penumbra_sigma_cm(10.0, 100.0, 10.0)) * EDGE_80_20_PER_SIGMA
+    assert width_15 == pytest.approx(0.54, abs=0.05)
+    assert width_10 == pytest.approx(0.69, abs=0.07)
+    sigma = model.penumbra_sigma_cm
+    assert float(sigma(20.0, 100.0, 10.0)) > float(sigma(10.0, 100.0, 10.0))
+    assert float(sigma(10.0, 100.0, 20.0)) > float(sigma(10.0, 100.0, 10.0))
+    # Co-60 (no measured profiles): no edge shift; 6 MV: the measured 50 % points lie outside.
+    assert float(beam_model("Co60").edge_shift_cm(10.0, 10.0)) == 0.0
+    assert 0.0 < float(model.edge_shift_cm(10.0, 10.0)) < 0.1
 
 
 def test_cobalt_geometric_penumbra_formula_and_width() -> None:

@@ -208,8 +208,10 @@ def test_asymmetric_jaws_open_on_the_iec_side(gantry: float) -> None:
     centre = float(compute_beam_dose(beam, centre_grid, density).dose.array[0, 0, 0])
     assert values["x inside (+3 cm along X_g)"] > 0.9 * centre
     assert values["y inside (+2.5 cm superior)"] > 0.9 * centre
+    # 0.5 cm beyond an edge: the measured 6 MV TrueBeam profiles of 4-6 cm fields at 5-10 cm
+    # depth give 9-13 % of the axis dose there (resources/beam_data/6mv_profiles_truebeam_gbd.csv).
     assert values["x outside (-3 cm along X_g)"] < 0.05 * centre
-    assert values["y outside (-2.5 cm inferior)"] < 0.05 * centre
+    assert values["y outside (-2.5 cm inferior)"] < 0.15 * centre
 
 
 # -- 2. field borders ------------------------------------------------------------------------
