@@ -131,10 +131,9 @@ def test_in_field_off_axis_ratio_follows_the_horns(
 def test_long_axis_of_a_rectangular_field_keeps_its_dose() -> None:
     # The shoulder is a function of the distance from the nearer edge, not of the radius: the
     # centre of an 8 x 20 cm field's long axis is not pulled down by the 8 cm sides.
-    from planning.dose.beam_geometry import Beam
-
     from planning.dose.engine import compute_beam_dose
     from planning.dose.phantom import line_grid, water_phantom
+    from planning.field.beam import Beam
 
     beam = Beam.symmetric("6MV", 0.0, (0.0, 0.0, 0.0), 8.0, 20.0, setup="SSD", ssd_cm=100.0)
     density = water_phantom(160.0, 150.0, 5.0, 1.0)
