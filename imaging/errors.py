@@ -33,3 +33,15 @@ class GeometryError(ImagingError):
 
 class LoadCancelled(SpineplanError):
     """The user cancelled a long load; nothing was produced."""
+
+
+class RegistrationError(ImagingError):
+    """Two images cannot be registered as asked (no overlap, bad point pairs, empty region)."""
+
+
+class SpatialRegistrationError(ImagingError):
+    """A DICOM Spatial Registration object that spineplan cannot use (deformable, other frames)."""
+
+
+class RegistrationCancelled(SpineplanError):
+    """The user cancelled a running registration; no result was produced."""
