@@ -95,7 +95,8 @@ class RegistrationSettings:
         this fraction of the best one's make the result ambiguous.
     level_spacings_mm : voxel sizes of the coarse-to-fine levels (images smoothed and shrunk).
     sampling_fractions : fraction of the region's voxels sampled per level.
-    iterations : optimiser iterations per level.
+    iterations : Powell optimiser iterations (sweeps of line searches over the 6 parameters)
+        per level.
     histogram_bins : Mattes MI histogram bins.
     seed : sampling seed (results are reproducible).
     """
@@ -103,9 +104,9 @@ class RegistrationSettings:
     vertebral_pitch_mm: float = DEFAULT_VERTEBRAL_PITCH_MM
     neighbour_levels: int = 2
     ambiguity_gap: float = 0.05
-    level_spacings_mm: tuple[float, ...] = (8.0, 4.0, 2.0)
-    sampling_fractions: tuple[float, ...] = (1.0, 0.5, 0.25)
-    iterations: tuple[int, ...] = (60, 60, 40)
+    level_spacings_mm: tuple[float, ...] = (4.0, 2.0)
+    sampling_fractions: tuple[float, ...] = (1.0, 0.5)
+    iterations: tuple[int, ...] = (4, 6)
     histogram_bins: int = 32
     seed: int = 7
 
@@ -268,10 +269,7 @@ def register_rigid(
         if point_pairs:
             initial, initialisation = _from_points(point_pairs, centre, warnings)
             ticker.phase(0.0, 0.9, sum(settings.iterations))
-            # Clicked points start within a few mm: skip the coarsest level, where a start
-            # near the edge of the CT can drift towards a sliver of overlap.
-            first = 1 if len(levels) > 1 else 0
-            best = _refine_levels(levels, initial, settings, ticker, range(first, len(levels)))
+            best = _refine_levels(levels, initial, settings, ticker, range(len(levels)))
             chosen = [(best, score(levels[-1], best, bins=settings.histogram_bins, seed=0))]
             _check_clicks(point_pairs, matrix_of(best), settings, warnings)
         else:
@@ -298,8 +296,11 @@ def _automatic(
     lower, upper = fixed.bounds_mm()
     ct_index_from_mm = np.linalg.inv(fixed.affine)
     ticker.phase(0.0, 0.25, 2000)
+    search_level = build_levels(
+        levels[-1].region, levels[-1].region_mask, levels[-1].ct, (4.0,), smoothing_mm=3.0
+    )[0]
     candidates = search_candidates(
-        levels[0],
+        search_level,
         centre,
         lower,
         upper,
@@ -310,6 +311,11 @@ def _automatic(
         bins=settings.histogram_bins,
         hook=ticker.tick,
     )
+    if not candidates:
+        raise RegistrationError(
+            "the CT does not cover enough of the MR region at any cranio-caudal offset: check "
+            "that the CT includes the lesion's levels"
+        )
     coarse_levels = range(max(1, len(levels) - 1))
     ticker.phase(0.25, 0.7, len(candidates) * sum(settings.iterations[:-1]))
     transforms = []

@@ -33,11 +33,11 @@ class Candidate:
 class SearchGrid:
     """The coarse translation grid: half-widths and steps per LPS axis, in mm."""
 
-    lateral_mm: float = 24.0
+    lateral_mm: float = 8.0
     anteroposterior_mm: float = 80.0
     lateral_step_mm: float = 8.0
-    anteroposterior_step_mm: float = 10.0
-    craniocaudal_step_mm: float = 6.0
+    anteroposterior_step_mm: float = 5.0
+    craniocaudal_step_mm: float = 4.0
 
 
 def grid_points(
@@ -74,6 +74,7 @@ def search_candidates(
     pitch_mm: float,
     neighbour_levels: int,
     bins: int,
+    sampling_fraction: float = 0.3,
     grid: SearchGrid | None = None,
     hook: IterationHook | None = None,
 ) -> list[Candidate]:
@@ -91,38 +92,63 @@ def search_candidates(
     """
     grid = grid or SearchGrid()
     centre, steps, lengths = grid_points(region_centre_mm, ct_lower_mm, ct_upper_mm, grid)
-    positions, values = translation_grid(level, centre, steps, lengths, bins=bins, hook=hook)
-    # Mutual information over a sliver of overlap can beat the true alignment: judge only
-    # translations that keep most of the region inside the CT.
-    overlap = overlap_fractions(level, positions, ct_index_from_mm, ct_size)
-    keep = overlap >= min(0.85 * float(overlap.max()), 0.6)
-    positions, values = positions[keep], values[keep]
-    z_values = np.round(positions[:, 2] / lengths[2]).astype(int)
-    offsets = np.unique(z_values)
-    profile = np.empty(len(offsets))
-    best_index = np.empty(len(offsets), int)
-    for n, z in enumerate(offsets):
-        rows = np.nonzero(z_values == z)[0]
-        pick = rows[np.argmin(values[rows])]
-        profile[n], best_index[n] = values[pick], pick
-    z_mm = offsets * lengths[2]
-    best = int(np.argmin(profile))
-    candidates = [Candidate(positions[best_index[best]], float(profile[best]), 0)]
+    # Mutual information over a sliver of overlap can beat the true alignment, and SimpleITK
+    # stops when no sample lands in the CT: search only the cranio-caudal offsets that keep
+    # most of the region inside the CT.
+    planes = np.arange(-steps[2], steps[2] + 1)
+    plane_shifts = centre + np.outer(planes * lengths[2], (0.0, 0.0, 1.0))
+    inside = overlap_fractions(level, plane_shifts, ct_index_from_mm, ct_size)
+    usable = planes[inside >= min(0.85 * float(inside.max()), 0.6)]
+    if usable.size == 0:
+        return []
+    middle = int(np.rint(0.5 * (usable[0] + usable[-1])))
+    centre = centre + np.array([0.0, 0.0, middle * lengths[2]])
+    steps = (steps[0], steps[1], max(int(usable[-1]) - middle, middle - int(usable[0])))
+    positions, values = translation_grid(
+        level, centre, steps, lengths, bins=bins, sampling_fraction=sampling_fraction, hook=hook
+    )
+    return pick_candidates(positions, values, pitch_mm, neighbour_levels)
+
+
+def pick_candidates(
+    positions: np.ndarray, values: np.ndarray, pitch_mm: float, neighbour_levels: int
+) -> list[Candidate]:
+    """The best grid translations worth refining, best first.
+
+    The best of all, then the best within +/- 0.4 pitch of each multiple of the pitch above
+    and below it (up to ``neighbour_levels``), then the next best translations that differ from
+    every candidate so far (a vertebra's posterior elements can mimic its body a few cm
+    behind, so distinct antero-posterior offsets count too).
+    """
+    order = np.argsort(values)
+    best = int(order[0])
+    candidates = [Candidate(positions[best], float(values[best]), 0)]
+
+    def distinct(translation: np.ndarray) -> bool:
+        return all(
+            abs(c.translation_mm[2] - translation[2]) >= 0.4 * pitch_mm
+            or abs(c.translation_mm[1] - translation[1]) >= 15.0
+            for c in candidates
+        )
+
+    z_best = positions[best, 2]
     for k in range(1, neighbour_levels + 1):
         for sign in (-1, 1):
-            nominal = z_mm[best] + sign * k * pitch_mm
-            near = np.nonzero(np.abs(z_mm - nominal) <= 0.4 * pitch_mm)[0]
-            if near.size == 0:
-                continue
-            pick = int(near[np.argmin(profile[near])])
-            if any(
-                abs(c.translation_mm[2] - positions[best_index[pick]][2]) < 0.5 * pitch_mm
-                for c in candidates
-            ):
-                continue
-            candidates.append(
-                Candidate(positions[best_index[pick]], float(profile[pick]), sign * k)
-            )
+            near = np.nonzero(
+                np.abs(positions[:, 2] - (z_best + sign * k * pitch_mm)) <= 0.4 * pitch_mm
+            )[0]
+            if near.size:
+                pick = int(near[np.argmin(values[near])])
+                if distinct(positions[pick]):
+                    candidates.append(Candidate(positions[pick], float(values[pick]), sign * k))
+    extra = 0
+    for pick in order[1:]:
+        if extra >= neighbour_levels + 2:
+            break
+        if distinct(positions[pick]):
+            levels_away = int(np.rint((positions[pick, 2] - z_best) / pitch_mm))
+            candidates.append(Candidate(positions[pick], float(values[pick]), levels_away))
+            extra += 1
     return candidates
 
 

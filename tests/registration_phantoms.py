@@ -88,7 +88,7 @@ class PhantomPair:
     fixed: Volume  # the axial CT
     matrix_moving_to_fixed: np.ndarray
     lesion_centre_moving_mm: np.ndarray
-    #: Lesion levels +/- 2 vertebrae, the spine's AP extent, in the MR frame.
+    #: Lesion levels +/- 2 vertebrae, the vertebral column's AP extent, in the MR frame.
     region: RegionBox
     #: Centre of the lesion's vertebral body in each frame (where a user would click).
     body_centre_moving_mm: np.ndarray
@@ -142,10 +142,11 @@ def build_pair(spec: PairSpec) -> PhantomPair:
     matrix[:3, :3] = rotation
     matrix[:3, 3] = np.asarray(spec.table_offset_mm) - rotation @ anatomy_centre
     fixed = _render_ct(spec, phantom, matrix)
-    # What planning passes: the levels' z range, front of the bodies to the spinous processes.
+    # What planning passes: the levels' z range, the vertebral column from just in front of the
+    # bodies to the laminae.
     axis_y = float(spine.axis_y(lesion[2]))
     region = RegionBox(
-        (-np.inf, axis_y - 45.0, region_bottom_z), (np.inf, axis_y + 75.0, region_top_z)
+        (-np.inf, axis_y - 30.0, region_bottom_z), (np.inf, axis_y + 45.0, region_top_z)
     )
     return PhantomPair(
         spec=spec,
