@@ -54,6 +54,9 @@ CancelCallback = Callable[[], bool]
 #: Body height plus disc of a mid-thoracic vertebra (mm); cervical ~20, lumbar ~36.
 DEFAULT_VERTEBRAL_PITCH_MM = 25.0
 
+#: CT values are clamped to this range (HU) before the metric sees them.
+CT_WINDOW_HU = (-200.0, 700.0)
+
 _PROGRESS_TOTAL = 1000
 
 
@@ -103,10 +106,10 @@ class RegistrationSettings:
 
     vertebral_pitch_mm: float = DEFAULT_VERTEBRAL_PITCH_MM
     neighbour_levels: int = 2
-    ambiguity_gap: float = 0.05
+    ambiguity_gap: float = 0.08
     level_spacings_mm: tuple[float, ...] = (4.0, 2.0)
-    sampling_fractions: tuple[float, ...] = (1.0, 0.5)
-    iterations: tuple[int, ...] = (4, 6)
+    sampling_fractions: tuple[float, ...] = (1.0, 0.3)
+    iterations: tuple[int, ...] = (4, 5)
     histogram_bins: int = 32
     seed: int = 7
 
@@ -262,14 +265,24 @@ def register_rigid(
         )
     region_image, region_mask = _region_images(moving, region)
     centre = _physical_centre(region_image)
-    ct = sitk.Clamp(sitk.Cast(fixed.to_sitk(), sitk.sitkFloat32), sitk.sitkFloat32, -1000, 2000)
+    # A soft-tissue-and-bone window: with the full HU range in 32 bins, fat, muscle, disc and
+    # cord share two bins and the metric sees little more than bone versus the rest.
+    ct = sitk.Clamp(
+        sitk.Cast(fixed.to_sitk(), sitk.sitkFloat32),
+        sitk.sitkFloat32,
+        CT_WINDOW_HU[0],
+        CT_WINDOW_HU[1],
+    )
     levels = build_levels(region_image, region_mask, ct, settings.level_spacings_mm)
     ticker = _Ticker(progress, should_cancel)
     try:
         if point_pairs:
             initial, initialisation = _from_points(point_pairs, centre, warnings)
             ticker.phase(0.0, 0.9, sum(settings.iterations))
-            best = _refine_levels(levels, initial, settings, ticker, range(len(levels)))
+            # One start only: afford twice the iterations and samples of a candidate.
+            best = _refine_levels(
+                levels, initial, settings, ticker, range(len(levels)), thorough=True
+            )
             chosen = [(best, score(levels[-1], best, bins=settings.histogram_bins, seed=0))]
             _check_clicks(point_pairs, matrix_of(best), settings, warnings)
         else:
@@ -380,16 +393,19 @@ def _refine_levels(
     settings: RegistrationSettings,
     ticker: _Ticker,
     which: Sequence[int],
+    *,
+    thorough: bool = False,
 ) -> sitk.Euler3DTransform:
+    factor = 2 if thorough else 1
     for index in which:
         transform = refine(
             levels[index],
             transform,
             bins=settings.histogram_bins,
-            sampling_fraction=settings.sampling_fractions[index],
+            sampling_fraction=min(1.0, factor * settings.sampling_fractions[index]),
             seed=settings.seed,
             step_mm=0.5 * levels[index].spacing_mm,
-            iterations=settings.iterations[index],
+            iterations=factor * settings.iterations[index],
             hook=ticker.tick,
         )
     return transform

@@ -71,6 +71,37 @@ def build_levels(
     return levels
 
 
+def region_corners_mm(image: sitk.Image) -> np.ndarray:
+    """The 8 corner voxel centres of ``image`` in LPS mm, shape (8, 3)."""
+    size = np.asarray(image.GetSize(), float) - 1.0
+    corners = np.array(np.meshgrid([0, 1], [0, 1], [0, 1])).reshape(3, -1).T * size
+    return np.array([image.TransformContinuousIndexToPhysicalPoint(tuple(c)) for c in corners])
+
+
+def crop_ct(ct: sitk.Image, points_mm: np.ndarray, margin_mm: float) -> sitk.Image:
+    """The part of ``ct`` around ``points_mm`` (CT LPS mm) plus ``margin_mm``.
+
+    SimpleITK's metric initialisation touches every voxel of its moving image (range,
+    gradient); cropping the CT to where the region can land makes each run cheap.
+    """
+    points = np.asarray(points_mm, float).reshape(-1, 3)
+    spacing = np.asarray(ct.GetSpacing(), float)
+    direction = np.asarray(ct.GetDirection(), float).reshape(3, 3)
+    index = (points - np.asarray(ct.GetOrigin(), float)) @ direction / spacing
+    grow = np.ceil(margin_mm / spacing)
+    size = np.asarray(ct.GetSize())
+    low = np.clip(np.floor(index.min(axis=0) - grow), 0, size - 1).astype(int)
+    high = np.clip(np.ceil(index.max(axis=0) + grow) + 1, low + 1, size).astype(int)
+    return ct[int(low[0]) : int(high[0]), int(low[1]) : int(high[1]), int(low[2]) : int(high[2])]
+
+
+def ct_near(level: Level, transform: sitk.Transform, margin_mm: float) -> sitk.Image:
+    """The level's CT cropped around where ``transform`` puts the region."""
+    matrix = matrix_of(transform)
+    corners = region_corners_mm(level.region)
+    return crop_ct(level.ct, corners @ matrix[:3, :3].T + matrix[:3, 3], margin_mm)
+
+
 def new_method(
     level: Level, bins: int, sampling_fraction: float, seed: int
 ) -> sitk.ImageRegistrationMethod:
@@ -121,7 +152,7 @@ def refine(
     method.SetInitialTransform(result, inPlace=True)
     if hook is not None:
         method.AddCommand(sitk.sitkIterationEvent, hook)
-    method.Execute(level.region, level.ct)
+    method.Execute(level.region, ct_near(level, transform, margin_mm=20.0 + 6.0 * step_mm))
     return result
 
 
@@ -143,7 +174,7 @@ def score(
         method.SetMetricFixedMask(mask)
     method.SetInitialTransform(transform)
     try:
-        return float(method.MetricEvaluate(level.region, level.ct))
+        return float(method.MetricEvaluate(level.region, ct_near(level, transform, 10.0)))
     except RuntimeError:  # every sample maps outside the CT
         return NO_OVERLAP_METRIC
 
@@ -178,7 +209,10 @@ def translation_grid(
             hook()
 
     method.AddCommand(sitk.sitkIterationEvent, record)
-    method.Execute(level.region, level.ct)
+    corners = region_corners_mm(level.region)
+    reach = np.asarray(steps, float) * np.asarray(step_mm, float)
+    ends = np.concatenate([corners + centre_mm - reach, corners + centre_mm + reach])
+    method.Execute(level.region, crop_ct(level.ct, ends, 10.0))
     return np.array(positions, float).reshape(-1, 3), np.array(values, float)
 
 
