@@ -324,6 +324,7 @@ def _automatic(
         bins=settings.histogram_bins,
         hook=ticker.tick,
     )
+    ticker.raise_if_cancelled()
     if not candidates:
         raise RegistrationError(
             "the CT does not cover enough of the MR region at any cranio-caudal offset: check "
@@ -347,7 +348,7 @@ def _automatic(
             "the CT covers the region's levels"
         )
     rough = _scored(levels[coarse_levels[-1]], transforms, fixed, settings)
-    distinct = _distinct(rough, centre, settings.vertebral_pitch_mm)[:3]
+    distinct = _distinct(rough, centre, settings.vertebral_pitch_mm)[:4]
     if len(levels) == 1:
         return distinct
     ticker.phase(0.7, 0.9, len(distinct) * settings.iterations[-1])
@@ -408,6 +409,7 @@ def _refine_levels(
             iterations=factor * settings.iterations[index],
             hook=ticker.tick,
         )
+        ticker.raise_if_cancelled()
     return transform
 
 
@@ -567,14 +569,21 @@ class _Ticker:
         self.cancelled = False
         self.start, self.end, self.expected, self.count = 0.0, 0.0, 1, 0
 
+    def raise_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise RegistrationCancelled("the registration was cancelled")
+
     def phase(self, start: float, end: float, expected_ticks: int) -> None:
         self.start, self.end, self.expected, self.count = start, end, max(1, expected_ticks), 0
         self._report()
 
-    def tick(self) -> None:
+    def tick(self, method: sitk.ImageRegistrationMethod) -> None:
         if self.should_cancel is not None and self.should_cancel():
+            # Raising inside SimpleITK's observer would print a traceback: stop the optimiser
+            # instead, and raise once it has returned (`raise_if_cancelled`).
             self.cancelled = True
-            raise RegistrationCancelled("the registration was cancelled")
+            method.StopRegistration()
+            return
         self.count += 1
         if self.count % 10 == 0:
             self._report()

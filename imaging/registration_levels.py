@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import SimpleITK as sitk
 
-#: Called from SimpleITK's iteration observer; raise to stop the registration.
-IterationHook = Callable[[], None]
+#: Called from SimpleITK's iteration observer with the running method (which it may stop).
+IterationHook = Callable[[sitk.ImageRegistrationMethod], None]
 
 #: Metric evaluations that cannot be compared (no sample overlaps the CT) score this.
 NO_OVERLAP_METRIC = 0.0
@@ -151,7 +151,7 @@ def refine(
     method.SetOptimizerScalesFromPhysicalShift()
     method.SetInitialTransform(result, inPlace=True)
     if hook is not None:
-        method.AddCommand(sitk.sitkIterationEvent, hook)
+        method.AddCommand(sitk.sitkIterationEvent, lambda: hook(method))
     method.Execute(level.region, ct_near(level, transform, margin_mm=20.0 + 6.0 * step_mm))
     return result
 
@@ -206,7 +206,7 @@ def translation_grid(
         positions.append(method.GetOptimizerPosition())
         values.append(method.GetMetricValue())
         if hook is not None:
-            hook()
+            hook(method)
 
     method.AddCommand(sitk.sitkIterationEvent, record)
     corners = region_corners_mm(level.region)

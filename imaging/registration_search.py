@@ -111,44 +111,49 @@ def search_candidates(
 
 
 def pick_candidates(
-    positions: np.ndarray, values: np.ndarray, pitch_mm: float, neighbour_levels: int
+    positions: np.ndarray,
+    values: np.ndarray,
+    pitch_mm: float,
+    neighbour_levels: int,
+    bands: int = 3,
+    band_mm: float = 15.0,
 ) -> list[Candidate]:
-    """The best grid translations worth refining, best first.
+    """The grid translations worth refining, best first.
 
-    The best of all, then the best within +/- 0.4 pitch of each multiple of the pitch above
-    and below it (up to ``neighbour_levels``), then the next best translations that differ from
-    every candidate so far (a vertebra's posterior elements can mimic its body a few cm
-    behind, so distinct antero-posterior offsets count too).
+    A vertebra's posterior elements repeat like its body a few cm behind, so the best
+    antero-posterior offsets ("bands", at least ``band_mm`` apart) are kept apart: in the best
+    band the best translation and the best ones about 1..``neighbour_levels`` pitches above and
+    below it; in the next ``bands - 1`` bands their best and one pitch either side.
     """
-    order = np.argsort(values)
-    best = int(order[0])
-    candidates = [Candidate(positions[best], float(values[best]), 0)]
-
-    def distinct(translation: np.ndarray) -> bool:
-        return all(
-            abs(c.translation_mm[2] - translation[2]) >= 0.4 * pitch_mm
-            or abs(c.translation_mm[1] - translation[1]) >= 15.0
-            for c in candidates
-        )
-
-    z_best = positions[best, 2]
-    for k in range(1, neighbour_levels + 1):
-        for sign in (-1, 1):
-            near = np.nonzero(
-                np.abs(positions[:, 2] - (z_best + sign * k * pitch_mm)) <= 0.4 * pitch_mm
-            )[0]
-            if near.size:
-                pick = int(near[np.argmin(values[near])])
-                if distinct(positions[pick]):
-                    candidates.append(Candidate(positions[pick], float(values[pick]), sign * k))
-    extra = 0
-    for pick in order[1:]:
-        if extra >= neighbour_levels + 2:
-            break
-        if distinct(positions[pick]):
-            levels_away = int(np.rint((positions[pick, 2] - z_best) / pitch_mm))
-            candidates.append(Candidate(positions[pick], float(values[pick]), levels_away))
-            extra += 1
+    band_best: list[int] = []
+    for index in np.argsort(values):
+        if all(abs(positions[index, 1] - positions[b, 1]) >= band_mm for b in band_best):
+            band_best.append(int(index))
+            if len(band_best) == bands:
+                break
+    candidates: list[Candidate] = []
+    z_best = positions[band_best[0], 2]
+    for rank, best in enumerate(band_best):
+        in_band = np.abs(positions[:, 1] - positions[best, 1]) < 0.5 * band_mm
+        reach = neighbour_levels if rank == 0 else 1
+        picks = [best]
+        for k in range(1, reach + 1):
+            for sign in (-1, 1):
+                nominal = positions[best, 2] + sign * k * pitch_mm
+                near = np.nonzero(in_band & (np.abs(positions[:, 2] - nominal) <= 0.4 * pitch_mm))[
+                    0
+                ]
+                if near.size:
+                    picks.append(int(near[np.argmin(values[near])]))
+        for pick in picks:
+            translation = positions[pick]
+            if all(
+                np.linalg.norm(c.translation_mm[1:] - translation[1:])
+                >= min(band_mm, 0.4 * pitch_mm)
+                for c in candidates
+            ):
+                levels_away = int(np.rint((translation[2] - z_best) / pitch_mm))
+                candidates.append(Candidate(translation, float(values[pick]), levels_away))
     return candidates
 
 

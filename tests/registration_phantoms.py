@@ -40,8 +40,9 @@ class PairSpec:
     case_number : which sample case's anatomy (1: C4-5 lesion, 2: T9, 3: T10-11, 4: T4-6).
     rotation_deg : rotation of the CT frame relative to the MR frame about the LPS x, y, z axes.
     table_offset_mm : the CT frame position of the CT field-of-view centre (any numbers).
-    ct_centre_levels : the CT field of view is centred on the vertebra this many levels away
-        from the (first) lesion level; positive = caudal, negative = cranial.
+    ct_centre_levels : the CT field of view is centred this many vertebral pitches from the
+        lesion centre (so that aligning the MR region's centre with the CT's centre is that many
+        levels off); positive = caudal, negative = cranial.
     """
 
     name: str
@@ -133,8 +134,9 @@ def build_pair(spec: PairSpec) -> PhantomPair:
 
     moving = _render_mr(spec, phantom, lesion)
     rotation = rotation_matrix(spec.rotation_deg)
-    centre_level = spine.levels[int(np.clip(first + spec.ct_centre_levels, 0, len(names) - 1))]
-    centre_y, centre_z = spine.point(centre_level.center_s, 0.0)
+    region_centre_z = 0.5 * (region_top_z + region_bottom_z)
+    centre_z = region_centre_z - spec.ct_centre_levels * pitch
+    centre_y = float(spine.axis_y(centre_z))
     front, back = phantom._habitus(np.array([centre_z]))[:2]
     # The FOV centre: mid-sagittal plane, the middle of the body's AP extent at that level.
     anatomy_centre = np.array([spine.x_mid_mm, centre_y + 0.5 * (back[0] - front[0]), centre_z])
