@@ -368,7 +368,9 @@ def _scored(
     settings: RegistrationSettings,
 ) -> list[tuple[sitk.Euler3DTransform, float]]:
     """Each transform with its Mattes MI over the region voxels all of them map into the CT."""
-    mask = common_mask(level, transforms, np.linalg.inv(fixed.affine), fixed.size_ijk)
+    mask: sitk.Image | None = common_mask(
+        level, transforms, np.linalg.inv(fixed.affine), fixed.size_ijk
+    )
     if sitk.GetArrayViewFromImage(mask).sum() < 200:  # too little in common: own overlaps
         mask = None
     return [
