@@ -368,11 +368,9 @@ def _scored(
     settings: RegistrationSettings,
 ) -> list[tuple[sitk.Euler3DTransform, float]]:
     """Each transform with its Mattes MI over the region voxels all of them map into the CT."""
-    mask: sitk.Image | None = common_mask(
-        level, transforms, np.linalg.inv(fixed.affine), fixed.size_ijk
-    )
-    if sitk.GetArrayViewFromImage(mask).sum() < 200:  # too little in common: own overlaps
-        mask = None
+    common = common_mask(level, transforms, np.linalg.inv(fixed.affine), fixed.size_ijk)
+    # Too little in common: each is scored on its own overlap.
+    mask = common if sitk.GetArrayViewFromImage(common).sum() >= 200 else None
     return [
         (t, score(level, t, bins=settings.histogram_bins, seed=0, mask=mask)) for t in transforms
     ]
