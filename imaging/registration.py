@@ -101,7 +101,7 @@ class RegistrationSettings:
     iterations : Powell optimiser iterations (sweeps of line searches over the 6 parameters)
         per level.
     histogram_bins : Mattes MI histogram bins.
-    seed : sampling seed (results are reproducible).
+    seed : sampling seed, not 0 (results are reproducible; SimpleITK reads 0 as "wall clock").
     """
 
     vertebral_pitch_mm: float = DEFAULT_VERTEBRAL_PITCH_MM
@@ -120,6 +120,8 @@ class RegistrationSettings:
                 "registration settings: level_spacings_mm, sampling_fractions and iterations "
                 "need one value per level"
             )
+        if self.seed == 0:
+            raise RegistrationError("registration settings: seed must not be 0 (wall clock)")
         if self.vertebral_pitch_mm <= 0:
             raise RegistrationError("registration settings: vertebral_pitch_mm must be > 0")
 
@@ -283,7 +285,9 @@ def register_rigid(
             best = _refine_levels(
                 levels, initial, settings, ticker, range(len(levels)), thorough=True
             )
-            chosen = [(best, score(levels[-1], best, bins=settings.histogram_bins, seed=0))]
+            chosen = [
+                (best, score(levels[-1], best, bins=settings.histogram_bins, seed=settings.seed))
+            ]
             _check_clicks(point_pairs, matrix_of(best), settings, warnings)
         else:
             initialisation = "automatic"
@@ -322,6 +326,7 @@ def _automatic(
         pitch_mm=settings.vertebral_pitch_mm,
         neighbour_levels=settings.neighbour_levels,
         bins=settings.histogram_bins,
+        seed=settings.seed,
         hook=ticker.tick,
     )
     ticker.raise_if_cancelled()
@@ -372,7 +377,8 @@ def _scored(
     # Too little in common: each is scored on its own overlap.
     mask = common if sitk.GetArrayViewFromImage(common).sum() >= 200 else None
     return [
-        (t, score(level, t, bins=settings.histogram_bins, seed=0, mask=mask)) for t in transforms
+        (t, score(level, t, bins=settings.histogram_bins, seed=settings.seed, mask=mask))
+        for t in transforms
     ]
 
 

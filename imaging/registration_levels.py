@@ -106,6 +106,8 @@ def new_method(
     level: Level, bins: int, sampling_fraction: float, seed: int
 ) -> sitk.ImageRegistrationMethod:
     """A registration method with Mattes MI on ``level`` (no pyramid: levels are prepared)."""
+    if seed == 0:
+        raise ValueError("seed 0 means 'wall clock' to SimpleITK: results would not repeat")
     method = sitk.ImageRegistrationMethod()
     method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=bins)
     if sampling_fraction >= 1.0:
@@ -187,6 +189,7 @@ def translation_grid(
     *,
     bins: int,
     sampling_fraction: float,
+    seed: int,
     hook: IterationHook | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mattes MI of every translation ``centre + n * step`` with ``|n| <= steps`` (per axis).
@@ -194,7 +197,7 @@ def translation_grid(
     SimpleITK's exhaustive optimiser walks the grid; an iteration observer records each value.
     Returns (translations (N, 3) in mm, metric values (N,)).
     """
-    method = new_method(level, bins, sampling_fraction, 0)
+    method = new_method(level, bins, sampling_fraction, seed)
     method.SetOptimizerAsExhaustive(list(steps), 1.0)
     method.SetOptimizerScales([float(v) for v in step_mm])
     translation = sitk.TranslationTransform(3, tuple(float(v) for v in centre_mm))

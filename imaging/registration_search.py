@@ -75,6 +75,7 @@ def search_candidates(
     neighbour_levels: int,
     bins: int,
     sampling_fraction: float = 0.3,
+    seed: int = 7,
     grid: SearchGrid | None = None,
     hook: IterationHook | None = None,
 ) -> list[Candidate]:
@@ -105,7 +106,14 @@ def search_candidates(
     centre = centre + np.array([0.0, 0.0, middle * lengths[2]])
     steps = (steps[0], steps[1], max(int(usable[-1]) - middle, middle - int(usable[0])))
     positions, values = translation_grid(
-        level, centre, steps, lengths, bins=bins, sampling_fraction=sampling_fraction, hook=hook
+        level,
+        centre,
+        steps,
+        lengths,
+        bins=bins,
+        sampling_fraction=sampling_fraction,
+        seed=seed,
+        hook=hook,
     )
     return pick_candidates(positions, values, pitch_mm, neighbour_levels)
 
