@@ -231,7 +231,7 @@ def _new_dataset(fixed_header: Dataset, series_number: int, description: str) ->
     ds.SeriesInstanceUID = generate_uid()
     ds.SeriesNumber = series_number
     ds.SeriesDescription = description
-    ds.Laterality = ""
+    ds.BodyPartExamined = "SPINE"  # unpaired: no Laterality
     ds.SeriesDate = now.strftime("%Y%m%d")
     ds.SeriesTime = now.strftime("%H%M%S")
     ds.PositionReferenceIndicator = getattr(fixed_header, "PositionReferenceIndicator", "")
