@@ -213,3 +213,19 @@ def test_result_json_has_the_documented_keys() -> None:
     } <= set(data)
     assert np.allclose(data["matrix_moving_to_fixed"], result.matrix_moving_to_fixed, atol=1e-6)
     assert "normalised" in data["quality"]["text"]
+
+
+def test_region_as_a_mask_on_the_mr_grid() -> None:
+    """A mask volume (e.g. painted or derived from the levels) works like the box."""
+    built = pair("T4-6, CT one level up")
+    mr = built.moving
+    k, j, i = np.indices(mr.shape)
+    points = mr.index_to_patient(np.stack([i, j, k], axis=-1))
+    lower, upper = np.asarray(built.region.lower_mm), np.asarray(built.region.upper_mm)
+    inside = np.all((points >= lower) & (points <= upper), axis=-1)
+    # A mask that is not a box: the column between the box's planes, narrowed at the top.
+    inside &= ~((points[..., 2] > upper[2] - 20.0) & (points[..., 1] > lower[1] + 40.0))
+    mask = mr.with_array(inside.astype(np.uint8))
+    clicked = PointPair(tuple(built.body_centre_moving_mm), tuple(built.body_centre_fixed_mm))
+    result = register_rigid(built.moving, built.fixed, region=mask, point_pairs=[clicked])
+    assert report("T4-6", result, built, "mask region, 1 point pair") <= TRE_LIMIT_MM
