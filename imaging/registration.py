@@ -149,7 +149,9 @@ def register_rigid(
             f"the MR region and the CT cannot be registered: {error}"
         ) from error
     ticker.phase(0.9, 1.0, 1)
-    return _result(chosen, levels, centre, settings, initialisation, warnings, moving, fixed)
+    result = _result(chosen, levels, centre, settings, initialisation, warnings, moving, fixed)
+    ticker.phase(1.0, 1.0, 1)
+    return result
 
 
 def _automatic(

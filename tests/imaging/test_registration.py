@@ -199,7 +199,16 @@ def test_bad_regions_are_refused() -> None:
 def test_result_json_has_the_documented_keys() -> None:
     built = pair("C4-5 neck, no lungs")
     clicked = PointPair(tuple(built.body_centre_moving_mm), tuple(built.body_centre_fixed_mm))
-    result = register_rigid(built.moving, built.fixed, region=built.region, point_pairs=[clicked])
+    seen: list[tuple[int, int]] = []
+    result = register_rigid(
+        built.moving,
+        built.fixed,
+        region=built.region,
+        point_pairs=[clicked],
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen[-1] == (1000, 1000)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     data = result.to_json()
     assert {
         "matrix_moving_to_fixed",
