@@ -146,12 +146,20 @@ def register_rigid(
         if ticker.cancelled:
             raise RegistrationCancelled("the registration was cancelled") from None
         raise RegistrationError(
-            f"the MR region and the CT cannot be registered: {error}"
+            f"the MR region and the CT cannot be registered: {_itk_message(error)}"
         ) from error
     ticker.phase(0.9, 1.0, 1)
     result = _result(chosen, levels, centre, settings, initialisation, warnings, moving, fixed)
     ticker.phase(1.0, 1.0, 1)
     return result
+
+
+def _itk_message(error: Exception) -> str:
+    """The reason in a SimpleITK exception, on one line (without file names and addresses)."""
+    text = str(error).split("ITK ERROR:")[-1]
+    if "): " in text:
+        text = text.split("): ", 1)[1]
+    return " ".join(text.split())
 
 
 def _automatic(

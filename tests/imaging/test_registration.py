@@ -238,3 +238,12 @@ def test_region_as_a_mask_on_the_mr_grid() -> None:
     clicked = PointPair(tuple(built.body_centre_moving_mm), tuple(built.body_centre_fixed_mm))
     result = register_rigid(built.moving, built.fixed, region=mask, point_pairs=[clicked])
     assert report("T4-6", result, built, "mask region, 1 point pair") <= TRE_LIMIT_MM
+
+
+def test_a_start_off_the_ct_is_one_clear_error() -> None:
+    built = pair("C4-5 neck, no lungs")
+    far = PointPair(tuple(built.body_centre_moving_mm), (0.0, 0.0, 5000.0))
+    with pytest.raises(RegistrationError) as error:
+        register_rigid(built.moving, built.fixed, region=built.region, point_pairs=[far])
+    message = str(error.value)
+    assert "cannot be registered" in message and "\n" not in message
