@@ -139,6 +139,14 @@ def test_automatic_is_right_or_says_ambiguous(name: str) -> None:
     assert result.fixed_frame_of_reference_uid == built.fixed.frame_of_reference_uid
 
 
+def test_automatic_with_the_whole_mr() -> None:
+    """No region: the whole MR drives the fit (the command line's default)."""
+    built = pair("T10-11, CT one level off")
+    result = register_rigid(built.moving, built.fixed)
+    tre = report("T10-11", result, built, "automatic, whole MR")
+    assert result.ambiguous or tre <= TRE_LIMIT_MM
+
+
 def test_three_point_pairs_fit_the_rotation() -> None:
     """Three exact pairs: the landmark fit alone is the truth; refinement keeps it."""
     built = pair("T9, CT two levels up")
