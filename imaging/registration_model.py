@@ -21,7 +21,10 @@ DEFAULT_VERTEBRAL_PITCH_MM = 25.0
 class RegionBox:
     """An axis-aligned box in the MR's (moving) LPS mm; infinite sides are allowed.
 
-    Planning passes the lesion's levels +/- 2 vertebrae, e.g. ``RegionBox.z_range(-140, -10)``.
+    Planning passes the lesion's levels +/- 2 vertebrae, e.g. ``RegionBox.z_range(-140, -10)``,
+    or better also the vertebral column's antero-posterior extent (from just in front of the
+    bodies to the laminae, about -30..+45 mm from the bodies' centres): the fit then rests on
+    the treated levels, not on the rest of a spine that bends differently on the two couches.
     """
 
     lower_mm: tuple[float, float, float]
