@@ -232,8 +232,29 @@ def _scored(
     fixed: Volume,
     settings: RegistrationSettings,
 ) -> list[tuple[sitk.Euler3DTransform, float]]:
-    """Each transform with its Mattes MI over the region voxels all of them map into the CT."""
-    common = common_mask(level, transforms, np.linalg.inv(fixed.affine), fixed.size_ijk)
+    """Each transform with its Mattes MI over the region voxels all of them map into the CT.
+
+    Mutual information over a sliver of overlap can beat the true alignment, so transforms
+    that leave much more of the region outside the CT than the best-covered one are dropped
+    first (kept: at least 80% of the best coverage).
+    """
+    ct_index_from_mm = np.linalg.inv(fixed.affine)
+    region_count = (
+        float(np.prod(level.region.GetSize()))
+        if level.region_mask is None
+        else float(sitk.GetArrayViewFromImage(level.region_mask).sum())
+    )
+    coverage = [
+        float(
+            sitk.GetArrayViewFromImage(
+                common_mask(level, [t], ct_index_from_mm, fixed.size_ijk)
+            ).sum()
+        )
+        / max(region_count, 1.0)
+        for t in transforms
+    ]
+    transforms = [t for t, c in zip(transforms, coverage, strict=True) if c >= 0.8 * max(coverage)]
+    common = common_mask(level, transforms, ct_index_from_mm, fixed.size_ijk)
     # Too little in common: each is scored on its own overlap.
     mask = common if sitk.GetArrayViewFromImage(common).sum() >= 200 else None
     return [

@@ -139,11 +139,12 @@ def test_automatic_is_right_or_says_ambiguous(name: str) -> None:
     assert result.fixed_frame_of_reference_uid == built.fixed.frame_of_reference_uid
 
 
-def test_automatic_with_the_whole_mr() -> None:
-    """No region: the whole MR drives the fit (the command line's default)."""
+def test_automatic_with_a_z_range_only() -> None:
+    """A region given as heights only: the MR's whole width and depth between them."""
     built = pair("T10-11, CT one level off")
-    result = register_rigid(built.moving, built.fixed)
-    tre = report("T10-11", result, built, "automatic, whole MR")
+    region = RegionBox.z_range(built.region.lower_mm[2], built.region.upper_mm[2])
+    result = register_rigid(built.moving, built.fixed, region=region)
+    tre = report("T10-11", result, built, "automatic, z range")
     assert result.ambiguous or tre <= TRE_LIMIT_MM
 
 
