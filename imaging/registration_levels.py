@@ -62,7 +62,12 @@ def build_levels(
     spacings_mm: tuple[float, ...],
     smoothing_mm: float = 0.0,
 ) -> list[Level]:
-    """The pyramid, coarsest first; the finest level keeps the images' own voxels if finer."""
+    """The pyramid, coarsest first; the finest level keeps the images' own voxels if finer.
+
+    Built once with SimpleITK's smoothing and shrink filters (per-axis factors, so a 4 mm-slice
+    sagittal MR is not shrunk across its few slices) and shared by every candidate, instead of
+    letting each registration run rebuild it through ``SetShrinkFactorsPerLevel``.
+    """
     levels = []
     for target in spacings_mm:
         small = level_image(region, target, smoothing_mm)
