@@ -52,14 +52,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar=POINTS_FORMAT,
         action="append",
         default=[],
-        help="a point on the MR and the same point on the CT, LPS mm (repeatable)",
+        help=(
+            "a point on the MR and the same point on the CT, LPS mm (repeatable; write "
+            "--init-points=... when it starts with a minus sign)"
+        ),
     )
     parser.add_argument(
-        "--region-mm", metavar="X0,Y0,Z0:X1,Y1,Z1", help="box of the MR (LPS mm) used for the fit"
+        "--region-mm",
+        metavar="X0,Y0,Z0:X1,Y1,Z1",
+        help="box of the MR (LPS mm) used for the fit; inf/-inf leave a side open",
     )
     parser.add_argument("--moving-series", metavar="N", help="series number of the MR")
     parser.add_argument("--fixed-series", metavar="N", help="series number of the CT")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.epilog = "exit status: 0 registered, 1 registered but ambiguous, 2 bad input"
 
 
 def run(args: argparse.Namespace) -> int:
