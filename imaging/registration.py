@@ -323,6 +323,14 @@ def _result(
     if alternatives and best_metric < 0:
         gap = (alternatives[0].metric - best_metric) / abs(best_metric)
     ambiguous = gap is not None and gap < settings.ambiguity_gap
+    one_level = [
+        abs(a.offset_mm)
+        for a in alternatives
+        if 0.5 * settings.vertebral_pitch_mm
+        <= abs(a.offset_mm)
+        <= 1.6 * settings.vertebral_pitch_mm
+    ]
+    pitch = float(np.median(one_level)) if one_level else None
     nmi, overlap = normalised_mutual_information(levels[-1], best, settings.histogram_bins)
     if best_metric >= NO_OVERLAP_METRIC or nmi < 0.02:
         warnings.append(
@@ -337,7 +345,8 @@ def _result(
     if ambiguous:
         warnings.append(
             f"ambiguous: an alignment {alternatives[0].offset_mm:+.0f} mm (about "
-            f"{alternatives[0].offset_mm / settings.vertebral_pitch_mm:+.0f} vertebra) away "
+            f"{alternatives[0].offset_mm / (pitch or settings.vertebral_pitch_mm):+.0f} "
+            "vertebra) away "
             f"scores within {100 * settings.ambiguity_gap:.0f}% of the best; confirm the level "
             "with a point pair clicked on the same vertebral body in both images"
         )
@@ -353,4 +362,5 @@ def _result(
         moving_frame_of_reference_uid=moving.frame_of_reference_uid,
         fixed_frame_of_reference_uid=fixed.frame_of_reference_uid,
         warnings=tuple(warnings),
+        estimated_pitch_mm=pitch,
     )

@@ -125,6 +125,8 @@ class RegistrationResult:
     ambiguous : another level scores within the ambiguity gap; confirm with a point pair.
     alternatives : the other levels' alignments, best first.
     overlap_fraction : fraction of the MR region that lies inside the CT after registration.
+    estimated_pitch_mm : the vertebral pitch seen in this pair: the median cranio-caudal offset
+        of the alternatives about one level away (None when there are none).
     """
 
     matrix_moving_to_fixed: np.ndarray
@@ -138,6 +140,7 @@ class RegistrationResult:
     moving_frame_of_reference_uid: str
     fixed_frame_of_reference_uid: str
     warnings: tuple[str, ...] = field(default=())
+    estimated_pitch_mm: float | None = None
 
     def map_to_fixed(self, points_mm: np.ndarray) -> np.ndarray:
         """MR LPS points ``(..., 3)`` mapped to CT LPS mm ``(..., 3)``."""
@@ -174,6 +177,9 @@ class RegistrationResult:
                     None if self.metric_gap is None else round(self.metric_gap, 4)
                 ),
                 "overlap_fraction": round(self.overlap_fraction, 3),
+                "estimated_pitch_mm": (
+                    None if self.estimated_pitch_mm is None else round(self.estimated_pitch_mm, 1)
+                ),
                 "text": self.quality_text,
             },
             "ambiguous": self.ambiguous,

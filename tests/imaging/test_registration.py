@@ -133,6 +133,8 @@ def test_automatic_is_right_or_says_ambiguous(name: str) -> None:
     else:
         assert tre <= TRE_LIMIT_MM
     assert result.metric < 0
+    if result.estimated_pitch_mm is not None:
+        assert 0.6 * built.pitch_mm < result.estimated_pitch_mm < 1.5 * built.pitch_mm
     assert 0.0 < result.normalised_mi < 1.0
     assert result.metric_gap is not None
     assert result.moving_frame_of_reference_uid == built.moving.frame_of_reference_uid
