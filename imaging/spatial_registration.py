@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime
 import os
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -355,10 +354,3 @@ def _item_matrix(item: Dataset, path: Path, number: int) -> np.ndarray:
             total = matrix @ total
     return total
 
-
-def matrices_in_order(matrices: Sequence[np.ndarray]) -> np.ndarray:
-    """The single matrix equal to applying ``matrices`` one after the other (first first)."""
-    total = np.eye(4)
-    for matrix in matrices:
-        total = np.asarray(matrix, float) @ total
-    return total

@@ -14,7 +14,7 @@ Tests use coarse voxels (2 mm MR, 3.2 mm CT) so a pair builds in about a second;
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -290,7 +290,3 @@ def write_pair(
     )
     return mr_built, ct_built
 
-
-def with_size(spec: PairSpec, **changes: object) -> PairSpec:
-    """``spec`` with other sizes (e.g. a smaller CT for CLI tests)."""
-    return replace(spec, **changes)  # type: ignore[arg-type]
