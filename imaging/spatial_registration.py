@@ -353,4 +353,3 @@ def _item_matrix(item: Dataset, path: Path, number: int) -> np.ndarray:
                 raise SpatialRegistrationError(f"{where}: the matrix is singular or not finite")
             total = matrix @ total
     return total
-

@@ -289,4 +289,3 @@ def write_pair(
         PatientID=ct_patient_id,
     )
     return mr_built, ct_built
-
