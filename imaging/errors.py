@@ -37,3 +37,15 @@ class LoadCancelled(SpineplanError):
 
 class BurnedInAnnotationError(ImagingError):
     """An image may carry text burned into its pixels, and the user has not accepted it."""
+
+
+class RegistrationError(ImagingError):
+    """Two images cannot be registered as asked (no overlap, bad point pairs, empty region)."""
+
+
+class SpatialRegistrationError(ImagingError):
+    """A DICOM Spatial Registration object that spineplan cannot use (deformable, other frames)."""
+
+
+class RegistrationCancelled(SpineplanError):
+    """The user cancelled a running registration; no result was produced."""
