@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +40,7 @@ from pydicom.uid import (
 
 from imaging.discovery import SeriesInfo
 from imaging.errors import SpatialRegistrationError, UnreadableFileError
-from imaging.rt_common import PATIENT_STUDY_KEYWORDS
+from imaging.rt_common import PATIENT_STUDY_KEYWORDS, save_atomically
 
 #: Matrices that differ from a rigid one by more than this are not accepted as RIGID.
 RIGID_TOLERANCE = 1e-4
@@ -304,17 +303,11 @@ def _add_common_instance_reference(
 
 
 def _save_atomically(ds: Dataset, target: Path) -> Path:
-    """Write to a temporary file in the target's folder, then rename it over the target."""
+    """Write whole or not at all (:func:`imaging.rt_common.save_atomically`) into an existing
+    folder."""
     if not target.parent.is_dir():
         raise SpatialRegistrationError(f"{target.parent}: no such folder for the REG file")
-    handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(handle)
-    try:
-        ds.save_as(partial, enforce_file_format=True)
-        os.replace(partial, target)
-    finally:
-        Path(partial).unlink(missing_ok=True)
-    return target
+    return save_atomically(ds, target)
 
 
 def _ds(value: float) -> str:
