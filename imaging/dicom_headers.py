@@ -36,7 +36,7 @@ from imaging.dicom_values import (
     HeaderSource,
     ascii_text,
     integer,
-    numbers,
+    optional_numbers,
     text,
     unsigned_short,
 )
@@ -354,8 +354,8 @@ def _guess_syntax(dataset: HeaderSource) -> str:
 def _window_presets(
     dataset: HeaderSource, frame_presets: tuple[tuple[float, float], ...]
 ) -> tuple[tuple[float, float], ...]:
-    centers = numbers(dataset, "WindowCenter")
-    widths = numbers(dataset, "WindowWidth")
+    centers = optional_numbers(dataset, "WindowCenter")
+    widths = optional_numbers(dataset, "WindowWidth")
     presets = tuple((c, w) for c, w in zip(centers, widths, strict=False) if w > 0)
     return presets or frame_presets
 

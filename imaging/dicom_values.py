@@ -92,8 +92,19 @@ def _decode(value: bytes, charset: bytes | str) -> str:
     return decoded.strip("\x00 ")
 
 
+class NotANumberError(ValueError):
+    """A DS/IS attribute whose stored text does not read as numbers (its message names both)."""
+
+
 def numbers(dataset: HeaderSource, keyword: str) -> list[float]:
-    """A DS/IS value (possibly multi-valued) as floats; [] when absent or not numeric."""
+    """A DS/IS value (possibly multi-valued) as floats; [] when absent or empty.
+
+    Raises
+    ------
+    NotANumberError
+        The value is present but not numeric (``-1O24`` with a letter O): a number that cannot
+        be read is never replaced by a default, which would shift every pixel or position.
+    """
     value = _raw(dataset, keyword)
     if value is None:
         return []
@@ -106,6 +117,15 @@ def numbers(dataset: HeaderSource, keyword: str) -> list[float]:
     try:
         return [float(part) for part in parts if str(part).strip() != ""]
     except ValueError:
+        shown = "\\".join(str(part).strip() for part in parts)
+        raise NotANumberError(f"{keyword} '{shown}' is not a number") from None
+
+
+def optional_numbers(dataset: HeaderSource, keyword: str) -> list[float]:
+    """:func:`numbers` for display-only attributes (window presets): [] when not numeric."""
+    try:
+        return numbers(dataset, keyword)
+    except NotANumberError:
         return []
 
 
@@ -126,7 +146,7 @@ def unsigned_short(dataset: HeaderSource, keyword: str) -> int | None:
 
 def integer(dataset: HeaderSource, keyword: str) -> int | None:
     """An IS value (InstanceNumber, SeriesNumber, NumberOfFrames); None when absent/invalid."""
-    values = numbers(dataset, keyword)
+    values = optional_numbers(dataset, keyword)  # an ordering hint, never a clinical number
     if not values or not float(values[0]).is_integer():
         return None
     return int(values[0])

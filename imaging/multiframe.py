@@ -14,7 +14,7 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 
-from imaging.dicom_values import HeaderSource, numbers
+from imaging.dicom_values import HeaderSource, NotANumberError, numbers
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +99,20 @@ def _functional_group_frame(
                 return items[0].get(keyword)
         return None
 
-    position = _vector(attribute("PlanePositionSequence", "ImagePositionPatient"), 3)
-    orientation = _vector(attribute("PlaneOrientationSequence", "ImageOrientationPatient"), 6)
-    spacing = _vector(attribute("PixelMeasuresSequence", "PixelSpacing"), 2)
-    thickness = _float(attribute("PixelMeasuresSequence", "SliceThickness"))
-    slope = _float(attribute("PixelValueTransformationSequence", "RescaleSlope"))
-    intercept = _float(attribute("PixelValueTransformationSequence", "RescaleIntercept"))
+    position = _vector(
+        attribute("PlanePositionSequence", "ImagePositionPatient"), 3, "ImagePositionPatient"
+    )
+    orientation = _vector(
+        attribute("PlaneOrientationSequence", "ImageOrientationPatient"),
+        6,
+        "ImageOrientationPatient",
+    )
+    spacing = _vector(attribute("PixelMeasuresSequence", "PixelSpacing"), 2, "PixelSpacing")
+    thickness = _float(attribute("PixelMeasuresSequence", "SliceThickness"), "SliceThickness")
+    slope = _float(attribute("PixelValueTransformationSequence", "RescaleSlope"), "RescaleSlope")
+    intercept = _float(
+        attribute("PixelValueTransformationSequence", "RescaleIntercept"), "RescaleIntercept"
+    )
     if slope is None:
         slope = _top_float(dataset, "RescaleSlope")
     if intercept is None:
@@ -133,27 +141,32 @@ def _top_float(dataset: HeaderSource, keyword: str) -> float | None:
     return values[0] if values else None
 
 
-def _vector(value: Any, length: int) -> tuple[float, ...] | None:
-    values = _floats(value)
+def _vector(value: Any, length: int, keyword: str) -> tuple[float, ...] | None:
+    values = _floats(value, keyword)
     return tuple(values) if len(values) == length else None
 
 
-def _floats(value: Any) -> list[float]:
+def _floats(value: Any, keyword: str = "") -> list[float]:
+    """Floats of a converted value; a value that is not numeric is refused, naming ``keyword``
+    (window presets pass no keyword: display only, dropped instead)."""
     if value is None or value == "":
         return []
     items: Sequence[Any] = value if _is_multi(value) else [value]
     try:
         return [float(item) for item in items]
     except (TypeError, ValueError):
-        return []
+        if not keyword:
+            return []
+        shown = "\\".join(str(item) for item in items)
+        raise NotANumberError(f"{keyword} '{shown}' is not a number") from None
 
 
 def _is_multi(value: Any) -> bool:
     return isinstance(value, list | tuple) or type(value).__name__ == "MultiValue"
 
 
-def _float(value: Any) -> float | None:
-    values = _floats(value)
+def _float(value: Any, keyword: str) -> float | None:
+    values = _floats(value, keyword)
     return values[0] if values else None
 
 

@@ -116,6 +116,35 @@ def write_rtdose(
     return save_atomically(dataset, path)
 
 
+def _relative_offsets(
+    path: str | Path, ds: Dataset, row_cosine: np.ndarray, column_cosine: np.ndarray
+) -> np.ndarray:
+    """GridFrameOffsetVector as offsets from the first frame, mm along the plane normal.
+
+    PS3.3 C.8.8.3.2 allows two forms: relative to ImagePositionPatient (first value 0), or,
+    for frames in the standard axial orientation only, the frames' absolute z (first value
+    the z of ImagePositionPatient). Both give the same grid here; anything else is refused.
+    """
+    try:
+        offsets = np.asarray(getattr(ds, "GridFrameOffsetVector", [0.0]), float).ravel()
+    except (TypeError, ValueError):
+        raise UnreadableFileError(
+            f"{path}: GridFrameOffsetVector is not a list of numbers"
+        ) from None
+    if offsets.size == 0 or abs(offsets[0]) < 1e-3:
+        return offsets
+    axial = np.allclose(row_cosine, (1, 0, 0), atol=1e-4) and np.allclose(
+        column_cosine, (0, 1, 0), atol=1e-4
+    )
+    position_z = float(ds.ImagePositionPatient[2])
+    if axial and abs(offsets[0] - position_z) < 1e-2:
+        return offsets - offsets[0]
+    raise GeometryError(
+        f"{path}: GridFrameOffsetVector starts at {offsets[0]:g} mm, neither 0 (relative) nor "
+        f"the z of ImagePositionPatient ({position_z:g} mm, absolute) of an axial grid"
+    )
+
+
 def read_rtdose(path: str | Path) -> Volume:
     """The dose grid of an RT Dose file as a Volume of float32 Gy."""
     try:
@@ -130,7 +159,7 @@ def read_rtdose(path: str | Path) -> Volume:
     row_cosine = np.asarray(ds.ImageOrientationPatient[:3], float)
     column_cosine = np.asarray(ds.ImageOrientationPatient[3:], float)
     normal = np.cross(row_cosine, column_cosine)
-    offsets = np.asarray(getattr(ds, "GridFrameOffsetVector", [0.0]), float)
+    offsets = _relative_offsets(path, ds, row_cosine, column_cosine)
     step = float(np.median(np.diff(offsets))) if len(offsets) > 1 else 1.0
     if len(offsets) > 2 and not np.allclose(np.diff(offsets), step, atol=1e-3):
         raise GeometryError(f"{path}: unevenly spaced dose frames are not supported")
@@ -138,11 +167,17 @@ def read_rtdose(path: str | Path) -> Volume:
     affine[:3, 0] = row_cosine * float(ds.PixelSpacing[1])
     affine[:3, 1] = column_cosine * float(ds.PixelSpacing[0])
     affine[:3, 2] = normal * step
-    affine[:3, 3] = np.asarray(ds.ImagePositionPatient, float) + normal * offsets[0]
+    affine[:3, 3] = np.asarray(ds.ImagePositionPatient, float)
     if step < 0:  # frames stored from head to feet: keep a right-handed grid
         stored, affine[:3, 2] = stored[::-1], -affine[:3, 2]
         affine[:3, 3] = affine[:3, 3] + normal * step * (stored.shape[0] - 1)
-    dose = stored.astype(np.float32) * np.float32(float(ds.DoseGridScaling))
+    try:
+        scaling = float(ds.DoseGridScaling)
+    except (AttributeError, TypeError, ValueError):
+        raise UnreadableFileError(
+            f"{path}: DoseGridScaling {ds.get('DoseGridScaling')!r} is missing or not a number"
+        ) from None
+    dose = stored.astype(np.float32) * np.float32(scaling)
     metadata = SeriesMetadata(
         series_instance_uid=str(ds.SeriesInstanceUID),
         study_instance_uid=str(ds.StudyInstanceUID),

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from pydicom.uid import generate_uid
 
+from imaging.errors import GeometryError
 from imaging.rtdose import read_rtdose, write_rtdose
 from imaging.rtstruct import Structure, write_rtstruct
 from imaging.volume import Volume
@@ -79,3 +80,34 @@ def test_v95_agrees_with_dicompyler_core(tmp_path) -> None:
     relative.rx_dose = prescription_gy
     theirs = relative.volume_constraint(95).value
     assert theirs == pytest.approx(ours.v95_percent, abs=1.0)
+
+
+def _rewritten(path, **values):
+    import pydicom
+
+    ds = pydicom.dcmread(path)
+    for keyword, value in values.items():
+        setattr(ds, keyword, value)
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def test_absolute_frame_offsets_place_the_grid_where_relative_ones_do(tmp_path) -> None:
+    # PS3.3 C.8.8.3.2: an axial RT Dose may give its frames' absolute z (first value = the z of
+    # ImagePositionPatient); that grid used to be placed at twice its z.
+    headers, _ = _sagittal_series()
+    dose = _axial_dose()
+    path = write_rtdose(tmp_path / "rd.dcm", dose, headers, referenced_plan_uid=generate_uid())
+    z0 = float(dose.affine[2, 3])
+    absolute = [z0 + 2.5 * k for k in range(dose.shape[0])]
+    back = read_rtdose(_rewritten(path, GridFrameOffsetVector=absolute))
+    assert back.same_grid(dose)
+
+
+def test_offsets_neither_relative_nor_absolute_are_refused(tmp_path) -> None:
+    headers, _ = _sagittal_series()
+    dose = _axial_dose()
+    path = write_rtdose(tmp_path / "rd.dcm", dose, headers, referenced_plan_uid=generate_uid())
+    shifted = [7.0 + 2.5 * k for k in range(dose.shape[0])]
+    with pytest.raises(GeometryError, match=r"rd\.dcm: GridFrameOffsetVector starts at 7"):
+        read_rtdose(_rewritten(path, GridFrameOffsetVector=shifted))
