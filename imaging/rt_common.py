@@ -26,6 +26,24 @@ PATIENT_STUDY_KEYWORDS = (
 )
 
 
+def character_set_for(reference_image: Dataset) -> str | list[str]:
+    """The SpecificCharacterSet an object copying the reference image's text must declare.
+
+    The image's own, verbatim, when it has one (so a name in ISO 2022 or UTF-8 round-trips);
+    otherwise Latin-1 (ISO_IR 100) when the copied text fits it, else UTF-8 (ISO_IR 192), never
+    a character set that would turn a patient's name into question marks.
+    """
+    declared = reference_image.get("SpecificCharacterSet")
+    if declared:
+        return declared if isinstance(declared, str) else list(declared)
+    texts = [str(reference_image.get(keyword, "")) for keyword in PATIENT_STUDY_KEYWORDS]
+    try:
+        "".join(texts).encode("latin-1")
+    except UnicodeEncodeError:
+        return "ISO_IR 192"
+    return "ISO_IR 100"
+
+
 def new_rt_dataset(
     sop_class_uid: UID,
     modality: str,
@@ -40,7 +58,7 @@ def new_rt_dataset(
     meta.MediaStorageSOPInstanceUID = generate_uid()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = FileDataset("", Dataset(), file_meta=meta, preamble=b"\0" * 128)
-    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.SpecificCharacterSet = character_set_for(reference_image)
     ds.SOPClassUID = sop_class_uid
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
     for keyword in PATIENT_STUDY_KEYWORDS:

@@ -40,7 +40,7 @@ from pydicom.uid import (
 
 from imaging.discovery import SeriesInfo
 from imaging.errors import SpatialRegistrationError, UnreadableFileError
-from imaging.rt_common import PATIENT_STUDY_KEYWORDS, save_atomically
+from imaging.rt_common import PATIENT_STUDY_KEYWORDS, character_set_for, save_atomically
 
 #: Matrices that differ from a rigid one by more than this are not accepted as RIGID.
 RIGID_TOLERANCE = 1e-4
@@ -218,7 +218,7 @@ def _new_dataset(fixed_header: Dataset, series_number: int, description: str) ->
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = FileDataset("", Dataset(), file_meta=meta, preamble=b"\0" * 128)
     now = datetime.datetime.now()
-    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.SpecificCharacterSet = character_set_for(fixed_header)
     ds.SOPClassUID = SpatialRegistrationStorage
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
     ds.InstanceCreationDate = now.strftime("%Y%m%d")
