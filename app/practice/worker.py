@@ -84,6 +84,14 @@ def run_scoring(job: ScoringJob) -> ScoringOutcome:
     return ScoringOutcome(sheet, reference_state, reference_field)
 
 
+def unexpected_error_text(error: BaseException) -> str:
+    """What the user reads when a worker meets an error spineplan did not foresee."""
+    return (
+        f"unexpected error ({type(error).__name__}: {error}); nothing was written. Please "
+        "report it with the case that caused it"
+    )
+
+
 class ScoringThread(QThread):
     """Runs :func:`run_scoring` once; emits ``scored(generation, ScoringOutcome)`` or
     ``failed(generation, str)`` (``generation`` tells a superseded run from the current one)."""
@@ -100,6 +108,9 @@ class ScoringThread(QThread):
             outcome = run_scoring(self.job)
         except (SpineplanError, OSError, ValueError) as error:
             self.failed.emit(self.generation, str(error))
+            return
+        except Exception as error:  # a bug must end in a message, not a silent dead thread
+            self.failed.emit(self.generation, unexpected_error_text(error))
             return
         self.scored.emit(self.generation, outcome)
 
@@ -157,6 +168,9 @@ class TeachingExportThread(QThread):
             return
         except (SpineplanError, OSError, ValueError) as error:
             self.failed.emit(str(error))
+            return
+        except Exception as error:  # a bug must close the progress dialog with a message
+            self.failed.emit(unexpected_error_text(error))
             return
         finally:
             if self.cleanup is not None:
