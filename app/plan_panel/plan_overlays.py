@@ -100,7 +100,8 @@ def field_overlays(plan_field: Field, frame_uid: str = "") -> list[OverlayItem]:
         ("Superior", plan_field.superior_border_z_mm, plan_field.superior_border_description),
         ("Inferior", plan_field.inferior_border_z_mm, plan_field.inferior_border_description),
     ):
-        level = plan_field.superior_level if side == "Superior" else plan_field.inferior_level
+        # the vertebra the border really reaches (not the rule's when a margin pulls it in)
+        level = plan_field.reach_levels[0 if side == "Superior" else 1]
         items.append(
             FieldBorderOverlay(
                 name=f"{side} field border (z {z_mm:.1f} mm)",

@@ -33,8 +33,11 @@ from planning.anatomy.levels import (
     ThoracicPrefix,
     VertebralLevel,
     display_name,
+    level_at,
+    level_index,
     level_range_short,
     level_range_words,
+    region_of,
     require_consistent,
     segments,
 )
@@ -447,13 +450,28 @@ def lesion_levels(
     def show(name: str) -> str:
         return display_name(name, thoracic_prefix)
 
-    if top > segs[0].superior_z_mm:
+    notes_beyond: list[str] = []
+    if top > segs[0].superior_z_mm and level_at(level_index(segs[0].level) - 1) is None:
+        # C1 is the highest vertebra: a lesion above it reaches the cervicomedullary junction;
+        # the field extends to the skull base (planning.field.derivation), not to a vertebra.
+        notes_beyond.append(
+            f"the lesion extends {top - segs[0].superior_z_mm:.1f} mm above the top of "
+            f"{show(segs[0].level)} (towards the foramen magnum)"
+        )
+    elif top > segs[0].superior_z_mm:
         raise FieldError(
             f"the lesion extends {top - segs[0].superior_z_mm:.1f} mm above the highest "
             f"labelled level {show(segs[0].level)} (its segment ends at z "
             f"{segs[0].superior_z_mm:.1f} mm): label the levels above it"
         )
-    if bottom < segs[-1].inferior_z_mm:
+    if bottom < segs[-1].inferior_z_mm and region_of(segs[-1].level) == "sacral":
+        # the sacral segments are fused and rarely labelled one by one: a cauda lesion below
+        # the lowest labelled sacral body is covered by the sacral end of the field.
+        notes_beyond.append(
+            f"the lesion extends {segs[-1].inferior_z_mm - bottom:.1f} mm below the lowest "
+            f"labelled body {show(segs[-1].level)}"
+        )
+    elif bottom < segs[-1].inferior_z_mm:
         raise FieldError(
             f"the lesion extends {segs[-1].inferior_z_mm - bottom:.1f} mm below the lowest "
             f"labelled level {show(segs[-1].level)} (its segment ends at z "
@@ -471,7 +489,9 @@ def lesion_levels(
     if not involved:  # a zero-height lesion exactly on a segment boundary
         involved = [s for s in segs if s.inferior_z_mm <= top <= s.superior_z_mm][:1]
     names = tuple(s.level for s in involved)
-    notes = tuple(note for s in (involved[0], involved[-1]) for note in s.notes)
+    notes = tuple(note for s in (involved[0], involved[-1]) for note in s.notes) + tuple(
+        notes_beyond
+    )
     return LesionLevels(
         names=names,
         words=level_range_words(names, thoracic_prefix),

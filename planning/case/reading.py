@@ -171,7 +171,13 @@ def _parse_plan(r: FieldReader, value: Any, path: str) -> PlanSettings:
         kwargs["arrangement"] = r.choice(
             data["arrangement"], f"{path}.arrangement", parse_arrangement
         )
-    for key in ("margin_mm", "width_margin_mm", "dose_gy"):
+    for key in (
+        "margin_mm",
+        "width_margin_mm",
+        "dose_gy",
+        "skull_base_margin_mm",
+        "sacral_margin_mm",
+    ):
         if key in data:
             kwargs[key] = r.number(data[key], f"{path}.{key}", positive=key == "dose_gy")
     for key in ("field_width_mm", "ssd_cm", "normalisation_depth_mm"):
