@@ -224,7 +224,14 @@ class AnnotationController(QObject):
         if reference is None:
             return
         tolerance = self.grow_tolerance if tolerance is None else tolerance
-        self.edit("Grow lesion from seed", grow_state, reference, seed_mm, tolerance)
+        try:
+            new_state, warnings = grow_state(self.document.state, reference, seed_mm, tolerance)
+        except SpineplanError as error:
+            self.report(str(error))
+            return
+        self.document.apply("Grow lesion from seed", new_state)
+        for warning in warnings:  # a tiny or leaking region: kept, but the user is told
+            self.report(f"Lesion grown: {warning}")
 
     def set_selected_level(self, name: str | None) -> None:
         """The level chosen in the Levels panel (highlighted on the views)."""
