@@ -26,10 +26,7 @@ def field_rows(plan_field: Field, prefix: ThoracicPrefix) -> list[tuple[str, str
     """The field's rows of the numbers table (all that shows when only the dose fails)."""
     return [
         ("Lesion levels", level_range_words(plan_field.lesion_levels, prefix)),
-        (
-            "Field levels",
-            f"{plan_field.levels_words(prefix)} ({plan_field.coverage_words(prefix)})",
-        ),
+        ("Field levels", field_levels_words(plan_field, prefix)),
         ("Arrangement", plan_field.arrangement),
         (
             "Beams (gantry)",
@@ -50,6 +47,15 @@ def field_rows(plan_field: Field, prefix: ThoracicPrefix) -> list[tuple[str, str
         ),
         ("Field length x width at the isocentre plane", field_size_words(plan_field)),
     ]
+
+
+def field_levels_words(plan_field: Field, prefix: ThoracicPrefix) -> str:
+    """The levels the field reaches; when the rule is not met, or an end is set from a
+    landmark, what they are instead."""
+    words = plan_field.levels_words(prefix)
+    if plan_field.covers_rule and not (plan_field.superior_landmark or plan_field.inferior_landmark):
+        return words
+    return f"{words} ({plan_field.coverage_words(prefix)})"
 
 
 def field_size_words(plan_field: Field) -> str:

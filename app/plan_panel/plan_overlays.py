@@ -2,7 +2,7 @@
 
 * **Borders**: the superior and inferior field borders as height lines across every sagittal
   and coronal view, labelled with where they are ("middle of the T7-8 disc").
-* **Beam's-eye outline**: the field rectangle (width x length at the isocentre plane) on the
+* **Beam's-eye outline**: the field rectangle (length x width at the isocentre plane) on the
   views facing the beam: coronal for PA and AP/PA, sagittal for a lateral pair.
 * **Beam path**: once a plan (or, without depth-dose data, its beam set-up) is computed, each
   beam's divergent edges from just outside its skin entry to the far side of the dose grid, on
@@ -137,7 +137,8 @@ def field_overlays(plan_field: Field, frame_uid: str = "") -> list[OverlayItem]:
                 plan_field.length_mm / 2.0,
                 name=(
                     f"Field outline {plan_field.arrangement} "
-                    f"({plan_field.width_mm:.0f} x {plan_field.length_mm:.0f} mm at isocentre)"
+                    f"({plan_field.length_mm / 10:.1f} x {plan_field.width_mm / 10:.1f} cm, "
+                    "length x width at the isocentre plane)"
                 ),
                 planes=frozenset({plane}),  # type: ignore[arg-type]
                 width_px=2.0,
