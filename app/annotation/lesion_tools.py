@@ -142,7 +142,9 @@ def grow_state(
     """The state with the lesion grown from ``seed_mm`` and the warnings about the region (tiny,
     or reaching the growth limit); raises `SpineplanError` on failure."""
     grown = grow_region(post_contrast, seed_mm, tolerance)
-    return edits.set_lesion(state, grown.mask, SeedLesion(seed_mm, float(tolerance))), grown.warnings
+    return edits.set_lesion(
+        state, grown.mask, SeedLesion(seed_mm, float(tolerance))
+    ), grown.warnings
 
 
 class EllipsoidTool(ViewTool):

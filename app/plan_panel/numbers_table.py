@@ -53,7 +53,9 @@ def field_levels_words(plan_field: Field, prefix: ThoracicPrefix) -> str:
     """The levels the field reaches; when the rule is not met, or an end is set from a
     landmark, what they are instead."""
     words = plan_field.levels_words(prefix)
-    if plan_field.covers_rule and not (plan_field.superior_landmark or plan_field.inferior_landmark):
+    if plan_field.covers_rule and not (
+        plan_field.superior_landmark or plan_field.inferior_landmark
+    ):
         return words
     return f"{words} ({plan_field.coverage_words(prefix)})"
 
@@ -101,7 +103,7 @@ def numbers_rows(result: PlanResult) -> list[tuple[str, str]]:
             f"BED, EQD2 (α/β {ab:g} Gy)",
             f"{prescription.bed_gy(ab):.1f} Gy, {prescription.eqd2_gy(ab):.1f} Gy",
         ),
-        ("Lesion volume on the MR grid", f"{result.lesion.volume_cc:.2f} cm³"),
+        (f"Lesion volume {result.lesion.volume_basis}", f"{result.lesion.volume_cc:.2f} cm³"),
         ("Lesion volume on the dose grid", f"{stats.volume_cc:.2f} cm³ (the DVH's volume)"),
         ("Lesion V95", f"{stats.v95_percent:.1f} %"),
         ("Lesion D95", f"{stats.d95_percent:.1f} % ({stats.d95_gy:.2f} Gy)"),

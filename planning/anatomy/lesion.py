@@ -168,7 +168,7 @@ def grow_region(
     # within one voxel diagonal of the limit counts as touching it
     edge = max_radius_mm - float(np.linalg.norm(post_contrast.spacing_mm))
     reached = bool(np.any(np.broadcast_to(distance, mask.array.shape)[mask.array] >= edge))
-    shown = f"{tolerance * 100:.0f} %" if method == "threshold" else f"{tolerance:g}"
+    shown = f"±{tolerance * 100:.0f} %" if method == "threshold" else f"{tolerance:g}"
     warnings: list[str] = []
     if count < TINY_REGION_VOXELS:
         warnings.append(
@@ -449,6 +449,13 @@ class LesionMeasurements:
     si_extent_mm: float
     centroid_mm: tuple[float, float, float]
     voxel_count: int
+
+    @property
+    def volume_basis(self) -> str:
+        """What the volume was measured on, in words: "on the MR grid" (the post-contrast
+        series' voxels, as the Lesion tab counts them) or, for an ellipsoid with no voxel
+        imaged (``voxel_count`` 0), "from the ellipsoid's formula"."""
+        return "on the MR grid" if self.voxel_count else "from the ellipsoid's formula"
 
 
 def measure_lesion(mask: Volume) -> LesionMeasurements:

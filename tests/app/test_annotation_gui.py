@@ -202,7 +202,7 @@ def test_grow_from_a_seed_with_the_tolerance_slider(qtbot, window, lesion_study)
     assert m.voxel_count == int(expected.array.sum()) == 3 * 6 * 4
     assert m.si_extent_mm == pytest.approx(6 * 1.2, abs=0.01)
     values = annotation.lesion_panel.values
-    assert values["Volume"].text().startswith(f"{m.volume_cc:.2f} cc (72 voxels)")
+    assert values["Volume"].text().startswith(f"{m.volume_cc:.2f} cm³ on the MR grid (72 voxels)")
     assert values["SI extent"].text().startswith("7.2 mm")
     x, y, z = m.centroid_mm
     assert values["Centroid"].text() == f"LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm"

@@ -19,7 +19,7 @@ def case_rows(result: PlanResult) -> list[list[str]]:
         ["Case", ""],
         [
             "Lesion",
-            f"{result.lesion_levels.words}: {lesion.volume_cc:.2f} cm³ on the MR grid "
+            f"{result.lesion_levels.words}: {lesion.volume_cc:.2f} cm³ {lesion.volume_basis} "
             f"({result.lesion_stats.volume_cc:.2f} cm³ on the dose grid), superior-inferior extent "
             f"{lesion.si_extent_mm:.1f} mm (z {lesion.superior_z_mm:.1f} to "
             f"{lesion.inferior_z_mm:.1f} mm), centroid {format_point_mm(lesion.centroid_mm)}",
