@@ -3,7 +3,8 @@
 Shows the levels the lesion involves ("C4-5"), its volume in cm³ on the MR grid, its
 superior-inferior extent in mm and its centroid (LPS mm), recomputed at every change.
 **Paint into** chooses what the brush and eraser paint: the lesion, the cord (a preset) or
-another named structure (**New structure…**); the structures painted are listed with their volume and levels.
+another named structure (**New structure…**); the structures painted are listed with their
+volume and levels.
 """
 
 from __future__ import annotations
