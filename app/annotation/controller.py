@@ -240,8 +240,11 @@ class AnnotationController(QObject):
             self.refresh(panels=False)
 
     def select_level(self, name: str) -> None:
-        self.selected_level = name
+        """Select ``name`` in the Levels list and highlight it on the views at once."""
+        # The list's selection signal calls set_selected_level, which redraws the views; set
+        # here before it, the name would look unchanged and the highlight would lag one body.
         self.levels_panel.select(name)
+        self.set_selected_level(name)
 
     def report(self, text: str) -> None:
         """A problem with an edit: status bar and Messages panel."""
