@@ -2,6 +2,9 @@
 
 * **Borders**: the superior and inferior field borders as height lines across every sagittal
   and coronal view, labelled with where they are ("middle of the T7-8 disc").
+* **Landmarks**: where an end of the field is set from a landmark instead of a vertebra (a
+  lesion reaching C1: the top of the C1 ring, towards the foramen magnum; a lesion reaching the
+  lowest labelled sacral body: its inferior endplate), a solid line labelled with it.
 * **Beam's-eye outline**: the field rectangle (length x width at the isocentre plane) on the
   views facing the beam: coronal for PA and AP/PA, sagittal for a lateral pair.
 * **Beam path**: once a plan (or, without depth-dose data, its beam set-up) is computed, each
@@ -62,6 +65,13 @@ class FieldBorderOverlay(HeightLineOverlay):
 
 
 @dataclass(eq=False)
+class LandmarkOverlay(HeightLineOverlay):
+    """The landmark an end of the field is set from (top of the C1 ring, bottom of S1)."""
+
+    kind: ClassVar[str] = "field landmark"
+
+
+@dataclass(eq=False)
 class FieldOutlineOverlay(PolylineOverlay):
     """A field outline or beam path."""
 
@@ -113,6 +123,23 @@ def field_overlays(plan_field: Field, frame_uid: str = "") -> list[OverlayItem]:
                 ),
                 dashed=True,
                 width_px=1.5,
+                **common,
+            )
+        )
+    for side, words in (
+        ("superior", plan_field.superior_landmark),
+        ("inferior", plan_field.inferior_landmark),
+    ):
+        landmark_z = plan_field.landmark_z_mm.get(side)
+        if not words or landmark_z is None:
+            continue
+        items.append(
+            LandmarkOverlay(
+                name=f"Field landmark, {words} (z {landmark_z:.1f} mm)",
+                z_mm=landmark_z,
+                label=words,
+                short_labels=(words.split(":")[0],),
+                width_px=1.0,
                 **common,
             )
         )

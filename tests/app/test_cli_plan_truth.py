@@ -51,3 +51,25 @@ def test_default_plan_keeps_the_rule_words(tmp_path) -> None:
     assert "field T9-T12 PA" in stdout.getvalue()
     assert "no longer covers" not in stdout.getvalue()
     assert "length x width 4.0" not in stdout.getvalue()
+
+
+def test_a_lesion_reaching_c1_is_planned_to_the_skull_base(tmp_path) -> None:
+    """Sample case 1 with C1 labelled and the lesion moved up to C1-C2: the field is derived
+    (not refused), with the skull-base margin from the command line and a warning."""
+    data = json.loads((SAMPLES / "case1" / "reference.spineplan.json").read_text())
+    data["study"]["path"] = str(SAMPLES / "case1")
+    data["levels"].insert(0, {"name": "C1", "superior_z_mm": 330.0, "inferior_z_mm": 321.0})
+    data["lesion"] = {"type": "ellipsoid", "center_mm": [0.8, 24.5, 318.0],
+                      "radii_mm": [4.0, 3.6, 8.0]}  # fmt: skip
+    case = tmp_path / "c1.spineplan.json"
+    case.write_text(json.dumps(data))
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        status = cli.main(["field", str(case), "--json", "--skull-base-margin-mm", "15"])
+    assert status == 0, stderr.getvalue()
+    document = json.loads(stdout.getvalue())
+    field = document["field"]
+    assert field["superior_border_z_mm"] == 345.0  # the top of C1 + 15 mm
+    assert field["superior_landmark"] == "skull base: top of the C1 ring"
+    assert field["superior_level"] == "C1"
+    assert any("there is no vertebra above it" in w for w in document["warnings"])

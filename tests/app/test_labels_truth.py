@@ -75,3 +75,21 @@ def test_a_leaking_seed_growth_is_reported_with_its_size(
     assert f"({wider.volume_cc:.1f} cm³, {wider.voxel_count} voxels)" in warning
     assert "30 mm growth limit" in warning and "at tolerance ±60 %" in warning
     assert window.statusBar().currentMessage() == warning
+
+
+def test_the_skull_base_landmark_is_drawn_with_the_field() -> None:
+    from app.plan_panel.plan_overlays import FieldBorderOverlay, LandmarkOverlay, field_overlays
+    from planning.field.derivation import derive_field
+    from tests.planning.test_field_truth import _with_c1
+    from tests.planning.synthetic_spine import by_name, spine
+
+    levels = _with_c1(spine())
+    c1, c2 = by_name(levels)["C1"], by_name(levels)["C2"]
+    items = field_overlays(derive_field(levels, (c1.middle_z_mm, c2.middle_z_mm)))
+    (landmark,) = [i for i in items if isinstance(i, LandmarkOverlay)]
+    assert landmark.z_mm == c1.superior_z_mm
+    assert landmark.label == "skull base: top of the C1 ring"
+    top = next(i for i in items if isinstance(i, FieldBorderOverlay) and "Superior" in i.name)
+    assert top.z_mm == c1.superior_z_mm + 10.0
+    assert top.label.startswith("superior border: the top of the C1 ring + 10 mm")
+    assert top.short_labels[0] == "sup. border C1"
