@@ -80,8 +80,8 @@ def test_a_leaking_seed_growth_is_reported_with_its_size(
 def test_the_skull_base_landmark_is_drawn_with_the_field() -> None:
     from app.plan_panel.plan_overlays import FieldBorderOverlay, LandmarkOverlay, field_overlays
     from planning.field.derivation import derive_field
-    from tests.planning.test_field_truth import _with_c1
     from tests.planning.synthetic_spine import by_name, spine
+    from tests.planning.test_field_truth import _with_c1
 
     levels = _with_c1(spine())
     c1, c2 = by_name(levels)["C1"], by_name(levels)["C2"]
