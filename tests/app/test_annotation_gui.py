@@ -136,7 +136,7 @@ def test_paint_erase_and_lesion_numbers(qtbot, window, study):
     assert m.si_extent_mm == pytest.approx(12.0, abs=2.5)
     assert abs(m.centroid_mm[0] - centre[0]) < 2.0
     values = annotation.lesion_panel.values
-    assert values["Volume"].text().startswith(f"{m.volume_cc:.2f} cc")
+    assert values["Volume"].text().startswith(f"{m.volume_cc:.2f} cm³ on the MR grid")
     assert values["SI extent"].text().startswith(f"{m.si_extent_mm:.1f} mm")
     words = lesion_levels(state.levels, (m.superior_z_mm, m.inferior_z_mm)).short
     assert words == "C3"
