@@ -25,6 +25,10 @@ def test_a_tight_margin_changes_the_field_words_and_warns(qtbot, window) -> None
     assert "T9-T12 is NOT covered" in levels
     assert "in the T10 body" in panel.number("Superior border")
     assert "in the T11 body" in panel.number("Inferior border")
+    # beside the verdict too, not only in the notes below
+    assert "Field T10-T11 (⚠ NOT one vertebra each side: the rule's T9-T12)" in (
+        panel.status_label.text()
+    )
     notes = panel.notes_label.text()
     assert "the field no longer covers one vertebra above and below" in notes
     # the border labels on the views name the vertebra the border is in
