@@ -9,6 +9,15 @@ Rules (issue 6, item 1):
   ``margin_mm`` outwards. Where the disc beyond is not labelled (its other vertebra is not
   marked), the border falls back to the outer endplate plus half a typical disc height of the
   region (:data:`FALLBACK_HALF_DISC_MM`), and the result says so in ``assumptions``.
+* The ends of the spine (issue 16): a lesion reaching C1 has no vertebra above it; the superior
+  border is the top of the C1 ring (or the lesion's top, if higher) plus
+  ``skull_base_margin_mm``, towards the foramen magnum. A lesion reaching the lowest labelled
+  sacral body with no labelled body below it gets its inferior border that body's inferior
+  endplate (or the lesion's bottom) minus ``sacral_margin_mm``. Each with a warning and the
+  landmark (``Field.superior_landmark``, ``landmark_z_mm``) to draw.
+* What the borders really reach: when a (negative) margin leaves an adjacent vertebra not wholly
+  inside the field, ``Field.levels_words`` names the vertebrae the borders reach, each border's
+  location says which body or disc it lies in, and a warning says the rule is no longer met.
 * Arrangement ``auto``: a parallel-opposed lateral pair (gantry 90/270) when every lesion level
   is cervical (C1-C7), otherwise a single posterior field (PA, gantry 180). Overrides: ``PA``,
   ``lateral_pair``, ``AP_PA`` (gantry 0/180). Gantry angles are IEC 61217 for a head-first
