@@ -224,7 +224,14 @@ class AnnotationController(QObject):
         if reference is None:
             return
         tolerance = self.grow_tolerance if tolerance is None else tolerance
-        self.edit("Grow lesion from seed", grow_state, reference, seed_mm, tolerance)
+        try:
+            new_state, warnings = grow_state(self.document.state, reference, seed_mm, tolerance)
+        except SpineplanError as error:
+            self.report(str(error))
+            return
+        self.document.apply("Grow lesion from seed", new_state)
+        for warning in warnings:  # a tiny or leaking region: kept, but the user is told
+            self.report(f"Lesion grown: {warning}")
 
     def set_selected_level(self, name: str | None) -> None:
         """The level chosen in the Levels panel (highlighted on the views)."""
@@ -233,8 +240,11 @@ class AnnotationController(QObject):
             self.refresh(panels=False)
 
     def select_level(self, name: str) -> None:
-        self.selected_level = name
+        """Select ``name`` in the Levels list and highlight it on the views at once."""
+        # The list's selection signal calls set_selected_level, which redraws the views; set
+        # here before it, the name would look unchanged and the highlight would lag one body.
         self.levels_panel.select(name)
+        self.set_selected_level(name)
 
     def report(self, text: str) -> None:
         """A problem with an edit: status bar and Messages panel."""

@@ -1,9 +1,10 @@
 """The Lesion panel: the lesion tools' settings and the lesion in words and numbers.
 
-Shows the levels the lesion involves ("C4-5"), its volume in cc, its superior-inferior extent
-in mm and its centroid (LPS mm), recomputed at every change. **Paint into** chooses what the
-brush and eraser paint: the lesion, the cord (a preset) or another named structure
-(**New structure…**); the structures painted are listed with their volume and levels.
+Shows the levels the lesion involves ("C4-5"), its volume in cm³ on the MR grid, its
+superior-inferior extent in mm and its centroid (LPS mm), recomputed at every change.
+**Paint into** chooses what the brush and eraser paint: the lesion, the cord (a preset) or
+another named structure (**New structure…**); the structures painted are listed with their
+volume and levels.
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ class LesionPanel(QWidget):
                     words = ""
             where = f", {words}" if words else ""
             lines.append(
-                f"<b>{structure.name}</b> ({structure.roi_type}): {m.volume_cc:.2f} cc, "
+                f"<b>{structure.name}</b> ({structure.roi_type}): {m.volume_cc:.2f} cm³, "
                 f"{m.si_extent_mm:.0f} mm long{where}"
             )
         self.structures_label.setText("<br>".join(lines))
@@ -221,7 +222,8 @@ class LesionPanel(QWidget):
         except SpineplanError as error:
             v["Volume"].setText(str(error))
             return
-        v["Volume"].setText(f"{m.volume_cc:.2f} cc ({m.voxel_count} voxels)")
+        # the MR grid's voxels: the Plan panel also shows the dose grid's (a little different)
+        v["Volume"].setText(f"{m.volume_cc:.2f} cm³ on the MR grid ({m.voxel_count} voxels)")
         v["SI extent"].setText(
             f"{m.si_extent_mm:.1f} mm (z {m.superior_z_mm:.1f} to {m.inferior_z_mm:.1f})"
         )

@@ -14,7 +14,7 @@ import numpy as np
 
 from app.viewer.tools import PatientMouseEvent, ViewTool
 from imaging.errors import SpineplanError
-from planning.anatomy.lesion import EllipsoidLesion, SeedLesion, ellipsoid_mask, grow_from_seed
+from planning.anatomy.lesion import EllipsoidLesion, SeedLesion, ellipsoid_mask, grow_region
 from planning.case import annotation as edits
 
 if TYPE_CHECKING:
@@ -138,10 +138,13 @@ class SeedTool(ViewTool):
 
 def grow_state(
     state: edits.Annotation, post_contrast, seed_mm: tuple[float, float, float], tolerance: float
-) -> edits.Annotation:
-    """The state with the lesion grown from ``seed_mm`` (raises `SpineplanError` on failure)."""
-    mask = grow_from_seed(post_contrast, seed_mm, tolerance)
-    return edits.set_lesion(state, mask, SeedLesion(seed_mm, float(tolerance)))
+) -> tuple[edits.Annotation, tuple[str, ...]]:
+    """The state with the lesion grown from ``seed_mm`` and the warnings about the region (tiny,
+    or reaching the growth limit); raises `SpineplanError` on failure."""
+    grown = grow_region(post_contrast, seed_mm, tolerance)
+    return edits.set_lesion(
+        state, grown.mask, SeedLesion(seed_mm, float(tolerance))
+    ), grown.warnings
 
 
 class EllipsoidTool(ViewTool):

@@ -27,6 +27,15 @@ from planning.anatomy.counting import counting_check
 from planning.anatomy.levels import LEVEL_SEQUENCE, check_levels, display_name, sort_by_z
 from planning.case.annotation import Annotation
 
+#: The counting check's buttons: (anchor kind, text, what it says of the selected body).
+ANCHOR_BUTTONS = (
+    ("c2", "C2", "The selected body carries the dens"),
+    ("s1", "S1", "The selected body is the first sacral"),
+    ("lowest_rib", "Lowest rib", "The selected body is the lowest rib-bearing one (usually T12)"),
+    ("first_lumbar", "First lumbar", "The selected body is the first without ribs (usually L1)"),
+    ("conus_tip", "Conus tip", "The conus medullaris ends opposite the selected body"),
+)
+
 
 class LevelsPanel(QWidget):
     """See the module docstring. Emits requests; the controller turns them into edits."""
@@ -112,13 +121,7 @@ class LevelsPanel(QWidget):
         counting = QGroupBox("Counting check", self)
         self.counting_box = counting
         grid = QGridLayout(counting)
-        for column, (kind, text, tip) in enumerate(
-            (
-                ("c2", "C2", "The selected body carries the dens"),
-                ("s1", "S1", "The selected body is the first sacral"),
-                ("lowest_rib", "Lowest rib", "The selected body is the lowest rib-bearing one"),
-            )
-        ):
+        for column, (kind, text, tip) in enumerate(ANCHOR_BUTTONS):
             button = QPushButton(text, counting)
             button.setObjectName(f"Anchor_{kind}")
             button.setToolTip(tip)
@@ -129,15 +132,15 @@ class LevelsPanel(QWidget):
         clear.setObjectName("ClearAnchors")
         clear.setToolTip("Clear the counting anchors")
         clear.clicked.connect(self._clear_anchors)
-        grid.addWidget(clear, 2, 1)
+        grid.addWidget(clear, 3, 1)
         self.anchors_label = QLabel(counting)
         self.anchors_label.setObjectName("CountingAnchors")
         self.anchors_label.setWordWrap(True)
         self.sentence = QLabel(counting)
         self.sentence.setObjectName("CountingSentence")
         self.sentence.setWordWrap(True)
-        grid.addWidget(self.anchors_label, 3, 0, 1, 2)
-        grid.addWidget(self.sentence, 4, 0, 1, 2)
+        grid.addWidget(self.anchors_label, 4, 0, 1, 2)
+        grid.addWidget(self.sentence, 5, 0, 1, 2)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -213,12 +216,16 @@ class LevelsPanel(QWidget):
     def _show_counting(self, state: Annotation) -> None:
         anchors = state.counting_anchors
         if anchors is None:
-            self.anchors_label.setText("Anchor the count at C2 (dens) and at S1.")
+            self.anchors_label.setText(
+                "Anchor the count at C2 (dens) and at S1; where neither is in view, at the "
+                "lowest rib-bearing and the first lumbar body, with the conus tip to cross-check."
+            )
             self.sentence.setText("")
             return
         parts = []
-        for key, label in (("c2_z_mm", "C2"), ("s1_z_mm", "S1"), ("lowest_rib_z_mm", "lowest rib")):
-            value = getattr(anchors, key)
+        for kind, text, _ in ANCHOR_BUTTONS:
+            label = text if kind in ("c2", "s1") else text.lower()
+            value = getattr(anchors, f"{kind}_z_mm")
             if value is not None:
                 parts.append(f"{label} at z {value:.1f} mm")
         self.anchors_label.setText("Anchors: " + ", ".join(parts))
@@ -277,5 +284,5 @@ class LevelsPanel(QWidget):
             self.anchor_requested.emit(kind, name)
 
     def _clear_anchors(self) -> None:
-        for kind in ("c2", "s1", "lowest_rib"):
+        for kind, _, _ in ANCHOR_BUTTONS:
             self.anchor_requested.emit(kind, None)

@@ -23,7 +23,13 @@ from planning.case import annotation as edits
 #: QSettings key of the thoracic naming preference ("T" or "D").
 PREFIX_SETTING = "annotation/thoracic_prefix"
 #: The counting anchors' names as the undo texts say them.
-ANCHOR_LABELS = {"c2": "C2", "s1": "S1", "lowest_rib": "lowest rib"}
+ANCHOR_LABELS = {
+    "c2": "C2",
+    "s1": "S1",
+    "lowest_rib": "lowest rib",
+    "first_lumbar": "first lumbar",
+    "conus_tip": "conus tip",
+}
 
 
 class PanelEditor(Protocol):
@@ -90,7 +96,7 @@ def preferred_prefix(settings: QSettings | None) -> str:
 
 
 def on_anchor(editor: PanelEditor, kind: str, name: str | None) -> None:
-    """Anchor the counting of ``kind`` ("c2", "s1", "lowest_rib") at level ``name``; None
+    """Anchor the counting of ``kind`` (a key of :data:`ANCHOR_LABELS`) at level ``name``; None
     clears it."""
     label = ANCHOR_LABELS[kind]
     state = editor.document.state

@@ -44,7 +44,8 @@ def option_value(parse: Callable[[str], Any], text: str, option: str) -> Any:
 
 
 def add_field_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--energy``, ``--border``, ``--arrangement``, ``--margin-mm`` and ``--width-mm``."""
+    """``--energy``, ``--border``, ``--arrangement``, ``--margin-mm``, ``--width-mm`` and the
+    two end margins (``--skull-base-margin-mm``, ``--sacral-margin-mm``)."""
     parser.add_argument("--energy", help="Co60 or 6MV (default: the case file's plan setting)")
     parser.add_argument("--border", help="border convention: disc (default) or endplate")
     parser.add_argument("--arrangement", help="auto (default), PA, lateral_pair or AP_PA")
@@ -52,6 +53,18 @@ def add_field_arguments(parser: argparse.ArgumentParser) -> None:
         "--margin-mm", metavar="M", help="extra margin beyond each border, mm (may be negative)"
     )
     parser.add_argument("--width-mm", metavar="W", help="field width at the isocentre, mm")
+    parser.add_argument(
+        "--skull-base-margin-mm",
+        metavar="M",
+        help="lesion reaching C1: superior border this far above the top of the C1 ring, mm "
+        "(default 10)",
+    )
+    parser.add_argument(
+        "--sacral-margin-mm",
+        metavar="M",
+        help="lesion reaching the lowest labelled sacral body: inferior border this far below "
+        "it, mm (default 20)",
+    )
 
 
 def add_separation_argument(parser: argparse.ArgumentParser) -> None:
@@ -88,6 +101,10 @@ def plan_settings(args: argparse.Namespace, base: PlanSettings) -> PlanSettings:
         changes["margin_mm"] = number(args.margin_mm, "--margin-mm")
     if args.width_mm is not None:
         changes["field_width_mm"] = number(args.width_mm, "--width-mm", positive=True)
+    for option in ("skull_base_margin_mm", "sacral_margin_mm"):
+        if getattr(args, option, None) is not None:
+            flag = "--" + option.replace("_", "-")
+            changes[option] = number(getattr(args, option), flag)
     if getattr(args, "dose_gy", None) is not None:
         changes["dose_gy"] = number(args.dose_gy, "--dose-gy", positive=True)
     if getattr(args, "fractions", None) is not None:

@@ -74,7 +74,9 @@ def _summary(result: PlanResult, out: Path) -> str:
         f"lesion {result.lesion_levels.words}; field {plan_field.levels_words(prefix)} "
         f"{plan_field.arrangement} {plan_field.energy}, "
         f"borders z {plan_field.superior_border_z_mm:.1f} / "
-        f"{plan_field.inferior_border_z_mm:.1f} mm, width {plan_field.width_mm:.0f} mm",
+        f"{plan_field.inferior_border_z_mm:.1f} mm, length x width "
+        f"{plan_field.length_mm / 10:.1f} x {plan_field.width_mm / 10:.1f} cm at the isocentre "
+        "plane",
         f"{result.prescription.dose_gy:g} Gy in {result.prescription.fractions} "
         f"fraction{'s' if result.prescription.fractions != 1 else ''}; per fraction: "
         f"{meters}",

@@ -26,7 +26,7 @@ def field_rows(plan_field: Field, prefix: ThoracicPrefix) -> list[tuple[str, str
     """The field's rows of the numbers table (all that shows when only the dose fails)."""
     return [
         ("Lesion levels", level_range_words(plan_field.lesion_levels, prefix)),
-        ("Field levels", plan_field.levels_words(prefix)),
+        ("Field levels", field_levels_words(plan_field, prefix)),
         ("Arrangement", plan_field.arrangement),
         (
             "Beams (gantry)",
@@ -36,18 +36,33 @@ def field_rows(plan_field: Field, prefix: ThoracicPrefix) -> list[tuple[str, str
         (
             "Superior border",
             f"z {plan_field.superior_border_z_mm:.1f} mm "
-            f"({plan_field.superior_border_description})",
+            f"({plan_field.superior_border_description}; in "
+            f"{plan_field.superior_border_location})",
         ),
         (
             "Inferior border",
             f"z {plan_field.inferior_border_z_mm:.1f} mm "
-            f"({plan_field.inferior_border_description})",
+            f"({plan_field.inferior_border_description}; in "
+            f"{plan_field.inferior_border_location})",
         ),
-        (
-            "Field size at isocentre",
-            f"{plan_field.width_mm:.0f} x {plan_field.length_mm:.0f} mm (width x length)",
-        ),
+        ("Field length x width at the isocentre plane", field_size_words(plan_field)),
     ]
+
+
+def field_levels_words(plan_field: Field, prefix: ThoracicPrefix) -> str:
+    """The levels the field reaches; when the rule is not met, or an end is set from a
+    landmark, what they are instead."""
+    words = plan_field.levels_words(prefix)
+    if plan_field.covers_rule and not (
+        plan_field.superior_landmark or plan_field.inferior_landmark
+    ):
+        return words
+    return f"{words} ({plan_field.coverage_words(prefix)})"
+
+
+def field_size_words(plan_field: Field) -> str:
+    """The field size as every view and export writes it: length x width in cm."""
+    return f"{plan_field.length_mm / 10:.1f} x {plan_field.width_mm / 10:.1f} cm"
 
 
 def beam_rows(beams: Sequence[Beam]) -> list[tuple[str, str]]:
@@ -58,7 +73,7 @@ def beam_rows(beams: Sequence[Beam]) -> list[tuple[str, str]]:
         (x1, x2), (y1, y2) = beam.jaw_x_sad_cm, beam.jaw_y_sad_cm
         rows += [
             (
-                f"{beam.name} jaws X1/X2/Y1/Y2 at SAD, cm",
+                f"{beam.name} jaws X1/X2/Y1/Y2 at the SAD plane, cm",
                 f"{x1:.1f} / {x2:.1f} / {y1:.1f} / {y2:.1f}",
             ),
             (f"{beam.name} SSD", f"{beam.ssd_cm:.1f} cm"),
@@ -88,7 +103,8 @@ def numbers_rows(result: PlanResult) -> list[tuple[str, str]]:
             f"BED, EQD2 (α/β {ab:g} Gy)",
             f"{prescription.bed_gy(ab):.1f} Gy, {prescription.eqd2_gy(ab):.1f} Gy",
         ),
-        ("Lesion volume", f"{stats.volume_cc:.2f} cm³"),
+        (f"Lesion volume {result.lesion.volume_basis}", f"{result.lesion.volume_cc:.2f} cm³"),
+        ("Lesion volume on the dose grid", f"{stats.volume_cc:.2f} cm³ (the DVH's volume)"),
         ("Lesion V95", f"{stats.v95_percent:.1f} %"),
         ("Lesion D95", f"{stats.d95_percent:.1f} % ({stats.d95_gy:.2f} Gy)"),
         ("Lesion Dmin", f"{stats.dmin_percent:.1f} % ({stats.dmin_gy:.2f} Gy)"),

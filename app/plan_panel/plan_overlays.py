@@ -2,7 +2,10 @@
 
 * **Borders**: the superior and inferior field borders as height lines across every sagittal
   and coronal view, labelled with where they are ("middle of the T7-8 disc").
-* **Beam's-eye outline**: the field rectangle (width x length at the isocentre plane) on the
+* **Landmarks**: where an end of the field is set from a landmark instead of a vertebra (a
+  lesion reaching C1: the top of the C1 ring, towards the foramen magnum; a lesion reaching the
+  lowest labelled sacral body: its inferior endplate), a solid line labelled with it.
+* **Beam's-eye outline**: the field rectangle (length x width at the isocentre plane) on the
   views facing the beam: coronal for PA and AP/PA, sagittal for a lateral pair.
 * **Beam path**: once a plan (or, without depth-dose data, its beam set-up) is computed, each
   beam's divergent edges from just outside its skin entry to the far side of the dose grid, on
@@ -62,6 +65,13 @@ class FieldBorderOverlay(HeightLineOverlay):
 
 
 @dataclass(eq=False)
+class LandmarkOverlay(HeightLineOverlay):
+    """The landmark an end of the field is set from (top of the C1 ring, bottom of S1)."""
+
+    kind: ClassVar[str] = "field landmark"
+
+
+@dataclass(eq=False)
 class FieldOutlineOverlay(PolylineOverlay):
     """A field outline or beam path."""
 
@@ -100,7 +110,8 @@ def field_overlays(plan_field: Field, frame_uid: str = "") -> list[OverlayItem]:
         ("Superior", plan_field.superior_border_z_mm, plan_field.superior_border_description),
         ("Inferior", plan_field.inferior_border_z_mm, plan_field.inferior_border_description),
     ):
-        level = plan_field.superior_level if side == "Superior" else plan_field.inferior_level
+        # the vertebra the border really reaches (not the rule's when a margin pulls it in)
+        level = plan_field.reach_levels[0 if side == "Superior" else 1]
         items.append(
             FieldBorderOverlay(
                 name=f"{side} field border (z {z_mm:.1f} mm)",
@@ -112,6 +123,23 @@ def field_overlays(plan_field: Field, frame_uid: str = "") -> list[OverlayItem]:
                 ),
                 dashed=True,
                 width_px=1.5,
+                **common,
+            )
+        )
+    for side, words in (
+        ("superior", plan_field.superior_landmark),
+        ("inferior", plan_field.inferior_landmark),
+    ):
+        landmark_z = plan_field.landmark_z_mm.get(side)
+        if not words or landmark_z is None:
+            continue
+        items.append(
+            LandmarkOverlay(
+                name=f"Field landmark, {words} (z {landmark_z:.1f} mm)",
+                z_mm=landmark_z,
+                label=words,
+                short_labels=(words.split(":")[0],),
+                width_px=1.0,
                 **common,
             )
         )
@@ -136,7 +164,8 @@ def field_overlays(plan_field: Field, frame_uid: str = "") -> list[OverlayItem]:
                 plan_field.length_mm / 2.0,
                 name=(
                     f"Field outline {plan_field.arrangement} "
-                    f"({plan_field.width_mm:.0f} x {plan_field.length_mm:.0f} mm at isocentre)"
+                    f"({plan_field.length_mm / 10:.1f} x {plan_field.width_mm / 10:.1f} cm, "
+                    "length x width at the isocentre plane)"
                 ),
                 planes=frozenset({plane}),  # type: ignore[arg-type]
                 width_px=2.0,

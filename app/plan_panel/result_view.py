@@ -60,9 +60,17 @@ def status_text(result: PlanResult) -> str:
     prefix = result.case.thoracic_prefix
     plan_field = result.field
     return (
-        f"Field {plan_field.levels_words(prefix)}, {plan_field.arrangement}, "
-        f"{energy_label(plan_field.energy)}; dose grid {result.grid_spacing_mm:g} mm"
+        f"Field {plan_field.levels_words(prefix)}{_rule_words(plan_field, prefix)}, "
+        f"{plan_field.arrangement}, {energy_label(plan_field.energy)}; dose grid "
+        f"{result.grid_spacing_mm:g} mm"
     )
+
+
+def _rule_words(plan_field: Field, prefix: ThoracicPrefix) -> str:
+    """Beside the field levels, at the verdict: a field short of the rule says so there too."""
+    if plan_field.covers_rule:
+        return ""
+    return f" (⚠ NOT one vertebra each side: the rule's {plan_field.rule_levels_words(prefix)})"
 
 
 def field_only_status_text(geometry: PlanGeometry) -> str:
@@ -70,7 +78,8 @@ def field_only_status_text(geometry: PlanGeometry) -> str:
     plan_field = geometry.field
     energy = energy_label(plan_field.energy)
     return (
-        f"Field {plan_field.levels_words(geometry.case.thoracic_prefix)}, "
+        f"Field {plan_field.levels_words(geometry.case.thoracic_prefix)}"
+        f"{_rule_words(plan_field, geometry.case.thoracic_prefix)}, "
         f"{plan_field.arrangement}, {energy}. No {energy} depth-dose table ships "
         f"(see {BEAM_DATA_README}), so there is no dose and no coverage check: "
         "field limits and beam set-up only."

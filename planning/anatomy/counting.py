@@ -8,6 +8,14 @@ if the user marked the lowest rib-bearing body, the rib and lumbar counts say wh
 transitional or missing vertebra may be (11 or 13 rib-bearing levels, a lumbarised S1 or a
 sacralised L5).
 
+A thoracolumbar study shows neither C2 nor S1: the count is then anchored at the bodies that
+are visible, the lowest rib-bearing body (normally T12) and the first lumbar body (normally
+L1), with the tip of the conus medullaris (usually opposite T12 to L2) as a cross-check. Every
+result says how sure the count is (:attr:`CountingCheck.confidence`): ``confirmed`` (C2 and
+S1 agree), ``probable`` (two anchors that agree, or one end anchor with a rib or lumbar anchor
+that agrees), ``unconfirmed`` (a single anchor: nothing to check it against) or ``in doubt``
+(anchors or the conus disagree with each other or with the labels).
+
 Anchors are stored as a z inside the anchored body (LPS mm), so renaming levels does not move
 them. The count needs every body between the anchors marked; a gap larger than the bodies on
 either side is reported as a possibly unmarked body.
@@ -16,7 +24,7 @@ either side is reported as a possibly unmarked body.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from planning.anatomy.levels import (
@@ -27,6 +35,7 @@ from planning.anatomy.levels import (
     level_at,
     level_index,
     sort_by_z,
+    z_location_words,
 )
 from planning.errors import LabelError
 
@@ -35,7 +44,12 @@ EXPECTED_BODIES_BETWEEN_C2_AND_S1 = 22
 USUAL_RIB_BEARING = 12
 USUAL_LUMBAR = 5
 
-CountingStatus = Literal["agree", "disagree", "c2_only", "s1_only", "no_anchor"]
+CountingStatus = Literal["agree", "disagree", "c2_only", "s1_only", "thoracolumbar", "no_anchor"]
+Confidence = Literal["confirmed", "probable", "unconfirmed", "in doubt", "none"]
+
+#: Where the conus medullaris usually ends in adults: from the T12 body to the L2 body (its
+#: tip is most often opposite L1-L2).
+CONUS_USUAL_LEVELS = ("T12", "L1", "L2")
 
 
 @dataclass(frozen=True)
@@ -50,18 +64,35 @@ class CountingAnchors:
         A z inside the body recognised as S1.
     lowest_rib_z_mm : float, optional
         A z inside the lowest rib-bearing body (normally T12), when the user checked the ribs.
+    first_lumbar_z_mm : float, optional
+        A z inside the first lumbar (first non-rib-bearing) body, normally L1.
+    conus_tip_z_mm : float, optional
+        The z of the conus medullaris tip (a cross-check, not an anchor of the count).
     """
 
     c2_z_mm: float | None = None
     s1_z_mm: float | None = None
     lowest_rib_z_mm: float | None = None
+    first_lumbar_z_mm: float | None = None
+    conus_tip_z_mm: float | None = None
 
     def to_dict(self) -> dict[str, float | None]:
         return {
             "c2_z_mm": self.c2_z_mm,
             "s1_z_mm": self.s1_z_mm,
             "lowest_rib_z_mm": self.lowest_rib_z_mm,
+            "first_lumbar_z_mm": self.first_lumbar_z_mm,
+            "conus_tip_z_mm": self.conus_tip_z_mm,
         }
+
+    def to_file_dict(self) -> dict[str, float | None]:
+        """:meth:`to_dict` without the thoracolumbar anchors that are not set, so that a case
+        file without them reads in older spineplan versions."""
+        data = self.to_dict()
+        for key in ("first_lumbar_z_mm", "conus_tip_z_mm"):
+            if data[key] is None:
+                del data[key]
+        return data
 
 
 def anchors_at(
@@ -69,6 +100,8 @@ def anchors_at(
     c2: str | None = None,
     s1: str | None = None,
     lowest_rib: str | None = None,
+    first_lumbar: str | None = None,
+    conus_tip: str | None = None,
 ) -> CountingAnchors:
     """Anchors at the mid-body z of labelled levels, e.g. ``anchors_at(levels, "C2", "S1")``.
 
@@ -89,7 +122,9 @@ def anchors_at(
             raise LabelError(f"cannot anchor the count at {name}: it is not labelled")
         return level.middle_z_mm
 
-    return CountingAnchors(middle(c2), middle(s1), middle(lowest_rib))
+    return CountingAnchors(
+        middle(c2), middle(s1), middle(lowest_rib), middle(first_lumbar), middle(conus_tip)
+    )
 
 
 @dataclass(frozen=True)
@@ -111,7 +146,11 @@ class CountingCheck:
     explanations : tuple of str
         Where a transitional or missing vertebra may be, or why the count may be unreliable.
     sentence : str
-        The whole result in words.
+        The whole result in words, ending with how sure the count is.
+    confidence : str
+        ``"confirmed"``, ``"probable"``, ``"unconfirmed"``, ``"in doubt"`` or ``"none"``.
+    confidence_reason : str
+        Why, in words.
     """
 
     anchors: CountingAnchors
@@ -125,6 +164,8 @@ class CountingCheck:
     lumbar_count: int | None = None
     explanations: tuple[str, ...] = ()
     expected_between: int = EXPECTED_BODIES_BETWEEN_C2_AND_S1
+    confidence: Confidence = "none"
+    confidence_reason: str = ""
 
     @property
     def agree(self) -> bool | None:
@@ -136,7 +177,7 @@ class CountingCheck:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the case file's ``counting_check``)."""
         return {
-            "anchors": self.anchors.to_dict(),
+            "anchors": self.anchors.to_file_dict(),
             "status": self.status,
             "sentence": self.sentence,
             "bodies_between": self.bodies_between,
@@ -194,7 +235,7 @@ def _difference_explanations(difference: int) -> list[str]:
     ]
 
 
-def counting_check(
+def _end_anchor_check(
     levels: Sequence[VertebralLevel],
     anchors: CountingAnchors,
     thoracic_prefix: ThoracicPrefix = "T",
@@ -317,4 +358,146 @@ def counting_check(
         rib_bearing_count=rib_count,
         lumbar_count=lumbar_count,
         explanations=tuple(explanations),
+    )
+
+
+def _thoracolumbar_check(
+    ordered: Sequence[VertebralLevel],
+    anchors: CountingAnchors,
+    prefix: ThoracicPrefix,
+    names_from_them: bool,
+) -> tuple[list[str], list[str], bool | None]:
+    """Sentences of the rib and lumbar anchors, the disagreements among them, and whether the
+    labels follow them (None without either anchor). ``names_from_them``: no C2 or S1 anchor,
+    so the rib and lumbar anchors name the levels (else they count transitional anatomy)."""
+    rib = (
+        None
+        if anchors.lowest_rib_z_mm is None
+        else _body_rank(ordered, anchors.lowest_rib_z_mm, "lowest rib-bearing body")
+    )
+    lumbar = (
+        None
+        if anchors.first_lumbar_z_mm is None
+        else _body_rank(ordered, anchors.first_lumbar_z_mm, "first lumbar body")
+    )
+    current = [lv.name for lv in ordered]
+    said: list[str] = []
+    doubts: list[str] = []
+    follows: bool | None = None
+    for rank, name, what in (
+        (rib, "T12", "lowest rib-bearing body"),
+        (lumbar, "L1", "first lumbar body"),
+    ):
+        if rank is None:
+            continue
+        match = _names_from(ordered, rank, name) == current
+        follows = match if follows is None else follows and match
+        shown = display_name(ordered[rank].name, prefix)
+        if names_from_them or ordered[rank].name != name:
+            said.append(
+                f"The {what} is labelled {shown}"
+                + ("" if ordered[rank].name == name else f" (usually {display_name(name, prefix)})")
+                + "."
+            )
+        if not match and names_from_them:
+            doubts.append(
+                f"the labels do not follow the count from the {what} as "
+                f"{display_name(name, prefix)}"
+            )
+    if rib is not None and lumbar is not None and lumbar != rib + 1:
+        doubts.append(
+            f"the first lumbar body is {lumbar - rib} bodies below the lowest rib-bearing one "
+            "instead of directly below it: check the ribs and the marks between"
+        )
+    return said, doubts, follows
+
+
+def _conus_check(
+    ordered: Sequence[VertebralLevel], z_mm: float, prefix: ThoracicPrefix
+) -> tuple[str, str | None]:
+    """Where the conus tip lies by the current labels, and a doubt when that is unusual."""
+    where = z_location_words(ordered, z_mm, prefix)
+    opposite = [lv.name for lv in ordered if lv.contains_z(z_mm)]
+    if not opposite:  # in a disc space: the bodies above and below
+        above = [lv.name for lv in ordered if lv.inferior_z_mm > z_mm]
+        below = [lv.name for lv in ordered if lv.superior_z_mm < z_mm]
+        opposite = ([above[-1]] if above else []) + ([below[0]] if below else [])
+    usual = any(name in CONUS_USUAL_LEVELS for name in opposite)
+    sentence = f"The conus tip lies opposite {where}."
+    if usual:
+        return sentence + " That is its usual place (T12 to L2).", None
+    return sentence, (
+        f"the conus tip lies opposite {where}, outside its usual T12 to L2: the count may be "
+        "off, or the cord is low-lying; check"
+    )
+
+
+def counting_check(
+    levels: Sequence[VertebralLevel],
+    anchors: CountingAnchors,
+    thoracic_prefix: ThoracicPrefix = "T",
+) -> CountingCheck:
+    """The counting check from every anchor set, and how sure the count is.
+
+    C2 and S1 compare the two counts (:func:`_end_anchor_check`); the lowest rib-bearing and
+    the first lumbar body anchor the count where neither end is in view; the conus tip is a
+    cross-check. The sentence ends with the confidence and why.
+
+    Raises
+    ------
+    LabelError
+        When an anchor is not inside a marked body, or S1 is anchored above C2.
+    """
+    ordered = sort_by_z(levels)
+    end = _end_anchor_check(levels, anchors, thoracic_prefix)
+    said, doubts, follows = _thoracolumbar_check(
+        ordered, anchors, thoracic_prefix, names_from_them=end.status == "no_anchor"
+    )
+    if anchors.conus_tip_z_mm is not None:
+        conus_words, conus_doubt = _conus_check(ordered, anchors.conus_tip_z_mm, thoracic_prefix)
+        said.append(conus_words)
+        if conus_doubt:
+            doubts.append(conus_doubt)
+    has_end = end.status != "no_anchor"
+    has_mid = anchors.lowest_rib_z_mm is not None or anchors.first_lumbar_z_mm is not None
+    if not has_end and not has_mid and anchors.conus_tip_z_mm is None:
+        return end
+    status: CountingStatus = end.status if has_end else "thoracolumbar"
+    sentence = end.sentence if has_end else "Counted without C2 or S1 in view."
+    if said:
+        sentence += " " + " ".join(said)
+    transitional = bool(end.explanations) and end.status in ("c2_only", "s1_only")
+    if end.status == "disagree" or (
+        has_end and False in (end.labels_match_c2, end.labels_match_s1)
+    ):
+        confidence: Confidence = "in doubt"
+        reason = "the anchors or the labels disagree"
+    elif doubts or transitional:
+        confidence = "in doubt"
+        reason = "; ".join(doubts) if doubts else "possible transitional anatomy"
+    elif end.status == "agree":
+        confidence, reason = "confirmed", "the counts from C2 and from S1 agree"
+    elif (has_end and has_mid) or (
+        anchors.lowest_rib_z_mm is not None and anchors.first_lumbar_z_mm is not None
+    ):
+        confidence, reason = "probable", "two anchors agree, but not C2 with S1"
+    elif (has_end or has_mid) and anchors.conus_tip_z_mm is not None and follows is not False:
+        confidence, reason = "probable", "one anchor, and the conus tip lies where it usually does"
+    elif has_end or has_mid:
+        confidence = "unconfirmed"
+        reason = (
+            "a single anchor, nothing to check it against (a transitional vertebra cannot be "
+            "ruled out); add another anchor or the conus tip"
+        )
+    else:
+        confidence = "unconfirmed"
+        reason = "only the conus tip is set: anchor the lowest rib or the first lumbar body"
+    sentence += f" Confidence in the count: {confidence} ({reason})."
+    return replace(
+        end,
+        status=status,
+        sentence=sentence,
+        explanations=end.explanations + tuple(doubts),
+        confidence=confidence,
+        confidence_reason=reason,
     )

@@ -33,8 +33,11 @@ from planning.anatomy.levels import (
     ThoracicPrefix,
     VertebralLevel,
     display_name,
+    level_at,
+    level_index,
     level_range_short,
     level_range_words,
+    region_of,
     require_consistent,
     segments,
 )
@@ -104,6 +107,84 @@ def ellipsoid_z_range_mm(
 GrowMethod = Literal["threshold", "confidence"]
 
 
+#: The seed's neighbourhood for the reference intensity, mm: a physical radius, so that thick
+#: axial slices (4-5 mm) do not mix the slices above and below (partial volume) into it.
+SEED_NEIGHBOURHOOD_MM = 2.5
+
+#: A grown region this small (voxels) is reported: the seed is off the lesion or the band too
+#: narrow.
+TINY_REGION_VOXELS = 8
+
+
+def seed_reference_intensity(post_contrast: Volume, index: Sequence[int]) -> float:
+    """The median intensity of the voxels within :data:`SEED_NEIGHBOURHOOD_MM` of the seed
+    voxel ``index`` (i, j, k): robust to a seed clicked at the lesion's edge."""
+    i, j, k = (int(v) for v in index)
+    spacing = np.asarray(post_contrast.spacing_mm, dtype=float)
+    reach = np.maximum(np.floor(SEED_NEIGHBOURHOOD_MM / spacing), 0).astype(int)
+    size = np.asarray(post_contrast.size_ijk)
+    lo = np.maximum(np.array([i, j, k]) - reach, 0)
+    hi = np.minimum(np.array([i, j, k]) + reach + 1, size)
+    patch = post_contrast.array[lo[2] : hi[2], lo[1] : hi[1], lo[0] : hi[0]].astype(float)
+    di, dj, dk = np.meshgrid(
+        (np.arange(lo[0], hi[0]) - i) * spacing[0],
+        (np.arange(lo[1], hi[1]) - j) * spacing[1],
+        (np.arange(lo[2], hi[2]) - k) * spacing[2],
+        indexing="ij",
+    )
+    near = (di**2 + dj**2 + dk**2 <= SEED_NEIGHBOURHOOD_MM**2).transpose(2, 1, 0)
+    return float(np.median(patch[near]))
+
+
+@dataclass(frozen=True)
+class GrownRegion:
+    """A region grown from a seed, with what the user must be told about it.
+
+    ``reached_limit``: the region touches the growth limit around the seed (it has leaked
+    out of the lesion, or the lesion is larger than the limit)."""
+
+    mask: Volume
+    voxel_count: int
+    volume_cm3: float
+    reached_limit: bool
+    warnings: tuple[str, ...]
+
+
+def grow_region(
+    post_contrast: Volume,
+    seed_mm: Sequence[float],
+    tolerance: float = DEFAULT_GROW_TOLERANCE,
+    method: GrowMethod = "threshold",
+    max_radius_mm: float = DEFAULT_GROW_MAX_RADIUS_MM,
+) -> GrownRegion:
+    """:func:`grow_from_seed` with its size and warnings: a tiny region (fewer than
+    :data:`TINY_REGION_VOXELS` voxels) or one that reaches the growth limit (a leak)."""
+    mask = grow_from_seed(post_contrast, seed_mm, tolerance, method, max_radius_mm)
+    count = int(np.count_nonzero(mask.array))
+    volume_cm3 = count * float(np.prod(post_contrast.spacing_mm)) / 1000.0
+    x, y, z = _voxel_centres_mm(post_contrast)
+    seed = np.asarray(seed_mm, dtype=float)
+    distance = np.sqrt((x - seed[0]) ** 2 + (y - seed[1]) ** 2 + (z - seed[2]) ** 2)
+    # within one voxel diagonal of the limit counts as touching it
+    edge = max_radius_mm - float(np.linalg.norm(post_contrast.spacing_mm))
+    reached = bool(np.any(np.broadcast_to(distance, mask.array.shape)[mask.array] >= edge))
+    shown = f"±{tolerance * 100:.0f} %" if method == "threshold" else f"{tolerance:g}"
+    warnings: list[str] = []
+    if count < TINY_REGION_VOXELS:
+        warnings.append(
+            f"the grown lesion is only {count} voxel{'s' if count != 1 else ''} "
+            f"({volume_cm3:.3f} cm³) at tolerance {shown}: the seed may lie off the enhancing "
+            "lesion, or the tolerance is too narrow; click inside the lesion or raise it"
+        )
+    if reached:
+        warnings.append(
+            f"the grown lesion ({volume_cm3:.1f} cm³, {count} voxels) reaches the "
+            f"{max_radius_mm:g} mm growth limit around the seed at tolerance {shown}: it has "
+            "probably leaked out of the lesion; lower the tolerance or paint the lesion"
+        )
+    return GrownRegion(mask, count, volume_cm3, reached, tuple(warnings))
+
+
 def grow_from_seed(
     post_contrast: Volume,
     seed_mm: Sequence[float],
@@ -121,8 +202,10 @@ def grow_from_seed(
         Seed point in LPS mm, inside the enhancing lesion.
     tolerance : float
         The slider value. ``method="threshold"``: voxels connected to the seed whose intensity
-        lies within ``mean * (1 - tolerance) .. mean * (1 + tolerance)``, ``mean`` being the
-        mean over the seed's 3x3x3 neighbourhood (``sitk.ConnectedThreshold``).
+        lies within ``ref * (1 - tolerance) .. ref * (1 + tolerance)``, ``ref`` being the median
+        over the voxels within :data:`SEED_NEIGHBOURHOOD_MM` of the seed
+        (:func:`seed_reference_intensity`; ``sitk.ConnectedThreshold``). The bands are nested,
+        so a larger tolerance never gives a smaller region.
         ``method="confidence"``: the multiplier of the standard deviation in
         ``sitk.ConfidenceConnected`` (4 iterations, neighbourhood radius 1 voxel); there
         ``tolerance`` of about 2-3 is typical.
@@ -147,14 +230,14 @@ def grow_from_seed(
     index = tuple(int(v) for v in np.clip(np.rint(ijk), 0, np.asarray(post_contrast.size_ijk) - 1))
     image = sitk.Cast(post_contrast.to_sitk(), sitk.sitkFloat32)
     if method == "threshold":
-        i, j, k = index
-        patch = post_contrast.array[
-            max(k - 1, 0) : k + 2, max(j - 1, 0) : j + 2, max(i - 1, 0) : i + 2
-        ].astype(float)
-        mean = float(patch.mean())
-        band = abs(mean) * tolerance
+        reference = seed_reference_intensity(post_contrast, index)
+        band = abs(reference) * tolerance
         grown = sitk.ConnectedThreshold(
-            image, seedList=[index], lower=mean - band, upper=mean + band, replaceValue=1
+            image,
+            seedList=[index],
+            lower=reference - band,
+            upper=reference + band,
+            replaceValue=1,
         )
     elif method == "confidence":
         grown = sitk.ConfidenceConnected(
@@ -367,6 +450,13 @@ class LesionMeasurements:
     centroid_mm: tuple[float, float, float]
     voxel_count: int
 
+    @property
+    def volume_basis(self) -> str:
+        """What the volume was measured on, in words: "on the MR grid" (the post-contrast
+        series' voxels, as the Lesion tab counts them) or, for an ellipsoid with no voxel
+        imaged (``voxel_count`` 0), "from the ellipsoid's formula"."""
+        return "on the MR grid" if self.voxel_count else "from the ellipsoid's formula"
+
 
 def measure_lesion(mask: Volume) -> LesionMeasurements:
     """Volume, superior-inferior extent and centroid of a boolean mask.
@@ -447,13 +537,28 @@ def lesion_levels(
     def show(name: str) -> str:
         return display_name(name, thoracic_prefix)
 
-    if top > segs[0].superior_z_mm:
+    notes_beyond: list[str] = []
+    if top > segs[0].superior_z_mm and level_at(level_index(segs[0].level) - 1) is None:
+        # C1 is the highest vertebra: a lesion above it reaches the cervicomedullary junction;
+        # the field extends to the skull base (planning.field.derivation), not to a vertebra.
+        notes_beyond.append(
+            f"the lesion extends {top - segs[0].superior_z_mm:.1f} mm above the top of "
+            f"{show(segs[0].level)} (towards the foramen magnum)"
+        )
+    elif top > segs[0].superior_z_mm:
         raise FieldError(
             f"the lesion extends {top - segs[0].superior_z_mm:.1f} mm above the highest "
             f"labelled level {show(segs[0].level)} (its segment ends at z "
             f"{segs[0].superior_z_mm:.1f} mm): label the levels above it"
         )
-    if bottom < segs[-1].inferior_z_mm:
+    if bottom < segs[-1].inferior_z_mm and region_of(segs[-1].level) == "sacral":
+        # the sacral segments are fused and rarely labelled one by one: a cauda lesion below
+        # the lowest labelled sacral body is covered by the sacral end of the field.
+        notes_beyond.append(
+            f"the lesion extends {segs[-1].inferior_z_mm - bottom:.1f} mm below the lowest "
+            f"labelled body {show(segs[-1].level)}"
+        )
+    elif bottom < segs[-1].inferior_z_mm:
         raise FieldError(
             f"the lesion extends {segs[-1].inferior_z_mm - bottom:.1f} mm below the lowest "
             f"labelled level {show(segs[-1].level)} (its segment ends at z "
@@ -471,7 +576,9 @@ def lesion_levels(
     if not involved:  # a zero-height lesion exactly on a segment boundary
         involved = [s for s in segs if s.inferior_z_mm <= top <= s.superior_z_mm][:1]
     names = tuple(s.level for s in involved)
-    notes = tuple(note for s in (involved[0], involved[-1]) for note in s.notes)
+    notes = tuple(note for s in (involved[0], involved[-1]) for note in s.notes) + tuple(
+        notes_beyond
+    )
     return LesionLevels(
         names=names,
         words=level_range_words(names, thoracic_prefix),

@@ -427,6 +427,48 @@ def segment(
     )
 
 
+def z_location_words(
+    levels: Sequence[VertebralLevel], z_mm: float, thoracic_prefix: ThoracicPrefix = "T"
+) -> str:
+    """Where a patient z lies among the labelled bodies, in words: ``"the T10 body"``,
+    ``"the T8-9 disc space"``, ``"above C1, the highest labelled body"``, ``"between T9 and T11
+    (T10 is not labelled)"``. An endplate counts as part of its body."""
+    ordered = sort_by_z(levels)
+    if not ordered:
+        return "no level is labelled"
+    for lv in ordered:
+        if lv.contains_z(z_mm):
+            return f"the {display_name(lv.name, thoracic_prefix)} body"
+    top, bottom = ordered[0], ordered[-1]
+    if z_mm > top.superior_z_mm:
+        return f"above {display_name(top.name, thoracic_prefix)}, the highest labelled body"
+    if z_mm < bottom.inferior_z_mm:
+        return f"below {display_name(bottom.name, thoracic_prefix)}, the lowest labelled body"
+    for upper, lower in itertools.pairwise(ordered):
+        if lower.superior_z_mm < z_mm < upper.inferior_z_mm:
+            if lower.index == upper.index + 1:
+                return f"the {disc_name(upper.name, lower.name, thoracic_prefix)} disc space"
+            return (
+                f"between {display_name(upper.name, thoracic_prefix)} and "
+                f"{display_name(lower.name, thoracic_prefix)} (the levels between are not "
+                "labelled)"
+            )
+    return "between the labelled bodies"  # labels out of order; require_consistent refuses them
+
+
+def highest_reached(levels: Sequence[VertebralLevel], superior_z_mm: float) -> VertebralLevel:
+    """The highest labelled body at least partly below ``superior_z_mm`` (a superior border):
+    the top vertebra a field with that border reaches."""
+    below = [lv for lv in sort_by_z(levels) if lv.inferior_z_mm < superior_z_mm]
+    return below[0] if below else sort_by_z(levels)[0]
+
+
+def lowest_reached(levels: Sequence[VertebralLevel], inferior_z_mm: float) -> VertebralLevel:
+    """The lowest labelled body at least partly above ``inferior_z_mm`` (an inferior border)."""
+    above = [lv for lv in sort_by_z(levels) if lv.superior_z_mm > inferior_z_mm]
+    return above[-1] if above else sort_by_z(levels)[-1]
+
+
 def segments(
     levels: Sequence[VertebralLevel], thoracic_prefix: ThoracicPrefix = "T"
 ) -> tuple[Segment, ...]:

@@ -54,7 +54,7 @@ MIN_BODY_HEIGHT_MM = 4.0
 MIN_BODY_WIDTH_MM = 5.0
 
 Endplate = Literal["superior", "inferior"]
-AnchorKind = Literal["c2", "s1", "lowest_rib"]
+AnchorKind = Literal["c2", "s1", "lowest_rib", "first_lumbar", "conus_tip"]
 
 
 @dataclass(frozen=True)
@@ -317,7 +317,8 @@ def clear_body_width(state: Annotation, name: str) -> Annotation:
 
 
 def set_counting_anchor(state: Annotation, kind: AnchorKind, level_name: str | None) -> Annotation:
-    """Anchor the count (``"c2"``, ``"s1"`` or ``"lowest_rib"``) at a labelled body, or clear it."""
+    """Anchor the count (``"c2"``, ``"s1"``, ``"lowest_rib"``, ``"first_lumbar"``; or the
+    ``"conus_tip"`` cross-check, opposite a body) at a labelled body, or clear it."""
     z: float | None = None
     if level_name is not None:
         level = find_level(state.levels, level_name)

@@ -34,7 +34,12 @@ PLAN_FIELDS = (
     "fractions",
     "normalisation",
     "normalisation_depth_mm",
+    "skull_base_margin_mm",
+    "sacral_margin_mm",
 )
+#: Plan fields written only when they differ from the default, so that a case file that does
+#: not use them reads in older spineplan versions (the schema version stays 1).
+OPTIONAL_PLAN_FIELDS = ("skull_base_margin_mm", "sacral_margin_mm")
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ _LEVEL_FIELDS = ("center_mm", "body_width_mm")
 #: Results saved with the check for readers of the file; recomputed on load.
 _COUNTING_RESULT_FIELDS = (
     "status",
+    "confidence",
     "sentence",
     "bodies_between",
     "expected_between",
@@ -171,7 +172,13 @@ def _parse_plan(r: FieldReader, value: Any, path: str) -> PlanSettings:
         kwargs["arrangement"] = r.choice(
             data["arrangement"], f"{path}.arrangement", parse_arrangement
         )
-    for key in ("margin_mm", "width_margin_mm", "dose_gy"):
+    for key in (
+        "margin_mm",
+        "width_margin_mm",
+        "dose_gy",
+        "skull_base_margin_mm",
+        "sacral_margin_mm",
+    ):
         if key in data:
             kwargs[key] = r.number(data[key], f"{path}.{key}", positive=key == "dose_gy")
     for key in ("field_width_mm", "ssd_cm", "normalisation_depth_mm"):
@@ -191,14 +198,10 @@ def _parse_plan(r: FieldReader, value: Any, path: str) -> PlanSettings:
 
 def _parse_counting(r: FieldReader, value: Any, path: str) -> CountingAnchors:
     data = r.obj(value, path, ("anchors",), _COUNTING_RESULT_FIELDS)
-    anchors = r.obj(
-        data["anchors"], f"{path}.anchors", (), ("c2_z_mm", "s1_z_mm", "lowest_rib_z_mm")
-    )
+    keys = ("c2_z_mm", "s1_z_mm", "lowest_rib_z_mm", "first_lumbar_z_mm", "conus_tip_z_mm")
+    anchors = r.obj(data["anchors"], f"{path}.anchors", (), keys)
     return CountingAnchors(
-        *(
-            r.optional_number(anchors.get(key), f"{path}.anchors.{key}")
-            for key in ("c2_z_mm", "s1_z_mm", "lowest_rib_z_mm")
-        )
+        *(r.optional_number(anchors.get(key), f"{path}.anchors.{key}") for key in keys)
     )
 
 

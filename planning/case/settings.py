@@ -127,6 +127,13 @@ class PlanSettings:
         ``depth``: at ``normalisation_depth_mm`` on the central axis.
     normalisation_depth_mm : float, optional
         The normalisation depth for ``normalisation="depth"``, mm.
+    skull_base_margin_mm : float
+        For a lesion reaching C1 (no vertebra above it): the superior border this far above the
+        top of the C1 ring (or of the lesion, if higher), towards the foramen magnum, mm.
+    sacral_margin_mm : float
+        For a lesion reaching the lowest labelled sacral body with no labelled body below it:
+        the inferior border this far below that body's inferior endplate (or the lesion's
+        bottom, if lower), covering the end of the thecal sac, mm.
     """
 
     energy: Energy = "6MV"
@@ -140,6 +147,8 @@ class PlanSettings:
     fractions: int = 5
     normalisation: NormalisationMode = "auto"
     normalisation_depth_mm: float | None = None
+    skull_base_margin_mm: float = 10.0
+    sacral_margin_mm: float = 20.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "energy", parse_energy(self.energy))
@@ -154,6 +163,10 @@ class PlanSettings:
             raise PlanningError(
                 f"width_margin_mm: must not be negative, got {self.width_margin_mm}"
             )
+        for key in ("skull_base_margin_mm", "sacral_margin_mm"):
+            _check_number(key, getattr(self, key), positive=False, allow_none=False)
+            if getattr(self, key) < 0:
+                raise PlanningError(f"{key}: must not be negative, got {getattr(self, key)}")
         _check_number("ssd_cm", self.ssd_cm, positive=True, allow_none=True)
         if self.ssd_cm is not None and not SSD_RANGE_CM[0] <= self.ssd_cm <= SSD_RANGE_CM[1]:
             raise PlanningError(

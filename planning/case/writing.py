@@ -11,7 +11,8 @@ from imaging.atomic_write import write_atomic
 from planning.anatomy.lesion import EllipsoidLesion, LesionSpec, SeedLesion
 from planning.anatomy.levels import ThoracicPrefix, VertebralLevel, display_name
 from planning.anatomy.structures import CaseStructure
-from planning.case.model import PLAN_FIELDS, SCHEMA_VERSION, Case
+from planning.case.model import OPTIONAL_PLAN_FIELDS, PLAN_FIELDS, SCHEMA_VERSION, Case
+from planning.case.settings import PlanSettings
 from planning.errors import CaseFileError
 
 
@@ -83,7 +84,12 @@ def case_to_dict(case: Case) -> dict[str, Any]:
         if case.edema.centreline_mm is not None:
             data["edema"]["centreline_mm"] = [list(p) for p in case.edema.centreline_mm]
     plan = case.plan
-    data["plan"] = {key: getattr(plan, key) for key in PLAN_FIELDS}
+    defaults = PlanSettings()
+    data["plan"] = {
+        key: getattr(plan, key)
+        for key in PLAN_FIELDS
+        if key not in OPTIONAL_PLAN_FIELDS or getattr(plan, key) != getattr(defaults, key)
+    }
     if case.structures:
         # only when present, so that a case without them reads in older spineplan versions
         data["structures"] = [_structure_to_dict(s) for s in case.structures]

@@ -123,14 +123,30 @@ def field_limits_dict(plan_field: Field, prefix: ThoracicPrefix = "T") -> dict[s
     def show(name: str) -> str:
         return display_name(name, prefix)
 
+    top, bottom = plan_field.reach_levels
     return {
-        "superior_level": show(plan_field.superior_level),
-        "inferior_level": show(plan_field.inferior_level),
+        # the vertebrae the borders really reach (the rule's when it is met)
+        "superior_level": show(top),
+        "inferior_level": show(bottom),
         "levels_words": plan_field.levels_words(prefix),
+        "rule_levels_words": plan_field.rule_levels_words(prefix),
+        "covers_one_vertebra_each_side": plan_field.covers_rule,
         "superior_border_z_mm": _r(plan_field.superior_border_z_mm),
         "inferior_border_z_mm": _r(plan_field.inferior_border_z_mm),
         "superior_border_description": plan_field.superior_border_description,
         "inferior_border_description": plan_field.inferior_border_description,
+        "superior_border_lies_in": plan_field.superior_border_location,
+        "inferior_border_lies_in": plan_field.inferior_border_location,
+        **(
+            {"superior_landmark": plan_field.superior_landmark}
+            if plan_field.superior_landmark
+            else {}
+        ),
+        **(
+            {"inferior_landmark": plan_field.inferior_landmark}
+            if plan_field.inferior_landmark
+            else {}
+        ),
         "border_convention": plan_field.border_convention,
         "margin_mm": plan_field.margin_mm,
         "length_mm": _r(plan_field.length_mm),
@@ -155,6 +171,7 @@ def _lesion_entries(
         "lesion_levels_words": levels.words,
         "lesion": {
             "volume_cc": _r(lesion.volume_cc, 3),
+            "volume_basis": lesion.volume_basis,
             "superior_z_mm": _r(lesion.superior_z_mm),
             "inferior_z_mm": _r(lesion.inferior_z_mm),
             "si_extent_mm": _r(lesion.si_extent_mm),
@@ -369,21 +386,21 @@ def field_limits_text(document: dict[str, Any]) -> str:
         f"field levels: {field['levels_words']} "
         f"({field['superior_level']} to {field['inferior_level']})",
         f"superior border: z {field['superior_border_z_mm']:.1f} mm "
-        f"({field['superior_border_description']})",
+        f"({field['superior_border_description']}; in {field['superior_border_lies_in']})",
         f"inferior border: z {field['inferior_border_z_mm']:.1f} mm "
-        f"({field['inferior_border_description']})",
-        f"field at the isocentre: {field['width_mm']:.1f} mm wide x {field['length_mm']:.1f} mm "
-        "long",
+        f"({field['inferior_border_description']}; in {field['inferior_border_lies_in']})",
+        f"field at the isocentre plane (length x width): {field['length_mm'] / 10:.1f} x "
+        f"{field['width_mm'] / 10:.1f} cm",
         f"arrangement: {document['arrangement']}",
         f"energy: {document['energy']}, SSD {field['ssd_cm']:g} cm",
     ]
     for beam in document["beams"]:
         lines.append(
-            f"beam {beam['name']}: gantry {beam['gantry_angle_deg']:g} deg; jaws at SAD "
-            f"{beam['source_axis_distance_cm']:g} cm: X1 {_cm(beam['jaw_x1_cm'])}, "
+            f"beam {beam['name']}: gantry {beam['gantry_angle_deg']:g} deg; jaws at the SAD "
+            f"plane ({beam['source_axis_distance_cm']:g} cm): X1 {_cm(beam['jaw_x1_cm'])}, "
             f"X2 {_cm(beam['jaw_x2_cm'])}, Y1 {_cm(beam['jaw_y1_cm'])}, "
-            f"Y2 {_cm(beam['jaw_y2_cm'])} cm; field at the skin "
-            f"{_cm(beam['field_at_skin_x_cm'])} x {_cm(beam['field_at_skin_y_cm'])} cm; "
+            f"Y2 {_cm(beam['jaw_y2_cm'])} cm; field on the skin (length x width) "
+            f"{_cm(beam['field_at_skin_y_cm'])} x {_cm(beam['field_at_skin_x_cm'])} cm; "
             f"isocentre depth {_cm(beam['isocentre_depth_cm'])} cm (SSD {_cm(beam['ssd_cm'])} cm)"
         )
     lines.append("isocentre (LPS mm): " + ", ".join("?" if v is None else f"{v:.1f}" for v in iso))

@@ -9,6 +9,15 @@ Rules (issue 6, item 1):
   ``margin_mm`` outwards. Where the disc beyond is not labelled (its other vertebra is not
   marked), the border falls back to the outer endplate plus half a typical disc height of the
   region (:data:`FALLBACK_HALF_DISC_MM`), and the result says so in ``assumptions``.
+* The ends of the spine (issue 16): a lesion reaching C1 has no vertebra above it; the superior
+  border is the top of the C1 ring (or the lesion's top, if higher) plus
+  ``skull_base_margin_mm``, towards the foramen magnum. A lesion reaching the lowest labelled
+  sacral body with no labelled body below it gets its inferior border that body's inferior
+  endplate (or the lesion's bottom) minus ``sacral_margin_mm``. Each with a warning and the
+  landmark (``Field.superior_landmark``, ``landmark_z_mm``) to draw.
+* What the borders really reach: when a (negative) margin leaves an adjacent vertebra not wholly
+  inside the field, ``Field.levels_words`` names the vertebrae the borders reach, each border's
+  location says which body or disc it lies in, and a warning says the rule is no longer met.
 * Arrangement ``auto``: a parallel-opposed lateral pair (gantry 90/270) when every lesion level
   is cervical (C1-C7), otherwise a single posterior field (PA, gantry 180). Overrides: ``PA``,
   ``lateral_pair``, ``AP_PA`` (gantry 0/180). Gantry angles are IEC 61217 for a head-first
@@ -28,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import numpy as np
@@ -40,11 +50,14 @@ from planning.anatomy.levels import (
     disc_space,
     display_name,
     find_level,
+    highest_reached,
     level_at,
     level_index,
     level_range_words,
+    lowest_reached,
     region_of,
     require_consistent,
+    z_location_words,
 )
 from planning.case import Case
 from planning.case.settings import Arrangement, PlanSettings
@@ -103,6 +116,20 @@ class Field:
         Every default or fallback the result rests on.
     warnings : tuple of str
         Things the planner must look at (shoulders in a lateral beam...).
+    superior_reach_level, inferior_reach_level : str or None
+        The vertebrae the borders really reach: the adjacent vertebrae when the field covers
+        them whole (the rule met), else the last body the border cuts into (a negative margin
+        can leave the borders inside the lesion levels). ``None``: the adjacent vertebrae.
+    superior_border_location, inferior_border_location : str
+        The body or disc space each border lies in ("the T8-9 disc space", "the T10 body").
+    covers_rule : bool
+        Whether the field covers one vertebra above and one below the lesion levels whole.
+    superior_landmark : str
+        At the cranial end (a lesion reaching C1), the landmark the superior border is set
+        from ("top of the C1 ring"); empty otherwise. ``inferior_landmark`` likewise at the
+        sacral end.
+    landmark_z_mm : dict of str to float
+        The z of each landmark used, keyed "superior" / "inferior", to draw it.
     """
 
     superior_border_z_mm: float
@@ -123,16 +150,50 @@ class Field:
     inferior_border_description: str
     assumptions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    superior_reach_level: str | None = None
+    inferior_reach_level: str | None = None
+    superior_border_location: str = ""
+    inferior_border_location: str = ""
+    covers_rule: bool = True
+    superior_landmark: str = ""
+    inferior_landmark: str = ""
+    landmark_z_mm: dict[str, float] = dataclass_field(default_factory=dict)
+
+    @property
+    def reach_levels(self) -> tuple[str, str]:
+        """The top and bottom vertebrae the borders really reach."""
+        return (
+            self.superior_reach_level or self.superior_level,
+            self.inferior_reach_level or self.inferior_level,
+        )
 
     @property
     def field_levels(self) -> tuple[str, ...]:
-        """Every level the field covers, head down (adjacent vertebrae included)."""
-        first, last = level_index(self.superior_level), level_index(self.inferior_level)
+        """Every level the field reaches, head down (adjacent vertebrae included when the rule
+        is met)."""
+        top, bottom = self.reach_levels
+        first, last = level_index(top), level_index(bottom)
         return tuple(level_at(i) or "" for i in range(first, last + 1))
 
     def levels_words(self, thoracic_prefix: ThoracicPrefix = "T") -> str:
-        """The covered levels in words, e.g. ``"C3-C6"``."""
+        """The levels the field reaches in words, e.g. ``"C3-C6"``."""
+        return level_range_words(self.reach_levels, thoracic_prefix)
+
+    def rule_levels_words(self, thoracic_prefix: ThoracicPrefix = "T") -> str:
+        """The levels the rule asks for (lesion levels + one vertebra each side)."""
         return level_range_words((self.superior_level, self.inferior_level), thoracic_prefix)
+
+    def coverage_words(self, thoracic_prefix: ThoracicPrefix = "T") -> str:
+        """What the field levels are, in words, for the "Field levels" rows."""
+        if self.superior_landmark or self.inferior_landmark:
+            ends = " and ".join(w for w in (self.superior_landmark, self.inferior_landmark) if w)
+            return f"lesion levels + one vertebra where there is one; {ends}"
+        if self.covers_rule:
+            return "lesion levels + one vertebra each side"
+        return (
+            "the borders reach only these: the rule's "
+            f"{self.rule_levels_words(thoracic_prefix)} is NOT covered"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (units in the key names)."""
@@ -162,6 +223,13 @@ class Field:
             "inferior_border_description": self.inferior_border_description,
             "assumptions": list(self.assumptions),
             "warnings": list(self.warnings),
+            "superior_reach_level": self.reach_levels[0],
+            "inferior_reach_level": self.reach_levels[1],
+            "superior_border_location": self.superior_border_location,
+            "inferior_border_location": self.inferior_border_location,
+            "covers_rule": self.covers_rule,
+            "superior_landmark": self.superior_landmark,
+            "inferior_landmark": self.inferior_landmark,
         }
 
 
@@ -240,6 +308,151 @@ def _border(
     )
 
 
+#: How far inside an endplate a border may sit and still count as covering the body, mm
+#: (rounding of clicked positions).
+_COVER_TOLERANCE_MM = 0.05
+
+
+@dataclass(frozen=True)
+class _End:
+    """One border: z, words, the rule's level at that end and the landmark, if any."""
+
+    z_mm: float
+    words: str
+    level: VertebralLevel
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    landmark: str = ""
+    landmark_z_mm: float | None = None
+
+
+def _skull_base_end(
+    top: VertebralLevel,
+    lesion_top_z_mm: float,
+    settings: PlanSettings,
+    prefix: ThoracicPrefix,
+) -> _End:
+    """The superior border of a lesion reaching C1: no vertebra above, so the border is set
+    from the top of the C1 ring (or the lesion's top, if higher) plus the skull-base margin."""
+    c1 = display_name(top.name, prefix)
+    base_z, base = top.superior_z_mm, f"the top of the {c1} ring"
+    if lesion_top_z_mm > base_z:
+        base_z, base = lesion_top_z_mm, "the top of the lesion"
+    extra = settings.skull_base_margin_mm + settings.margin_mm
+    z = base_z + extra
+    words = f"{base} + {settings.skull_base_margin_mm:g} mm (towards the foramen magnum)"
+    if settings.margin_mm:
+        words += f" {'+' if settings.margin_mm > 0 else '-'} {abs(settings.margin_mm):g} mm margin"
+    warning = (
+        f"the lesion reaches {c1}: there is no vertebra above it, so the superior border is set "
+        f"at {base} + {settings.skull_base_margin_mm:g} mm (z {z:.1f} mm; the skull-base "
+        "margin is a plan setting), not one vertebra above; check on the sagittal view that it "
+        "covers the cervicomedullary junction and the foramen magnum"
+    )
+    return _End(
+        z, words, top, (), (warning,), f"skull base: top of the {c1} ring", top.superior_z_mm
+    )
+
+
+def _sacral_end(
+    bottom: VertebralLevel,
+    lesion_bottom_z_mm: float,
+    settings: PlanSettings,
+    prefix: ThoracicPrefix,
+) -> _End:
+    """The inferior border of a lesion reaching the lowest labelled sacral body with no
+    labelled body below it: that body's inferior endplate (or the lesion's bottom, if lower)
+    minus the sacral margin."""
+    name = display_name(bottom.name, prefix)
+    base_z, base = bottom.inferior_z_mm, f"the inferior endplate of {name}"
+    if lesion_bottom_z_mm < base_z:
+        base_z, base = lesion_bottom_z_mm, "the bottom of the lesion"
+    z = base_z - settings.sacral_margin_mm - settings.margin_mm
+    words = f"{base} - {settings.sacral_margin_mm:g} mm (sacral end)"
+    if settings.margin_mm:
+        words += f" {'+' if settings.margin_mm > 0 else '-'} {abs(settings.margin_mm):g} mm margin"
+    below = level_at(bottom.index + 1)
+    why = (
+        f"{display_name(below, prefix)} is not labelled (the sacral bodies are fused)"
+        if below is not None
+        else f"there is no vertebra below {name}"
+    )
+    warning = (
+        f"the lesion reaches {name} and {why}: the inferior border is set at {base} - "
+        f"{settings.sacral_margin_mm:g} mm (z {z:.1f} mm; the sacral margin is a plan setting), "
+        "not one vertebra below; check on the sagittal view that it covers the end of the "
+        "thecal sac and the cauda equina"
+    )
+    return _End(z, words, bottom, (), (warning,), f"sacral end: below {name}", bottom.inferior_z_mm)
+
+
+def _rule_end(
+    ordered: Sequence[VertebralLevel],
+    lesion_level: str,
+    lesion_z_mm: float,
+    step: int,
+    settings: PlanSettings,
+    prefix: ThoracicPrefix,
+) -> _End:
+    """One border by the rule (one vertebra beyond), or the landmark at either end."""
+    lesion_body = find_level(ordered, lesion_level)
+    beyond = level_at(level_index(lesion_level) + step)
+    if step < 0 and beyond is None and lesion_body is not None:
+        return _skull_base_end(lesion_body, lesion_z_mm, settings, prefix)
+    if (
+        step > 0
+        and lesion_body is not None
+        and region_of(lesion_level) == "sacral"
+        and (beyond is None or find_level(ordered, beyond) is None)
+    ):
+        return _sacral_end(lesion_body, lesion_z_mm, settings, prefix)
+    adjacent = _adjacent(ordered, lesion_level, step, prefix)
+    z, words, notes = _border(ordered, adjacent, step, settings, prefix)
+    return _End(z, words, adjacent, tuple(notes))
+
+
+def _rule_coverage(
+    ordered: Sequence[VertebralLevel],
+    top: _End,
+    bottom: _End,
+    involved: Sequence[str],
+    margin_mm: float,
+    prefix: ThoracicPrefix,
+) -> tuple[str, str, list[str]]:
+    """The vertebrae the borders reach and, when the field no longer covers the rule's
+    vertebrae whole, the warning that says so."""
+
+    def show(name: str) -> str:
+        return display_name(name, prefix)
+
+    top_ok = top.z_mm >= top.level.superior_z_mm - _COVER_TOLERANCE_MM
+    bottom_ok = bottom.z_mm <= bottom.level.inferior_z_mm + _COVER_TOLERANCE_MM
+    top_reach = top.level.name if top_ok else highest_reached(ordered, top.z_mm).name
+    bottom_reach = bottom.level.name if bottom_ok else lowest_reached(ordered, bottom.z_mm).name
+    if top_ok and bottom_ok:
+        return top_reach, bottom_reach, []
+    missed = [show(e.level.name) for e, ok in ((top, top_ok), (bottom, bottom_ok)) if not ok]
+    where = "; ".join(
+        f"the {side} border (z {end.z_mm:.1f} mm) lies in "
+        f"{z_location_words(ordered, end.z_mm, prefix)}"
+        for side, end, ok in (("superior", top, top_ok), ("inferior", bottom, bottom_ok))
+        if not ok
+    )
+    rule = (
+        "one vertebra above and below"
+        if not top.landmark and not bottom.landmark
+        else "the rule's vertebrae"
+    )
+    warning = (
+        f"the field no longer covers {rule} the lesion levels "
+        f"{level_range_words(involved, prefix)}: {where}, so {' and '.join(missed)} "
+        f"{'is' if len(missed) == 1 else 'are'} not wholly inside the field "
+        f"(margin {margin_mm:g} mm); the field reaches "
+        f"{level_range_words((top_reach, bottom_reach), prefix)}"
+    )
+    return top_reach, bottom_reach, [warning]
+
+
 def derive_field(
     levels: Sequence[VertebralLevel],
     lesion_z_range_mm: tuple[float, float],
@@ -281,17 +494,25 @@ def derive_field(
     involved = lesion_levels(ordered, lesion_z_range_mm, thoracic_prefix)
     assumptions: list[str] = list(involved.notes)
     warnings: list[str] = []
-    above = _adjacent(ordered, involved.names[0], -1, thoracic_prefix)
-    below = _adjacent(ordered, involved.names[-1], +1, thoracic_prefix)
-    top_z, top_words, top_notes = _border(ordered, above, -1, settings, thoracic_prefix)
-    bottom_z, bottom_words, bottom_notes = _border(ordered, below, +1, settings, thoracic_prefix)
-    assumptions += top_notes + bottom_notes
+    lesion_top_z, lesion_bottom_z = max(lesion_z_range_mm), min(lesion_z_range_mm)
+    top = _rule_end(ordered, involved.names[0], lesion_top_z, -1, settings, thoracic_prefix)
+    bottom = _rule_end(ordered, involved.names[-1], lesion_bottom_z, +1, settings, thoracic_prefix)
+    above, below = top.level, bottom.level
+    top_z, top_words = top.z_mm, top.words
+    bottom_z, bottom_words = bottom.z_mm, bottom.words
+    assumptions += [*top.notes, *bottom.notes]
+    warnings += [*top.warnings, *bottom.warnings]
     if top_z <= bottom_z:
         raise FieldError(
             f"margin_mm {settings.margin_mm:g} mm leaves no field: the superior border "
             f"(z {top_z:.1f} mm, {top_words}) would lie at or below the inferior border "
             f"(z {bottom_z:.1f} mm, {bottom_words})"
         )
+
+    top_reach, bottom_reach, rule_warnings = _rule_coverage(
+        ordered, top, bottom, involved.names, settings.margin_mm, thoracic_prefix
+    )
+    warnings += rule_warnings
 
     arrangement: Arrangement = settings.arrangement
     if arrangement == "auto":
@@ -387,6 +608,18 @@ def derive_field(
         inferior_border_description=bottom_words,
         assumptions=tuple(assumptions),
         warnings=tuple(warnings),
+        superior_reach_level=top_reach,
+        inferior_reach_level=bottom_reach,
+        superior_border_location=z_location_words(ordered, top_z, thoracic_prefix),
+        inferior_border_location=z_location_words(ordered, bottom_z, thoracic_prefix),
+        covers_rule=not rule_warnings,
+        superior_landmark=top.landmark,
+        inferior_landmark=bottom.landmark,
+        landmark_z_mm={
+            side: end.landmark_z_mm
+            for side, end in (("superior", top), ("inferior", bottom))
+            if end.landmark_z_mm is not None
+        },
     )
 
 

@@ -136,7 +136,7 @@ def test_paint_erase_and_lesion_numbers(qtbot, window, study):
     assert m.si_extent_mm == pytest.approx(12.0, abs=2.5)
     assert abs(m.centroid_mm[0] - centre[0]) < 2.0
     values = annotation.lesion_panel.values
-    assert values["Volume"].text().startswith(f"{m.volume_cc:.2f} cc")
+    assert values["Volume"].text().startswith(f"{m.volume_cc:.2f} cm³ on the MR grid")
     assert values["SI extent"].text().startswith(f"{m.si_extent_mm:.1f} mm")
     words = lesion_levels(state.levels, (m.superior_z_mm, m.inferior_z_mm)).short
     assert words == "C3"
@@ -202,7 +202,7 @@ def test_grow_from_a_seed_with_the_tolerance_slider(qtbot, window, lesion_study)
     assert m.voxel_count == int(expected.array.sum()) == 3 * 6 * 4
     assert m.si_extent_mm == pytest.approx(6 * 1.2, abs=0.01)
     values = annotation.lesion_panel.values
-    assert values["Volume"].text().startswith(f"{m.volume_cc:.2f} cc (72 voxels)")
+    assert values["Volume"].text().startswith(f"{m.volume_cc:.2f} cm³ on the MR grid (72 voxels)")
     assert values["SI extent"].text().startswith("7.2 mm")
     x, y, z = m.centroid_mm
     assert values["Centroid"].text() == f"LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm"

@@ -73,7 +73,11 @@ def test_reference_case_numbers_and_structure_exports(qtbot, window, case, tmp_p
     assert lesion_words == f"<b>{expected}</b>"
     # the case opens on its lesion: every view passes through the lesion's centroid
     assert np.allclose(window.viewer.point_mm, m.centroid_mm)
-    assert annotation.lesion_panel.values["Volume"].text().startswith(f"{m.volume_cc:.2f} cc")
+    assert (
+        annotation.lesion_panel.values["Volume"]
+        .text()
+        .startswith(f"{m.volume_cc:.2f} cm³ on the MR grid")
+    )
     if case == "case1":
         assert lesion_words == "<b>C4-5</b>"
         assert annotation.edema_panel.values["Extent"].text() == (

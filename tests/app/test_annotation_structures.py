@@ -81,7 +81,7 @@ def test_paint_the_cord_undo_redo_save_reopen_and_export(qtbot, window, study, t
     layers = [window.layers.item(row).text() for row in range(window.layers.count())]
     assert "Cord" in layers
     summary = annotation.lesion_panel.structures_label.text()
-    assert "<b>Cord</b> (ORGAN)" in summary and "cc" in summary
+    assert "<b>Cord</b> (ORGAN)" in summary and "cm³" in summary
 
     # undo takes back the lesion, then the cord; redo brings both back
     undo, redo = window.actions_by_id["undo"], window.actions_by_id["redo"]

@@ -58,7 +58,9 @@ def test_case1_lateral_pair_in_words() -> None:
     assert "arrangement: lateral_pair" in out
     assert "beam left lateral: gantry 90 deg" in out
     assert "beam right lateral: gantry 270 deg" in out
-    assert "superior border: z " in out and "(middle of the C2-3 disc)" in out
+    assert (
+        "superior border: z " in out and "(middle of the C2-3 disc; in the C2-3 disc space)" in out
+    )
     assert any(line.startswith("assumption: ") for line in out.splitlines())
     assert out.rstrip().splitlines()[-1].startswith("no dose was computed")
 

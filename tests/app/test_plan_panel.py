@@ -77,7 +77,7 @@ def _assert_field_only(panel, geometry, beam_names: list[str]) -> None:
     assert [b.name for b in geometry.beams] == beam_names
     for beam in geometry.beams:
         assert f"{beam.name} {beam.gantry_angle_deg:g}°" in panel.number("Beams (gantry)")
-        jaws = panel.number(f"{beam.name} jaws X1/X2/Y1/Y2 at SAD, cm").split(" / ")
+        jaws = panel.number(f"{beam.name} jaws X1/X2/Y1/Y2 at the SAD plane, cm").split(" / ")
         assert [float(v) for v in jaws] == pytest.approx(
             [*beam.jaw_x_sad_cm, *beam.jaw_y_sad_cm], abs=0.051
         )
@@ -114,7 +114,7 @@ def test_case2_plan_passes_then_fails_when_narrowed(qtbot, window) -> None:
     assert panel.number("Lesion V95") == f"{result.lesion_stats.v95_percent:.1f} %"
     assert panel.number("PA per fraction").endswith("MU")
     (x1, x2), (y1, y2) = result.beams[0].jaw_x_sad_cm, result.beams[0].jaw_y_sad_cm
-    assert panel.number("PA jaws X1/X2/Y1/Y2 at SAD, cm") == (
+    assert panel.number("PA jaws X1/X2/Y1/Y2 at the SAD plane, cm") == (
         f"{x1:.1f} / {x2:.1f} / {y1:.1f} / {y2:.1f}"
     )
     assert panel.number("PA SSD") == f"{result.beams[0].ssd_cm:.1f} cm"
@@ -161,10 +161,10 @@ def test_case2_plan_passes_then_fails_when_narrowed(qtbot, window) -> None:
     details = panel.details_label.text()
     assert "FAIL" in details and "side of the field" in details
     assert "widen the field" in details
-    assert panel.number("Field size at isocentre").startswith("10 x")
+    assert panel.number("Field length x width at the isocentre plane").endswith("x 1.0 cm")
     # the outline followed the edit; the user's hidden layer stays hidden across replans
     outline = next(i for i in panel.overlay_items if i.name.startswith("Field outline"))
-    assert "(10 x" in outline.name
+    assert "x 1.0 cm, length x width at the isocentre plane)" in outline.name
     replaced = next(i for i in panel.overlay_items if i.name == "Isodose 95 %")
     assert replaced is not item and not replaced.visible
     assert next(i for i in panel.overlay_items if i.name == "Isodose 50 %").visible

@@ -63,7 +63,7 @@ def test_report_text_holds_the_numbers_of_field_json(report_of_case1) -> None:
     expected = [
         data["lesion_levels_words"],
         field["levels_words"],
-        f"{field['length_mm']:.1f} x {field['width_mm']:.1f} mm",
+        f"{field['length_mm'] / 10:.1f} x {field['width_mm'] / 10:.1f} cm at the isocentre plane",
         f"{data['prescription']['dose_gy']:g} Gy in {data['prescription']['fractions']} fractions",
         f"V95 {lesion['v95_percent']:.1f} %",
         *(f"{beam['meterset']:.1f} MU" for beam in data["beams"]),

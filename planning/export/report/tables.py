@@ -19,7 +19,8 @@ def case_rows(result: PlanResult) -> list[list[str]]:
         ["Case", ""],
         [
             "Lesion",
-            f"{result.lesion_levels.words}: {lesion.volume_cc:.2f} cc, superior-inferior extent "
+            f"{result.lesion_levels.words}: {lesion.volume_cc:.2f} cm³ {lesion.volume_basis} "
+            f"({result.lesion_stats.volume_cc:.2f} cm³ on the dose grid), superior-inferior extent "
             f"{lesion.si_extent_mm:.1f} mm (z {lesion.superior_z_mm:.1f} to "
             f"{lesion.inferior_z_mm:.1f} mm), centroid {format_point_mm(lesion.centroid_mm)}",
         ],
@@ -43,7 +44,7 @@ def case_rows(result: PlanResult) -> list[list[str]]:
             [
                 "Other structures",
                 "; ".join(
-                    f"{s.name} ({s.interpreted_type}, {s.volume_cc:.1f} cc)"
+                    f"{s.name} ({s.interpreted_type}, {s.volume_cc:.1f} cm³)"
                     for s in result.structure_doses
                 ),
             ]
@@ -67,25 +68,27 @@ def field_rows(result: PlanResult) -> list[list[str]]:
         ["Lesion levels", result.lesion_levels.words],
         [
             "Field levels",
-            f"{plan_field.levels_words(prefix)} (lesion levels + one vertebra each side)",
+            f"{plan_field.levels_words(prefix)} ({plan_field.coverage_words(prefix)})",
         ],
         ["Arrangement, energy", f"{plan_field.arrangement}, {plan_field.energy}"],
         [
             "Superior border",
             f"z {plan_field.superior_border_z_mm:.1f} mm: "
-            f"{plan_field.superior_border_description} "
-            f"({display_name(plan_field.superior_level, prefix)})",
+            f"{plan_field.superior_border_description}, in "
+            f"{plan_field.superior_border_location} "
+            f"({display_name(plan_field.reach_levels[0], prefix)})",
         ],
         [
             "Inferior border",
             f"z {plan_field.inferior_border_z_mm:.1f} mm: "
-            f"{plan_field.inferior_border_description} "
-            f"({display_name(plan_field.inferior_level, prefix)})",
+            f"{plan_field.inferior_border_description}, in "
+            f"{plan_field.inferior_border_location} "
+            f"({display_name(plan_field.reach_levels[1], prefix)})",
         ],
         [
-            "Length x width",
-            f"{plan_field.length_mm:.1f} x {plan_field.width_mm:.1f} mm in the isocentre plane "
-            "(lesion centroid depth), where the border z values apply",
+            "Length x width at the isocentre plane",
+            f"{plan_field.length_mm / 10:.1f} x {plan_field.width_mm / 10:.1f} cm at the "
+            "isocentre plane (lesion centroid depth), where the border z values apply",
         ],
         [
             "Field on the skin",
@@ -171,7 +174,7 @@ def coverage_rows(result: PlanResult) -> list[list[str]]:
             f"{s.dmean_gy:.2f} Gy ({s.dmean_percent:.1f} %)",
         ]
 
-    rows = [["Structure", "Volume cc", "V95 %", "D95", "Dmin", "Dmax", "Dmean"]]
+    rows = [["Structure", "Volume on the dose grid, cm³", "V95 %", "D95", "Dmin", "Dmax", "Dmean"]]
     rows.append(row(result.lesion_stats))
     for other in result.structure_doses:
         if other.stats is None:

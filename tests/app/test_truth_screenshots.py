@@ -1,0 +1,61 @@
+"""The views changed for issue 16 (items 4, 5, 9) at 1600x1000 and 1280x800, as in
+docs/plan_panel.md and docs/annotation.md (written to docs/screenshots when
+``SPINEPLAN_WRITE_SCREENSHOTS`` is set)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.app.annotation_helpers import go_to
+from tests.app.test_plan_panel import _edit_and_wait, _open_planned
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SIZES = [(1600, 1000), (1280, 800)]
+
+
+def _save(window, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    assert window.grab().save(str(path))
+    if os.environ.get("SPINEPLAN_WRITE_SCREENSHOTS"):
+        shutil.copyfile(path, SCREENSHOTS / name)
+    return path
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_screenshot_of_a_tight_margin(qtbot, window, tmp_path, size) -> None:
+    window.resize(*size)
+    panel, _ = _open_planned(qtbot, window, 3)
+    tight = _edit_and_wait(qtbot, panel, lambda: panel.margin_spin.setValue(-38.0))
+    window.plan_dock.raise_()
+    window.series_dock.hide()
+    go_to(window, np.array(tight.field.isocentre_mm))
+    assert panel.wait_until_idle()
+    qtbot.wait(300)
+    assert panel.number("Field levels").startswith("T10-T11 (")
+    path = _save(window, tmp_path, f"plan-tight-margin-{size[0]}x{size[1]}.png")
+    assert path.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_screenshot_of_a_thoracolumbar_count(qtbot, window, tmp_path, size) -> None:
+    window.resize(*size)
+    _open_planned(qtbot, window, 3)
+    annotation = window.annotation
+    annotation.show_panel("Levels")
+    for level, kind in (("T12", "lowest_rib"), ("L1", "first_lumbar"), ("L1", "conus_tip")):
+        annotation.select_level(level)
+        annotation.levels_panel.anchor_requested.emit(kind, level)
+    annotation.select_level("T12")
+    annotation.levels_dock.raise_()
+    annotation.show_panel("Levels")
+    window.series_dock.hide()
+    assert window.plan_panel.wait_until_idle()
+    qtbot.wait(300)
+    assert "Confidence in the count: probable" in annotation.levels_panel.sentence.text()
+    path = _save(window, tmp_path, f"counting-thoracolumbar-{size[0]}x{size[1]}.png")
+    assert path.stat().st_size > 10_000
