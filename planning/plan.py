@@ -104,6 +104,9 @@ class PlanResult:
     frame_case : Case or None
         The case in the plan's frame of reference (levels and edema mapped onto a planning CT in
         another frame; else ``case``): see :attr:`plan_frame_case`.
+    lesion_native_mask : Volume or None
+        The lesion on the planning CT (in another frame) or the post-contrast series; None for
+        an ellipsoid used exactly.
     """
 
     case: Case
@@ -131,6 +134,7 @@ class PlanResult:
     warnings: tuple[str, ...] = dataclass_field(default=())
     structure_doses: tuple[StructureDose, ...] = dataclass_field(default=())
     frame_case: Case | None = None
+    lesion_native_mask: Volume | None = None
 
     @property
     def plan_frame_case(self) -> Case:
@@ -321,4 +325,5 @@ def plan_case(
         warnings=tuple(warnings),
         structure_doses=others,
         frame_case=geometry.frame_case,
+        lesion_native_mask=geometry.lesion_native_mask,
     )

@@ -46,7 +46,8 @@ def generate_case(number: int, out_dir: Path) -> list[Path]:
     if case.spec.planning_ct is not None:
         # Another study and frame of reference, with a known rigid transform from the MR.
         plan = planning_ct_plan(case)
-        written += write_series(case, plan, ct_pixels(render_planning_ct(case, plan), plan), out_dir)
+        pixels = ct_pixels(render_planning_ct(case, plan), plan)
+        written += write_series(case, plan, pixels, out_dir)
     written.append(write_reference(case, out_dir))
     return written
 
