@@ -4,9 +4,11 @@ The lesion is seen only on the MR; the plan belongs on the CT. Through the case'
 registration (4x4, MR LPS mm -> CT LPS mm):
 
 * **masks** (the lesion, the case's other structures) are resampled onto the CT grid with
-  SimpleITK, linear interpolation of the 0/1 mask then a threshold at 0.5 (a CT voxel belongs
-  to the structure when at least half of it is inside); an ellipsoid is evaluated exactly at
-  each CT voxel centre mapped back onto the MR;
+  SimpleITK, nearest neighbour: a CT voxel belongs to the structure when the MR voxel holding
+  its centre does. (Linear interpolation thresholded at 0.5 cuts the corners of a mask a few MR
+  voxels across -- a lesion two sagittal slices wide lost 16 % of its volume, nearest neighbour
+  kept it within 4 %.) An ellipsoid is evaluated exactly at each CT voxel centre mapped back
+  onto the MR;
 * **levels and edema limits** are planes through the spinal canal: a z limit is the point at
   the level's clicked centre x, y (else the lesion centroid's x, y) and that z, mapped, its CT
   z taken; a level's clicked centre and the edema centreline are mapped point by point.
@@ -94,11 +96,13 @@ def _to_mr_transform(matrix: np.ndarray) -> sitk.AffineTransform:
 
 
 def mask_onto_ct(mask: Volume, ct: Volume, matrix: np.ndarray) -> Volume:
-    """A mask on the MR resampled onto the CT grid: linear, then at least half inside (>= 0.5)."""
-    source = mask.with_array(np.asarray(mask.array, dtype=np.float32)).to_sitk()
-    reference = ct.with_array(np.zeros(ct.shape, dtype=np.float32)).to_sitk()
-    fraction = sitk.Resample(source, reference, _to_mr_transform(matrix), sitk.sitkLinear, 0.0)
-    return ct.with_array(sitk.GetArrayFromImage(fraction) >= 0.5)
+    """A mask on the MR resampled onto the CT grid by nearest neighbour (see the module)."""
+    source = mask.with_array(np.asarray(mask.array, dtype=np.uint8)).to_sitk()
+    reference = ct.with_array(np.zeros(ct.shape, dtype=np.uint8)).to_sitk()
+    resampled = sitk.Resample(
+        source, reference, _to_mr_transform(matrix), sitk.sitkNearestNeighbor, 0
+    )
+    return ct.with_array(sitk.GetArrayFromImage(resampled) != 0)
 
 
 def ellipsoid_onto_ct(lesion: EllipsoidLesion, ct: Volume, matrix: np.ndarray) -> Volume:
@@ -128,8 +132,8 @@ def mapping_notes() -> tuple[str, ...]:
     """The assumptions of carrying the MR's annotation onto the planning CT, in words."""
     return (
         "on the planning CT: the lesion and the case's structures are resampled from the MR "
-        "onto the CT grid through the registration (SimpleITK, linear interpolation of the mask, "
-        "a CT voxel inside when at least half inside; an ellipsoid evaluated at each CT voxel "
+        "onto the CT grid through the registration (SimpleITK, nearest neighbour: a CT voxel is "
+        "inside when the MR voxel at its centre is; an ellipsoid evaluated at each CT voxel "
         "centre); the lesion volume and z extent are those of the CT voxels",
         "on the planning CT: each level's endplates and the edema limits are planes through the "
         "spinal canal, mapped at the level's clicked centre x, y (else the lesion centroid's "

@@ -241,10 +241,15 @@ def position_warnings(images: PlanImages) -> list[str]:
     Patient LPS coordinates do not depend on the position, so the dose is unaffected; but the
     gantry angles (and the RT Plan's patient position) are for a head-first supine treatment.
     """
-    volumes = (images.lesion_volume, images.sagittal, images.axial_mr, images.ct)
+    volumes: tuple[Volume | None, ...] = (
+        images.lesion_volume,
+        images.sagittal,
+        images.axial_mr,
+        images.ct,
+    )
     if images.on_registered_ct:
         # the plan is on the CT: the MR's position does not set the gantry angles
-        volumes = (None, None, None, images.ct)
+        volumes = (images.ct,)
     positions = sorted(
         {
             v.metadata.patient_position.strip().upper()

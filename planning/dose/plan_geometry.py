@@ -162,8 +162,8 @@ def plan_geometry(
         raise type(error)(in_case(case, f"lesion: {error}")) from error
     frame_case, mapping_notes = case, list(images.notes)
     if images.on_registered_ct:
-        frame_case, native = _onto_planning_ct(case, images, native)
-        mapping_notes += ct_mapping.mapping_notes()
+        frame_case, native, fallback = _onto_planning_ct(case, images, native)
+        mapping_notes += [*ct_mapping.mapping_notes(), *fallback]
     try:
         plan_field = derive_case_field(frame_case, native, settings)
     except (LabelError, FieldError) as error:
@@ -219,7 +219,9 @@ def plan_geometry(
     )
 
 
-def _onto_planning_ct(case: Case, images: PlanImages, native: Volume | None) -> tuple[Case, Volume]:
+def _onto_planning_ct(
+    case: Case, images: PlanImages, native: Volume | None
+) -> tuple[Case, Volume, list[str]]:
     """The case's levels and edema and the lesion mask carried onto the planning CT."""
     matrix, ct = images.registration, images.ct
     assert matrix is not None and ct is not None and case.lesion is not None
@@ -230,12 +232,26 @@ def _onto_planning_ct(case: Case, images: PlanImages, native: Volume | None) -> 
     else:
         on_ct = ct_mapping.mask_onto_ct(native, ct, matrix)
         centroid = measure_lesion(native).centroid_mm
-    if not on_ct.array.any():
+    centre_ct = ct_mapping.map_points(matrix, np.asarray(centroid, dtype=float))
+    ijk = ct.patient_to_index(centre_ct)
+    if not bool(ct.contains_index(ijk)):
         raise PlanningError(
             in_case(
                 case,
-                "the lesion mapped through the registration lies outside the planning CT: check "
-                "planning_ct.registration and that the CT covers the lesion",
+                f"the lesion centre mapped through the registration ({np.round(centre_ct, 1)} mm) "
+                "lies outside the planning CT: check planning_ct.registration and that the CT "
+                "covers the lesion",
             )
         )
-    return ct_mapping.case_on_ct(case, matrix, centroid[:2]), on_ct
+    notes: list[str] = []
+    if not on_ct.array.any():
+        # smaller than half a CT voxel everywhere: keep the voxel nearest its centre, stated
+        k, j, i = (int(v) for v in np.rint(ijk[::-1]))
+        array = np.zeros(ct.shape, dtype=bool)
+        array[k, j, i] = True
+        on_ct = ct.with_array(array)
+        notes.append(
+            "on the planning CT: the lesion covers no CT voxel by half; it is the one CT voxel "
+            "nearest its mapped centre"
+        )
+    return ct_mapping.case_on_ct(case, matrix, centroid[:2]), on_ct, notes
