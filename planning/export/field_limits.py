@@ -181,7 +181,7 @@ def _document_header(name: str, case: Case, images: PlanImages) -> dict[str, Any
     }
 
 
-def _registration_entry(images: PlanImages, plan_field: Field) -> dict[str, Any]:
+def registration_entry(images: PlanImages, plan_field: Field) -> dict[str, Any]:
     """On a planning CT in another frame: the MR's frame, the matrix and the borders on the MR."""
     if images.registration is None:
         return {}
@@ -215,7 +215,7 @@ def field_limits_document(geometry: PlanGeometry) -> dict[str, Any]:
     prefix = geometry.case.thoracic_prefix
     return {
         **_document_header("spineplan-field-limits", geometry.case, geometry.images),
-        **_registration_entry(geometry.images, geometry.field),
+        **registration_entry(geometry.images, geometry.field),
         **_lesion_entries(geometry.lesion_levels, geometry.lesion, prefix),
         "arrangement": plan_field.arrangement,
         "energy": plan_field.energy,
@@ -246,7 +246,7 @@ def field_dict(result: PlanResult) -> dict[str, Any]:
     eqd2 = prescription.eqd2_gy(result.alpha_beta_gy)
     return {
         **_document_header("spineplan-field", result.case, result.images),
-        **_registration_entry(result.images, result.field),
+        **registration_entry(result.images, result.field),
         **_lesion_entries(result.lesion_levels, result.lesion, prefix),
         "arrangement": plan_field.arrangement,
         "energy": plan_field.energy,

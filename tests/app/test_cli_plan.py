@@ -375,3 +375,29 @@ def test_structure_mask_error_names_the_case_file(tmp_path) -> None:
     out = tmp_path / "out"
     status, _, stderr = _plan(case, out)
     _assert_bad_input(status, stderr, out, "cord.spineplan.json: structure 'Cord': ", "not found")
+
+
+def test_a_plan_on_the_planning_ct_says_so_and_references_the_ct(planned_root) -> None:
+    # sample case 4: the planning CT of another study, through the case's matrix_mm
+    status, out, stdout = _planned(4, planned_root)
+    assert status == 0
+    data = json.loads((out / "field.json").read_text())
+    registration = data["registration"]
+    assert data["frame_of_reference_uid"] != registration["mr_frame_of_reference_uid"]
+    assert (
+        "planned on the planning CT 'RT PLANNING CT THORAX': z in CT coordinates; on the MR the "
+        f"borders are z {registration['mr_superior_border_z_mm']:.1f} / "
+        f"{registration['mr_inferior_border_z_mm']:.1f} mm"
+    ) in stdout
+    ct = pydicom.dcmread(
+        next(iter(sorted((SAMPLES / "case4" / "PLANNING_CT").glob("*.dcm")))),
+        stop_before_pixels=True,
+    )
+    assert data["frame_of_reference_uid"] == ct.FrameOfReferenceUID
+    for name in ("rtstruct.dcm", "rtplan.dcm", "rtdose.dcm"):
+        exported = pydicom.dcmread(out / name)
+        assert exported.FrameOfReferenceUID == ct.FrameOfReferenceUID, name
+        assert exported.StudyInstanceUID == ct.StudyInstanceUID, name
+    structures = pydicom.dcmread(out / "rtstruct.dcm")
+    series = structures.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0]
+    assert series.RTReferencedSeriesSequence[0].SeriesInstanceUID == ct.SeriesInstanceUID
