@@ -248,3 +248,12 @@ def test_a_lesion_outside_the_ct_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(PlanningError, match="lies outside the planning CT"):
         plan_case(load_case(_copy_case4(tmp_path, shift)), grid_spacing_mm=TEST_GRID_MM)
+
+
+def test_the_report_says_the_plan_is_on_the_ct() -> None:
+    from planning.export.report.tables import case_rows
+
+    rows = dict((row[0], row[1]) for row in case_rows(default_plan(4)))
+    assert rows["Planned on"].startswith("planning CT 'RT PLANNING CT THORAX'")
+    assert "CT coordinate" in rows["Planned on"]
+    assert "Planned on" not in dict((r[0], r[1]) for r in case_rows(default_plan(2)))
