@@ -409,6 +409,15 @@ def field_limits_text(document: dict[str, Any]) -> str:
         f"arrangement: {document['arrangement']}",
         f"energy: {document['energy']}, SSD {field['ssd_cm']:g} cm",
     ]
+    registration = document.get("registration")
+    if registration is not None:
+        lines.insert(
+            2,
+            "planned on the planning CT: z in CT coordinates (frame of reference "
+            f"{document['frame_of_reference_uid']}); on the MR the borders are z "
+            f"{registration['mr_superior_border_z_mm']:.1f} / "
+            f"{registration['mr_inferior_border_z_mm']:.1f} mm",
+        )
     for beam in document["beams"]:
         lines.append(
             f"beam {beam['name']}: gantry {beam['gantry_angle_deg']:g} deg; jaws at SAD "

@@ -257,3 +257,18 @@ def test_the_report_says_the_plan_is_on_the_ct() -> None:
     assert rows["Planned on"].startswith("planning CT 'RT PLANNING CT THORAX'")
     assert "CT coordinate" in rows["Planned on"]
     assert "Planned on" not in dict((r[0], r[1]) for r in case_rows(default_plan(2)))
+
+
+def test_the_field_limits_without_dose_are_on_the_ct_too() -> None:
+    from planning.dose.plan_geometry import plan_geometry
+    from planning.export.field_limits import field_limits_document, field_limits_text
+
+    document = field_limits_document(plan_geometry(sample_case(4)))
+    assert document["frame_of_reference_uid"] == default_plan(4).images.plan_frame_uid
+    text = field_limits_text(document)
+    registration = document["registration"]
+    assert (
+        f"on the MR the borders are z {registration['mr_superior_border_z_mm']:.1f} / "
+        f"{registration['mr_inferior_border_z_mm']:.1f} mm"
+    ) in text
+    assert f"superior border: z {document['field']['superior_border_z_mm']:.1f} mm" in text
