@@ -7,8 +7,8 @@ Contours lie on the planes of that series' images, each naming its image
 (:func:`imaging.rtstruct.contours_on_images`): the planning CT's axial slices, or for an
 MR-only plan the MR's own (sagittal) slices. The lesion and the case's other structures are
 contoured from their finest mask (the lesion on the planning CT or the post-contrast series;
-an ellipsoid evaluated on the referenced series' grid), whole; the field outline from the dose
-grid.
+an ellipsoid evaluated on the referenced series' grid), whole; the edema as the cord between
+its limits (:func:`edema_segment`); the field outline from the dose grid.
 
 The beams are fixed-SSD set-ups: each beam's ``IsocenterPosition`` is the point at the source-axis
 distance on its central axis (for SSD = SAD, where the axis enters the skin), not the field's
@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 
@@ -43,6 +44,10 @@ from planning.plan import PlanResult
 #: ROI names in the structure set.
 LESION_ROI = "Lesion"
 FIELD_ROI = "Field"
+EDEMA_ROI = "Edema (cord segment)"
+#: Radius of the cord around the lesion's vertical when no cord is drawn, mm (as File > Export
+#: structures does for the annotation).
+EDEMA_CORD_RADIUS_MM = 6.0
 
 
 @dataclass(frozen=True)
@@ -94,11 +99,37 @@ def lesion_for_contours(result: PlanResult) -> Volume:
     return result.lesion_mask
 
 
+def edema_segment(result: PlanResult) -> Volume | None:
+    """The edema as the cord between its two limits, on the referenced series' grid, in the
+    plan's frame (on a planning CT of another frame: the limits mapped onto it). The cord is
+    the case's structure named Cord when there is one, else a cylinder of
+    :data:`EDEMA_CORD_RADIUS_MM` around the vertical through the lesion centroid (the lesion is
+    intramedullary). None without edema or when nothing of it lies on the grid."""
+    edema = result.plan_frame_case.edema
+    if edema is None:
+        return None
+    grid = reference_volume(result)
+    k, j, i = np.indices(grid.shape, dtype=float, sparse=True)
+    a = grid.affine
+    x, y, z = (a[r, 0] * i + a[r, 1] * j + a[r, 2] * k + a[r, 3] for r in range(3))
+    between = (z <= edema.superior_z_mm) & (z >= edema.inferior_z_mm)
+    if result.cord is not None:
+        cord = np.asarray(result.cord.mask_on(grid).array, dtype=bool)
+    else:
+        x0, y0 = result.lesion.centroid_mm[:2]
+        cord = (x - x0) ** 2 + (y - y0) ** 2 <= EDEMA_CORD_RADIUS_MM**2
+    mask = np.broadcast_to(cord & between, grid.shape)
+    return grid.with_array(mask.copy()) if mask.any() else None
+
+
 def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
     """Write ``rtstruct.dcm``, ``rtplan.dcm`` and ``rtdose.dcm`` into ``folder``."""
     folder = Path(folder)
     headers = reference_headers(result)
     structures = [Structure(LESION_ROI, lesion_for_contours(result), (255, 0, 0), "GTV")]
+    edema = edema_segment(result)
+    if edema is not None:
+        structures.append(Structure(EDEMA_ROI, edema, (90, 209, 255), "CONTROL"))
     outline = field_mask(result)
     if outline.array.any():
         structures.append(Structure(FIELD_ROI, outline, (255, 200, 0), "CONTROL"))

@@ -173,3 +173,23 @@ def test_rt_utils_reads_the_plan_on_the_ct_with_its_series(written) -> None:
     ring[:, :, 1:] |= ring[:, :, :-1].copy()
     ring[:, :, :-1] |= ring[:, :, 1:].copy()
     assert not np.any(theirs & ~ring)
+
+
+@pytest.mark.parametrize("number", sorted(REFERENCED))
+def test_the_edema_segment_spans_the_edema_limits_in_the_plan_frame(written, number: int) -> None:
+    # case 4: the MR's edema limits mapped onto the CT (planes through the canal)
+    edema = plan(number).plan_frame_case.edema
+    ds = pydicom.dcmread(written[number] / "rtstruct.dcm")
+    roi = next(
+        int(r.ROINumber) for r in ds.StructureSetROISequence if r.ROIName.startswith("Edema")
+    )
+    item = next(c for c in ds.ROIContourSequence if int(c.ReferencedROINumber) == roi)
+    z = np.concatenate(
+        [np.asarray(c.ContourData, float).reshape(-1, 3)[:, 2] for c in item.ContourSequence]
+    )
+    step = 3.0 if number == 4 else 1.7  # CT slices, MR rows
+    assert edema.superior_z_mm - step <= z.max() <= edema.superior_z_mm + step
+    assert edema.inferior_z_mm - step <= z.min() <= edema.inferior_z_mm + step
+    if number == 4:
+        mr = sample_case(4).edema
+        assert abs(edema.superior_z_mm - mr.superior_z_mm) > 100.0  # CT, not MR, coordinates
