@@ -141,9 +141,14 @@ def test_a_ct_of_another_patient_is_warned_in_the_plan(tmp_path: Path) -> None:
         ds = pydicom.dcmread(file)
         ds.PatientID = "SOMEONE-ELSE"
         ds.save_as(file)
-    images = load_plan_images(load_case(folder / "reference.spineplan.json"))
+    case = load_case(folder / "reference.spineplan.json")
+    images = load_plan_images(case)
     (warning,) = images.warnings
     assert "PatientID (SPL-0004) differs from the MR's (SOMEONE-ELSE)" in warning
+    # ... and it reaches the plan's warnings (the Plan panel, spineplan plan, field.json)
+    from planning.dose.plan_geometry import plan_geometry
+
+    assert warning in plan_geometry(case, images=images).warnings
 
 
 # -- the plan on the CT -----------------------------------------------------------------------
