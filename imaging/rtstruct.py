@@ -1,9 +1,11 @@
 """DICOM RT Structure Set: masks to planar contours and back.
 
-Writing: each structure's mask is cut by the planes of a *contour grid* (the referenced image
-series by default, or e.g. the axial planes of a dose grid, which DVH tools expect) and traced
-with marching squares at the 50% level of the mask resampled onto that grid, so the polygons
-run half a voxel outside the voxel centres they enclose. Reading: each polygon is filled back
+Writing: each structure's mask is resampled (linear) onto each image plane of the referenced
+series -- the planning CT's axial slices, a sagittal MR's sagittal slices -- and traced there
+with marching squares at the 50% level, so every contour lies on the plane of one referenced
+image, names it in its ContourImageSequence and is CLOSED_PLANAR, as readers such as rt-utils
+and planning systems require; the polygons run half a pixel outside the pixel centres they
+enclose. Reading: each polygon is filled back
 (even-odd, so holes stay holes) on the planes it lies in, then resampled onto the grid asked for.
 """
 
@@ -71,15 +73,73 @@ def mask_to_contours(mask: Volume, grid: Volume | None = None) -> list[np.ndarra
     return contours
 
 
-def _image_on_plane(
-    point_mm: np.ndarray, normal: np.ndarray, images: Sequence[Dataset], spacing_mm: float
-) -> Dataset | None:
-    """The referenced image whose plane holds ``point_mm``, if any."""
+def _normal(image: Dataset) -> np.ndarray:
+    orientation = np.asarray(image.ImageOrientationPatient, float)
+    normal = np.cross(orientation[:3], orientation[3:])
+    return normal / np.linalg.norm(normal)
+
+
+def _image_plane(image: Dataset, thickness_mm: float) -> Volume:
+    """A one-slice grid on ``image``'s plane: its pixels, its position and orientation."""
+    orientation = np.asarray(image.ImageOrientationPatient, float)
+    row_spacing, column_spacing = (float(v) for v in image.PixelSpacing)
+    affine = np.eye(4)
+    affine[:3, 0] = orientation[:3] * column_spacing  # along a row: the next column
+    affine[:3, 1] = orientation[3:] * row_spacing  # down a column: the next row
+    affine[:3, 2] = _normal(image) * thickness_mm
+    affine[:3, 3] = np.asarray(image.ImagePositionPatient, float)
+    shape = (1, int(image.Rows), int(image.Columns))
+    return Volume(array=np.zeros(shape, dtype=np.float32), affine=affine)
+
+
+def _extent_along(mask: Volume, normal: np.ndarray) -> tuple[float, float] | None:
+    """The range of ``mask``'s set voxels along ``normal``, mm (None for an empty mask)."""
+    k, j, i = np.nonzero(np.asarray(mask.array))
+    if len(k) == 0:
+        return None
+    low = np.array([i.min(), j.min(), k.min()], float) - 0.5
+    high = np.array([i.max(), j.max(), k.max()], float) + 0.5
+    corners = np.array(
+        [[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])]
+    )
+    along = mask.index_to_patient(corners) @ normal
+    return float(along.min()), float(along.max())
+
+
+def contours_on_images(mask: Volume, images: Sequence[Dataset]) -> list[tuple[Dataset, np.ndarray]]:
+    """A mask's contours on the planes of ``images``: ``(image, (n, 3) LPS mm points)`` pairs.
+
+    The mask is resampled (linear, 0 outside) onto each image's own pixel grid and traced at
+    0.5, so each polygon lies exactly on that image's plane. Images whose plane misses the
+    mask are skipped.
+    """
+    if not images:
+        return []
+    normal = _normal(images[0])
+    extent = _extent_along(mask, normal)
+    if extent is None:
+        return []
+    source = mask.with_array(np.asarray(mask.array, dtype=np.float32))
+    heights = sorted(
+        float(np.dot(np.asarray(im.ImagePositionPatient, float), normal)) for im in images
+    )
+    thickness = float(np.median(np.diff(heights))) if len(heights) > 1 else 1.0
+    result = []
     for image in images:
-        position = np.asarray(image.ImagePositionPatient, float)
-        if abs(float(np.dot(point_mm - position, normal))) <= PLANE_TOLERANCE * spacing_mm:
-            return image
-    return None
+        height = float(np.dot(np.asarray(image.ImagePositionPatient, float), normal))
+        if not extent[0] - 1e-6 <= height <= extent[1] + 1e-6:
+            continue
+        plane = _image_plane(image, max(thickness, 1e-3))
+        values = np.asarray(
+            resample_to(source, plane, interpolator="linear", default_value=0.0).array
+        )[0]
+        if values.max() < 0.5:
+            continue
+        for polygon in mask_outlines(values):
+            rows, columns = polygon[:, 0], polygon[:, 1]
+            ijk = np.column_stack([columns, rows, np.zeros(len(polygon))])
+            result.append((image, plane.index_to_patient(ijk)))
+    return result
 
 
 def _referenced_images(images: Sequence[Dataset]) -> DicomSequence:
@@ -96,7 +156,6 @@ def build_rtstruct(
     structures: Sequence[Structure],
     reference_images: Sequence[Dataset],
     *,
-    contour_grid: Volume | None = None,
     label: str = "spineplan",
     series_description: str = "spineplan structures",
     series_number: int = 901,
@@ -109,10 +168,13 @@ def build_rtstruct(
     structures : sequence of Structure
         The regions of interest, each with a mask in the frame of reference of the images.
     reference_images : sequence of pydicom Dataset
-        Headers (pixel data not needed) of every image of the referenced series.
-    contour_grid : Volume, optional
-        Grid whose slice planes carry the contours; default each structure's own mask grid.
-        Contours that fall on a referenced image's plane name that image.
+        Headers (pixel data not needed) of every image of the referenced series: each contour
+        lies on one image's plane and names it (:func:`contours_on_images`).
+
+    Raises
+    ------
+    GeometryError
+        No images, images in several frames of reference or not parallel.
     """
     if not reference_images:
         raise GeometryError("an RT Structure Set needs the headers of its referenced series")
@@ -149,15 +211,13 @@ def build_rtstruct(
     frame_item.RTReferencedStudySequence = DicomSequence([study_item])
     ds.ReferencedFrameOfReferenceSequence = DicomSequence([frame_item])
 
-    normal = np.cross(
-        np.asarray(first.ImageOrientationPatient[:3], float),
-        np.asarray(first.ImageOrientationPatient[3:], float),
-    )
-    positions = sorted(
-        float(np.dot(np.asarray(image.ImagePositionPatient, float), normal))
-        for image in reference_images
-    )
-    slice_spacing = float(np.median(np.diff(positions))) if len(positions) > 1 else 1.0
+    normal = _normal(first)
+    for image in reference_images:
+        if abs(float(np.dot(_normal(image), normal))) < 1.0 - 1e-4:
+            raise GeometryError(
+                f"image {image.SOPInstanceUID} is not parallel to {first.SOPInstanceUID}: the "
+                "referenced series must be one stack of parallel planes"
+            )
 
     roi_items, contour_items, observation_items = [], [], []
     for number, structure in enumerate(structures, start=1):
@@ -169,11 +229,9 @@ def build_rtstruct(
         roi_items.append(roi)
 
         contours = []
-        for points in mask_to_contours(structure.mask, contour_grid):
+        for on_plane, points in contours_on_images(structure.mask, reference_images):
             contour = Dataset()
-            on_plane = _image_on_plane(points[0], normal, reference_images, slice_spacing)
-            if on_plane is not None:
-                contour.ContourImageSequence = _referenced_images([on_plane])
+            contour.ContourImageSequence = _referenced_images([on_plane])
             contour.ContourGeometricType = "CLOSED_PLANAR"
             contour.NumberOfContourPoints = len(points)
             contour.ContourData = [f"{v:.3f}" for v in points.ravel()]

@@ -101,6 +101,12 @@ class PlanResult:
     assumptions, warnings : tuple of str
     structure_doses : tuple of StructureDose
         The dose to each of the case's other structures (``cord`` picks the spinal cord).
+    frame_case : Case or None
+        The case in the plan's frame of reference (levels and edema mapped onto a planning CT in
+        another frame; else ``case``): see :attr:`plan_frame_case`.
+    lesion_native_mask : Volume or None
+        The lesion on the planning CT (in another frame) or the post-contrast series; None for
+        an ellipsoid used exactly.
     """
 
     case: Case
@@ -127,6 +133,13 @@ class PlanResult:
     assumptions: tuple[str, ...] = dataclass_field(default=())
     warnings: tuple[str, ...] = dataclass_field(default=())
     structure_doses: tuple[StructureDose, ...] = dataclass_field(default=())
+    frame_case: Case | None = None
+    lesion_native_mask: Volume | None = None
+
+    @property
+    def plan_frame_case(self) -> Case:
+        """The case whose levels and edema are in the plan's frame of reference."""
+        return self.frame_case if self.frame_case is not None else self.case
 
     @property
     def exit_status(self) -> int:
@@ -195,7 +208,7 @@ def plan_case(
             "(see resources/beam_data/README.md): choose 6 MV (--energy 6MV) or add the table"
         )
     density, beams = geometry.density, geometry.beams
-    frame_uid = images.lesion_series.frame_of_reference_uid
+    frame_uid = images.plan_frame_uid
     grid = dose_grid(plan_field, density.volume, grid_spacing_mm, separation_cm, frame_uid)
     dose_result = compute_dose(beams, grid, density.volume, separation_cm)
     point, words = normalisation_point(plan_field, settings, beams)
@@ -311,4 +324,6 @@ def plan_case(
         assumptions=tuple(assumptions),
         warnings=tuple(warnings),
         structure_doses=others,
+        frame_case=geometry.frame_case,
+        lesion_native_mask=geometry.lesion_native_mask,
     )

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _generator.cases import CASES, build_case
 from _generator.dicom_io import write_series
+from _generator.planning_ct import planning_ct_plan, render_planning_ct
 from _generator.reference import write_reference
 from _generator.series import ct_pixels, mr_pixels, plan_series, render_series
 
@@ -41,6 +42,11 @@ def generate_case(number: int, out_dir: Path) -> list[Path]:
             pixels = ct_pixels(image, plan)
         else:
             pixels = mr_pixels(image, plan, case.phantom.table_y_mm)
+        written += write_series(case, plan, pixels, out_dir)
+    if case.spec.planning_ct is not None:
+        # Another study and frame of reference, with a known rigid transform from the MR.
+        plan = planning_ct_plan(case)
+        pixels = ct_pixels(render_planning_ct(case, plan), plan)
         written += write_series(case, plan, pixels, out_dir)
     written.append(write_reference(case, out_dir))
     return written

@@ -125,9 +125,14 @@ def test_total_size_under_budget() -> None:
     assert total < MAX_TOTAL_BYTES
 
 
+#: Planning CTs of another study and frame of reference (case -> folder).
+PLANNING_CT = {"case4": "PLANNING_CT"}
+
+
 def test_each_case_is_one_study_in_one_frame_of_reference(headers) -> None:
     study_uids = set()
-    for case, series in headers.items():
+    for case, all_series in headers.items():
+        series = {k: v for k, v in all_series.items() if k != PLANNING_CT.get(case)}
         assert set(MR_SERIES) <= set(series)
         datasets = [ds for files in series.values() for ds in files]
         studies = {ds.StudyInstanceUID for ds in datasets}
@@ -225,7 +230,15 @@ def test_reference_annotation_form() -> None:
         reference = _reference(case)
         assert reference["reference"] is True
         assert reference["study"]["path"] == "."
-        assert set(reference) <= {"study", "reference", "levels", "lesion", "edema", "findings"}
+        assert set(reference) <= {
+            "study",
+            "reference",
+            "levels",
+            "lesion",
+            "edema",
+            "findings",
+            "planning_ct",
+        }
         names = [lv["name"] for lv in reference["levels"]]
         assert names == LEVEL_NAMES
         edges = [
@@ -331,3 +344,32 @@ def test_sagittal_geometry_read_by_simpleitk() -> None:
         bottom = top - 1.7 * 479
         assert top > levels[0]["superior_z_mm"] + 50.0  # brainstem in view
         assert bottom < levels[-1]["inferior_z_mm"] - 30.0  # sacrum in view
+
+
+def test_case4_planning_ct_is_another_study_registered_by_the_known_transform(headers) -> None:
+    """The planning CT: same patient, another study and frame; the reference's matrix_mm maps
+    the MR's anatomy onto the CT's (vertebral bodies onto bone, the cord onto soft tissue)."""
+    from sample_dicom._generator.cases import CASES, build_case
+
+    ct = headers["case4"]["PLANNING_CT"]
+    mr = [ds for k, v in headers["case4"].items() if k != "PLANNING_CT" for ds in v]
+    assert {ds.PatientID for ds in ct} == {ds.PatientID for ds in mr}
+    assert {ds.StudyInstanceUID for ds in ct}.isdisjoint({ds.StudyInstanceUID for ds in mr})
+    assert {ds.FrameOfReferenceUID for ds in ct}.isdisjoint({ds.FrameOfReferenceUID for ds in mr})
+    reference = _reference("case4")["planning_ct"]
+    assert reference["series_instance_uid"] == ct[0].SeriesInstanceUID
+    matrix = np.asarray(reference["registration"]["matrix_mm"])
+    assert np.allclose(matrix[:3, :3].T @ matrix[:3, :3], np.eye(3), atol=1e-5)
+    angle = np.degrees(np.arccos((np.trace(matrix[:3, :3]) - 1) / 2))
+    assert 2.0 < angle < 6.0  # a few degrees, not the identity
+    image = _load("case4", "PLANNING_CT")
+    array = sitk.GetArrayFromImage(image)
+    spine = build_case(CASES[3]).spine
+    for name in ("T4", "T5", "T6"):
+        level = spine.level(name)
+        y, z = spine.point(level.center_s, 0.0)
+        body_ct = matrix @ np.array([spine.x_mid_mm, y, z, 1.0])
+        assert _value_at(image, array, list(body_ct[:3])) > 100.0, name  # bone
+    lesion = _reference("case4")["lesion"]["center_mm"]
+    cord_ct = matrix @ np.append(lesion, 1.0)
+    assert -100.0 < _value_at(image, array, list(cord_ct[:3])) < 100.0  # soft tissue

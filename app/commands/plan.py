@@ -25,6 +25,7 @@ from planning.case import load_case
 from planning.dose.grid import DEFAULT_GRID_SPACING_MM
 from planning.errors import PlanningError
 from planning.evaluation.monitor_units import Calibration
+from planning.export.field_limits import registration_entry
 from planning.export.outputs import OUTPUT_FILES, check_output_folder, write_outputs
 from planning.plan import PlanResult, plan_case
 
@@ -84,6 +85,15 @@ def _summary(result: PlanResult, out: Path) -> str:
         f"Dmin {stats.dmin_percent:.1f} %, Dmax {stats.dmax_percent:.1f} %",
         result.verdict.headline,
     ]
+    if result.images.on_registered_ct:
+        registration = registration_entry(result.images, result.field)["registration"]
+        lines.insert(
+            1,
+            "planned on the planning CT "
+            f"'{result.images.export_series.description}': z in CT coordinates; on the MR the "
+            f"borders are z {registration['mr_superior_border_z_mm']:.1f} / "
+            f"{registration['mr_inferior_border_z_mm']:.1f} mm",
+        )
     cord, eqd2 = result.cord, result.cord_dmax_eqd2_gy()
     if cord is not None and cord.stats is not None and eqd2 is not None:
         lines.insert(

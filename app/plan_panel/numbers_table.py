@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from planning.anatomy.levels import ThoracicPrefix, level_range_words
+from planning.dose.images import PlanImages
 from planning.dose.plan_geometry import PlanGeometry
 from planning.field.beam import Beam
 from planning.field.derivation import Field
@@ -82,16 +83,26 @@ def beam_rows(beams: Sequence[Beam]) -> list[tuple[str, str]]:
     return rows
 
 
+def frame_rows(images: PlanImages) -> list[tuple[str, str]]:
+    """On a planning CT of another study: which images the plan (and its z values) is on."""
+    if not images.on_registered_ct:
+        return []
+    description = images.export_series.description or "CT"
+    return [("Planned on", f"planning CT '{description}' (z in CT coordinates)")]
+
+
 def geometry_rows(geometry: PlanGeometry) -> list[tuple[str, str]]:
     """The rows of a plan without dose (no depth-dose table): the field, then each beam."""
-    return field_rows(geometry.field, geometry.case.thoracic_prefix) + beam_rows(geometry.beams)
+    rows = field_rows(geometry.field, geometry.case.thoracic_prefix)
+    return frame_rows(geometry.images) + rows + beam_rows(geometry.beams)
 
 
 def numbers_rows(result: PlanResult) -> list[tuple[str, str]]:
     """The rows of the numbers table: (quantity with unit, value)."""
     stats = result.lesion_stats
     prescription, ab = result.prescription, result.alpha_beta_gy
-    rows = field_rows(result.field, result.case.thoracic_prefix) + beam_rows(result.beams)
+    rows = frame_rows(result.images) + field_rows(result.field, result.case.thoracic_prefix)
+    rows += beam_rows(result.beams)
     rows += [
         ("Normalisation", result.normalisation.description),
         (

@@ -46,6 +46,7 @@ from planning.anatomy.lesion import EllipsoidLesion
 from planning.case import Case
 from planning.case.settings import PlanSettings
 from planning.dose.grid import DEFAULT_GRID_SPACING_MM
+from planning.dose.images import PlanImages
 from planning.dose.plan_geometry import PlanGeometry
 from planning.errors import PlanningError
 from planning.field.derivation import Field, derive_case_field
@@ -333,7 +334,9 @@ class PlanPanel(QWidget):
         self.result, self.error, self.field = result, "", result.field
         self.plan_geometry = None
         self.settings_box.show_derived_width(result.field.width_mm)
-        self.overlay_layer.replace(plan_overlays(result, self._frame_uid()))
+        self.overlay_layer.replace(
+            [*plan_overlays(result, result.images.plan_frame_uid), *self._mr_field(result.images)]
+        )
         self.result_view.show_result(result)
         self.plan_updated.emit(result)
 
@@ -343,7 +346,12 @@ class PlanPanel(QWidget):
         self.result, self.error, self.field = None, "", geometry.field
         self.plan_geometry = geometry
         self.settings_box.show_derived_width(geometry.field.width_mm)
-        self.overlay_layer.replace(geometry_overlays(geometry, self._frame_uid()))
+        self.overlay_layer.replace(
+            [
+                *geometry_overlays(geometry, geometry.images.plan_frame_uid),
+                *self._mr_field(geometry.images),
+            ]
+        )
         self.result_view.show_geometry(geometry)
         self.geometry_updated.emit(geometry)
 
@@ -377,7 +385,15 @@ class PlanPanel(QWidget):
 
     # -- overlays -------------------------------------------------------------------------
     def _frame_uid(self) -> str:
+        """The study's (the MR's) frame of reference: the live field is derived there."""
         return self.case.study.frame_of_reference_uid if self.case is not None else ""
+
+    def _mr_field(self, images: PlanImages) -> list[OverlayItem]:
+        """On a planning CT of another frame the plan is drawn on the CT's views; the field
+        derived on the MR stays drawn on the MR's views."""
+        if not images.on_registered_ct or self.live_field is None:
+            return []
+        return field_overlays(self.live_field, self._frame_uid())
 
     @property
     def overlay_items(self) -> list[OverlayItem]:

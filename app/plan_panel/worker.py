@@ -35,9 +35,10 @@ from planning.run import PlanJob, run_plan_or_geometry
 DEBOUNCE_MS = 250
 
 
-def images_key(case: Case) -> tuple[str, str]:
-    """What identifies a case's images for the cache: the study folder and frame of reference."""
-    return (str(case.study_path()), case.study.frame_of_reference_uid)
+def images_key(case: Case) -> tuple[str, str, str]:
+    """What identifies a case's images for the cache: the study folder and frame of reference,
+    and the planning CT with its registration."""
+    return (str(case.study_path()), case.study.frame_of_reference_uid, repr(case.planning_ct))
 
 
 class _TaskSignals(QObject):

@@ -16,6 +16,7 @@ from planning.anatomy.edema import EdemaLimits
 from planning.anatomy.lesion import LesionSpec
 from planning.anatomy.levels import ThoracicPrefix, VertebralLevel
 from planning.anatomy.structures import CaseStructure
+from planning.case.planning_ct import PlanningCtReference
 from planning.case.settings import PlanSettings
 
 #: The schema this spineplan writes and the newest it reads.
@@ -59,6 +60,9 @@ class StudyReference:
 class Case:
     """One annotated case: the study, levels, lesion, edema, plan settings.
 
+    The levels, lesion and edema are in the study's frame (the MR's); ``planning_ct``, when
+    given, is a CT from another study the plan is made on (see :mod:`planning.case.planning_ct`).
+
     ``source_path`` is where the case was loaded from or last saved to (not part of the file).
     """
 
@@ -74,6 +78,7 @@ class Case:
     description: str = ""
     source_path: Path | None = field(default=None, compare=False)
     structures: tuple[CaseStructure, ...] = ()
+    planning_ct: PlanningCtReference | None = None
 
     @property
     def base_dir(self) -> Path | None:
@@ -90,6 +95,10 @@ class Case:
     def study_path(self) -> Path:
         """The study's path on disk."""
         return self.resolve(self.study.path)
+
+    def planning_ct_path(self) -> Path | None:
+        """The planning CT's path on disk, or None when the case names none."""
+        return None if self.planning_ct is None else self.resolve(self.planning_ct.path)
 
     def counting_check(self) -> CountingCheck | None:
         """The counting check of the current levels and anchors, or ``None`` without anchors."""

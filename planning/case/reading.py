@@ -22,6 +22,7 @@ from planning.anatomy.structures import (
 )
 from planning.case.field_reader import FieldReader, describe_value
 from planning.case.model import PLAN_FIELDS, SCHEMA_VERSION, Case, StudyReference
+from planning.case.planning_ct import PlanningCtReference, rigid_matrix
 from planning.case.settings import (
     PlanSettings,
     parse_arrangement,
@@ -42,6 +43,7 @@ _TOP_FIELDS = (
     "findings",
     "description",
     "structures",
+    "planning_ct",
 )
 _LEVEL_FIELDS = ("center_mm", "body_width_mm")
 #: Results saved with the check for readers of the file; recomputed on load.
@@ -196,6 +198,37 @@ def _parse_plan(r: FieldReader, value: Any, path: str) -> PlanSettings:
         r.fail(f"{path}.{key}" if key in PLAN_FIELDS else path, message.split(": ", 1)[-1])
 
 
+def _parse_planning_ct(r: FieldReader, value: Any, path: str) -> PlanningCtReference:
+    data = r.obj(value, path, ("path",), ("series_instance_uid", "registration"))
+    ct_path = r.string(data["path"], f"{path}.path", non_empty=True)
+    series_uid = r.string(data.get("series_instance_uid", ""), f"{path}.series_instance_uid")
+    if data.get("registration") is None:
+        return PlanningCtReference(ct_path, series_uid)
+    where = f"{path}.registration"
+    registration = r.obj(data["registration"], where, (), ("matrix_mm", "path"))
+    if ("matrix_mm" in registration) == ("path" in registration):
+        r.fail(where, 'give either "matrix_mm" (a 4x4 list of rows) or "path" (a REG file)')
+    if "path" in registration:
+        reg_path = r.string(registration["path"], f"{where}.path", non_empty=True)
+        return PlanningCtReference(ct_path, series_uid, registration_path=reg_path)
+    rows = r.array(registration["matrix_mm"], f"{where}.matrix_mm")
+    if len(rows) != 4:
+        r.fail(f"{where}.matrix_mm", f"expected 4 rows of 4 numbers, got {len(rows)} rows")
+    numbers = []
+    for i, row in enumerate(rows):
+        row = r.array(row, f"{where}.matrix_mm[{i}]")
+        if len(row) != 4:
+            r.fail(f"{where}.matrix_mm[{i}]", f"expected 4 numbers, got {len(row)}")
+        numbers.append(
+            tuple(r.number(v, f"{where}.matrix_mm[{i}][{j}]") for j, v in enumerate(row))
+        )
+    try:
+        rigid_matrix(numbers)
+    except PlanningError as exc:
+        r.fail(f"{where}.matrix_mm", str(exc))
+    return PlanningCtReference(ct_path, series_uid, matrix_mm=tuple(numbers))
+
+
 def _parse_counting(r: FieldReader, value: Any, path: str) -> CountingAnchors:
     data = r.obj(value, path, ("anchors",), _COUNTING_RESULT_FIELDS)
     keys = ("c2_z_mm", "s1_z_mm", "lowest_rib_z_mm", "first_lumbar_z_mm", "conus_tip_z_mm")
@@ -269,6 +302,9 @@ def case_from_dict(
     for i, item in enumerate([] if listed is None else r.array(listed, "structures")):
         names = [s.name for s in structures]
         structures.append(_parse_structure(r, item, f"structures[{i}]", names))
+    planning_ct = None
+    if top.get("planning_ct") is not None:
+        planning_ct = _parse_planning_ct(r, top["planning_ct"], "planning_ct")
     case = Case(
         study=study,
         levels=levels,
@@ -282,6 +318,7 @@ def case_from_dict(
         description=r.string(top.get("description", ""), "description"),
         source_path=None if source_path is None else Path(source_path),
         structures=tuple(structures),
+        planning_ct=planning_ct,
     )
     if anchors is not None:
         try:

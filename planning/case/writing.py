@@ -67,6 +67,15 @@ def case_to_dict(case: Case) -> dict[str, Any]:
             "frame_of_reference_uid": case.study.frame_of_reference_uid,
         },
     }
+    if case.planning_ct is not None:
+        # only when present, so that an MR-only case reads in older spineplan versions
+        ct: dict[str, Any] = {"path": case.planning_ct.path}
+        if case.planning_ct.series_instance_uid:
+            ct["series_instance_uid"] = case.planning_ct.series_instance_uid
+        registration = case.planning_ct.registration_dict()
+        if registration is not None:
+            ct["registration"] = registration
+        data["planning_ct"] = ct
     if case.description:
         data["description"] = case.description
     if case.reference:

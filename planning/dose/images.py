@@ -2,8 +2,10 @@
 
 :func:`load_plan_images` picks from the study (checked by :func:`planning.case.check_study`)
 the post-contrast series the lesion is built on (sagittal preferred), a sagittal MR (T2
-preferred; display and the outline), an axial MR (post-contrast preferred) and a planning CT,
-when present. :func:`position_warnings` says when the images were not acquired head-first
+preferred; display and the outline), an axial MR (post-contrast preferred) and a planning CT:
+the case's ``planning_ct`` (another study; in another frame of reference it needs the case's
+registration, MR LPS mm -> CT LPS mm), else a CT of the study, when present.
+:func:`position_warnings` says when the images were not acquired head-first
 supine, the position the gantry angles are computed for.
 """
 
@@ -14,11 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from imaging.discovery import SeriesInfo
+from imaging.errors import SpineplanError
 from imaging.loading import load_series
 from imaging.volume import Volume
 from planning.case import Case, check_study
-from planning.errors import PlanningError
+from planning.errors import CaseFileError, PlanningError
 from planning.field.derivation import TREATMENT_POSITION
 
 _CONTRAST = re.compile(r"(\+\s*c\b|\bc\s*\+|post|gad|\bgd\b|contrast|\bce\b)", re.IGNORECASE)
@@ -39,7 +44,15 @@ class PlanImages:
         A sagittal MR (T2 preferred, for display and the outline), an axial MR (post-contrast
         preferred) and the planning CT, when the study has them.
     export_series : SeriesInfo
-        The series the DICOM exports reference (the CT when present, else the lesion series).
+        The series the DICOM exports reference (the CT when present, else the lesion series):
+        the plan's frame of reference is its frame.
+    registration : numpy.ndarray or None
+        4x4 rigid transform from the MR's LPS mm to the planning CT's LPS mm when the CT is in
+        another frame of reference (the case's ``planning_ct.registration``); None when the plan
+        is made in the MR's frame.
+    notes, warnings : tuple of str
+        How the planning CT was chosen and mapped (assumptions) and what the planner must check
+        (a CT of another PatientID).
     """
 
     series: tuple[SeriesInfo, ...]
@@ -49,6 +62,28 @@ class PlanImages:
     axial_mr: Volume | None
     ct: Volume | None
     export_series: SeriesInfo
+    registration: np.ndarray | None = None
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def plan_frame_uid(self) -> str:
+        """The frame of reference the plan is made in (the planning CT's, else the MR's)."""
+        return self.export_series.frame_of_reference_uid
+
+    @property
+    def on_registered_ct(self) -> bool:
+        """Whether the plan is on a CT in another frame than the MR (through the registration)."""
+        return self.registration is not None
+
+    def in_plan_frame(self, volume: Volume | None) -> Volume | None:
+        """``volume`` when it lies in the plan's frame (e.g. an MR of a plan on its own CT is
+        not), else None."""
+        if volume is None:
+            return None
+        if self.registration is not None and volume is not self.ct:
+            return None
+        return volume
 
 
 def _is_post_contrast(info: SeriesInfo) -> bool:
@@ -91,6 +126,11 @@ def load_plan_images(case: Case) -> PlanImages:
     )
     axial_info = _pick([s for s in mr if s.orientation == "axial"], _is_post_contrast)
     ct_info = _pick(cts)
+    registration: np.ndarray | None = None
+    notes: list[str] = []
+    warnings: list[str] = []
+    if case.planning_ct is not None:
+        ct_info, registration, notes, warnings = _planning_ct(case, lesion_series)
     loaded: dict[str, Volume] = {}
 
     def load(info: SeriesInfo | None) -> Volume | None:
@@ -110,7 +150,89 @@ def load_plan_images(case: Case) -> PlanImages:
         axial_mr=load(axial_info),
         ct=load(ct_info),
         export_series=ct_info or lesion_series,
+        registration=registration,
+        notes=tuple(notes),
+        warnings=tuple(warnings),
     )
+
+
+def _planning_ct(
+    case: Case, mr: SeriesInfo
+) -> tuple[SeriesInfo, np.ndarray | None, list[str], list[str]]:
+    """The case's ``planning_ct`` found, and the registration it needs (None in the MR's frame).
+
+    Raises
+    ------
+    CaseFileError
+        The CT is missing, not a CT, in another frame without a registration, or registered by a
+        REG file (not read yet).
+    """
+    from imaging import discover
+
+    reference = case.planning_ct
+    assert reference is not None
+    source = case.source_path.name if case.source_path is not None else "<case>"
+    path = case.planning_ct_path()
+    assert path is not None
+    if not path.exists():
+        raise CaseFileError(f"{source}: planning_ct.path: {path} does not exist")
+    try:
+        found = [s for s in discover(path).series if not s.error]
+    except SpineplanError as exc:
+        raise CaseFileError(f"{source}: planning_ct.path: {exc}") from exc
+    cts = [s for s in found if s.modality == "CT"]
+    if reference.series_instance_uid:
+        cts = [s for s in cts if s.series_instance_uid == reference.series_instance_uid]
+        if not cts:
+            raise CaseFileError(
+                f"{source}: planning_ct.series_instance_uid: no CT series "
+                f"{reference.series_instance_uid} under {path}"
+            )
+    ct = _pick(cts)
+    if ct is None:
+        raise CaseFileError(
+            f"{source}: planning_ct.path: no CT series that forms a volume under {path}"
+        )
+    notes = [
+        f"planning CT: series {ct.series_number} '{ct.description}' of study "
+        f"{ct.study_instance_uid} (the case's planning_ct)"
+    ]
+    warnings = []
+    mr_patient, ct_patient = mr.metadata.patient_id.strip(), ct.metadata.patient_id.strip()
+    if mr_patient and ct_patient and mr_patient != ct_patient:
+        warnings.append(
+            f"the planning CT's PatientID ({ct_patient}) differs from the MR's ({mr_patient}): "
+            "check that both are of the same patient before using the plan"
+        )
+    if ct.frame_of_reference_uid == mr.frame_of_reference_uid:
+        notes.append("the planning CT shares the MR's frame of reference: no registration used")
+        return ct, None, notes, warnings
+    if reference.registration_path:
+        raise CaseFileError(
+            f"{source}: planning_ct.registration.path: registration files are not read yet; "
+            "give matrix_mm"
+        )
+    matrix = reference.matrix
+    if matrix is None:
+        raise CaseFileError(
+            f"{source}: planning_ct: the CT (frame of reference {ct.frame_of_reference_uid}) is "
+            f"not in the MR's frame ({mr.frame_of_reference_uid}): give "
+            "planning_ct.registration (matrix_mm, MR LPS mm -> CT LPS mm)"
+        )
+    notes.append(
+        "registration: the MR (frame of reference "
+        f"{mr.frame_of_reference_uid}) is mapped onto the planning CT (frame "
+        f"{ct.frame_of_reference_uid}) by the case's rigid matrix_mm, taken as given "
+        f"(rotation {rotation_degrees(matrix):.2f} deg, translation "
+        f"{np.round(matrix[:3, 3], 1).tolist()} mm)"
+    )
+    return ct, matrix, notes, warnings
+
+
+def rotation_degrees(matrix: np.ndarray) -> float:
+    """The angle of the rotation part of a rigid 4x4 matrix, degrees."""
+    cosine = (float(np.trace(matrix[:3, :3])) - 1.0) / 2.0
+    return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
 
 
 def position_warnings(images: PlanImages) -> list[str]:
@@ -119,7 +241,15 @@ def position_warnings(images: PlanImages) -> list[str]:
     Patient LPS coordinates do not depend on the position, so the dose is unaffected; but the
     gantry angles (and the RT Plan's patient position) are for a head-first supine treatment.
     """
-    volumes = (images.lesion_volume, images.sagittal, images.axial_mr, images.ct)
+    volumes: tuple[Volume | None, ...] = (
+        images.lesion_volume,
+        images.sagittal,
+        images.axial_mr,
+        images.ct,
+    )
+    if images.on_registered_ct:
+        # the plan is on the CT: the MR's position does not set the gantry angles
+        volumes = (images.ct,)
     positions = sorted(
         {
             v.metadata.patient_position.strip().upper()

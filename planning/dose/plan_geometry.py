@@ -13,11 +13,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
-from planning.anatomy.lesion import LesionLevels, LesionMeasurements, lesion_levels, measure_lesion
+from planning.anatomy.lesion import (
+    EllipsoidLesion,
+    LesionLevels,
+    LesionMeasurements,
+    lesion_levels,
+    measure_lesion,
+)
 from planning.case import Case, in_case
 from planning.case.settings import PlanSettings
+from planning.dose import ct_mapping
 from planning.dose.beam_setup import plan_beams
 from planning.dose.density import Density, density_for_plan
 from planning.dose.grid import DEFAULT_GRID_SPACING_MM, field_box
@@ -53,8 +62,13 @@ class PlanGeometry:
     grid_spacing_mm : float
         The dose grid spacing the density was prepared for, mm.
     series_warnings, position_warnings : tuple of str
-        The lesion series' loading warnings (those not already the field's) and the warning when
-        the images were not acquired head-first supine.
+        The lesion series' loading warnings (those not already the field's), the planning CT's
+        (another PatientID) and the warning when the images were not acquired head-first supine.
+    frame_case : Case
+        The case in the plan's frame of reference: ``case`` itself, or on a planning CT in
+        another frame its levels and edema mapped onto the CT (:mod:`planning.dose.ct_mapping`).
+    mapping_assumptions : tuple of str
+        How the planning CT was chosen and the MR's annotation mapped onto it.
     """
 
     case: Case
@@ -70,11 +84,14 @@ class PlanGeometry:
     grid_spacing_mm: float
     series_warnings: tuple[str, ...] = ()
     position_warnings: tuple[str, ...] = ()
+    frame_case: Case | None = None
+    mapping_assumptions: tuple[str, ...] = ()
 
     @property
     def assumptions(self) -> tuple[str, ...]:
-        """The field's, the density's and the beams' set-up assumptions, without repeats."""
-        notes = list(self.field.assumptions)
+        """The mapping's, the field's, the density's and the beams' assumptions, without repeats."""
+        notes = [*self.mapping_assumptions]
+        notes += [a for a in self.field.assumptions if a not in notes]
         for more in (self.density.assumptions, *(b.assumptions for b in self.beams)):
             notes += [a for a in more if a not in notes]
         return tuple(notes)
@@ -143,18 +160,33 @@ def plan_geometry(
         native = lesion_on_native_grid(case, images)
     except SpineplanError as error:
         raise type(error)(in_case(case, f"lesion: {error}")) from error
+    frame_case, mapping_notes = case, list(images.notes)
+    if images.on_registered_ct:
+        frame_case, native, fallback = _onto_planning_ct(case, images, native)
+        mapping_notes += [*ct_mapping.mapping_notes(), *fallback]
     try:
-        plan_field = derive_case_field(case, native, settings)
+        plan_field = derive_case_field(frame_case, native, settings)
     except (LabelError, FieldError) as error:
         raise type(error)(in_case(case, str(error))) from error
     if plan_field.isocentre_mm is None:
         raise PlanningError("the isocentre is unknown: the lesion has no position")
+    if images.on_registered_ct:
+        assert images.ct is not None
+        iso = images.ct.patient_to_index(np.asarray(plan_field.isocentre_mm))
+        if not bool(images.ct.contains_index(iso)):
+            raise PlanningError(
+                in_case(
+                    case,
+                    f"the isocentre {np.round(plan_field.isocentre_mm, 1).tolist()} mm (CT) lies "
+                    "outside the planning CT: it must cover the lesion's region",
+                )
+            )
     measured = measure_lesion(native) if native is not None else exact_ellipsoid_measurements(case)
     involved = lesion_levels(
-        case.levels, (measured.superior_z_mm, measured.inferior_z_mm), case.thoracic_prefix
+        frame_case.levels, (measured.superior_z_mm, measured.inferior_z_mm), case.thoracic_prefix
     )
 
-    frame_uid = images.lesion_series.frame_of_reference_uid
+    frame_uid = images.plan_frame_uid
     box_lower, box_upper = field_box(plan_field, grid_spacing_mm)
     density = density_for_plan(images, plan_field, box_lower, box_upper)
     volume = density.volume
@@ -180,6 +212,46 @@ def plan_geometry(
         beams=beams,
         separation_cm=separation_cm,
         grid_spacing_mm=grid_spacing_mm,
-        series_warnings=series_warnings,
+        series_warnings=(*series_warnings, *images.warnings),
         position_warnings=tuple(position_warnings(images)),
+        frame_case=frame_case,
+        mapping_assumptions=tuple(mapping_notes),
     )
+
+
+def _onto_planning_ct(
+    case: Case, images: PlanImages, native: Volume | None
+) -> tuple[Case, Volume, list[str]]:
+    """The case's levels and edema and the lesion mask carried onto the planning CT."""
+    matrix, ct = images.registration, images.ct
+    assert matrix is not None and ct is not None and case.lesion is not None
+    if native is None:
+        assert isinstance(case.lesion, EllipsoidLesion)
+        on_ct = ct_mapping.ellipsoid_onto_ct(case.lesion, ct, matrix)
+        centroid = case.lesion.center_mm
+    else:
+        on_ct = ct_mapping.mask_onto_ct(native, ct, matrix)
+        centroid = measure_lesion(native).centroid_mm
+    centre_ct = ct_mapping.map_points(matrix, np.asarray(centroid, dtype=float))
+    ijk = ct.patient_to_index(centre_ct)
+    if not bool(ct.contains_index(ijk)):
+        raise PlanningError(
+            in_case(
+                case,
+                f"the lesion centre mapped through the registration ({np.round(centre_ct, 1)} mm) "
+                "lies outside the planning CT: check planning_ct.registration and that the CT "
+                "covers the lesion",
+            )
+        )
+    notes: list[str] = []
+    if not on_ct.array.any():
+        # smaller than half a CT voxel everywhere: keep the voxel nearest its centre, stated
+        k, j, i = (int(v) for v in np.rint(ijk[::-1]))
+        array = np.zeros(ct.shape, dtype=bool)
+        array[k, j, i] = True
+        on_ct = ct.with_array(array)
+        notes.append(
+            "on the planning CT: the lesion covers no CT voxel by half; it is the one CT voxel "
+            "nearest its mapped centre"
+        )
+    return ct_mapping.case_on_ct(case, matrix, centroid[:2]), on_ct, notes

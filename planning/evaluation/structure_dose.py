@@ -17,6 +17,7 @@ from imaging.volume import Volume
 from planning.anatomy.lesion import EllipsoidLesion, MaskLesion, ellipsoid_mask, measure_lesion
 from planning.anatomy.structures import CaseStructure, build_structure_mask, is_cord
 from planning.case import Case, in_case
+from planning.dose.ct_mapping import ellipsoid_onto_ct, mask_onto_ct
 from planning.dose.grid import GRID_FIELD_MARGIN_MM
 from planning.dose.images import PlanImages
 from planning.dose.lesion_on_grid import mask_on_grid
@@ -63,15 +64,15 @@ class StructureDose:
 
     def mask_on(self, grid: Volume) -> Volume:
         """The whole structure on another grid (e.g. one reaching beyond the dose grid)."""
-        if isinstance(self.shape, EllipsoidLesion):
-            return ellipsoid_mask(grid, self.shape.center_mm, self.shape.radii_mm)
         if self.native_mask is not None:
             return mask_on_grid(self.native_mask, grid)
+        if isinstance(self.shape, EllipsoidLesion):
+            return ellipsoid_mask(grid, self.shape.center_mm, self.shape.radii_mm)
         return mask_on_grid(self.mask, grid)
 
     def z_range_mm(self) -> tuple[float, float] | None:
         """``(superior_z_mm, inferior_z_mm)`` of the whole structure, or None if unknown."""
-        if isinstance(self.shape, EllipsoidLesion):
+        if isinstance(self.shape, EllipsoidLesion) and self.native_mask is None:
             return self.shape.z_range_mm
         source = self.native_mask if self.native_mask is not None else self.mask
         if not source.array.any():
@@ -135,7 +136,21 @@ def _structure_dose(
 ) -> StructureDose:
     shape = structure.shape
     native = None
-    if isinstance(shape, EllipsoidLesion):
+    registration = images.registration
+    if registration is not None and images.ct is not None:
+        # the plan is on a CT in another frame: the structure is mapped onto it
+        if isinstance(shape, EllipsoidLesion):
+            native = ellipsoid_onto_ct(shape, images.ct, registration)
+            volume_cc = 4.0 / 3.0 * math.pi * float(np.prod(shape.radii_mm)) / 1000.0
+        else:
+            try:
+                on_mr = build_structure_mask(structure, images.lesion_volume, case.base_dir)
+            except SpineplanError as error:
+                raise type(error)(in_case(case, str(error))) from error
+            volume_cc = measure_lesion(on_mr).volume_cc
+            native = mask_onto_ct(on_mr, images.ct, registration)
+        mask = mask_on_grid(native, dose_gy)
+    elif isinstance(shape, EllipsoidLesion):
         mask = ellipsoid_mask(dose_gy, shape.center_mm, shape.radii_mm)
         volume_cc = 4.0 / 3.0 * math.pi * float(np.prod(shape.radii_mm)) / 1000.0
     else:

@@ -20,6 +20,10 @@ Without dose (a machine without a depth-dose table): ``field_limits.json`` (the
 ``spineplan-field-limits`` document of :func:`field_limits_document`) and ``field_limits.txt``
 (:func:`field_limits_text`), written by :func:`write_field_limits`.
 
+On a planning CT in another frame of reference (the case's ``planning_ct``) every z is a CT
+coordinate and ``frame_of_reference_uid`` is the CT's; a ``registration`` object gives the MR's
+frame, the matrix (MR LPS mm -> CT LPS mm) and the borders mapped back onto the MR.
+
 ``field.csv``: one row per beam with the field borders repeated on each row, unit-bearing
 headers (``superior_border_z_mm``, ``jaw_x1_cm``, ``meterset_mu``/``time_min``...).
 
@@ -37,6 +41,8 @@ import json
 import math
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from imaging.atomic_write import write_atomic_together
 from planning.anatomy.lesion import LesionLevels, LesionMeasurements
@@ -186,9 +192,33 @@ def _document_header(name: str, case: Case, images: PlanImages) -> dict[str, Any
         "format": name,
         "format_version": FORMAT_VERSION,
         "case": str(case.source_path) if case.source_path else None,
-        "study_instance_uid": images.lesion_series.study_instance_uid,
-        "frame_of_reference_uid": images.lesion_series.frame_of_reference_uid,
+        "study_instance_uid": images.export_series.study_instance_uid,
+        "frame_of_reference_uid": images.plan_frame_uid,
         "coordinates": "DICOM patient LPS, mm; z increases towards the head",
+    }
+
+
+def registration_entry(images: PlanImages, plan_field: Field) -> dict[str, Any]:
+    """On a planning CT in another frame: the MR's frame, the matrix and the borders on the MR."""
+    if images.registration is None:
+        return {}
+    matrix = images.registration
+    inverse = np.linalg.inv(matrix)
+    iso = np.asarray(plan_field.isocentre_mm if plan_field.isocentre_mm else (0.0, 0.0, 0.0))
+
+    def on_mr(z_mm: float) -> float:
+        # the border plane at the isocentre's x, y (the canal), mapped back onto the MR
+        return float((inverse @ np.array([iso[0], iso[1], z_mm, 1.0]))[2])
+
+    return {
+        "registration": {
+            "mr_study_instance_uid": images.lesion_series.study_instance_uid,
+            "mr_frame_of_reference_uid": images.lesion_series.frame_of_reference_uid,
+            "matrix_mm": [[float(v) for v in row] for row in matrix],
+            "matrix_maps": "MR LPS mm -> planning CT LPS mm (row-major)",
+            "mr_superior_border_z_mm": _r(on_mr(plan_field.superior_border_z_mm)),
+            "mr_inferior_border_z_mm": _r(on_mr(plan_field.inferior_border_z_mm)),
+        }
     }
 
 
@@ -202,6 +232,7 @@ def field_limits_document(geometry: PlanGeometry) -> dict[str, Any]:
     prefix = geometry.case.thoracic_prefix
     return {
         **_document_header("spineplan-field-limits", geometry.case, geometry.images),
+        **registration_entry(geometry.images, geometry.field),
         **_lesion_entries(geometry.lesion_levels, geometry.lesion, prefix),
         "arrangement": plan_field.arrangement,
         "energy": plan_field.energy,
@@ -232,6 +263,7 @@ def field_dict(result: PlanResult) -> dict[str, Any]:
     eqd2 = prescription.eqd2_gy(result.alpha_beta_gy)
     return {
         **_document_header("spineplan-field", result.case, result.images),
+        **registration_entry(result.images, result.field),
         **_lesion_entries(result.lesion_levels, result.lesion, prefix),
         "arrangement": plan_field.arrangement,
         "energy": plan_field.energy,
@@ -394,6 +426,15 @@ def field_limits_text(document: dict[str, Any]) -> str:
         f"arrangement: {document['arrangement']}",
         f"energy: {document['energy']}, SSD {field['ssd_cm']:g} cm",
     ]
+    registration = document.get("registration")
+    if registration is not None:
+        lines.insert(
+            2,
+            "planned on the planning CT: z in CT coordinates (frame of reference "
+            f"{document['frame_of_reference_uid']}); on the MR the borders are z "
+            f"{registration['mr_superior_border_z_mm']:.1f} / "
+            f"{registration['mr_inferior_border_z_mm']:.1f} mm",
+        )
     for beam in document["beams"]:
         lines.append(
             f"beam {beam['name']}: gantry {beam['gantry_angle_deg']:g} deg; jaws at the SAD "

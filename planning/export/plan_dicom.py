@@ -3,10 +3,12 @@ as the cord), RT Plan and RT Dose.
 
 The three objects reference each other (plan -> structure set, dose -> plan) and the image
 series the plan was made on (the planning CT when present, else the post-contrast MR).
-Contours are written on the axial planes of the dose grid, which DVH tools such as
-dicompyler-core expect, so the RT Dose plus the RT Structure Set reproduce spineplan's V95; for
-structures reaching beyond the dose grid (a cord drawn over many levels) the same lattice of
-planes is extended up and down, so they are exported whole.
+Contours lie on the planes of that series' images, each naming its image
+(:func:`imaging.rtstruct.contours_on_images`): the planning CT's axial slices, or for an
+MR-only plan the MR's own (sagittal) slices. The lesion and the case's other structures are
+contoured from their finest mask (the lesion on the planning CT or the post-contrast series;
+an ellipsoid evaluated on the referenced series' grid), whole; the edema as the cord between
+its limits (:func:`edema_segment`); the field outline from the dose grid.
 
 The beams are fixed-SSD set-ups: each beam's ``IsocenterPosition`` is the point at the source-axis
 distance on its central axis (for SSD = SAD, where the axis enters the skin), not the field's
@@ -17,7 +19,6 @@ patient position is head-first supine (HFS), the position the gantry angles are 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from imaging.rt_common import save_atomically
 from imaging.rtdose import build_rtdose
 from imaging.rtstruct import Structure, build_rtstruct
 from imaging.volume import Volume
+from planning.anatomy.lesion import EllipsoidLesion, ellipsoid_mask
 from planning.anatomy.structures import structure_colour
 from planning.dose.beam_setup import inside_field
 from planning.dose.grid import grid_points_mm
@@ -42,6 +44,10 @@ from planning.plan import PlanResult
 #: ROI names in the structure set.
 LESION_ROI = "Lesion"
 FIELD_ROI = "Field"
+EDEMA_ROI = "Edema (cord segment)"
+#: Radius of the cord around the lesion's vertical when no cord is drawn, mm (as File > Export
+#: structures does for the annotation).
+EDEMA_CORD_RADIUS_MM = 6.0
 
 
 @dataclass(frozen=True)
@@ -76,42 +82,61 @@ def field_mask(result: PlanResult) -> Volume:
     return grid.with_array(inside & body)
 
 
-def contour_grid(result: PlanResult) -> Volume:
-    """The grid whose axial planes carry the contours: the dose grid, extended up and down (on
-    the same lattice, so the lesion and field contours are those of the dose grid) to hold the
-    whole of the case's other structures, e.g. a cord drawn far beyond the field."""
-    grid = result.dose_gy
-    ranges = [r for r in (s.z_range_mm() for s in result.structure_doses) if r is not None]
-    step = grid.affine[:3, 2]
-    dz = float(step[2])
-    if not ranges or dz <= 0 or abs(step[0]) + abs(step[1]) > 1e-6:
-        return grid
-    first = float(grid.affine[2, 3])
-    last = first + (grid.shape[0] - 1) * dz
-    top = max(r[0] for r in ranges)
-    bottom = min(r[1] for r in ranges)
-    below = max(0, math.ceil((first - bottom) / dz))
-    above = max(0, math.ceil((top - last) / dz))
-    if below == 0 and above == 0:
-        return grid
-    affine = grid.affine.copy()
-    affine[:3, 3] = affine[:3, 3] - below * step
-    shape = (grid.shape[0] + below + above, grid.shape[1], grid.shape[2])
-    return Volume(array=np.zeros(shape, dtype=np.uint8), affine=affine, metadata=grid.metadata)
+def reference_volume(result: PlanResult) -> Volume:
+    """The loaded volume of the series the exports reference (its grid)."""
+    images = result.images
+    return images.ct if images.ct is not None else images.lesion_volume
+
+
+def lesion_for_contours(result: PlanResult) -> Volume:
+    """The lesion at its finest: on the planning CT or the post-contrast series, or an
+    ellipsoid evaluated on the referenced series' grid (not the coarser dose grid)."""
+    if result.lesion_native_mask is not None:
+        return result.lesion_native_mask
+    lesion = result.case.lesion
+    if isinstance(lesion, EllipsoidLesion):
+        return ellipsoid_mask(reference_volume(result), lesion.center_mm, lesion.radii_mm)
+    return result.lesion_mask
+
+
+def edema_segment(result: PlanResult) -> Volume | None:
+    """The edema as the cord between its two limits, on the referenced series' grid, in the
+    plan's frame (on a planning CT of another frame: the limits mapped onto it). The cord is
+    the case's structure named Cord when there is one, else a cylinder of
+    :data:`EDEMA_CORD_RADIUS_MM` around the vertical through the lesion centroid (the lesion is
+    intramedullary). None without edema or when nothing of it lies on the grid."""
+    edema = result.plan_frame_case.edema
+    if edema is None:
+        return None
+    grid = reference_volume(result)
+    k, j, i = np.indices(grid.shape, dtype=float, sparse=True)
+    a = grid.affine
+    x, y, z = (a[r, 0] * i + a[r, 1] * j + a[r, 2] * k + a[r, 3] for r in range(3))
+    between = (z <= edema.superior_z_mm) & (z >= edema.inferior_z_mm)
+    if result.cord is not None:
+        cord = np.asarray(result.cord.mask_on(grid).array, dtype=bool)
+    else:
+        x0, y0 = result.lesion.centroid_mm[:2]
+        cord = (x - x0) ** 2 + (y - y0) ** 2 <= EDEMA_CORD_RADIUS_MM**2
+    mask = np.broadcast_to(cord & between, grid.shape)
+    return grid.with_array(mask.copy()) if mask.any() else None
 
 
 def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
     """Write ``rtstruct.dcm``, ``rtplan.dcm`` and ``rtdose.dcm`` into ``folder``."""
     folder = Path(folder)
     headers = reference_headers(result)
-    structures = [Structure(LESION_ROI, result.lesion_mask, (255, 0, 0), "GTV")]
+    structures = [Structure(LESION_ROI, lesion_for_contours(result), (255, 0, 0), "GTV")]
+    edema = edema_segment(result)
+    if edema is not None:
+        structures.append(Structure(EDEMA_ROI, edema, (90, 209, 255), "CONTROL"))
     outline = field_mask(result)
     if outline.array.any():
         structures.append(Structure(FIELD_ROI, outline, (255, 200, 0), "CONTROL"))
-    # the case's other structures whole, on the dose grid's planes extended along z
-    grid = contour_grid(result)
+    # the case's other structures whole (a cord drawn far beyond the dose grid included)
+    reference = reference_volume(result)
     for index, other in enumerate(result.structure_doses):
-        whole = other.mask_on(grid)
+        whole = other.native_mask if other.native_mask is not None else other.mask_on(reference)
         if whole.array.any():
             structures.append(
                 Structure(
@@ -124,7 +149,6 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
     rtstruct = build_rtstruct(
         structures,
         headers,
-        contour_grid=grid,
         label="spineplan",
         series_description="spineplan lesion, field and structures"
         if result.structure_doses

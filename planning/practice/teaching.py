@@ -37,6 +37,7 @@ from imaging.deidentify import DeidentificationReport, burned_in_images, deident
 from imaging.errors import ImagingError, SpineplanError
 from planning.anatomy.lesion import MaskLesion
 from planning.case import Case, StudyReference, check_study, load_case, save_case
+from planning.case.planning_ct import PlanningCtReference
 from planning.errors import CaseFileError
 
 REFERENCE_FILE_NAME = "reference.spineplan.json"
@@ -147,6 +148,9 @@ def _deidentified_case(
             structure = replace(structure, shape=shape)
             changes.append(change)
         structures.append(structure)
+    planning_ct, change = _deidentified_planning_ct(case, report, study_path, source)
+    if change:
+        changes.append(change)
     if case.description:
         changes.append("description: removed (free text may identify the patient)")
     text_findings = [f for f in case.findings if isinstance(f, str)]
@@ -163,8 +167,34 @@ def _deidentified_case(
         description="",
         findings=tuple(f for f in case.findings if not isinstance(f, str)),
         source_path=None,
+        planning_ct=planning_ct,
     )
     return new, changes
+
+
+def _deidentified_planning_ct(
+    case: Case, report: DeidentificationReport, study_path: str, source: str
+) -> tuple[PlanningCtReference | None, str]:
+    """The case's planning CT in the export: inside the study folder it was de-identified with
+    it (the files renamed, its series UID replaced), else it is left out (not de-identified)."""
+    reference = case.planning_ct
+    if reference is None:
+        return None, ""
+    ct_path, study = case.planning_ct_path(), case.study_path()
+    assert ct_path is not None
+    if not (study.is_dir() and ct_path.resolve().is_relative_to(study.resolve())):
+        return None, (
+            "planning_ct: left out (the CT lies outside the study folder and was not "
+            "de-identified); de-identify it and add it again"
+        )
+    series_uid = reference.series_instance_uid
+    if series_uid:
+        series_uid = _mapped(series_uid, report, "planning_ct.series_instance_uid", source)
+    new = replace(reference, path=study_path, series_instance_uid=series_uid)
+    return new, (
+        f"planning_ct.path: {study_path!r} (de-identified with the study); "
+        "series_instance_uid replaced; the registration kept"
+    )
 
 
 def teaching_burned_in_images(case: Case | str | Path) -> list[str]:

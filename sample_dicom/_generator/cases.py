@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .phantom import Ellipsoid, Pathology, Phantom
+from .planning_ct_spec import PlanningCtSpec
 from .spine import LEVEL_NAMES, SpineModel
 
 #: Lesions keep at least this distance (mm) from the boundary of any segment they do not touch.
@@ -35,6 +36,8 @@ class CaseSpec:
     has_ct: bool = False
     kyphosis_apex_depth_mm: float = 265.0
     bone_metastasis_level: str | None = None
+    #: A planning CT in another study and frame of reference (``planning_ct.PlanningCtSpec``).
+    planning_ct: PlanningCtSpec | None = None
 
     @property
     def name(self) -> str:
@@ -113,6 +116,13 @@ CASES: tuple[CaseSpec, ...] = (
         lesion_offset_x_mm=0.0,
         bone_metastasis_level="L1",
         kyphosis_apex_depth_mm=205.0,
+        planning_ct=PlanningCtSpec(
+            rotation_deg=(2.5, -1.5, 3.0),
+            fov_centre_ct_mm=(4.0, 95.0, -652.0),
+            study_date="20240626",
+            study_time="133010",
+            accession_number="SPL24062605",
+        ),
     ),
 )
 

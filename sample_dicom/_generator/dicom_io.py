@@ -97,6 +97,24 @@ def _add_time(hhmmss: str, seconds: int) -> str:
     return f"{total // 3600 % 24:02d}{total // 60 % 60:02d}{total % 60:02d}"
 
 
+def planning_ct_uids(case: CaseModel) -> tuple[str, str]:
+    """(StudyInstanceUID, FrameOfReferenceUID) of ``case``'s planning CT (another study)."""
+    return uid(case.spec.name, "planning-ct-study"), uid(case.spec.name, "planning-ct-frame")
+
+
+def _planning_ct_study(ds: Dataset, case: CaseModel) -> None:
+    """The planning CT's own study: days after the MR, its own frame of reference."""
+    spec = case.spec.planning_ct
+    assert spec is not None
+    ds.StudyInstanceUID, ds.FrameOfReferenceUID = planning_ct_uids(case)
+    ds.StudyDate = spec.study_date
+    ds.StudyTime = spec.study_time
+    ds.StudyID = f"{case.spec.number}01"
+    ds.AccessionNumber = spec.accession_number
+    ds.StudyDescription = "CT RT PLANNING THORAX"
+    ds.SeriesTime = _add_time(spec.study_time, 300)
+
+
 def _patient_and_study(ds: Dataset, case: CaseModel) -> None:
     spec = case.spec
     study_uid, for_uid = study_uids(case)
@@ -252,16 +270,20 @@ def write_series(
             _ct_header(ds, case, plan)
         else:
             _mr_header(ds, case, plan)
-        ds.SeriesDate = case.spec.study_date
-        ds.AcquisitionDate = case.spec.study_date
-        ds.ContentDate = case.spec.study_date
+        date = case.spec.study_date
+        if plan.extra.get("other_study"):
+            _planning_ct_study(ds, case)
+            date = ds.StudyDate
+        ds.SeriesDate = date
+        ds.AcquisitionDate = date
+        ds.ContentDate = date
         ds.AcquisitionTime = ds.SeriesTime
         ds.ContentTime = _add_time(ds.SeriesTime, 60)
         ds.InstanceNumber = number
         ds.AcquisitionNumber = 1
         ds.ImagePositionPatient = [ds_str(v) for v in position]
         ds.SliceLocation = ds_str(float(np.dot(normal, position)))
-        ds.InstanceCreationDate = case.spec.study_date
+        ds.InstanceCreationDate = date
         ds.InstanceCreationTime = ds.ContentTime
         frame = np.ascontiguousarray(pixels[k])
         if is_ct:

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from .cases import CaseModel
-from .dicom_io import study_uids
+from .dicom_io import study_uids, uid
+from .planning_ct import matrix_mr_to_ct
 
 
 def reference_annotation(case: CaseModel) -> dict:
@@ -30,6 +31,15 @@ def reference_annotation(case: CaseModel) -> dict:
             "inferior_z_mm": pathology.edema_inferior_z_mm,
         },
     }
+    if case.spec.planning_ct is not None:
+        # The planning CT of another study, with the exact known transform from the MR.
+        data["planning_ct"] = {
+            "path": "PLANNING_CT",
+            "series_instance_uid": uid(case.spec.name, "PLANNING_CT", "series"),
+            "registration": {
+                "matrix_mm": [[float(v) for v in row] for row in matrix_mr_to_ct(case)]
+            },
+        }
     met = pathology.bone_metastasis
     if met is not None:
         data["findings"] = [

@@ -163,14 +163,20 @@ def _sample_cases() -> list[Path]:
 
 @pytest.mark.skipif(len(_sample_cases()) < 4, reason="sample_dicom/case1..4 not generated yet")
 def test_sample_dicom_lists_four_studies(capsys: pytest.CaptureFixture[str]) -> None:
+    # four MR studies, and case 4's planning CT in a fifth study of its own
     assert cli.main(["info", str(SAMPLE_DICOM), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert len(data["studies"]) == 4
+    assert len(data["studies"]) == 5
+    ct_only = [s for s in data["studies"] if {x["modality"] for x in s["series"]} == {"CT"}]
+    assert [s["patient_id"] for s in ct_only] == ["SPL-0004"]
     for study in data["studies"]:
         series = study["series"]
         mr = [s for s in series if s["modality"] == "MR"]
-        assert len(mr) == 3
-        assert sorted(s["orientation"] for s in mr) == ["axial", "sagittal", "sagittal"]
+        if study in ct_only:
+            assert len(series) == 1 and series[0]["orientation"] == "axial"
+        else:
+            assert len(mr) == 3
+            assert sorted(s["orientation"] for s in mr) == ["axial", "sagittal", "sagittal"]
         assert {s["modality"] for s in series} <= {"MR", "CT"}
         assert len({s["frame_of_reference_uid"] for s in series}) == 1
         for item in series:

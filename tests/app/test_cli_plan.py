@@ -61,7 +61,7 @@ def test_plan_writes_everything_and_passes(planned_root, number: int) -> None:
 
 
 @pytest.mark.skipif(shutil.which("dciodvfy") is None, reason="dicom3tools not installed")
-@pytest.mark.parametrize("number", [1, 2])
+@pytest.mark.parametrize("number", [1, 2, 4])
 @pytest.mark.parametrize("name", ["rtplan.dcm", "rtdose.dcm", "rtstruct.dcm"])
 def test_exports_pass_dciodvfy(planned_root, number: int, name: str) -> None:
     _, out, _ = _planned(number, planned_root)
@@ -97,8 +97,14 @@ def _dicompyler_v95(out: Path) -> tuple[float, float]:
     return float(relative.volume_constraint(95).value), data["coverage"]["lesion"]["v95_percent"]
 
 
+#: Cases whose exports reference an axial series (a planning CT: case 1 in the study's frame,
+#: case 4 of another study). dicompyler-core reads axial contours only; the MR-only plans'
+#: contours lie on their sagittal MR's planes (tests/planning/test_rtstruct_planes.py).
+AXIAL_REFERENCE = [1, 4]
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # dicompyler-core uses old pydicom API
-@pytest.mark.parametrize("number", sorted(EXPECTED))
+@pytest.mark.parametrize("number", AXIAL_REFERENCE)
 def test_dicompyler_v95_agrees(planned_root, number: int) -> None:
     _, out, _ = _planned(number, planned_root)
     theirs, ours = _dicompyler_v95(out)
@@ -128,7 +134,7 @@ def test_rt_objects_reference_each_other(planned_root) -> None:
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_narrowed_field_fails_with_status_1_and_still_writes(tmp_path) -> None:
     out = tmp_path / "narrow"
-    status, stdout, stderr = _plan(_case(2), out, "--width-mm", "8")
+    status, stdout, stderr = _plan(_case(4), out, "--width-mm", "8")
     assert status == 1, stderr
     assert {p.name for p in out.iterdir()} == OUTPUTS
     data = json.loads((out / "field.json").read_text())
@@ -136,7 +142,9 @@ def test_narrowed_field_fails_with_status_1_and_still_writes(tmp_path) -> None:
     assert data["coverage"]["verdict"]["fixes"]
     assert "FAIL" in stdout and "widen the field" in stdout
     theirs, ours = _dicompyler_v95(out)
-    assert ours < 99.0 and theirs == pytest.approx(ours, abs=1.0)
+    # The field edge crosses the lesion, so V95 changes steeply with the lesion's outline, and
+    # the contours lie on the CT's 3 mm slices while spineplan counts dose-grid voxels: 3 %.
+    assert ours < 99.0 and theirs == pytest.approx(ours, abs=3.0)
 
 
 def test_negative_margin_onto_the_lesion_fails(tmp_path) -> None:
@@ -367,3 +375,29 @@ def test_structure_mask_error_names_the_case_file(tmp_path) -> None:
     out = tmp_path / "out"
     status, _, stderr = _plan(case, out)
     _assert_bad_input(status, stderr, out, "cord.spineplan.json: structure 'Cord': ", "not found")
+
+
+def test_a_plan_on_the_planning_ct_says_so_and_references_the_ct(planned_root) -> None:
+    # sample case 4: the planning CT of another study, through the case's matrix_mm
+    status, out, stdout = _planned(4, planned_root)
+    assert status == 0
+    data = json.loads((out / "field.json").read_text())
+    registration = data["registration"]
+    assert data["frame_of_reference_uid"] != registration["mr_frame_of_reference_uid"]
+    assert (
+        "planned on the planning CT 'RT PLANNING CT THORAX': z in CT coordinates; on the MR the "
+        f"borders are z {registration['mr_superior_border_z_mm']:.1f} / "
+        f"{registration['mr_inferior_border_z_mm']:.1f} mm"
+    ) in stdout
+    ct = pydicom.dcmread(
+        next(iter(sorted((SAMPLES / "case4" / "PLANNING_CT").glob("*.dcm")))),
+        stop_before_pixels=True,
+    )
+    assert data["frame_of_reference_uid"] == ct.FrameOfReferenceUID
+    for name in ("rtstruct.dcm", "rtplan.dcm", "rtdose.dcm"):
+        exported = pydicom.dcmread(out / name)
+        assert exported.FrameOfReferenceUID == ct.FrameOfReferenceUID, name
+        assert exported.StudyInstanceUID == ct.StudyInstanceUID, name
+    structures = pydicom.dcmread(out / "rtstruct.dcm")
+    series = structures.ReferencedFrameOfReferenceSequence[0].RTReferencedStudySequence[0]
+    assert series.RTReferencedSeriesSequence[0].SeriesInstanceUID == ct.SeriesInstanceUID

@@ -14,7 +14,7 @@ from imaging.rtdose import read_rtdose, write_rtdose
 from imaging.rtstruct import Structure, write_rtstruct
 from imaging.volume import Volume
 from planning.evaluation.coverage import dose_statistics
-from tests.imaging.test_rtstruct import _sagittal_series
+from tests.imaging.test_rtstruct import _sagittal_series, headers_of
 
 
 def _axial_dose() -> Volume:
@@ -60,8 +60,10 @@ def _dicompyler_dvhcalc():
 
 def test_v95_agrees_with_dicompyler_core(tmp_path) -> None:
     dvhcalc = _dicompyler_dvhcalc()
-    headers, _ = _sagittal_series()
     dose = _axial_dose()
+    # dicompyler-core reads axial contours only: the structure set references an axial series
+    # on the dose grid's planes (a planning CT)
+    headers = headers_of(dose)
     k, j, i = np.indices(dose.shape)
     points = dose.index_to_patient(np.stack([i, j, k], axis=-1))
     lesion = ((points - [0.0, 5.0, 0.0]) / [10.0, 14.0, 20.0]) ** 2
@@ -71,9 +73,7 @@ def test_v95_agrees_with_dicompyler_core(tmp_path) -> None:
         dose.array, lesion_mask.array, prescription_gy, voxel_volume_cc=2 * 2 * 2.5 / 1000
     )
     assert 20.0 < ours.v95_percent < 90.0  # the gradient makes the comparison meaningful
-    rtstruct = write_rtstruct(
-        tmp_path / "rs.dcm", [Structure("Lesion", lesion_mask)], headers, contour_grid=dose
-    )
+    rtstruct = write_rtstruct(tmp_path / "rs.dcm", [Structure("Lesion", lesion_mask)], headers)
     rtdose = write_rtdose(tmp_path / "rd.dcm", dose, headers, referenced_plan_uid=generate_uid())
     dvh = dvhcalc.get_dvh(str(rtstruct), str(rtdose), 1)
     relative = dvh.relative_volume

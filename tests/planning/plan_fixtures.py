@@ -30,3 +30,26 @@ def sample_case(number: int) -> Case:
 @functools.cache
 def default_plan(number: int) -> PlanResult:
     return plan_case(sample_case(number), grid_spacing_mm=TEST_GRID_MM)
+
+
+def plan_frame_uid(number: int) -> str:
+    """The frame of reference a sample case is planned in: its planning CT's (another study,
+    case 4) when the case names one, else the study's."""
+    case = sample_case(number)
+    if case.planning_ct is None:
+        return case.study.frame_of_reference_uid
+    import pydicom
+
+    folder = SAMPLES / f"case{number}" / case.planning_ct.path
+    first = next(iter(sorted(folder.glob("*.dcm"))))
+    return str(pydicom.dcmread(first, stop_before_pixels=True).FrameOfReferenceUID)
+
+
+def to_plan_z(number: int, z_mm: float) -> float:
+    """A z of the case file (the MR's frame) as a z of the frame the case is planned in: on a
+    planning CT, the plane through the lesion centre's x, y mapped by the case's matrix."""
+    case = sample_case(number)
+    if case.planning_ct is None or case.planning_ct.matrix is None:
+        return z_mm
+    x, y = case.lesion.center_mm[:2]  # type: ignore[union-attr]
+    return float((case.planning_ct.matrix @ [x, y, z_mm, 1.0])[2])

@@ -17,6 +17,7 @@ from tests.planning.plan_fixtures import (
     EXPECTED,
     TEST_GRID_MM,
     default_plan,
+    plan_frame_uid,
     sample_case,
 )
 
@@ -64,7 +65,7 @@ def test_default_plan_passes(number: int) -> None:
     assert result.lesion_stats.v95_percent >= 99.0
     # A parallel field with no hot spots: the lesion's dose is within a few % of 100.
     assert 95.0 <= result.lesion_stats.dmin_percent <= result.lesion_stats.dmax_percent < 107.0
-    assert result.dose_gy.frame_of_reference_uid == sample_case(number).study.frame_of_reference_uid
+    assert result.dose_gy.frame_of_reference_uid == plan_frame_uid(number)
 
 
 @pytest.mark.parametrize("number", sorted(EXPECTED))

@@ -289,3 +289,21 @@ def test_burned_in_images_are_refused_unless_accepted(study_case: Case, tmp_path
     assert not (tmp_path / "out").exists()
     export = export_case_for_teaching(study_case, tmp_path / "out", accept_burned_in=True)
     assert len(export.deidentification.burned_in_accepted) == 1
+
+
+def test_a_case_with_a_planning_ct_is_exported_with_it(tmp_path) -> None:
+    # sample case 4: its planning CT (another study, in the case folder) is de-identified with
+    # the MR, its series UID mapped, and the exported case still plans on it
+    from planning.dose.images import load_plan_images
+
+    source = load_case(SAMPLES / "case4" / "reference.spineplan.json")
+    export = export_case_for_teaching(source, tmp_path / "case4", seed="sample")
+    exported = load_case(export.case_path)
+    assert exported.planning_ct is not None and exported.planning_ct.path == "."
+    assert exported.planning_ct.series_instance_uid != source.planning_ct.series_instance_uid
+    assert np.array_equal(exported.planning_ct.matrix, source.planning_ct.matrix)
+    assert any(c.startswith("planning_ct.path") for c in export.case_changes)
+    images = load_plan_images(exported)
+    assert images.on_registered_ct
+    assert images.export_series.series_instance_uid == exported.planning_ct.series_instance_uid
+    _assert_no_identifier_anywhere(tmp_path / "case4", ["SPINEPLAN^CASE4", "SPL-0004"])

@@ -136,7 +136,9 @@ def sagittal_plane(result: PlanResult) -> ImagePlane:
     point = np.asarray(result.normalisation.point_mm)
     images = result.images
     background = _background(
-        point, (images.sagittal, images.lesion_volume, images.ct), result.density.volume
+        point,
+        [images.in_plan_frame(v) for v in (images.sagittal, images.lesion_volume, images.ct)],
+        result.density.volume,
     )
     lower, upper = result.dose_gy.bounds_mm()
     top = max(result.field.superior_border_z_mm + 60.0, upper[2] + 10.0)
@@ -148,7 +150,7 @@ def sagittal_plane(result: PlanResult) -> ImagePlane:
     description = background.metadata.series_description or background.metadata.modality
     marks = tuple(
         ((top - level.middle_z_mm) / step, display_name(level.name, result.case.thoracic_prefix))
-        for level in result.case.levels
+        for level in result.plan_frame_case.levels
         if bottom + 4.0 < level.middle_z_mm < top - 4.0
     )
     return _render_plane(
@@ -170,7 +172,10 @@ def axial_plane(result: PlanResult) -> ImagePlane:
     images = result.images
     background = _background(
         point,
-        (images.ct, images.axial_mr, images.sagittal, images.lesion_volume),
+        [
+            images.in_plan_frame(v)
+            for v in (images.ct, images.axial_mr, images.sagittal, images.lesion_volume)
+        ],
         result.density.volume,
     )
     lower, upper = result.dose_gy.bounds_mm()

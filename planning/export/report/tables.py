@@ -25,6 +25,17 @@ def case_rows(result: PlanResult) -> list[list[str]]:
             f"{lesion.inferior_z_mm:.1f} mm), centroid {format_point_mm(lesion.centroid_mm)}",
         ],
     ]
+    images = result.images
+    if images.on_registered_ct:
+        rows.insert(
+            1,
+            [
+                "Planned on",
+                f"planning CT '{images.export_series.description}' (study "
+                f"{images.export_series.study_instance_uid}), through the case's registration; "
+                "every z and point in this report is a CT coordinate",
+            ],
+        )
     if case.edema is not None:
         try:
             edema = describe_edema(
