@@ -21,8 +21,10 @@ import numpy as np
 from imaging.discovery import SeriesInfo
 from imaging.errors import SpineplanError
 from imaging.loading import load_series
+from imaging.spatial_registration import read_spatial_registration
 from imaging.volume import Volume
 from planning.case import Case, check_study
+from planning.case.planning_ct import rigid_matrix
 from planning.errors import CaseFileError, PlanningError
 from planning.field.derivation import TREATMENT_POSITION
 
@@ -164,8 +166,8 @@ def _planning_ct(
     Raises
     ------
     CaseFileError
-        The CT is missing, not a CT, in another frame without a registration, or registered by a
-        REG file (not read yet).
+        The CT is missing, not a CT, in another frame without a registration, or its REG file
+        cannot be read, holds other frames or a transform that is not rigid.
     """
     from imaging import discover
 
@@ -208,10 +210,9 @@ def _planning_ct(
         notes.append("the planning CT shares the MR's frame of reference: no registration used")
         return ct, None, notes, warnings
     if reference.registration_path:
-        raise CaseFileError(
-            f"{source}: planning_ct.registration.path: registration files are not read yet; "
-            "give matrix_mm"
-        )
+        registered, note = _registration_file(case, source, mr, ct)
+        notes.append(note)
+        return ct, registered, notes, warnings
     matrix = reference.matrix
     if matrix is None:
         raise CaseFileError(
@@ -227,6 +228,31 @@ def _planning_ct(
         f"{np.round(matrix[:3, 3], 1).tolist()} mm)"
     )
     return ct, matrix, notes, warnings
+
+
+def _registration_file(
+    case: Case, source: str, mr: SeriesInfo, ct: SeriesInfo
+) -> tuple[np.ndarray, str]:
+    """The MR -> CT matrix of the case's DICOM Spatial Registration file, checked rigid."""
+    assert case.planning_ct is not None
+    path = case.resolve(case.planning_ct.registration_path)
+    where = f"{source}: planning_ct.registration.path"
+    try:
+        matrix = read_spatial_registration(
+            path,
+            moving_frame_of_reference_uid=mr.frame_of_reference_uid,
+            fixed_frame_of_reference_uid=ct.frame_of_reference_uid,
+        )
+        matrix = rigid_matrix(matrix.tolist())
+    except SpineplanError as exc:
+        raise CaseFileError(f"{where}: {exc}") from exc
+    note = (
+        f"registration: the MR (frame of reference {mr.frame_of_reference_uid}) is mapped onto "
+        f"the planning CT (frame {ct.frame_of_reference_uid}) by the DICOM Spatial Registration "
+        f"{path.name} (rotation {rotation_degrees(matrix):.2f} deg, translation "
+        f"{np.round(matrix[:3, 3], 1).tolist()} mm)"
+    )
+    return matrix, note
 
 
 def rotation_degrees(matrix: np.ndarray) -> float:

@@ -14,10 +14,13 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
+from imaging import discover
+from imaging.spatial_registration import registered_series, write_spatial_registration
 from planning.anatomy.lesion import ellipsoid_mask
 from planning.case import case_from_dict, case_to_dict, load_case, save_case
 from planning.case.planning_ct import rigid_matrix
 from planning.dose.images import load_plan_images
+from planning.dose.plan_geometry import plan_geometry
 from planning.errors import CaseFileError, PlanningError
 from planning.export.field_limits import field_dict
 from planning.plan import plan_case
@@ -117,11 +120,49 @@ def test_a_ct_in_another_frame_without_registration_names_both_frames(tmp_path: 
     assert "not in the MR's frame" in message
 
 
-def test_a_registration_file_is_not_read_yet(tmp_path: Path) -> None:
+def _write_reg(tmp_path: Path, matrix: np.ndarray, *, mr_case: int = 4) -> Path:
+    """A DICOM Spatial Registration from sample case ``mr_case``'s MR onto case 4's CT."""
+    mr = next(s for s in discover(SAMPLES / f"case{mr_case}").series if s.modality == "MR")
+    ct = next(s for s in discover(SAMPLES / "case4" / "PLANNING_CT").series)
+    return write_spatial_registration(
+        tmp_path / "reg.dcm", matrix, fixed=registered_series(ct), moving=registered_series(mr)
+    )
+
+
+def test_a_registration_file_plans_like_its_matrix(tmp_path: Path) -> None:
+    matrix = sample_case(4).planning_ct.matrix
+    _write_reg(tmp_path, matrix)
     path = _copy_case4(
         tmp_path, lambda d: d["planning_ct"].update(registration={"path": "reg.dcm"})
     )
-    with pytest.raises(CaseFileError, match="registration files are not read yet; give matrix_mm"):
+    from_file = plan_geometry(load_case(path))
+    from_matrix = plan_geometry(sample_case(4))
+    assert from_file.field.superior_border_z_mm == pytest.approx(
+        from_matrix.field.superior_border_z_mm, abs=1e-3
+    )
+    assert from_file.field.inferior_border_z_mm == pytest.approx(
+        from_matrix.field.inferior_border_z_mm, abs=1e-3
+    )
+    assert any("DICOM Spatial Registration reg.dcm" in note for note in from_file.assumptions)
+
+
+def test_a_registration_file_of_other_frames_is_refused_naming_them(tmp_path: Path) -> None:
+    _write_reg(tmp_path, sample_case(4).planning_ct.matrix, mr_case=2)
+    path = _copy_case4(
+        tmp_path, lambda d: d["planning_ct"].update(registration={"path": "reg.dcm"})
+    )
+    case = load_case(path)
+    with pytest.raises(CaseFileError, match=r"planning_ct\.registration\.path") as raised:
+        load_plan_images(case)
+    assert case.study.frame_of_reference_uid in str(raised.value)
+
+
+def test_an_unreadable_registration_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "reg.dcm").write_bytes(b"not a registration")
+    path = _copy_case4(
+        tmp_path, lambda d: d["planning_ct"].update(registration={"path": "reg.dcm"})
+    )
+    with pytest.raises(CaseFileError, match=r"planning_ct\.registration\.path: .*reg\.dcm"):
         load_plan_images(load_case(path))
 
 
