@@ -31,6 +31,7 @@ from app import (
     help_dialogs,
     png_export,
     study_loading,
+    unsaved_changes,
     window_actions,
     window_docks,
     window_settings,
@@ -100,7 +101,7 @@ class MainWindow(HostWindow):
         super().__init__()
         self.settings = settings
         self.setObjectName("MainWindow")
-        self.setWindowTitle("spineplan")
+        self.setWindowTitle("spineplan[*]")
         self.setWindowIcon(window_actions.icon("app"))
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
@@ -150,6 +151,9 @@ class MainWindow(HostWindow):
         self.resizeDocks([self.series_dock], [250], Qt.Orientation.Horizontal)
         self.annotation = AnnotationController(self)
         self.plan_panel.connect_document(self.annotation.document)
+        # plan settings are edits of the case: undoable, marked unsaved, autosaved
+        self.plan_panel.settings_edited.connect(self.annotation.document.set_plan_settings)
+        self.annotation.document.plan_changed.connect(self.plan_panel.show_settings)
         window_docks.place_plan_dock(self, self.plan_dock, self.annotation.levels_dock)
         self.first_plan_raiser = window_docks.FirstPlanRaiser(
             self.plan_dock, self.case_opened, self.plan_panel.plan_updated
@@ -213,8 +217,19 @@ class MainWindow(HostWindow):
         self.loading.choose_files()
 
     def open_path(self, path: str | Path | Sequence[str | Path]) -> None:
-        """Start loading a folder, a file or a list of files (asynchronously)."""
+        """Start loading a folder, a file or a list of files (asynchronously), after the
+        Save / Discard / Cancel question when the open case has unsaved changes."""
+        if not self.maybe_save("opening another study"):
+            return
         self.loading.open_path(path)
+
+    def maybe_save(self, doing: str) -> bool:
+        """Ask Save / Discard / Cancel before ``doing`` when the case has unsaved changes
+        (`app.unsaved_changes`); True to go on."""
+        annotation = self.annotation
+        return unsaved_changes.confirm_unsaved(
+            self, annotation.document, doing, annotation.save, annotation.discard_changes
+        )
 
     def wait_for_load(self, timeout_ms: int = 120_000) -> bool:
         """Block (processing events) until the current load ends; False on timeout."""
@@ -382,6 +397,9 @@ class MainWindow(HostWindow):
         self.recent.remember(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save("closing"):
+            event.ignore()
+            return
         self.plan_panel.shutdown()
         self.loader.cancel()
         self.loader.wait(10_000)

@@ -117,6 +117,7 @@ class AnnotationController(QObject):
         w.mode_group.triggered.connect(lambda _action: self.deactivate_tool())
         self.document.changed.connect(self._on_changed)
         self.document.reset_done.connect(self.paint.reset)
+        self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
         panel_requests.connect_panels(self.panels, self, w)
 
     def show_panel(self, name: str) -> None:
@@ -303,8 +304,8 @@ class AnnotationController(QObject):
         self._update_title()
 
     def _update_title(self) -> None:
-        title = self.window.windowTitle().removesuffix(" *")
-        self.window.setWindowTitle(title + (" *" if self.document.is_modified else ""))
+        # Qt's convention: the title carries "[*]", shown as "*" while the window is modified
+        self.window.setWindowModified(self.document.is_modified)
 
     # -- opening and saving ---------------------------------------------------------------
     def _on_load_finished(self, outcome: str) -> None:
@@ -380,6 +381,12 @@ class AnnotationController(QObject):
 
     def discard_recovery(self) -> None:
         self.recovery.discard()
+
+    def discard_changes(self) -> None:
+        """The user chose Discard for the unsaved changes: the recovery file goes and the
+        document counts as unmodified (a study opened next is not asked about again)."""
+        self.recovery.discard()
+        self.document.undo_stack.setClean()
 
     # -- DICOM export ---------------------------------------------------------------------
     def structures(self) -> list[Structure]:

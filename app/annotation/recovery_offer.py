@@ -147,7 +147,11 @@ class RecoveryOffer:
                 for s in state.structures
             ),
         )
+        stack = document.undo_stack
+        stack.beginMacro("Restore unsaved annotation")
         document.apply("Restore unsaved annotation", state)
+        document.set_plan_settings(found.case.plan)  # plan settings are autosaved too
+        stack.endMacro()
         self.window.statusBar().showMessage("Unsaved annotation restored", 5000)
 
     def discard(self) -> None:

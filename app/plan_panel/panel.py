@@ -81,6 +81,8 @@ class PlanPanel(QWidget):
     plan_failed = Signal(str)
     field_updated = Signal(object)
     export_finished = Signal(object)
+    #: the user changed a setting: the `PlanSettings` now shown (valid combinations only)
+    settings_edited = Signal(object)
 
     def __init__(
         self,
@@ -138,6 +140,7 @@ class PlanPanel(QWidget):
 
         self.settings_box = PlanSettingsForm(content, self._field_width_mm)
         self.settings_box.edited.connect(self._replan)
+        self.settings_box.edited.connect(self._announce_settings)
         layout.addWidget(self.settings_box)
         # the controls stay reachable on the panel (tests, scripts and the practice mode use them)
         form = self.settings_box
@@ -275,6 +278,24 @@ class PlanPanel(QWidget):
         )
 
     # -- edits ----------------------------------------------------------------------------
+    def _announce_settings(self) -> None:
+        """Tell the document (undo, the title's modified mark, autosave) what the user set."""
+        if self.case is None:
+            return
+        try:
+            self.settings_edited.emit(self.settings())
+        except PlanningError:
+            pass  # an invalid combination is shown by `_replan`; the case keeps its settings
+
+    def show_settings(self, settings: PlanSettings) -> None:
+        """Show ``settings`` (an undo or a restore put them in the case) unless already shown."""
+        try:
+            if self.settings() == settings:
+                return
+        except PlanningError:
+            pass
+        self.settings_box.load(settings)
+
     def _field_width_mm(self) -> float | None:
         return self.field.width_mm if self.field is not None else None
 
