@@ -334,6 +334,10 @@ class AnnotationController(QObject):
     def choose_save_as(self) -> Path | None:
         return self.case_files.choose_save_as(self.report)
 
+    def choose_cases_folder(self) -> None:
+        """File > Cases folder…: the folder Save case as proposes."""
+        self.case_files.choose_cases_folder()
+
     def save_as(self, path: str | Path) -> Path | None:
         """Save the case to ``path``; the recovery file is no longer needed."""
         return self.case_files.save_as(path)

@@ -306,7 +306,8 @@ def test_window_state_and_recent_studies_persist(qtbot, study, settings):
     second = MainWindow(settings=settings)
     qtbot.addWidget(second)
     assert second.recent_studies() == [str(study.folder.resolve())]
-    assert [a.text() for a in second.recent_menu.actions()] == [str(study.folder.resolve())]
+    assert [a.data() for a in second.recent_menu.actions()] == [str(study.folder.resolve())]
+    assert second.recent_menu.actions()[0].text().startswith("study (study folder) — ")
     second.show()
     assert second.layers_dock.isVisible()  # dock layout restored
     assert not second.messages_dock.isVisible()
