@@ -36,6 +36,7 @@ from app import (
     window_docks,
     window_settings,
 )
+from app.annotation.cases_folder import cases_folder
 from app.annotation.controller import AnnotationController
 from app.host_window import HostWindow
 from app.layers_panel import connect_layers
@@ -154,6 +155,7 @@ class MainWindow(HostWindow):
         # plan settings are edits of the case: undoable, marked unsaved, autosaved
         self.plan_panel.settings_edited.connect(self.annotation.document.set_plan_settings)
         self.annotation.document.plan_changed.connect(self.plan_panel.show_settings)
+        self.plan_panel.export_parent_folder = lambda: cases_folder(self.settings)
         window_docks.place_plan_dock(self, self.plan_dock, self.annotation.levels_dock)
         self.first_plan_raiser = window_docks.FirstPlanRaiser(
             self.plan_dock, self.case_opened, self.plan_panel.plan_updated

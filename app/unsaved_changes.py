@@ -23,8 +23,7 @@ def unsaved_question(document: AnnotationDocument, doing: str) -> str:
     name = document.case_path.name if document.case_path is not None else "this new case"
     last = f" (last edit: {document.last_edit})" if document.last_edit else ""
     return (
-        f"The annotation or plan of {name} has unsaved changes{last}.\n\n"
-        f"Save them before {doing}?"
+        f"The annotation or plan of {name} has unsaved changes{last}.\n\nSave them before {doing}?"
     )
 
 

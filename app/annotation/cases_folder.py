@@ -24,9 +24,7 @@ def default_cases_folder() -> Path:
     """The cases folder before the user chose one (see the module docstring)."""
     if os.environ.get(DATA_DIR_ENV):
         return user_data_dir() / "cases"
-    documents = QStandardPaths.writableLocation(
-        QStandardPaths.StandardLocation.DocumentsLocation
-    )
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     return Path(documents or Path.home()) / DEFAULT_FOLDER_NAME
 
 

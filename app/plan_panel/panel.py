@@ -18,6 +18,8 @@ notes), `numbers_table`, `overlay_layer`, `plan_input` and `export_flow`.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -25,6 +27,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QProgressDialog, QScrollArea, QVBoxLayout, QWidget
 
 from app.plan_panel.export_flow import PlanExportFlow, ask_export_folder, export_button
+from app.plan_panel.export_record import ExportRecord
 from app.plan_panel.numbers_table import field_rows, numbers_rows
 from app.plan_panel.overlay_layer import PlanOverlayLayer
 from app.plan_panel.plan_input import (
@@ -116,6 +119,10 @@ class PlanPanel(QWidget):
         self.runner.busy_changed.connect(self._on_busy)
         self.export_flow = PlanExportFlow(self.runner.scratch_folder, self)
         self.export_flow.finished.connect(self.export_finished)
+        self.export_flow.finished.connect(self._on_exported)
+        #: where an export of a case not saved yet is proposed (the window sets its cases folder)
+        self.export_parent_folder: Callable[[], Path] = Path.home
+        self._export_inputs: object = None
         self.exporter = self.export_flow.exporter
         self._build()
         self.export_flow.status_changed.connect(self.status_label.setText)
@@ -162,6 +169,8 @@ class PlanPanel(QWidget):
         self.export_button = export_button(content)
         self.export_button.clicked.connect(self.choose_export)
         layout.addWidget(self.export_button)
+        self.export_record = ExportRecord(content)
+        layout.addWidget(self.export_record)
         layout.addStretch(1)
 
         scroll = QScrollArea(self)
@@ -222,9 +231,11 @@ class PlanPanel(QWidget):
             self.runner.cancel()
             self.overlay_layer.clear()
             self.result = self.plan_geometry = None
+            self.export_record.forget()
             self._show_empty("No case is open.")
             return
         if new_case:
+            self.export_record.forget()
             self.runner.forget_images()
             self.settings_box.load(case.plan)
             self.result = self.plan_geometry = None
@@ -282,10 +293,9 @@ class PlanPanel(QWidget):
         """Tell the document (undo, the title's modified mark, autosave) what the user set."""
         if self.case is None:
             return
-        try:
+        # an invalid combination is shown by `_replan`; the case keeps its settings
+        with contextlib.suppress(PlanningError):
             self.settings_edited.emit(self.settings())
-        except PlanningError:
-            pass  # an invalid combination is shown by `_replan`; the case keeps its settings
 
     def show_settings(self, settings: PlanSettings) -> None:
         """Show ``settings`` (an undo or a restore put them in the case) unless already shown."""
@@ -303,6 +313,7 @@ class PlanPanel(QWidget):
         """Redraw the field now when possible and ask for a plan (debounced)."""
         if self.case is None:
             return
+        self._check_export_stale()
         try:
             settings = self.settings()
         except PlanningError as error:
@@ -408,7 +419,7 @@ class PlanPanel(QWidget):
     # -- export ---------------------------------------------------------------------------
     def choose_export(self) -> None:
         """File > Export plan...: ask for a folder and export into it."""
-        folder = ask_export_folder(self, self.case)
+        folder = ask_export_folder(self, self.case, self.export_parent_folder())
         if folder:
             self.export_to(folder)
 
@@ -423,7 +434,32 @@ class PlanPanel(QWidget):
         current = self.result if idle else None
         geometry = self.plan_geometry if idle and current is None else None
         job = None if current is not None or geometry is not None else self.job()
+        self._export_inputs = self.plan_inputs()
         return self.export_flow.start(folder, result=current, job=job, geometry=geometry)
+
+    def plan_inputs(self) -> object:
+        """What the plan is made from (case, settings, hand-painted masks, separation): an
+        export of other inputs is stale."""
+        try:
+            settings: object = self.settings()
+        except PlanningError:
+            settings = None
+        return (
+            self.case,
+            settings,
+            self.painted_mask,
+            self.painted_structures,
+            self.separation_cm(),
+            self.settings_box.alpha_beta_gy(),
+        )
+
+    def _on_exported(self, written: list[Path]) -> None:
+        folder = written[0].parent if written else Path()
+        self.export_record.exported(folder, len(written), self._export_inputs)
+        self.export_record.check(self.plan_inputs())
+
+    def _check_export_stale(self) -> None:
+        self.export_record.check(self.plan_inputs())
 
     @property
     def progress_dialog(self) -> QProgressDialog | None:
