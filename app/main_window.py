@@ -41,6 +41,7 @@ from app.annotation.controller import AnnotationController
 from app.host_window import HostWindow
 from app.layers_panel import connect_layers
 from app.loader import StudyLoader
+from app.messages_indicator import MessagesIndicator
 from app.practice.controller import PracticeController
 from app.series_choice import comparison_for
 from app.viewer.viewer import Viewer
@@ -144,6 +145,8 @@ class MainWindow(HostWindow):
         self.readout_label, self.point_label = status.readout_label, status.point_label
         self.progress_bar, self.progress_label = status.progress_bar, status.progress_label
         self.cancel_button = status.cancel_button
+        self.messages_indicator = MessagesIndicator(self, self.messages_dock)
+        self.statusBar().addPermanentWidget(self.messages_indicator)
         self.loading = study_loading.StudyLoading(self)
         self.loading.set_loading_ui(False)
         self._connect()
@@ -325,8 +328,8 @@ class MainWindow(HostWindow):
         entry.setData(Qt.ItemDataRole.UserRole, level)
         self.messages.addItem(entry)
         self.messages.scrollToBottom()
-        if level in ("warning", "error"):
-            self.messages_dock.show()
+        # counted in the status bar; the panel does not pop up and move the views mid-task
+        self.messages_indicator.count(level)
 
     def message_texts(self, level: str | None = None) -> list[str]:
         """The texts listed in the Messages panel (only those of ``level`` if given), oldest
@@ -342,6 +345,7 @@ class MainWindow(HostWindow):
         """Empty the Messages panel (a new study is opening); messages may repeat again."""
         self.messages.clear()
         self._seen_messages.clear()
+        self.messages_indicator.reset()
 
     # -- export (app.png_export) ----------------------------------------------------------
     def export_view_png(self, path: str | Path) -> Path:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.plurals import plural
 from imaging.errors import SpineplanError
 from planning.anatomy.lesion import (
     DEFAULT_GROW_TOLERANCE,
@@ -221,7 +222,7 @@ class LesionPanel(QWidget):
         except SpineplanError as error:
             v["Volume"].setText(str(error))
             return
-        v["Volume"].setText(f"{m.volume_cc:.2f} cc ({m.voxel_count} voxels)")
+        v["Volume"].setText(f"{m.volume_cc:.2f} cc ({plural(m.voxel_count, 'voxel')})")
         v["SI extent"].setText(
             f"{m.si_extent_mm:.1f} mm (z {m.superior_z_mm:.1f} to {m.inferior_z_mm:.1f})"
         )

@@ -232,6 +232,8 @@ class PlanPanel(QWidget):
             self.overlay_layer.clear()
             self.result = self.plan_geometry = None
             self.export_record.forget()
+            self.field = self.live_field = None
+            self.settings_box.clear_derived_width()
             self._show_empty("No case is open.")
             return
         if new_case:

@@ -389,6 +389,10 @@ def test_geometry_warnings_are_listed_and_the_series_still_shows(qtbot, window, 
     assert open_and_wait(qtbot, window, built.folder) == "done"
     warnings = [text for text in window.message_texts() if "SAG T1 +C" in text]
     assert warnings, window.message_texts()
+    # counted in the status bar (the panel does not pop up mid-task); a click opens it
+    indicator = window.messages_indicator
+    assert indicator.isVisible() and "warning" in indicator.text()
+    indicator.click()
     assert window.messages_dock.isVisible()
     assert window.viewer.has_images
     assert "1 geometry warning" in window.viewer.panels[0].header.text()
