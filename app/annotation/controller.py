@@ -26,6 +26,7 @@ windows and the tests.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -117,7 +118,7 @@ class AnnotationController(QObject):
         w.mode_group.triggered.connect(lambda _action: self.deactivate_tool())
         self.document.changed.connect(self._on_changed)
         self.document.reset_done.connect(self.paint.reset)
-        self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.document.undo_stack.cleanChanged.connect(self._on_clean_changed)
         panel_requests.connect_panels(self.panels, self, w)
 
     def show_panel(self, name: str) -> None:
@@ -302,6 +303,11 @@ class AnnotationController(QObject):
         if text:
             self.recovery.write()
         self._update_title()
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        # also emitted while the window is being destroyed (the stack clears itself)
+        with contextlib.suppress(RuntimeError):
+            self.window.setWindowModified(not clean)
 
     def _update_title(self) -> None:
         # Qt's convention: the title carries "[*]", shown as "*" while the window is modified
