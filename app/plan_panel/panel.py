@@ -126,6 +126,7 @@ class PlanPanel(QWidget):
         self.exporter = self.export_flow.exporter
         self._build()
         self.export_flow.status_changed.connect(self.status_label.setText)
+        self.settings_box.load(PlanSettings())  # the defaults, the width automatic and empty
         self._show_empty("Open a case file (*.spineplan.json) with levels and a lesion to plan.")
 
     # The rows of the numbers table are pure functions (numbers_table); also reachable here.
