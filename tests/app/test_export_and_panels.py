@@ -16,7 +16,7 @@ from app.plan_panel.export_flow import ExportFolderDialog
 from app.plurals import plural
 from app.user_guide import UserGuideDialog
 from tests.app.conftest import open_and_wait
-from tests.app.test_plan_panel import OUTPUTS, PLAN_TIMEOUT_MS, front_tab, _open_planned
+from tests.app.test_plan_panel import OUTPUTS, PLAN_TIMEOUT_MS, _open_planned, front_tab
 
 
 def test_export_into_a_typed_new_folder_confirms_beside_the_button_and_flags_stale(

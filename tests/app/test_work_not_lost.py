@@ -5,6 +5,7 @@ after End, Save as into the cases folder under a free name, and Open recent list
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -26,7 +27,7 @@ def asked(monkeypatch):
 
     class Asked:
         answer = Button.Cancel
-        texts: list[str] = []
+        texts: ClassVar[list[str]] = []
 
     def question(_parent, title, text, *_args, **_kwargs):
         Asked.texts.append(f"{title}: {text}")
