@@ -20,7 +20,15 @@ Button = QMessageBox.StandardButton
 
 def unsaved_question(document: AnnotationDocument, doing: str) -> str:
     """The question's text: what is unsaved, in which case, and what is about to happen."""
-    name = document.case_path.name if document.case_path is not None else "this new case"
+    case = document.case
+    if document.case_path is not None:
+        name = document.case_path.name
+    elif case is not None and case.source_path is not None:
+        name = f"{Path(case.source_path).name} (a reference: saved under a new name)"
+    elif case is not None:
+        name = f"the new case of {case.study_path().name}"
+    else:
+        name = "this case"
     last = f" (last edit: {document.last_edit})" if document.last_edit else ""
     return (
         f"The annotation or plan of {name} has unsaved changes{last}.\n\nSave them before {doing}?"

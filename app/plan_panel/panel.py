@@ -22,7 +22,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QProgressDialog, QScrollArea, QVBoxLayout, QWidget
 
@@ -174,7 +174,7 @@ class PlanPanel(QWidget):
         layout.addWidget(self.export_record)
         layout.addStretch(1)
 
-        scroll = QScrollArea(self)
+        scroll = self.scroll_area = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
@@ -460,6 +460,9 @@ class PlanPanel(QWidget):
         folder = written[0].parent if written else Path()
         self.export_record.exported(folder, len(written), self._export_inputs)
         self.export_record.check(self.plan_inputs())
+        # the confirmation is seen where the button was clicked, even at the panel's bottom
+        # (once the layout has made room for it)
+        QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(self.export_record))
 
     def _check_export_stale(self) -> None:
         self.export_record.check(self.plan_inputs())
