@@ -367,7 +367,10 @@ class MainWindow(HostWindow):
         )
 
     def choose_export_plan(self) -> None:
-        """File > Export plan (the Plan panel asks where)."""
+        """File > Export plan (the Plan panel asks where); the Plan panel comes forward, so
+        that the export's outcome, shown under its Export button, is seen."""
+        self.plan_dock.show()
+        self.plan_dock.raise_()
         self.plan_panel.choose_export()
 
     # -- dialogs (app.help_dialogs) -------------------------------------------------------

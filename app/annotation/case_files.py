@@ -7,6 +7,7 @@ study) into the document, and File > Open case / Save case / Save case as.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -154,6 +155,9 @@ class CaseFiles:
             return None
         folder = cases_folder.cases_folder(self.window.settings)
         proposed = cases_folder.unique_case_path(folder, self.proposed_stem())
+        # made now: a file dialog on a missing folder would open somewhere else
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
         path, _ = QFileDialog.getSaveFileName(
             self.window,
             "Save case as",

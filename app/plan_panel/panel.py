@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QProgressDialog, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QScrollArea, QVBoxLayout, QWidget
 
 from app.plan_panel.export_flow import PlanExportFlow, ask_export_folder, export_button
 from app.plan_panel.export_record import ExportRecord
@@ -421,7 +421,12 @@ class PlanPanel(QWidget):
 
     # -- export ---------------------------------------------------------------------------
     def choose_export(self) -> None:
-        """File > Export plan...: ask for a folder and export into it."""
+        """File > Export plan...: ask for a folder and export into it (a case that cannot be
+        planned yet is said so first, before any folder is asked for or made)."""
+        missing = self.missing_for_export()
+        if missing:
+            QMessageBox.information(self, "Export plan", f"Nothing to export yet: {missing}.")
+            return
         folder = ask_export_folder(self, self.case, self.export_parent_folder())
         if folder:
             self.export_to(folder)
@@ -439,6 +444,16 @@ class PlanPanel(QWidget):
         job = None if current is not None or geometry is not None else self.job()
         self._export_inputs = self.plan_inputs()
         return self.export_flow.start(folder, result=current, job=job, geometry=geometry)
+
+    def missing_for_export(self) -> str:
+        """What the case lacks to be planned, in words ('' when it can be)."""
+        if self.case is None:
+            return "open a case or a study to plan"
+        if self.case.lesion is None and self.painted_mask is None:
+            return "the case has no lesion; mark the lesion (Annotation ▸ Lesion) to plan"
+        if not self.case.levels:
+            return "the case has no vertebral levels; label the levels to plan"
+        return ""
 
     def plan_inputs(self) -> object:
         """What the plan is made from (case, settings, hand-painted masks, separation): an

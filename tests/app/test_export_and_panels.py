@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.plan_panel.export_flow import ExportFolderDialog
 from app.plurals import plural
@@ -139,3 +139,20 @@ def test_the_width_box_is_empty_without_a_plan_and_per_case(qtbot, window, study
     # unticking "auto" gives a width to type, never "—"
     panel.width_auto.setChecked(False)
     assert panel.width_spin.text().endswith(" mm")
+
+
+def test_export_of_a_case_that_cannot_be_planned_says_why_before_asking_a_folder(
+    qtbot, window, study, monkeypatch
+):
+    assert open_and_wait(qtbot, window, study.folder) == "done"
+    said: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "information", staticmethod(lambda _parent, _title, text: said.append(text))
+    )
+    window.annotation.dock.raise_()
+    window.actions_by_id["export_plan"].trigger()
+    assert said and "the case has no lesion" in said[0]
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, ExportFolderDialog)]
+    # the Plan panel came forward: its outcome line is where the user looks next
+    title = window.plan_dock.windowTitle()
+    qtbot.waitUntil(lambda: front_tab(window, title) == title)
