@@ -159,6 +159,7 @@ class MainWindow(HostWindow):
         self.plan_panel.settings_edited.connect(self.annotation.document.set_plan_settings)
         self.annotation.document.plan_changed.connect(self.plan_panel.show_settings)
         self.plan_panel.export_parent_folder = lambda: cases_folder(self.settings)
+        self.plan_panel.saved_case_path = lambda: self.annotation.document.case_path
         window_docks.place_plan_dock(self, self.plan_dock, self.annotation.levels_dock)
         self.first_plan_raiser = window_docks.FirstPlanRaiser(
             self.plan_dock, self.case_opened, self.plan_panel.plan_updated

@@ -186,12 +186,14 @@ class CaseFiles:
         return self.save_as(target)
 
     def proposed_stem(self) -> str:
-        """The name Save case as proposes: the open case file's, else the study folder's."""
+        """The name Save case as proposes: the open case file's, else the study folder's (a
+        bundled reference case is named after its study: ``case3``, not ``reference``)."""
         document = self.document
         if document.case_path is not None:
             return case_stem(document.case_path)
-        if document.case is not None and document.case.source_path is not None:
-            return case_stem(Path(document.case.source_path))
+        case = document.case
+        if case is not None and case.source_path is not None and not case.reference:
+            return case_stem(Path(case.source_path))
         study = document.case.study_path() if document.case is not None else Path("case")
         return study.name if study.name else "case"
 

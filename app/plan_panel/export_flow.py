@@ -48,14 +48,19 @@ def case_stem(path: Path) -> str:
     return name.removesuffix(CASE_FILE_SUFFIX) if name.endswith(CASE_FILE_SUFFIX) else path.stem
 
 
-def proposed_export_folder(case: Case, fallback_parent: Path) -> Path:
-    """A new folder for the export: ``<case name>-plan`` beside the case file (in
-    ``fallback_parent`` for a case not saved yet), ``-2``, ``-3`` ... when taken."""
-    if case.source_path is not None and not case.reference:
-        parent, stem = Path(case.source_path).parent, case_stem(Path(case.source_path))
+def proposed_export_folder(
+    case: Case, fallback_parent: Path, case_path: Path | None = None
+) -> Path:
+    """A new folder for the export: ``<case name>-plan`` beside the case file (``case_path``,
+    the file the case is saved to now, else the one it was opened from), or in
+    ``fallback_parent`` for a case not saved yet or a bundled reference (named after its
+    study); ``-2``, ``-3`` ... when taken."""
+    if case_path is None and case.source_path is not None and not case.reference:
+        case_path = Path(case.source_path)
+    if case_path is not None:
+        parent, stem = case_path.parent, case_stem(case_path)
     else:
-        source = Path(case.source_path) if case.source_path is not None else None
-        stem = case_stem(source) if source is not None else case.study_path().name or "case"
+        stem = case.study_path().name or "case"
         parent = fallback_parent
     candidate, n = parent / f"{stem}-plan", 2
     while candidate.exists():
@@ -134,7 +139,9 @@ class ExportFolderDialog(QDialog):
             self.path_edit.setText(chosen)
 
 
-def ask_export_folder(owner: QWidget, case: Case | None, fallback_parent: Path) -> str:
+def ask_export_folder(
+    owner: QWidget, case: Case | None, fallback_parent: Path, case_path: Path | None = None
+) -> str:
     """Ask for the folder to export ``case``'s plan into ('' when cancelled or without a
     case); a typed folder that does not exist yet is made (with its parents)."""
     if case is None:
@@ -142,7 +149,7 @@ def ask_export_folder(owner: QWidget, case: Case | None, fallback_parent: Path) 
             owner, "Export plan", "Open a case file (*.spineplan.json) to plan first."
         )
         return ""
-    dialog = ExportFolderDialog(owner, proposed_export_folder(case, fallback_parent))
+    dialog = ExportFolderDialog(owner, proposed_export_folder(case, fallback_parent, case_path))
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return ""
     return str(dialog.folder())

@@ -122,6 +122,8 @@ class PlanPanel(QWidget):
         self.export_flow.finished.connect(self._on_exported)
         #: where an export of a case not saved yet is proposed (the window sets its cases folder)
         self.export_parent_folder: Callable[[], Path] = Path.home
+        #: the file the open case is saved to now (the window gives its document's), if any
+        self.saved_case_path: Callable[[], Path | None] = lambda: None
         self._export_inputs: object = None
         self.exporter = self.export_flow.exporter
         self._build()
@@ -427,7 +429,9 @@ class PlanPanel(QWidget):
         if missing:
             QMessageBox.information(self, "Export plan", f"Nothing to export yet: {missing}.")
             return
-        folder = ask_export_folder(self, self.case, self.export_parent_folder())
+        folder = ask_export_folder(
+            self, self.case, self.export_parent_folder(), self.saved_case_path()
+        )
         if folder:
             self.export_to(folder)
 

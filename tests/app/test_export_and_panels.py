@@ -12,7 +12,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from app.plan_panel.export_flow import ExportFolderDialog
+from app.plan_panel.export_flow import ExportFolderDialog, proposed_export_folder
 from app.plurals import plural
 from app.user_guide import UserGuideDialog
 from tests.app.conftest import open_and_wait
@@ -156,3 +156,38 @@ def test_export_of_a_case_that_cannot_be_planned_says_why_before_asking_a_folder
     # the Plan panel came forward: its outcome line is where the user looks next
     title = window.plan_dock.windowTitle()
     qtbot.waitUntil(lambda: front_tab(window, title) == title)
+
+
+def test_the_export_folder_proposed_is_new_and_named_after_the_case(tmp_path):
+    from dataclasses import replace
+
+    from planning.case import Case, StudyReference
+
+    study = tmp_path / "case7"
+    case = Case(StudyReference(str(study), "1.2", "1.3"))
+    cases = tmp_path / "cases"
+    # not saved yet: in the cases folder, after the study
+    assert proposed_export_folder(case, cases) == cases / "case7-plan"
+    # a bundled reference is named after its study, not "reference"
+    reference = replace(case, source_path=study / "reference.spineplan.json", reference=True)
+    assert proposed_export_folder(reference, cases) == cases / "case7-plan"
+    # saved: beside the case file it is saved to now, a free name
+    saved = tmp_path / "mine" / "patient.spineplan.json"
+    (tmp_path / "mine" / "patient-plan").mkdir(parents=True)
+    assert proposed_export_folder(reference, cases, saved) == tmp_path / "mine" / "patient-plan-2"
+
+
+def test_save_as_names_a_reference_case_after_its_study(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.app.test_plan_panel import _case_path
+
+    assert open_and_wait(qtbot, window, _case_path(2), PLAN_TIMEOUT_MS) == "done"
+    proposed: list[str] = []
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda _parent, _title, start, *_args: (proposed.append(start), ("", ""))[1]),
+    )
+    window.annotation.choose_save_as()
+    assert Path(proposed[0]).name == "case2.spineplan.json"
