@@ -68,6 +68,15 @@ class HostWindow(QMainWindow):
         """List a message ("info", "warning" or "error") in the Messages panel."""
         raise NotImplementedError
 
+    def remember_recent(self, path: Path) -> None:
+        """Put ``path`` (a study folder or a case file) first in File > Open recent."""
+        raise NotImplementedError
+
+    def maybe_save(self, doing: str) -> bool:
+        """Ask Save / Discard / Cancel before ``doing`` when there are unsaved changes; True
+        to go on."""
+        raise NotImplementedError
+
     def open_path(self, path: str | Path | Sequence[str | Path]) -> None:
         """Start loading a folder, a file, a case file or a list of files."""
         raise NotImplementedError

@@ -31,14 +31,17 @@ from app import (
     help_dialogs,
     png_export,
     study_loading,
+    unsaved_changes,
     window_actions,
     window_docks,
     window_settings,
 )
+from app.annotation.cases_folder import cases_folder
 from app.annotation.controller import AnnotationController
 from app.host_window import HostWindow
 from app.layers_panel import connect_layers
 from app.loader import StudyLoader
+from app.messages_indicator import MessagesIndicator
 from app.practice.controller import PracticeController
 from app.series_choice import comparison_for
 from app.viewer.viewer import Viewer
@@ -100,7 +103,7 @@ class MainWindow(HostWindow):
         super().__init__()
         self.settings = settings
         self.setObjectName("MainWindow")
-        self.setWindowTitle("spineplan")
+        self.setWindowTitle("spineplan[*]")
         self.setWindowIcon(window_actions.icon("app"))
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
@@ -142,6 +145,8 @@ class MainWindow(HostWindow):
         self.readout_label, self.point_label = status.readout_label, status.point_label
         self.progress_bar, self.progress_label = status.progress_bar, status.progress_label
         self.cancel_button = status.cancel_button
+        self.messages_indicator = MessagesIndicator(self, self.messages_dock)
+        self.statusBar().addPermanentWidget(self.messages_indicator)
         self.loading = study_loading.StudyLoading(self)
         self.loading.set_loading_ui(False)
         self._connect()
@@ -150,6 +155,11 @@ class MainWindow(HostWindow):
         self.resizeDocks([self.series_dock], [250], Qt.Orientation.Horizontal)
         self.annotation = AnnotationController(self)
         self.plan_panel.connect_document(self.annotation.document)
+        # plan settings are edits of the case: undoable, marked unsaved, autosaved
+        self.plan_panel.settings_edited.connect(self.annotation.document.set_plan_settings)
+        self.annotation.document.plan_changed.connect(self.plan_panel.show_settings)
+        self.plan_panel.export_parent_folder = lambda: cases_folder(self.settings)
+        self.plan_panel.saved_case_path = lambda: self.annotation.document.case_path
         window_docks.place_plan_dock(self, self.plan_dock, self.annotation.levels_dock)
         self.first_plan_raiser = window_docks.FirstPlanRaiser(
             self.plan_dock, self.case_opened, self.plan_panel.plan_updated
@@ -213,8 +223,19 @@ class MainWindow(HostWindow):
         self.loading.choose_files()
 
     def open_path(self, path: str | Path | Sequence[str | Path]) -> None:
-        """Start loading a folder, a file or a list of files (asynchronously)."""
+        """Start loading a folder, a file or a list of files (asynchronously), after the
+        Save / Discard / Cancel question when the open case has unsaved changes."""
+        if not self.maybe_save("opening another study"):
+            return
         self.loading.open_path(path)
+
+    def maybe_save(self, doing: str) -> bool:
+        """Ask Save / Discard / Cancel before ``doing`` when the case has unsaved changes
+        (`app.unsaved_changes`); True to go on."""
+        annotation = self.annotation
+        return unsaved_changes.confirm_unsaved(
+            self, annotation.document, doing, annotation.save, annotation.discard_changes
+        )
 
     def wait_for_load(self, timeout_ms: int = 120_000) -> bool:
         """Block (processing events) until the current load ends; False on timeout."""
@@ -308,8 +329,8 @@ class MainWindow(HostWindow):
         entry.setData(Qt.ItemDataRole.UserRole, level)
         self.messages.addItem(entry)
         self.messages.scrollToBottom()
-        if level in ("warning", "error"):
-            self.messages_dock.show()
+        # counted in the status bar; the panel does not pop up and move the views mid-task
+        self.messages_indicator.count(level)
 
     def message_texts(self, level: str | None = None) -> list[str]:
         """The texts listed in the Messages panel (only those of ``level`` if given), oldest
@@ -325,6 +346,7 @@ class MainWindow(HostWindow):
         """Empty the Messages panel (a new study is opening); messages may repeat again."""
         self.messages.clear()
         self._seen_messages.clear()
+        self.messages_indicator.reset()
 
     # -- export (app.png_export) ----------------------------------------------------------
     def export_view_png(self, path: str | Path) -> Path:
@@ -346,7 +368,10 @@ class MainWindow(HostWindow):
         )
 
     def choose_export_plan(self) -> None:
-        """File > Export plan (the Plan panel asks where)."""
+        """File > Export plan (the Plan panel asks where); the Plan panel comes forward, so
+        that the export's outcome, shown under its Export button, is seen."""
+        self.plan_dock.show()
+        self.plan_dock.raise_()
         self.plan_panel.choose_export()
 
     # -- dialogs (app.help_dialogs) -------------------------------------------------------
@@ -382,6 +407,9 @@ class MainWindow(HostWindow):
         self.recent.remember(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save("closing"):
+            event.ignore()
+            return
         self.plan_panel.shutdown()
         self.loader.cancel()
         self.loader.wait(10_000)

@@ -39,6 +39,7 @@ ACTION_SHORTCUTS: dict[str, tuple[str, str]] = {
     "open_case": ("Ctrl+Alt+O", "Open a case file (*.spineplan.json)"),
     "save_case": ("Ctrl+S", "Save the case"),
     "save_case_as": ("Ctrl+Shift+S", "Save the case under another name"),
+    "cases_folder": ("", "Choose the folder Save case as proposes"),
     "tool_levels": ("L", "Levels tool: click vertebral bodies, drag endplates"),
     "tool_body_width": (
         "Shift+W",

@@ -139,7 +139,7 @@ class StudyLoading:
             window.load_finished.emit("failed")
             return
         window.viewer.show_message(f"Reading {label} …")
-        window.setWindowTitle(f"spineplan — {label}")
+        window.setWindowTitle(f"spineplan — {label}[*]")
         self.set_loading_ui(True)
         window.statusBar().showMessage(f"Opening {label}", 3000)
         window.loader.start(paths)
@@ -187,7 +187,7 @@ class StudyLoading:
         if study is not None:
             name = study.patient_name.replace("^", " ").strip() or study.patient_id
             title = " — ".join(t for t in ("spineplan", name, study.study_description) if t)
-            window.setWindowTitle(title)
+            window.setWindowTitle(f"{title}[*]")  # "[*]": the unsaved-changes mark
         if len(discovery.studies) > 1:
             window.add_message(
                 "info",

@@ -94,6 +94,9 @@ class UserGuideDialog(QDialog):
         )
         self.browser.document().setBaseUrl(QUrl.fromLocalFile(str(path)))
         self._fit_images()
+        # the text cursor, not only the scroll bar, goes to the top: a browser shown for the
+        # first time scrolls to its cursor, which setMarkdown leaves at the end of the guide
+        self.browser.moveCursor(QTextCursor.MoveOperation.Start)
         if fragment:
             self.browser.scrollToAnchor(fragment)
         else:

@@ -58,7 +58,7 @@ def build_docks(window: QMainWindow, overlays: OverlayModel) -> WindowDocks:
         window, "Layers", "LayersDock", layers, Qt.DockWidgetArea.LeftDockWidgetArea
     )
     layers_dock.hide()
-    messages_dock.hide()  # shown when a warning or an error arrives
+    messages_dock.hide()  # opened from the status bar's count of warnings and errors
     plan_panel = PlanPanel(overlays, window)
     plan_dock = add_dock(
         window, "Plan", "PlanDock", plan_panel, Qt.DockWidgetArea.RightDockWidgetArea

@@ -50,9 +50,18 @@ class RecentStudies:
         self.menu.clear()
         recent = recent_studies(self.settings)
         for path in recent:
-            action = self.menu.addAction(path)
+            action = self.menu.addAction(recent_entry_text(path))
+            action.setToolTip(path)
+            action.setData(path)
             action.triggered.connect(lambda _checked=False, path=path: self.open_path(path))
         self.menu.setEnabled(bool(recent))
+
+
+def recent_entry_text(path: str) -> str:
+    """How File > Open recent names ``path``: a case file or a study folder, with its folder."""
+    where = Path(path)
+    kind = "case file" if where.name.endswith(".spineplan.json") else "study folder"
+    return f"{where.name} ({kind}) — {where.parent}"
 
 
 def restore_settings(

@@ -51,6 +51,7 @@ class AnnotationCommands(Protocol):
     def choose_case(self) -> None: ...
     def save(self) -> object: ...
     def choose_save_as(self) -> object: ...
+    def choose_cases_folder(self) -> None: ...
     def choose_export_rtstruct(self) -> None: ...
     def choose_export_seg(self) -> None: ...
     def set_reference_shown(self, shown: bool) -> None: ...
@@ -112,6 +113,7 @@ def build_actions(
     a("open_case", "Open &case…", controller.choose_case)
     a("save_case", "&Save case", controller.save)
     a("save_case_as", "Save case &as…", controller.choose_save_as)
+    a("cases_folder", "Cases &folder…", controller.choose_cases_folder)
     a("export_rtstruct", "Export structures (RT&STRUCT)…", controller.choose_export_rtstruct)
     a("export_seg", "Export lesion SE&G…", controller.choose_export_seg)
     tool_group = QActionGroup(window)
@@ -133,7 +135,7 @@ def build_actions(
     first = file_menu.actions()[0]
     file_menu.insertActions(first, [ids["open_case"]])
     anchor = next(x for x in file_menu.actions() if x.objectName() == "export_view")
-    file_menu.insertActions(anchor, [ids["save_case"], ids["save_case_as"]])
+    file_menu.insertActions(anchor, [ids["save_case"], ids["save_case_as"], ids["cases_folder"]])
     file_menu.insertSeparator(anchor)
     file_menu.insertActions(anchor, [ids["export_rtstruct"], ids["export_seg"]])
     file_menu.insertSeparator(anchor)

@@ -7,14 +7,16 @@ study) into the document, and File > Open case / Save case / Save case as.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from app.annotation.document import AnnotationDocument
+from app.annotation import cases_folder
+from app.annotation.document import AnnotationDocument, case_stem
 from app.annotation.recovery_offer import RecoveryOffer, case_without_lesion
 from app.annotation.reference_layers import ReferenceAnnotation
 from app.host_window import HostWindow
@@ -146,19 +148,64 @@ class CaseFiles:
         return self.save_as(document.case_path)
 
     def choose_save_as(self, report: Callable[[str], None]) -> Path | None:
-        """File > Save case as: ask for a name, starting beside the study."""
+        """File > Save case as: ask for a name, proposing a name not yet taken in the cases
+        folder (`cases_folder`); replacing an existing file is confirmed first."""
         if self.document.case is None:
             report("Open a study before saving a case")
             return None
-        start = self.document.case.study_path()
-        start = start if start.is_dir() else start.parent
+        folder = cases_folder.cases_folder(self.window.settings)
+        proposed = cases_folder.unique_case_path(folder, self.proposed_stem())
+        # made now: a file dialog on a missing folder would open somewhere else
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
         path, _ = QFileDialog.getSaveFileName(
             self.window,
             "Save case as",
-            str(start / f"case{CASE_FILE_SUFFIX}"),
+            str(proposed),
             f"spineplan cases (*{CASE_FILE_SUFFIX})",
+            "",
+            QFileDialog.Option.DontConfirmOverwrite,  # asked below, with the same words always
         )
-        return self.save_as(path) if path else None
+        if not path:
+            return None
+        target = Path(path)
+        if not target.name.endswith(CASE_FILE_SUFFIX):
+            target = target.with_name(target.name + CASE_FILE_SUFFIX)
+        if target.exists() and target != self.document.case_path:
+            answer = QMessageBox.question(
+                self.window,
+                "Replace case file?",
+                f"{target.name} already exists in {target.parent}.\n\nReplace it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        if not target.parent.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        return self.save_as(target)
+
+    def proposed_stem(self) -> str:
+        """The name Save case as proposes: the open case file's, else the study folder's (a
+        bundled reference case is named after its study: ``case3``, not ``reference``)."""
+        document = self.document
+        if document.case_path is not None:
+            return case_stem(document.case_path)
+        case = document.case
+        if case is not None and case.source_path is not None and not case.reference:
+            return case_stem(Path(case.source_path))
+        study = document.case.study_path() if document.case is not None else Path("case")
+        return study.name if study.name else "case"
+
+    def choose_cases_folder(self) -> None:
+        """File > Cases folder…: choose the folder Save case as proposes."""
+        current = cases_folder.cases_folder(self.window.settings)
+        folder = QFileDialog.getExistingDirectory(
+            self.window, "Folder for saved cases", str(current)
+        )
+        if folder:
+            cases_folder.set_cases_folder(self.window.settings, folder)
+            self.window.statusBar().showMessage(f"Cases are saved in {folder} from now on", 5000)
 
     def save_as(self, path: str | Path) -> Path | None:
         """Save the case to ``path``; the recovery file is no longer needed."""
@@ -171,5 +218,6 @@ class CaseFiles:
         self.recovery.saved(written)
         w.statusBar().showMessage(f"Saved {written}", 5000)
         w.add_message("info", f"Case saved to {written}")
+        w.remember_recent(written)  # File > Open recent lists case files too
         self.on_saved()
         return written

@@ -26,6 +26,7 @@ windows and the tests.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -117,6 +118,7 @@ class AnnotationController(QObject):
         w.mode_group.triggered.connect(lambda _action: self.deactivate_tool())
         self.document.changed.connect(self._on_changed)
         self.document.reset_done.connect(self.paint.reset)
+        self.document.undo_stack.cleanChanged.connect(self._on_clean_changed)
         panel_requests.connect_panels(self.panels, self, w)
 
     def show_panel(self, name: str) -> None:
@@ -312,9 +314,14 @@ class AnnotationController(QObject):
             self.recovery.write()
         self._update_title()
 
+    def _on_clean_changed(self, clean: bool) -> None:
+        # also emitted while the window is being destroyed (the stack clears itself)
+        with contextlib.suppress(RuntimeError):
+            self.window.setWindowModified(not clean)
+
     def _update_title(self) -> None:
-        title = self.window.windowTitle().removesuffix(" *")
-        self.window.setWindowTitle(title + (" *" if self.document.is_modified else ""))
+        # Qt's convention: the title carries "[*]", shown as "*" while the window is modified
+        self.window.setWindowModified(self.document.is_modified)
 
     # -- opening and saving ---------------------------------------------------------------
     def _on_load_finished(self, outcome: str) -> None:
@@ -342,6 +349,10 @@ class AnnotationController(QObject):
 
     def choose_save_as(self) -> Path | None:
         return self.case_files.choose_save_as(self.report)
+
+    def choose_cases_folder(self) -> None:
+        """File > Cases folder…: the folder Save case as proposes."""
+        self.case_files.choose_cases_folder()
 
     def save_as(self, path: str | Path) -> Path | None:
         """Save the case to ``path``; the recovery file is no longer needed."""
@@ -390,6 +401,12 @@ class AnnotationController(QObject):
 
     def discard_recovery(self) -> None:
         self.recovery.discard()
+
+    def discard_changes(self) -> None:
+        """The user chose Discard for the unsaved changes: the recovery file goes and the
+        document counts as unmodified (a study opened next is not asked about again)."""
+        self.recovery.discard()
+        self.document.undo_stack.setClean()
 
     # -- DICOM export ---------------------------------------------------------------------
     def structures(self) -> list[Structure]:

@@ -41,8 +41,10 @@ class AnnotationDock:
     dock: QDockWidget
 
     def show_panel(self, name: str) -> None:
-        """Bring the "Levels", "Lesion" or "Edema" tab to the front."""
+        """Bring the "Levels", "Lesion" or "Edema" tab to the front, and the Annotation dock
+        in front of the Plan (and Practice) tabs it shares its column with."""
         self.dock.show()
+        self.dock.raise_()
         self.tabs.setCurrentIndex(PANEL_NAMES.index(name))
 
 

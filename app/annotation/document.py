@@ -4,8 +4,9 @@ The model is `planning.case` (the `Case` and its `planning.case.annotation.Annot
 images); this layer only keeps its snapshots on a `QUndoStack` and writes the case out.
 `AnnotationDocument.apply(text, new_state)` is the one way to change the annotation: it pushes
 an undoable command, and `changed` tells panels, overlays and the autosave. The case around the
-annotation (study reference, plan settings, findings) is kept from the file it came from and
-written back unchanged.
+annotation (study reference, findings) is kept from the file it came from and written back
+unchanged; the plan settings are edited through `set_plan_settings`, an undoable edit too, so
+the undo stack's clean state says whether anything (annotation or plan) is unsaved.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from planning.anatomy.lesion import MaskLesion
 from planning.anatomy.structures import file_slug
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference, save_case
 from planning.case.annotation import Annotation, case_with_annotation, is_painted
+from planning.case.settings import PlanSettings
 from planning.errors import CaseFileError
 
 
@@ -43,6 +45,35 @@ class SnapshotCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.document._set_state(self.before, f"undo {self.text()}")
+
+
+class PlanSettingsCommand(QUndoCommand):
+    """Swap the case's plan settings; successive setting changes merge into one undo step
+    (a spin box dragged through ten values is one edit)."""
+
+    ID = 7301
+
+    def __init__(
+        self, document: AnnotationDocument, before: PlanSettings, after: PlanSettings
+    ) -> None:
+        super().__init__("Change plan settings")
+        self.document, self.before, self.after = document, before, after
+
+    def id(self) -> int:
+        return self.ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, PlanSettingsCommand):
+            return False
+        self.after = other.after
+        self.setObsolete(self.after == self.before)
+        return True
+
+    def redo(self) -> None:
+        self.document._set_plan(self.after, self.text())
+
+    def undo(self) -> None:
+        self.document._set_plan(self.before, f"undo {self.text()}")
 
 
 def structure_file_names(state: Annotation, stem: str, prefix: str = "") -> dict[str, str]:
@@ -104,6 +135,8 @@ class AnnotationDocument(QObject):
     changed = Signal(str)
     #: a new case was put in the document (opened, new study, recovered)
     reset_done = Signal()
+    #: the case's plan settings changed by an edit or its undo (the new `PlanSettings`)
+    plan_changed = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -136,6 +169,20 @@ class AnnotationDocument(QObject):
         if self.case is None:
             raise SpineplanError("open a study before annotating it")
         self.undo_stack.push(SnapshotCommand(self, self.state, new_state, text))
+
+    def set_plan_settings(self, settings: PlanSettings) -> None:
+        """Make ``settings`` the case's plan settings as one undoable edit (merged with the
+        previous one when that was a plan-settings edit too); nothing when unchanged."""
+        if self.case is None or settings == self.case.plan:
+            return
+        self.undo_stack.push(PlanSettingsCommand(self, self.case.plan, settings))
+
+    def _set_plan(self, settings: PlanSettings, text: str) -> None:
+        assert self.case is not None
+        self.case = replace(self.case, plan=settings)
+        self.last_edit = text
+        self.plan_changed.emit(settings)
+        self.changed.emit(text)
 
     def _set_state(self, state: Annotation, text: str) -> None:
         self.state = state

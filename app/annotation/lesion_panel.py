@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.plurals import plural
 from imaging.errors import SpineplanError
 from planning.anatomy.lesion import (
     DEFAULT_GROW_TOLERANCE,
@@ -223,7 +224,9 @@ class LesionPanel(QWidget):
             v["Volume"].setText(str(error))
             return
         # the MR grid's voxels: the Plan panel also shows the dose grid's (a little different)
-        v["Volume"].setText(f"{m.volume_cc:.2f} cm³ on the MR grid ({m.voxel_count} voxels)")
+        v["Volume"].setText(
+            f"{m.volume_cc:.2f} cm³ on the MR grid ({plural(m.voxel_count, 'voxel')})"
+        )
         v["SI extent"].setText(
             f"{m.si_extent_mm:.1f} mm (z {m.superior_z_mm:.1f} to {m.inferior_z_mm:.1f})"
         )

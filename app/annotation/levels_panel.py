@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.plurals import plural
 from imaging.errors import SpineplanError
 from planning.anatomy.counting import counting_check
 from planning.anatomy.levels import LEVEL_SEQUENCE, check_levels, display_name, sort_by_z
@@ -190,9 +191,8 @@ class LevelsPanel(QWidget):
             ]
             self.issues.setText("<br>".join(lines))
         else:
-            self.issues.setText(
-                f"<span style='color:#8fd18f'>✔ {len(state.levels)} levels, consistent</span>"
-            )
+            count = plural(len(state.levels), "level")
+            self.issues.setText(f"<span style='color:#8fd18f'>✔ {count}, consistent</span>")
         self._show_counting(state)
 
     def _show_width(self) -> None:

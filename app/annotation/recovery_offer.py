@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from app.annotation.autosave import Recovery, RecoveryStore
 from app.annotation.document import AnnotationDocument
 from app.host_window import HostWindow
+from app.plurals import plural
 from imaging.errors import SpineplanError
 from planning.case import Case
 from planning.case import annotation as edits
@@ -101,7 +102,7 @@ class RecoveryOffer:
         """Show the bar for ``found``: when it was saved, what it holds, its last edit."""
         self.pending = found
         case = found.case
-        parts = [f"{len(case.levels)} levels"]
+        parts = [plural(len(case.levels), "level")]
         if case.lesion is not None:
             parts.append("a lesion")
         if case.edema is not None:
@@ -147,7 +148,11 @@ class RecoveryOffer:
                 for s in state.structures
             ),
         )
+        stack = document.undo_stack
+        stack.beginMacro("Restore unsaved annotation")
         document.apply("Restore unsaved annotation", state)
+        document.set_plan_settings(found.case.plan)  # plan settings are autosaved too
+        stack.endMacro()
         self.window.statusBar().showMessage("Unsaved annotation restored", 5000)
 
     def discard(self) -> None:

@@ -18,13 +18,16 @@ notes), `numbers_table`, `overlay_layer`, `plan_input` and `export_flow`.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QProgressDialog, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QScrollArea, QVBoxLayout, QWidget
 
 from app.plan_panel.export_flow import PlanExportFlow, ask_export_folder, export_button
+from app.plan_panel.export_record import ExportRecord
 from app.plan_panel.numbers_table import field_rows, numbers_rows
 from app.plan_panel.overlay_layer import PlanOverlayLayer
 from app.plan_panel.plan_input import (
@@ -82,6 +85,8 @@ class PlanPanel(QWidget):
     plan_failed = Signal(str)
     field_updated = Signal(object)
     export_finished = Signal(object)
+    #: the user changed a setting: the `PlanSettings` now shown (valid combinations only)
+    settings_edited = Signal(object)
 
     def __init__(
         self,
@@ -115,9 +120,16 @@ class PlanPanel(QWidget):
         self.runner.busy_changed.connect(self._on_busy)
         self.export_flow = PlanExportFlow(self.runner.scratch_folder, self)
         self.export_flow.finished.connect(self.export_finished)
+        self.export_flow.finished.connect(self._on_exported)
+        #: where an export of a case not saved yet is proposed (the window sets its cases folder)
+        self.export_parent_folder: Callable[[], Path] = Path.home
+        #: the file the open case is saved to now (the window gives its document's), if any
+        self.saved_case_path: Callable[[], Path | None] = lambda: None
+        self._export_inputs: object = None
         self.exporter = self.export_flow.exporter
         self._build()
         self.export_flow.status_changed.connect(self.status_label.setText)
+        self.settings_box.load(PlanSettings())  # the defaults, the width automatic and empty
         self._show_empty("Open a case file (*.spineplan.json) with levels and a lesion to plan.")
 
     # The rows of the numbers table are pure functions (numbers_table); also reachable here.
@@ -139,6 +151,7 @@ class PlanPanel(QWidget):
 
         self.settings_box = PlanSettingsForm(content, self._field_width_mm)
         self.settings_box.edited.connect(self._replan)
+        self.settings_box.edited.connect(self._announce_settings)
         layout.addWidget(self.settings_box)
         # the controls stay reachable on the panel (tests, scripts and the practice mode use them)
         form = self.settings_box
@@ -160,9 +173,11 @@ class PlanPanel(QWidget):
         self.export_button = export_button(content)
         self.export_button.clicked.connect(self.choose_export)
         layout.addWidget(self.export_button)
+        self.export_record = ExportRecord(content)
+        layout.addWidget(self.export_record)
         layout.addStretch(1)
 
-        scroll = QScrollArea(self)
+        scroll = self.scroll_area = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
@@ -220,9 +235,13 @@ class PlanPanel(QWidget):
             self.runner.cancel()
             self.overlay_layer.clear()
             self.result = self.plan_geometry = None
+            self.export_record.forget()
+            self.field = self.live_field = None
+            self.settings_box.clear_derived_width()
             self._show_empty("No case is open.")
             return
         if new_case:
+            self.export_record.forget()
             self.runner.forget_images()
             self.settings_box.load(case.plan)
             self.result = self.plan_geometry = None
@@ -276,6 +295,23 @@ class PlanPanel(QWidget):
         )
 
     # -- edits ----------------------------------------------------------------------------
+    def _announce_settings(self) -> None:
+        """Tell the document (undo, the title's modified mark, autosave) what the user set."""
+        if self.case is None:
+            return
+        # an invalid combination is shown by `_replan`; the case keeps its settings
+        with contextlib.suppress(PlanningError):
+            self.settings_edited.emit(self.settings())
+
+    def show_settings(self, settings: PlanSettings) -> None:
+        """Show ``settings`` (an undo or a restore put them in the case) unless already shown."""
+        try:
+            if self.settings() == settings:
+                return
+        except PlanningError:
+            pass
+        self.settings_box.load(settings)
+
     def _field_width_mm(self) -> float | None:
         return self.field.width_mm if self.field is not None else None
 
@@ -283,6 +319,7 @@ class PlanPanel(QWidget):
         """Redraw the field now when possible and ask for a plan (debounced)."""
         if self.case is None:
             return
+        self._check_export_stale()
         try:
             settings = self.settings()
         except PlanningError as error:
@@ -402,8 +439,15 @@ class PlanPanel(QWidget):
 
     # -- export ---------------------------------------------------------------------------
     def choose_export(self) -> None:
-        """File > Export plan...: ask for a folder and export into it."""
-        folder = ask_export_folder(self, self.case)
+        """File > Export plan...: ask for a folder and export into it (a case that cannot be
+        planned yet is said so first, before any folder is asked for or made)."""
+        missing = self.missing_for_export()
+        if missing:
+            QMessageBox.information(self, "Export plan", f"Nothing to export yet: {missing}.")
+            return
+        folder = ask_export_folder(
+            self, self.case, self.export_parent_folder(), self.saved_case_path()
+        )
         if folder:
             self.export_to(folder)
 
@@ -418,7 +462,45 @@ class PlanPanel(QWidget):
         current = self.result if idle else None
         geometry = self.plan_geometry if idle and current is None else None
         job = None if current is not None or geometry is not None else self.job()
+        self._export_inputs = self.plan_inputs()
         return self.export_flow.start(folder, result=current, job=job, geometry=geometry)
+
+    def missing_for_export(self) -> str:
+        """What the case lacks to be planned, in words ('' when it can be)."""
+        if self.case is None:
+            return "open a case or a study to plan"
+        if self.case.lesion is None and self.painted_mask is None:
+            return "the case has no lesion; mark the lesion (Annotation ▸ Lesion) to plan"
+        if not self.case.levels:
+            return "the case has no vertebral levels; label the levels to plan"
+        return ""
+
+    def plan_inputs(self) -> object:
+        """What the plan is made from (case, settings, hand-painted masks, separation): an
+        export of other inputs is stale."""
+        try:
+            settings: object = self.settings()
+        except PlanningError:
+            settings = None
+        return (
+            self.case,
+            settings,
+            self.painted_mask,
+            self.painted_structures,
+            self.separation_cm(),
+            self.settings_box.alpha_beta_gy(),
+        )
+
+    def _on_exported(self, written: list[Path]) -> None:
+        folder = written[0].parent if written else Path()
+        self.export_record.exported(folder, len(written), self._export_inputs)
+        self.export_record.check(self.plan_inputs())
+        # the confirmation is seen where the button was clicked, even at the panel's bottom
+        # (once the layout has made room for it)
+        QTimer.singleShot(0, lambda: self.scroll_area.ensureWidgetVisible(self.export_record))
+
+    def _check_export_stale(self) -> None:
+        self.export_record.check(self.plan_inputs())
 
     @property
     def progress_dialog(self) -> QProgressDialog | None:

@@ -45,6 +45,10 @@ ARRANGEMENT_TIPS = {
     "AP_PA": "Parallel-opposed anterior and posterior fields (gantry 0 and 180)",
 }
 CUSTOM_SCHEDULE = "custom"
+#: the narrowest field width that may be typed, mm
+MINIMUM_WIDTH_MM = 5.0
+#: what the automatic width box shows while no field is derived (no plan yet)
+NO_WIDTH_TEXT = "—"
 
 
 class PlanSettingsForm(QGroupBox):
@@ -119,7 +123,7 @@ class PlanSettingsForm(QGroupBox):
         self.width_auto.setToolTip("Vertebral body width plus the width margin each side")
         self.width_spin = QDoubleSpinBox(width_row)
         self.width_spin.setObjectName("PlanWidth")
-        self.width_spin.setRange(5.0, 400.0)
+        self.width_spin.setRange(MINIMUM_WIDTH_MM, 400.0)
         self.width_spin.setDecimals(0)
         self.width_spin.setSingleStep(5.0)
         self.width_spin.setSuffix(" mm")
@@ -227,7 +231,9 @@ class PlanSettingsForm(QGroupBox):
             self.width_auto.setChecked(settings.field_width_mm is None)
             self.width_spin.setEnabled(settings.field_width_mm is not None)
             if settings.field_width_mm is not None:
-                self.width_spin.setValue(settings.field_width_mm)
+                self._set_width_box(settings.field_width_mm)
+            else:
+                self.clear_derived_width()  # not the previous case's width: none derived yet
             self.dose_spin.setValue(settings.dose_gy)
             self.fractions_spin.setValue(settings.fractions)
             self._sync_schedule()
@@ -281,9 +287,26 @@ class PlanSettingsForm(QGroupBox):
             return
         self._loading = True
         try:
-            self.width_spin.setValue(round(width_mm))
+            self._set_width_box(round(width_mm))
         finally:
             self._loading = False
+
+    def clear_derived_width(self) -> None:
+        """With an automatic width and no field derived (no plan), the box shows "—"."""
+        if not self.width_auto.isChecked():
+            return
+        loading, self._loading = self._loading, True
+        try:
+            self.width_spin.setSpecialValueText(NO_WIDTH_TEXT)
+            self.width_spin.setMinimum(0.0)
+            self.width_spin.setValue(0.0)
+        finally:
+            self._loading = loading
+
+    def _set_width_box(self, width_mm: float) -> None:
+        self.width_spin.setSpecialValueText("")
+        self.width_spin.setMinimum(MINIMUM_WIDTH_MM)
+        self.width_spin.setValue(width_mm)
 
     # -- edits ------------------------------------------------------------------------------
     def _on_setting_edited(self, *_args: object) -> None:
@@ -326,10 +349,11 @@ class PlanSettingsForm(QGroupBox):
     def _on_width_auto(self, automatic: bool) -> None:
         self.width_spin.setEnabled(not automatic)
         width_mm = self._field_width_mm()
-        if not automatic and width_mm is not None and not self._loading:
+        if not automatic and not self._loading:
             self._loading = True
             try:
-                self.width_spin.setValue(round(width_mm))
+                # a width typed by hand starts from the field drawn (else the narrowest)
+                self._set_width_box(round(width_mm) if width_mm is not None else MINIMUM_WIDTH_MM)
             finally:
                 self._loading = False
         if not self._loading:

@@ -222,6 +222,8 @@ class PracticeController(QObject):
         """
         if not isinstance(case, PracticeCase):
             case = load_reference_case(case)
+        if not self.window.maybe_save("starting practice"):
+            return
         self._forget_scoring()
         self.comparison.clear()
         self.case, self.active, self.submitted, self.outcome = case, True, False, None
@@ -246,6 +248,8 @@ class PracticeController(QObject):
         """Start the same case again with an empty annotation."""
         if self.case is not None:
             self._discard_recovery()
+            # the attempt was submitted (and recorded): starting afresh loses nothing
+            self.annotation.document.undo_stack.setClean()
             self.start(self.case)
 
     def end(self) -> None:
@@ -260,6 +264,10 @@ class PracticeController(QObject):
         annotation = self.annotation
         if self._normal_store is not None:
             annotation.store, self._normal_store = self._normal_store, None
+        if annotation.document.is_modified:
+            # the marks stay on screen as unsaved work of the study: autosaved there at once,
+            # so they are offered back after a crash or a restart like any other edit
+            annotation.recovery.write()
         annotation.set_reference_allowed(True)
         self._sync_bar()
         self.window.statusBar().showMessage("Practice ended", 5000)

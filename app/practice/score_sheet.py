@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.plurals import noun
 from app.practice.comparison import LEGEND
 from planning.anatomy.levels import level_range_words
 from planning.practice.sheet import ScoreSheet
@@ -26,6 +27,11 @@ FAILED_COLOR = QColor("#ff6b5e")
 
 def _signed(value: float, unit: str, digits: int = 1) -> str:
     return f"{value:+.{digits}f} {unit}"
+
+
+def signed_levels(offset: int) -> str:
+    """ "+1 level", "-2 levels": a signed count of vertebral levels."""
+    return f"{offset:+d} {noun(offset, 'level')}"
 
 
 def sheet_rows(sheet: ScoreSheet) -> list[tuple[str, str, bool | None]]:
@@ -45,7 +51,7 @@ def sheet_rows(sheet: ScoreSheet) -> list[tuple[str, str, bool | None]]:
     rows: list[tuple[str, str, bool | None]] = []
     level = sheet.lesion_level
     if level is not None:
-        state = "exact match" if level.match else f"off by {level.offset:+d} level(s)"
+        state = "exact match" if level.match else f"off by {signed_levels(level.offset)}"
         rows.append(
             (
                 "Lesion level",
@@ -57,7 +63,7 @@ def sheet_rows(sheet: ScoreSheet) -> list[tuple[str, str, bool | None]]:
             labels = (
                 "the same bodies as the reference"
                 if level.label_offset == 0
-                else f"shifted by {level.label_offset:+d} level(s) from the reference"
+                else f"shifted by {signed_levels(level.label_offset)} from the reference"
             )
             rows.append(("Vertebral labels", labels, results["vertebral labels"]))
     elif "lesion level" in results:

@@ -140,3 +140,14 @@ def _user_data_in_tmp(tmp_path, monkeypatch):
     history) out of the real home folder."""
     if "SPINEPLAN_DATA_DIR" not in os.environ:
         monkeypatch.setenv("SPINEPLAN_DATA_DIR", str(tmp_path / "spineplan-data"))
+
+
+@pytest.fixture(autouse=True)
+def _unsaved_changes_discarded(monkeypatch):
+    """The Save / Discard / Cancel question on close or open answers Discard unless a test
+    answers it itself (offscreen, a modal question would wait for ever)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *_args, **_kwargs: QMessageBox.StandardButton.Discard
+    )

@@ -257,11 +257,11 @@ def test_save_and_reopen_a_painted_case(qtbot, window, study, tmp_path):
     annotation.activate_tool("tool_brush")
     drag(view_of(window), (centre[0], centre[1], zs[1] + 2), (centre[0], centre[1], zs[1] - 2))
     before = annotation.document.state
-    assert window.windowTitle().endswith(" *")
+    assert window.isWindowModified() and "[*]" in window.windowTitle()
     target = tmp_path / "cases" / "mine.spineplan.json"
     target.parent.mkdir()
     assert annotation.save_as(target) == target.resolve()
-    assert not window.windowTitle().endswith(" *")
+    assert not window.isWindowModified()
     saved = load_case(target)
     assert [lv.name for lv in saved.levels] == ["C2", "C3", "C4"]
     assert saved.lesion.path == "mine.lesion.nrrd" and saved.lesion.origin == "painted"

@@ -306,7 +306,8 @@ def test_window_state_and_recent_studies_persist(qtbot, study, settings):
     second = MainWindow(settings=settings)
     qtbot.addWidget(second)
     assert second.recent_studies() == [str(study.folder.resolve())]
-    assert [a.text() for a in second.recent_menu.actions()] == [str(study.folder.resolve())]
+    assert [a.data() for a in second.recent_menu.actions()] == [str(study.folder.resolve())]
+    assert second.recent_menu.actions()[0].text().startswith("study (study folder) — ")
     second.show()
     assert second.layers_dock.isVisible()  # dock layout restored
     assert not second.messages_dock.isVisible()
@@ -388,6 +389,10 @@ def test_geometry_warnings_are_listed_and_the_series_still_shows(qtbot, window, 
     assert open_and_wait(qtbot, window, built.folder) == "done"
     warnings = [text for text in window.message_texts() if "SAG T1 +C" in text]
     assert warnings, window.message_texts()
+    # counted in the status bar (the panel does not pop up mid-task); a click opens it
+    indicator = window.messages_indicator
+    assert indicator.isVisible() and "warning" in indicator.text()
+    indicator.click()
     assert window.messages_dock.isVisible()
     assert window.viewer.has_images
     assert "1 geometry warning" in window.viewer.panels[0].header.text()
