@@ -42,7 +42,7 @@ from planning.dose.beam_setup import normalisation_point
 from planning.dose.density import Density, sample_volume
 from planning.dose.engine import DoseResult, compute_dose
 from planning.dose.grid import DEFAULT_GRID_SPACING_MM, dose_grid
-from planning.dose.images import PlanImages
+from planning.dose.images import PlanImages, require_supported_position
 from planning.dose.lesion_on_grid import lesion_on_dose_grid
 from planning.dose.plan_geometry import plan_geometry
 from planning.errors import PlanningError
@@ -201,6 +201,7 @@ def plan_case(
     settings, images, plan_field = geometry.settings, geometry.images, geometry.field
     prescription = Prescription(settings.dose_gy, settings.fractions)
 
+    require_supported_position(images)
     model = beam_model(settings.energy)
     if not model.has_depth_dose:
         raise PlanningError(

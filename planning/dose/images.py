@@ -261,12 +261,9 @@ def rotation_degrees(matrix: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
 
 
-def position_warnings(images: PlanImages) -> list[str]:
-    """A warning when the images were not acquired head-first supine.
-
-    Patient LPS coordinates do not depend on the position, so the dose is unaffected; but the
-    gantry angles (and the RT Plan's patient position) are for a head-first supine treatment.
-    """
+def recorded_positions(images: PlanImages) -> tuple[set[str], bool]:
+    """The PatientPosition values of the images that set the treatment set-up, and whether any
+    of them records none (the CT when the plan is on a registered CT, else every plan image)."""
     volumes: tuple[Volume | None, ...] = (
         images.lesion_volume,
         images.sagittal,
@@ -276,19 +273,53 @@ def position_warnings(images: PlanImages) -> list[str]:
     if images.on_registered_ct:
         # the plan is on the CT: the MR's position does not set the gantry angles
         volumes = (images.ct,)
-    positions = sorted(
-        {
-            v.metadata.patient_position.strip().upper()
-            for v in volumes
-            if v is not None and v.metadata.patient_position.strip()
-        }
-        - {TREATMENT_POSITION}
-    )
-    if not positions:
+    present = [v for v in volumes if v is not None]
+    positions = {v.metadata.patient_position.strip().upper() for v in present}
+    return positions - {""}, "" in positions
+
+
+def position_assumptions(images: PlanImages) -> list[str]:
+    """Said in every output when the images do not record the patient position."""
+    _, missing = recorded_positions(images)
+    if not missing:
         return []
     return [
-        f"the images were acquired {', '.join(positions)}, not head-first supine "
-        f"({TREATMENT_POSITION}): the gantry angles and the RT Plan are for a head-first supine "
-        "treatment (IEC 61217); treat head-first supine or convert the angles (prone: a "
-        "posterior field is gantry 0)"
+        "patient position: not recorded in the images (PatientPosition absent); head-first "
+        f"supine ({TREATMENT_POSITION}) ASSUMED -- the gantry angles and the RT Plan are for it"
     ]
+
+
+def position_warnings(images: PlanImages) -> list[str]:
+    """A warning when the images were not acquired head-first supine (field-only set-ups).
+
+    Patient LPS coordinates do not depend on the position, so the field's borders stand; but
+    the gantry angles are IEC 61217 for a head-first supine treatment, and a dose or an RT Plan
+    for another position is refused (:func:`require_supported_position`).
+    """
+    others = sorted(recorded_positions(images)[0] - {TREATMENT_POSITION})
+    if not others:
+        return []
+    return [
+        f"the images were acquired {', '.join(others)}, not head-first supine "
+        f"({TREATMENT_POSITION}): the gantry angles are for a head-first supine treatment "
+        "(IEC 61217); dose and RT Plan are computed for head-first supine only"
+    ]
+
+
+def require_supported_position(images: PlanImages) -> None:
+    """Refuse a dose and an RT Plan for a position the gantry geometry is not computed for.
+
+    Raises
+    ------
+    PlanningError
+        The images record a position other than head-first supine (HFP, FFS, FFP...): the
+        gantry angles of the field would aim the beams at the wrong side (prone: a posterior
+        field is gantry 0, not 180).
+    """
+    others = sorted(recorded_positions(images)[0] - {TREATMENT_POSITION})
+    if others:
+        raise PlanningError(
+            f"the images were acquired {', '.join(others)}: spineplan computes gantry angles, "
+            f"dose and the RT Plan for head-first supine ({TREATMENT_POSITION}) patients only "
+            "(IEC 61217); `spineplan field` still gives the field's borders"
+        )

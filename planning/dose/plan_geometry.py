@@ -30,7 +30,12 @@ from planning.dose import ct_mapping
 from planning.dose.beam_setup import plan_beams
 from planning.dose.density import Density, density_for_plan
 from planning.dose.grid import DEFAULT_GRID_SPACING_MM, field_box
-from planning.dose.images import PlanImages, load_plan_images, position_warnings
+from planning.dose.images import (
+    PlanImages,
+    load_plan_images,
+    position_assumptions,
+    position_warnings,
+)
 from planning.dose.lesion_on_grid import exact_ellipsoid_measurements, lesion_on_native_grid
 from planning.errors import FieldError, LabelError, PlanningError
 from planning.field.beam import Beam
@@ -215,7 +220,7 @@ def plan_geometry(
         series_warnings=(*series_warnings, *images.warnings),
         position_warnings=tuple(position_warnings(images)),
         frame_case=frame_case,
-        mapping_assumptions=tuple(mapping_notes),
+        mapping_assumptions=(*mapping_notes, *position_assumptions(images)),
     )
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,9 @@ from planning.case.settings import PlanSettings
 from planning.dose.beam_data import BEAM_DATA_DIR
 from planning.dose.engine import compute_beam_dose
 from planning.dose.images import load_plan_images
+from planning.dose.plan_geometry import plan_geometry
 from planning.dose.radiological_depth import TISSUE_THRESHOLD
+from planning.errors import PlanningError
 from planning.evaluation.coverage import dose_statistics
 from planning.evaluation.monitor_units import hand_calculation, monitor_units
 from planning.export.field_limits import field_dict
@@ -591,21 +592,36 @@ def test_rtplan_patient_position_is_the_one_the_gantry_angles_assume(tmp_path, m
     assert plan.PatientSetupSequence[0].PatientPosition == "HFS"
 
 
-def test_images_not_head_first_supine_give_a_warning() -> None:
-    case = sample_case(2)
-    images = load_plan_images(case)
+def _with_position(images, position: str):
     volume = images.lesion_volume
-    prone = Volume(
+    moved = Volume(
         array=volume.array,
         affine=volume.affine,
-        metadata=dataclasses.replace(volume.metadata, patient_position="HFP"),
+        metadata=dataclasses.replace(volume.metadata, patient_position=position),
     )
-    result = plan_case(
-        case, images=dataclasses.replace(images, lesion_volume=prone), grid_spacing_mm=5.0
-    )
-    assert any("HFP" in w and "head-first supine" in w for w in result.warnings), result.warnings
+    return dataclasses.replace(images, lesion_volume=moved)
+
+
+@pytest.mark.parametrize("position", ["HFP", "FFS", "FFP"])
+def test_images_not_head_first_supine_refuse_dose_but_give_the_field(position) -> None:
+    # Issue 14 item 3: HFP/FFS/FFP used to warn while a plan and an HFS RT Plan were written.
+    case = sample_case(2)
+    images = _with_position(load_plan_images(case), position)
+    with pytest.raises(PlanningError, match=rf"acquired {position}.*head-first supine"):
+        plan_case(case, images=images, grid_spacing_mm=5.0)
+    geometry = plan_geometry(case, images=images)
+    assert any(position in w and "head-first supine" in w for w in geometry.warnings)
     assert not any("HFP" in w for w in default_plan(2).warnings)
-    assert math.isfinite(result.monitor_units[0].meterset)
+
+
+def test_a_missing_patient_position_is_stated_in_every_output() -> None:
+    case = sample_case(2)
+    images = _with_position(load_plan_images(case), "")
+    result = plan_case(case, images=images, grid_spacing_mm=5.0)
+    stated = [a for a in result.assumptions if "patient position: not recorded" in a]
+    assert stated and "HFS" in stated[0] and "ASSUMED" in stated[0]
+    assert stated[0] in field_dict(result)["assumptions"]
+    assert not any("patient position" in a for a in default_plan(2).assumptions)
 
 
 def test_monitor_units_deliver_the_engine_dose_behind_lung() -> None:
