@@ -56,6 +56,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="date of the Co-60 dose rate (decay-corrected to today)",
     )
     parser.add_argument(
+        "--shutter-error-min",
+        metavar="T",
+        help="Co-60 timer (shutter) error, minutes added to every beam-on time (default 0)",
+    )
+    parser.add_argument(
         "--grid-mm",
         metavar="G",
         default=str(DEFAULT_GRID_SPACING_MM),
@@ -127,6 +132,9 @@ def _calibration(args: argparse.Namespace) -> Calibration:
         if args.dose_rate_cgy_per_min is None
         else number(args.dose_rate_cgy_per_min, "--dose-rate-cgy-per-min", positive=True),
         calibration_date=date,
+        shutter_error_min=0.0
+        if args.shutter_error_min is None
+        else number(args.shutter_error_min, "--shutter-error-min"),
     )
 
 

@@ -232,6 +232,17 @@ def test_co60_plan_gives_dose_coverage_and_treatment_time_from_the_reference_bea
     assert calc["engine_percent"] == pytest.approx(calc["pdd_percent"], abs=1.0)
     assert any("REFERENCE Co-60 beam" in note for note in document["assumptions"])
     assert "REFERENCE Co-60 beam" in stdout and " min" in stdout
+    with_shutter = tmp_path / "co60-shutter"
+    status, _, _ = _plan(
+        _case(3), with_shutter, "--energy", "Co60", "--dose-rate-cgy-per-min", "150",
+        "--shutter-error-min", "0.02",
+    )  # fmt: skip
+    assert status == 0
+    (timed,) = json.loads((with_shutter / "field.json").read_text())["monitor_units"]
+    assert timed["shutter_error_min"] == 0.02
+    assert timed["meterset"] == pytest.approx(calc["meterset"] + 0.02, abs=0.006)
+    status, _, stderr = _plan(_case(3), tmp_path / "bad", "--shutter-error-min", "-1")
+    assert status == 2 and "shutter_error_min" in stderr
 
 
 def test_existing_output_folder_is_updated(tmp_path) -> None:
