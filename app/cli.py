@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "field": ("app.commands.field", "field limits and beam set-up of a case file, without dose"),
     "score": ("app.commands.score", "score a trainee's case file against a reference case file"),
     "deidentify": ("app.commands.deidentify", "de-identify a study or a case for teaching"),
+    "machine": ("app.commands.machine", "commission a unit from its measured data; list, check"),
 }
 
 EXIT_BAD_INPUT = 2

@@ -34,6 +34,7 @@ PLAN_FIELDS = (
     "fractions",
     "normalisation",
     "normalisation_depth_mm",
+    "machine",
 )
 
 

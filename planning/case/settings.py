@@ -127,6 +127,9 @@ class PlanSettings:
         ``depth``: at ``normalisation_depth_mm`` on the central axis.
     normalisation_depth_mm : float, optional
         The normalisation depth for ``normalisation="depth"``, mm.
+    machine : str, optional
+        Name of a commissioned machine (``spineplan machine import``) whose measured data the
+        dose uses; ``None``: the reference beam of the energy shipped with spineplan.
     """
 
     energy: Energy = "6MV"
@@ -140,8 +143,13 @@ class PlanSettings:
     fractions: int = 5
     normalisation: NormalisationMode = "auto"
     normalisation_depth_mm: float | None = None
+    machine: str | None = None
 
     def __post_init__(self) -> None:
+        if self.machine is not None and (
+            not isinstance(self.machine, str) or not self.machine.strip()
+        ):
+            raise PlanningError(f"machine: expected a machine name, got {self.machine!r}")
         object.__setattr__(self, "energy", parse_energy(self.energy))
         object.__setattr__(
             self, "border_convention", parse_border_convention(self.border_convention)

@@ -84,6 +84,9 @@ def case_to_dict(case: Case) -> dict[str, Any]:
             data["edema"]["centreline_mm"] = [list(p) for p in case.edema.centreline_mm]
     plan = case.plan
     data["plan"] = {key: getattr(plan, key) for key in PLAN_FIELDS}
+    if plan.machine is None:
+        # optional: only written when a commissioned machine is chosen (older versions read it)
+        del data["plan"]["machine"]
     if case.structures:
         # only when present, so that a case without them reads in older spineplan versions
         data["structures"] = [_structure_to_dict(s) for s in case.structures]
