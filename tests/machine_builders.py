@@ -23,9 +23,12 @@ def co60_reference_copy(folder: Path) -> list[Path]:
     """The reference Co-60 TPR and Scp as commissioning templates (tpr_sq_*, side_cm,scp)."""
     tpr = load_table_2d("co60_tpr_viewray.csv")
     header = "depth_cm," + ",".join(f"tpr_sq_{s:g}" for s in tpr.columns)
-    rows = [",".join([f"{d:g}", *(f"{v:g}" for v in row)]) for d, row in zip(tpr.rows, tpr.values)]
+    rows = [
+        ",".join([f"{d:g}", *(f"{v:g}" for v in row)])
+        for d, row in zip(tpr.rows, tpr.values, strict=False)
+    ]
     _, scp = load_columns("co60_scp_viewray.csv")
-    scp_rows = [f"{s:g},{v:g}" for s, v in zip(scp["eqsq_cm"], scp["Scp"])]
+    scp_rows = [f"{s:g},{v:g}" for s, v in zip(scp["eqsq_cm"], scp["Scp"], strict=False)]
     return [
         write(folder / "co60_tpr.csv", "# copy of the reference\n" + "\n".join([header, *rows])),
         write(folder / "co60_scp.csv", "\n".join(["side_cm,scp", *scp_rows])),
@@ -43,14 +46,18 @@ def six_mv_pdd_rows() -> tuple[list[float], list[float], np.ndarray]:
 def six_mv_pdd_csv(folder: Path, name: str = "pdd.csv") -> Path:
     depths, sides, values = six_mv_pdd_rows()
     header = "depth_cm," + ",".join(f"pdd_sq_{s:g}" for s in sides)
-    rows = [",".join([f"{d:g}", *(f"{v:.2f}" for v in row)]) for d, row in zip(depths, values)]
+    rows = [
+        ",".join([f"{d:g}", *(f"{v:.2f}" for v in row)])
+        for d, row in zip(depths, values, strict=False)
+    ]
     return write(folder / name, "\n".join(["# 6 MV unit", header, *rows]) + "\n")
 
 
 def six_mv_scatter_csv(folder: Path) -> Path:
     _, columns = load_columns("6mv_scatter_factors_tg71.csv")
     rows = [
-        f"{s:g},{c:g},{p:g}" for s, c, p in zip(columns["side_cm"], columns["s_c"], columns["s_p"])
+        f"{s:g},{c:g},{p:g}"
+        for s, c, p in zip(columns["side_cm"], columns["s_c"], columns["s_p"], strict=False)
     ]
     return write(folder / "scatter.csv", "\n".join(["side_cm,sc,sp", *rows]) + "\n")
 
@@ -94,7 +101,8 @@ def six_mv_mcc(folder: Path, *, rise_line_depth_cm: float | None = None) -> Path
             points = points.copy()
             points[k] = points[k - 1] * 1.05
         data = "".join(
-            f"\t\t\t{10 * d:.2f}\t\t{v:.4E}\t\t3.6648E+00\n" for d, v in zip(depths, points)
+            f"\t\t\t{10 * d:.2f}\t\t{v:.4E}\t\t3.6648E+00\n"
+            for d, v in zip(depths, points, strict=False)
         )
         scans.append(_scan(number, "PDD", side, None, data))
     profiles = load_profiles("6mv_profiles_truebeam_gbd.csv")
@@ -110,7 +118,9 @@ def six_mv_mcc(folder: Path, *, rise_line_depth_cm: float | None = None) -> Path
             full_x = np.concatenate([-x[:0:-1], x])
             full_y = np.concatenate([y[:0:-1], y]) * 0.05
             number += 1
-            data = "".join(f"\t\t\t{10 * a:.2f}\t\t{b:.4E}\n" for a, b in zip(full_x, full_y))
+            data = "".join(
+                f"\t\t\t{10 * a:.2f}\t\t{b:.4E}\n" for a, b in zip(full_x, full_y, strict=False)
+            )
             scans.append(_scan(number, "CROSSPLANE_PROFILE", side, 10 * depth, data))
     text = (
         "BEGIN_SCAN_DATA\n\tFORMAT=MEPHYSTO mc2\n\tFILE_CREATION_DATE=04-Dec-2026 10:00:00\n"

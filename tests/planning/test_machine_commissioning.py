@@ -1,4 +1,4 @@
-"""Commissioned machines: reading the templates and mcc files, the checks, the store, the physics."""
+"""Commissioned machines: the templates and mcc files, the checks, the store, the physics."""
 
 from __future__ import annotations
 
