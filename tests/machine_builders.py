@@ -25,10 +25,10 @@ def co60_reference_copy(folder: Path) -> list[Path]:
     header = "depth_cm," + ",".join(f"tpr_sq_{s:g}" for s in tpr.columns)
     rows = [
         ",".join([f"{d:g}", *(f"{v:g}" for v in row)])
-        for d, row in zip(tpr.rows, tpr.values, strict=False)
+        for d, row in zip(tpr.rows, tpr.values, strict=True)
     ]
     _, scp = load_columns("co60_scp_viewray.csv")
-    scp_rows = [f"{s:g},{v:g}" for s, v in zip(scp["eqsq_cm"], scp["Scp"], strict=False)]
+    scp_rows = [f"{s:g},{v:g}" for s, v in zip(scp["eqsq_cm"], scp["Scp"], strict=True)]
     return [
         write(folder / "co60_tpr.csv", "# copy of the reference\n" + "\n".join([header, *rows])),
         write(folder / "co60_scp.csv", "\n".join(["side_cm,scp", *scp_rows])),
@@ -48,7 +48,7 @@ def six_mv_pdd_csv(folder: Path, name: str = "pdd.csv") -> Path:
     header = "depth_cm," + ",".join(f"pdd_sq_{s:g}" for s in sides)
     rows = [
         ",".join([f"{d:g}", *(f"{v:.2f}" for v in row)])
-        for d, row in zip(depths, values, strict=False)
+        for d, row in zip(depths, values, strict=True)
     ]
     return write(folder / name, "\n".join(["# 6 MV unit", header, *rows]) + "\n")
 
@@ -57,7 +57,7 @@ def six_mv_scatter_csv(folder: Path) -> Path:
     _, columns = load_columns("6mv_scatter_factors_tg71.csv")
     rows = [
         f"{s:g},{c:g},{p:g}"
-        for s, c, p in zip(columns["side_cm"], columns["s_c"], columns["s_p"], strict=False)
+        for s, c, p in zip(columns["side_cm"], columns["s_c"], columns["s_p"], strict=True)
     ]
     return write(folder / "scatter.csv", "\n".join(["side_cm,sc,sp", *rows]) + "\n")
 
@@ -102,7 +102,7 @@ def six_mv_mcc(folder: Path, *, rise_line_depth_cm: float | None = None) -> Path
             points[k] = points[k - 1] * 1.05
         data = "".join(
             f"\t\t\t{10 * d:.2f}\t\t{v:.4E}\t\t3.6648E+00\n"
-            for d, v in zip(depths, points, strict=False)
+            for d, v in zip(depths, points, strict=True)
         )
         scans.append(_scan(number, "PDD", side, None, data))
     profiles = load_profiles("6mv_profiles_truebeam_gbd.csv")
@@ -119,7 +119,7 @@ def six_mv_mcc(folder: Path, *, rise_line_depth_cm: float | None = None) -> Path
             full_y = np.concatenate([y[:0:-1], y]) * 0.05
             number += 1
             data = "".join(
-                f"\t\t\t{10 * a:.2f}\t\t{b:.4E}\n" for a, b in zip(full_x, full_y, strict=False)
+                f"\t\t\t{10 * a:.2f}\t\t{b:.4E}\n" for a, b in zip(full_x, full_y, strict=True)
             )
             scans.append(_scan(number, "CROSSPLANE_PROFILE", side, 10 * depth, data))
     text = (
