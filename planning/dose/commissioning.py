@@ -150,7 +150,9 @@ def _data_lines(path: Path) -> tuple[int, list[str], list[tuple[int, list[str]]]
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise BeamDataError(f"{path}: cannot be read ({error})") from None
-    header_line, header, rows = 0, [], []
+    header_line = 0
+    header: list[str] = []
+    rows: list[tuple[int, list[str]]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -233,7 +235,7 @@ def _read_template(path: Path, energy: str) -> tuple[str, object]:
         _check_scatter(scatter, path, lines, header_line)
         return "scatter", scatter
     if header == ["field_cm", "depth_cm", "off_axis_cm", "dose_percent"]:
-        profiles = ProfileSet(*(data[:, k] for k in range(4)), source=str(path))
+        profiles = ProfileSet(data[:, 0], data[:, 1], data[:, 2], data[:, 3], str(path))
         check_profiles(profiles, path, lines)
         return "profiles", profiles
     raise BeamDataError(
@@ -520,6 +522,6 @@ def _mcc_profiles(path: Path, scans: list[MccScan]) -> ProfileSet:
             (side, depth, round(float(h), 4), float(v)) for h, v in zip(half, values, strict=True)
         ]
     data = np.asarray(rows)
-    profiles = ProfileSet(*(data[:, k] for k in range(4)), source=f"{path} (profile scans)")
+    profiles = ProfileSet(data[:, 0], data[:, 1], data[:, 2], data[:, 3], f"{path} (profile scans)")
     check_profiles(profiles, path)
     return profiles
