@@ -197,3 +197,20 @@ def test_names_energies_and_duplicates(tmp_path):
         beam_model_for("6MV", "Cobalt A")
     with pytest.raises(PlanningError, match="no commissioned machine 'Nope'"):
         beam_model_for("6MV", "Nope")
+
+
+def test_the_case_file_keeps_the_machine_and_omits_it_when_unset(tmp_path):
+    from dataclasses import replace
+
+    from planning.case import load_case
+    from planning.case.writing import case_to_dict, save_case
+    from tests.planning.plan_fixtures import SAMPLES
+
+    case = load_case(SAMPLES / "case3" / "reference.spineplan.json")
+    assert "machine" not in case_to_dict(case)["plan"]
+    chosen = replace(case, plan=replace(case.plan, machine="Linac 2"))
+    saved = save_case(chosen, tmp_path / "x.spineplan.json")
+    assert load_case(tmp_path / "x.spineplan.json").plan.machine == "Linac 2"
+    assert saved.plan.machine == "Linac 2"
+    data = json.loads((tmp_path / "x.spineplan.json").read_text())
+    assert data["plan"]["machine"] == "Linac 2" and data["schema_version"] == 1
