@@ -133,6 +133,11 @@ def _edge_difference(
     return EdgeDifference(side, depth, p1, p2, w1, w2)
 
 
+def _tidy(value: float) -> float:
+    """``value`` rounded to 0.1 without a negative zero (-0.0 reads as a difference)."""
+    return round(value, 1) + 0.0
+
+
 def check_text(check: MachineCheck) -> str:
     """The comparison as a text table, with the verdict of the re-validation."""
     lines = [
@@ -150,7 +155,7 @@ def check_text(check: MachineCheck) -> str:
     ]
     lines += [
         f"{p.side_cm:>8g} {p.depth_cm:>9.2f} {p.machine_percent:>9.1f} "
-        f"{p.reference_percent:>10.1f} {p.difference_percent:>+8.1f}"
+        f"{p.reference_percent:>10.1f} {_tidy(p.difference_percent):>+8.1f}"
         for p in check.pdd
     ]
     if check.edges:
@@ -163,9 +168,9 @@ def check_text(check: MachineCheck) -> str:
         lines += [
             f"{e.side_cm:>8g} {e.depth_cm:>9g} {e.machine_penumbra_cm:>6.2f} "
             f"{e.reference_penumbra_cm:>6.2f} "
-            f"{10 * (e.machine_penumbra_cm - e.reference_penumbra_cm):>+6.1f} "
+            f"{_tidy(10 * (e.machine_penumbra_cm - e.reference_penumbra_cm)):>+6.1f} "
             f"{e.machine_width_50_cm:>7.2f} {e.reference_width_50_cm:>7.2f} "
-            f"{10 * (e.machine_width_50_cm - e.reference_width_50_cm):>+6.1f}"
+            f"{_tidy(10 * (e.machine_width_50_cm - e.reference_width_50_cm)):>+6.1f}"
             for e in check.edges
         ]
     else:
@@ -195,6 +200,8 @@ def write_check_report(check: MachineCheck, stored: StoredMachine, folder: Path)
     top.set_title(f"{check.name} ({check.energy}) against the reference beam, SSD {ssd:g} cm")
     top.legend(fontsize=7)
     top.grid(alpha=0.3)
+    low, high = bottom.get_ylim()
+    bottom.set_ylim(min(low, -1.0), max(high, 1.0))  # at least +-1 %: noise must not look large
     bottom.set_xlabel("depth (cm)")
     bottom.set_ylabel("difference (%)")
     bottom.grid(alpha=0.3)
@@ -207,7 +214,7 @@ def write_check_report(check: MachineCheck, stored: StoredMachine, folder: Path)
             rows = [e for e in check.edges if e.depth_cm == depth]
             sides = [e.side_cm for e in rows]
             (line,) = axes.plot(
-                sides, [e.machine_penumbra_cm for e in rows], "o-", label=f"{depth:g} cm"
+                sides, [e.machine_penumbra_cm for e in rows], "o-", label=f"depth {depth:g} cm"
             )
             axes.plot(sides, [e.reference_penumbra_cm for e in rows], "x--", color=line.get_color())
         axes.set_xlabel("field side (cm)")
