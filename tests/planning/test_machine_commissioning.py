@@ -214,3 +214,17 @@ def test_the_case_file_keeps_the_machine_and_omits_it_when_unset(tmp_path):
     assert saved.plan.machine == "Linac 2"
     data = json.loads((tmp_path / "x.spineplan.json").read_text())
     assert data["plan"]["machine"] == "Linac 2" and data["schema_version"] == 1
+
+
+def test_a_job_naming_an_unknown_machine_is_planned_and_stopped_with_the_reason(tmp_path):
+    from dataclasses import replace
+
+    from planning.case import load_case
+    from planning.run import PlanJob, has_dose_data, run_plan_or_geometry
+    from tests.planning.plan_fixtures import SAMPLES
+
+    case = load_case(SAMPLES / "case3" / "reference.spineplan.json")
+    job = PlanJob(case=case, settings=replace(case.plan, machine="Gone"))
+    assert has_dose_data(job)  # no exception in the GUI thread: the plan says it
+    with pytest.raises(PlanningError, match="no commissioned machine 'Gone'"):
+        run_plan_or_geometry(job, None, tmp_path)
