@@ -127,6 +127,7 @@ def _plan_with(machine: str, out: Path) -> dict:
     status, stdout, stderr = run("plan", str(CASE3), "--out", str(out), "--machine", machine)
     assert status in (0, 1) and stderr == "", stderr
     assert f"machine {machine} (6MV" in stdout
+    assert f"6MV on machine {machine}," in stdout
     document = json.loads((out / "field.json").read_text())
     assert any(f"machine {machine} (6MV" in a for a in document["assumptions"])
     return document
