@@ -228,3 +228,26 @@ def test_a_job_naming_an_unknown_machine_is_planned_and_stopped_with_the_reason(
     assert has_dose_data(job)  # no exception in the GUI thread: the plan says it
     with pytest.raises(PlanningError, match="no commissioned machine 'Gone'"):
         run_plan_or_geometry(job, None, tmp_path)
+
+
+def test_the_machine_output_and_calibration_date_feed_the_treatment_time(tmp_path):
+    import datetime as dt
+
+    from planning.evaluation.monitor_units import Calibration, machine_calibration
+
+    stored = import_machine(
+        co60_reference_copy(tmp_path),
+        MachineSetup(
+            "Cobalt A", "Co60", dose_rate_cgy_per_min=150.0, calibration_date="2026-01-15"
+        ),
+    )
+    calibration = machine_calibration(stored.model, None)
+    assert calibration is not None
+    assert calibration.dose_rate_cgy_per_min == 150.0
+    assert calibration.calibration_date == dt.date(2026, 1, 15)
+    # a rate given for the plan wins, and the machine's date does not attach to it
+    given = machine_calibration(stored.model, Calibration(dose_rate_cgy_per_min=120.0))
+    assert given is not None
+    assert (given.dose_rate_cgy_per_min, given.calibration_date) == (120.0, None)
+    # the reference beam keeps what the plan gives
+    assert machine_calibration(beam_model("Co60"), None) is None
