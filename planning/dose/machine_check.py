@@ -5,7 +5,8 @@ every check of :mod:`planning.dose.commissioning`) and compares the machine's be
 the reference beam of its energy, point by point:
 
 * PDD at the machine's reference SSD, 5, 10 and 20 cm fields, depths d_max to 20 cm: the
-  difference in % of the reference value (what a physicist compares);
+  difference in % of the reference value (what a physicist compares); with a measured TPR, the
+  TMR (TPR renormalised at d_max) the same way;
 * with measured profiles: the 80-20 % penumbra and the 50 % field width at each measured depth
   and field, in cm (differences in mm are what matter at an edge).
 
@@ -66,6 +67,9 @@ class MachineCheck:
     pdd: tuple[PddDifference, ...]
     edges: tuple[EdgeDifference, ...]
     statement: str
+    #: With a commissioned TPR: TMR x 100 (the TPR renormalised at d_max) against the reference
+    #: TPR, same sides (at depth) and depths.
+    tmr: tuple[PddDifference, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -102,6 +106,16 @@ def check_machine(stored: StoredMachine) -> MachineCheck:
             PddDifference(side, float(d), float(a), float(b))
             for d, a, b in zip(depths, ours, theirs, strict=True)
         ]
+    tmr = []
+    if "tpr" in stored.tables:
+        for side in CHECK_SIDES_CM:
+            depths = np.asarray(CHECK_DEPTHS_CM)
+            ours = 100.0 * model.tmr(depths, side)
+            theirs = 100.0 * reference.tmr(depths, side)
+            tmr += [
+                PddDifference(side, float(d), float(a), float(b))
+                for d, a, b in zip(depths, ours, theirs, strict=True)
+            ]
     edges = []
     profiles = model.profile_model
     if profiles is not None and "profiles" in stored.tables:
@@ -116,6 +130,7 @@ def check_machine(stored: StoredMachine) -> MachineCheck:
         pdd=tuple(pdd),
         edges=tuple(edges),
         statement=model.machine.data_statement,
+        tmr=tuple(tmr),
     )
 
 
@@ -158,6 +173,17 @@ def check_text(check: MachineCheck) -> str:
         f"{p.reference_percent:>10.1f} {_tidy(p.difference_percent):>+8.1f}"
         for p in check.pdd
     ]
+    if check.tmr:
+        lines += [
+            "",
+            "TMR x 100 (the measured TPR renormalised at d_max; side at depth); difference in %",
+            f"{'side_cm':>8} {'depth_cm':>9} {'machine':>9} {'reference':>10} {'diff_%':>8}",
+        ]
+        lines += [
+            f"{p.side_cm:>8g} {p.depth_cm:>9.2f} {p.machine_percent:>9.1f} "
+            f"{p.reference_percent:>10.1f} {_tidy(p.difference_percent):>+8.1f}"
+            for p in check.tmr
+        ]
     if check.edges:
         lines += [
             "",

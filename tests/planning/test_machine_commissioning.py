@@ -251,3 +251,17 @@ def test_the_machine_output_and_calibration_date_feed_the_treatment_time(tmp_pat
     assert (given.dose_rate_cgy_per_min, given.calibration_date) == (120.0, None)
     # the reference beam keeps what the plan gives
     assert machine_calibration(beam_model("Co60"), None) is None
+
+
+def test_the_check_compares_a_tpr_machine_and_writes_its_report(tmp_path):
+    from planning.dose.machine_check import check_machine, check_text, write_check_report
+
+    stored = import_machine(co60_reference_copy(tmp_path), MachineSetup("Cobalt A", "Co60"))
+    check = check_machine(stored)
+    assert check.passed and check.tmr and not check.edges
+    # the reference copy: no difference anywhere
+    assert max(abs(p.difference_percent) for p in (*check.pdd, *check.tmr)) < 1e-6
+    text = check_text(check)
+    assert "TMR x 100" in text and "profiles: none commissioned" in text
+    written = write_check_report(check, stored, tmp_path / "report")
+    assert [p.name for p in written] == ["check.txt", "pdd.png"]
