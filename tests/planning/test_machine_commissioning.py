@@ -265,3 +265,30 @@ def test_the_check_compares_a_tpr_machine_and_writes_its_report(tmp_path):
     assert "TMR x 100" in text and "profiles: none commissioned" in text
     written = write_check_report(check, stored, tmp_path / "report")
     assert [p.name for p in written] == ["check.txt", "pdd.png"]
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("pdd_template.csv", r"pdd_template\.csv, line 13: a gap from 0\.5 to 5 cm"),
+        ("tpr_template.csv", r"tpr_template\.csv, line \d+: a gap from 0\.5 to 5 cm"),
+        ("profiles_template.csv", "at least two depths and two field sizes"),
+    ],
+)
+def test_the_templates_are_read_but_their_example_rows_are_too_few_to_import(template, message):
+    from planning.dose.beam_data import BEAM_DATA_DIR
+    from planning.dose.commissioning import read_measured_data
+
+    path = BEAM_DATA_DIR / "templates" / template
+    with pytest.raises(BeamDataError, match=message):
+        read_measured_data([path], "Co60")
+
+
+def test_the_scatter_templates_pass_their_own_checks():
+    from planning.dose.beam_data import BEAM_DATA_DIR
+    from planning.dose.commissioning import read_measured_data
+
+    folder = BEAM_DATA_DIR / "templates"
+    for name in ("scatter_template.csv", "scp_template.csv"):
+        with pytest.raises(BeamDataError, match="no depth dose"):
+            read_measured_data([folder / name], "6MV")
