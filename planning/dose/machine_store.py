@@ -20,6 +20,7 @@ import datetime as _dt
 import getpass
 import hashlib
 import json
+import os
 import re
 import shutil
 from dataclasses import asdict, dataclass, replace
@@ -185,9 +186,11 @@ def import_machine(
             f"a machine {setup.name!r} already exists in {target.parent} (use --replace)"
         )
     now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-    if target.exists():
-        shutil.rmtree(target)
-    with staged_folder(target) as staging:
+    # A replaced machine stays whole until the new one is: staged beside it, then swapped.
+    staged = target.parent / f".{target.name}.new" if target.exists() else target
+    if staged != target and staged.exists():
+        shutil.rmtree(staged)
+    with staged_folder(staged) as staging:
         tables = _write_tables(staging, data, setup, now)
         (staging / "sources").mkdir()
         sources = []
@@ -203,6 +206,13 @@ def import_machine(
             "tables": tables,
         }
         (staging / MACHINE_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    if staged != target:
+        old = target.parent / f".{target.name}.old"
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(target, old)
+        os.replace(staged, target)
+        shutil.rmtree(old)
     _clear_table_caches()
     return load_machine(setup.name)
 
@@ -303,7 +313,11 @@ def machine_names() -> list[str]:
     folder = machines_dir()
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and (p / MACHINE_FILE).is_file())
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / MACHINE_FILE).is_file()
+    )
 
 
 def load_machine(name: str) -> StoredMachine:

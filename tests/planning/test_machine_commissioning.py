@@ -292,3 +292,15 @@ def test_the_scatter_templates_pass_their_own_checks():
     for name in ("scatter_template.csv", "scp_template.csv"):
         with pytest.raises(BeamDataError, match="no depth dose"):
             read_measured_data([folder / name], "6MV")
+
+
+def test_replace_swaps_the_machine_whole(tmp_path, machines_folder):
+    import_machine(co60_reference_copy(tmp_path), MachineSetup("Unit", "Co60"))
+    files = [six_mv_pdd_csv(tmp_path), six_mv_scatter_csv(tmp_path)]
+    with pytest.raises(BeamDataError):  # a refused replacement leaves the old machine
+        import_machine([files[0]], MachineSetup("Unit", "6MV"), replace_existing=True)
+    assert load_machine("Unit").setup.energy == "Co60"
+    stored = import_machine(files, MachineSetup("Unit", "6MV"), replace_existing=True)
+    assert stored.setup.energy == "6MV" and load_machine("Unit").setup.energy == "6MV"
+    assert sorted(p.name for p in machines_folder.iterdir()) == ["Unit"]
+    assert float(stored.model.pdd_percent(10.0, 10.0)) == pytest.approx(66.6, abs=0.1)
