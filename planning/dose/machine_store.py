@@ -383,6 +383,8 @@ def _machine(
             if setup.source_diameter_cm and setup.source_to_diaphragm_cm
             else " (reference ASSUMPTIONS: source diameter and distance not given)"
         )
+        if reference.edge_blur_sigma_cm:
+            edges += f", with the reference's ASSUMED edge blur {reference.edge_blur_sigma_cm:g} cm"
     if surface is None and reference.surface_dose_points is not None:
         edges += "; no surface dose measured: the reference build-up is used"
     statement = (
