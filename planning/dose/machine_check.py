@@ -109,12 +109,12 @@ def check_machine(stored: StoredMachine) -> MachineCheck:
     tmr = []
     if "tpr" in stored.tables:
         for side in CHECK_SIDES_CM:
-            depths = np.asarray(CHECK_DEPTHS_CM)
-            ours = 100.0 * model.tmr(depths, side)
-            theirs = 100.0 * reference.tmr(depths, side)
+            at = np.asarray(CHECK_DEPTHS_CM)
+            ours = 100.0 * model.tmr(at, side)
+            theirs = 100.0 * reference.tmr(at, side)
             tmr += [
                 PddDifference(side, float(d), float(a), float(b))
-                for d, a, b in zip(depths, ours, theirs, strict=True)
+                for d, a, b in zip(at, ours, theirs, strict=True)
             ]
     edges = []
     profiles = model.profile_model
