@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("app.commands.score", "score a trainee's case file against a reference case file"),
     "deidentify": ("app.commands.deidentify", "de-identify a study or a case for teaching"),
     "register": ("app.commands.register", "register an MR onto the planning CT (DICOM REG)"),
+    "machine": ("app.commands.machine", "commission a unit from its measured data; list, check"),
 }
 
 EXIT_BAD_INPUT = 2

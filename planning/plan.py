@@ -37,13 +37,13 @@ from planning.anatomy.lesion import LesionLevels, LesionMeasurements
 from planning.case import Case
 from planning.case.prescription import DEFAULT_ALPHA_BETA_GY, Prescription
 from planning.case.settings import PlanSettings
-from planning.dose.beam_model import beam_model
 from planning.dose.beam_setup import normalisation_point
 from planning.dose.density import Density, sample_volume
 from planning.dose.engine import DoseResult, compute_dose
 from planning.dose.grid import DEFAULT_GRID_SPACING_MM, dose_grid
 from planning.dose.images import PlanImages, require_supported_position
 from planning.dose.lesion_on_grid import lesion_on_dose_grid
+from planning.dose.machine_store import beam_model_for
 from planning.dose.plan_geometry import plan_geometry
 from planning.errors import PlanningError
 from planning.evaluation.coverage import (
@@ -53,7 +53,12 @@ from planning.evaluation.coverage import (
     cumulative_dvh,
     dose_statistics,
 )
-from planning.evaluation.monitor_units import Calibration, MonitorUnitCalculation, hand_calculation
+from planning.evaluation.monitor_units import (
+    Calibration,
+    MonitorUnitCalculation,
+    hand_calculation,
+    machine_calibration,
+)
 from planning.evaluation.structure_dose import CORD_ALPHA_BETA_GY, StructureDose, structure_doses
 from planning.evaluation.verdict import Verdict, coverage_verdict
 from planning.field.beam import Beam
@@ -202,7 +207,8 @@ def plan_case(
     prescription = Prescription(settings.dose_gy, settings.fractions)
 
     require_supported_position(images)
-    model = beam_model(settings.energy)
+    model = beam_model_for(settings.energy, settings.machine)
+    calibration = machine_calibration(model, calibration)
     if not model.has_depth_dose:
         raise PlanningError(
             f"energy {settings.energy}: no depth-dose table is shipped for this machine "
@@ -211,7 +217,9 @@ def plan_case(
     density, beams = geometry.density, geometry.beams
     frame_uid = images.plan_frame_uid
     grid = dose_grid(plan_field, density.volume, grid_spacing_mm, separation_cm, frame_uid)
-    dose_result = compute_dose(beams, grid, density.volume, separation_cm)
+    dose_result = compute_dose(
+        beams, grid, density.volume, separation_cm, models={settings.energy: model}
+    )
     point, words = normalisation_point(plan_field, settings, beams)
     per_beam = tuple(float(sample_volume(b.dose, point)[0]) for b in dose_result.beams)
     relative = float(sum(per_beam))

@@ -22,11 +22,11 @@ from planning.anatomy.lesion import MaskLesion
 from planning.case import Case
 from planning.case.prescription import DEFAULT_ALPHA_BETA_GY
 from planning.case.settings import PlanSettings
-from planning.dose.beam_model import beam_model
 from planning.dose.grid import DEFAULT_GRID_SPACING_MM
 from planning.dose.images import PlanImages
+from planning.dose.machine_store import beam_model_for
 from planning.dose.plan_geometry import PlanGeometry, plan_geometry
-from planning.errors import CaseFileError
+from planning.errors import CaseFileError, PlanningError
 from planning.plan import PlanResult, plan_case
 
 
@@ -65,7 +65,10 @@ class PlanJob:
 
 def has_dose_data(job: PlanJob) -> bool:
     """Whether the job's machine has a depth-dose table (else only its geometry is planned)."""
-    return beam_model(job.settings.energy).has_depth_dose
+    try:
+        return beam_model_for(job.settings.energy, job.settings.machine).has_depth_dose
+    except PlanningError:
+        return True  # an unknown machine: the plan itself stops and says which machines exist
 
 
 def run_plan_or_geometry(

@@ -47,6 +47,7 @@ def add_field_arguments(parser: argparse.ArgumentParser) -> None:
     """``--energy``, ``--border``, ``--arrangement``, ``--margin-mm``, ``--width-mm`` and the
     two end margins (``--skull-base-margin-mm``, ``--sacral-margin-mm``)."""
     parser.add_argument("--energy", help="Co60 or 6MV (default: the case file's plan setting)")
+    add_machine_argument(parser, "the case file's plan setting, else the reference beam")
     parser.add_argument("--border", help="border convention: disc (default) or endplate")
     parser.add_argument("--arrangement", help="auto (default), PA, lateral_pair or AP_PA")
     parser.add_argument(
@@ -65,6 +66,33 @@ def add_field_arguments(parser: argparse.ArgumentParser) -> None:
         help="lesion reaching the lowest labelled sacral body: inferior border this far below "
         "it, mm (default 20)",
     )
+
+
+#: ``--machine reference``: the reference beam of the energy, whatever the case file says.
+REFERENCE_MACHINE = "reference"
+
+
+def add_machine_argument(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--machine NAME``: a commissioned machine (``spineplan machine list``)."""
+    parser.add_argument(
+        "--machine",
+        metavar="NAME",
+        help=f"a commissioned machine (spineplan machine list), or '{REFERENCE_MACHINE}' for "
+        f"the reference beam of the energy (default: {default})",
+    )
+
+
+def machine_option(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """``(machine name or None, its energy or None)`` of ``--machine``; checked it exists."""
+    name = getattr(args, "machine", None)
+    if name is None or name == REFERENCE_MACHINE:
+        return None, None
+    from planning.dose.machine_store import load_machine
+
+    try:
+        return name, load_machine(name).setup.energy
+    except PlanningError as error:
+        raise PlanningError(f"--machine: {error}") from None
 
 
 def add_separation_argument(parser: argparse.ArgumentParser) -> None:
@@ -91,6 +119,16 @@ def plan_settings(args: argparse.Namespace, base: PlanSettings) -> PlanSettings:
     changes: dict[str, object] = {}
     if args.energy is not None:
         changes["energy"] = option_value(parse_energy, args.energy, "--energy")
+    if getattr(args, "machine", None) is not None:
+        machine, machine_energy = machine_option(args)
+        changes["machine"] = machine
+        if machine_energy is not None:
+            if "energy" in changes and changes["energy"] != machine_energy:
+                raise PlanningError(
+                    f"--machine {machine} is a {machine_energy} unit but --energy is "
+                    f"{changes['energy']}"
+                )
+            changes["energy"] = machine_energy
     if args.border is not None:
         changes["border_convention"] = option_value(
             parse_border_convention, args.border, "--border"

@@ -78,7 +78,8 @@ def _summary(result: PlanResult, out: Path) -> str:
     prefix = result.case.thoracic_prefix
     lines = [
         f"lesion {result.lesion_levels.words}; field {plan_field.levels_words(prefix)} "
-        f"{plan_field.arrangement} {plan_field.energy}, "
+        f"{plan_field.arrangement} {plan_field.energy}"
+        f"{'' if result.settings.machine is None else f' on machine {result.settings.machine}'}, "
         f"borders z {plan_field.superior_border_z_mm:.1f} / "
         f"{plan_field.inferior_border_z_mm:.1f} mm, length x width "
         f"{plan_field.length_mm / 10:.1f} x {plan_field.width_mm / 10:.1f} cm at the isocentre "

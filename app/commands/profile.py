@@ -12,19 +12,13 @@ import json
 import numpy as np
 
 from app.commands.options import number
-from app.commands.pdd import parse_beam
+from app.commands.pdd import add_beam_arguments, machine_prefix, parse_beam
 from planning.dose.phantom import engine_profile
 from planning.errors import PlanningError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--energy", required=True, help="Co60 (also Co-60, 1.25MV) or 6MV")
-    parser.add_argument(
-        "--field-cm", required=True, metavar="F", help="square field side at the surface, cm"
-    )
-    parser.add_argument(
-        "--ssd-cm", metavar="S", help="source-surface distance, cm (default: Co60 80, 6MV 100)"
-    )
+    add_beam_arguments(parser)
     parser.add_argument("--depth-cm", required=True, metavar="D", help="depth of the profile, cm")
     parser.add_argument(
         "--step-cm", default="0.2", metavar="STEP", help="spacing of the printed points, cm"
@@ -33,12 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    energy, field_cm, ssd_cm = parse_beam(args)
+    energy, field_cm, ssd_cm, model = parse_beam(args)
     depth_cm = number(args.depth_cm, "--depth-cm")
     step_cm = number(args.step_cm, "--step-cm")
     if not 0.05 <= step_cm <= 5.0:
         raise PlanningError(f"--step-cm: {step_cm:g} cm is outside 0.05-5 cm")
-    profile = engine_profile(energy, field_cm, ssd_cm, depth_cm)
+    profile = engine_profile(energy, field_cm, ssd_cm, depth_cm, model=model)
     count = int(np.floor(profile.off_axis_cm.max() / step_cm + 1e-9))
     positions = np.arange(-count, count + 1) * step_cm  # multiples of the step, 0 included
     values = np.interp(positions, profile.off_axis_cm, profile.dose_percent)
@@ -51,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "energy": profile.energy,
+                    "machine": model.machine.machine_name,
+                    "data_source": model.machine.data_statement or None,
                     "field_cm": field_cm,
                     "ssd_cm": ssd_cm,
                     "depth_cm": depth_cm,
@@ -65,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     print(
-        f"{profile.energy}  {field_cm:g} x {field_cm:g} cm at the surface  SSD {ssd_cm:g} cm  "
+        f"{machine_prefix(model)}{profile.energy}  "
+        f"{field_cm:g} x {field_cm:g} cm at the surface  SSD {ssd_cm:g} cm  "
         f"depth {depth_cm:g} cm  (3D engine in water; % of the central-axis dose)"
     )
     print(
@@ -76,4 +73,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'off_axis_cm':>11}  {'dose_percent':>12}")
     for point in points:
         print(f"{point['off_axis_cm']:>11.2f}  {point['dose_percent']:>12.1f}")
+    if model.machine.data_statement:
+        print(f"note: {model.machine.data_statement}")
     return 0

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 from planning.case.prescription import DEFAULT_ALPHA_BETA_GY, SCHEDULES, Prescription
 from planning.case.settings import PlanSettings
 from planning.dose.beam_model import beam_model
+from planning.dose.machine_store import load_machine, machine_names
+from planning.errors import PlanningError
 
 CO60_FIELD_ONLY = (
     "Co-60: field limits and set-up only (borders, jaws, SSD 80 cm): spineplan ships no "
@@ -49,6 +51,8 @@ CUSTOM_SCHEDULE = "custom"
 MINIMUM_WIDTH_MM = 5.0
 #: what the automatic width box shows while no field is derived (no plan yet)
 NO_WIDTH_TEXT = "—"
+#: Item-data role of the energy box holding a commissioned machine's name (None: reference beam).
+MACHINE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class PlanSettingsForm(QGroupBox):
@@ -88,6 +92,7 @@ class PlanSettingsForm(QGroupBox):
             model = self.energy_combo.model()
             assert isinstance(model, QStandardItemModel)
             model.item(1).setToolTip(CO60_FIELD_ONLY)
+        self._add_machines()
         form.addRow("Energy", self.energy_combo)
 
         self.border_combo = QComboBox(self)
@@ -215,12 +220,40 @@ class PlanSettingsForm(QGroupBox):
         self.schedule_combo.currentIndexChanged.connect(self._on_schedule_chosen)
         self.width_auto.toggled.connect(self._on_width_auto)
 
+    def _add_machines(self) -> None:
+        """The commissioned machines (``spineplan machine import``) beside the reference beams."""
+        for name in machine_names():
+            try:
+                stored = load_machine(name)
+            except PlanningError:
+                continue  # unreadable: `spineplan machine list` says why
+            self._add_machine_item(name, stored.setup.energy, stored.machine.data_statement)
+
+    def _add_machine_item(self, name: str, energy: str, tooltip: str) -> int:
+        label = "Co-60" if energy == "Co60" else "6 MV"
+        self.energy_combo.addItem(f"{name} ({label}, commissioned)", energy)
+        index = self.energy_combo.count() - 1
+        self.energy_combo.setItemData(index, name, MACHINE_ROLE)
+        self.energy_combo.setItemData(index, tooltip, Qt.ItemDataRole.ToolTipRole)
+        return index
+
+    def _energy_index(self, settings: PlanSettings) -> int:
+        if settings.machine is None:
+            return max(self.energy_combo.findData(settings.energy), 0)
+        index = self.energy_combo.findData(settings.machine, MACHINE_ROLE)
+        if index < 0:  # the case names a machine not stored here: keep it, planning says so
+            index = self._add_machine_item(
+                settings.machine, settings.energy, "not among this computer's machines"
+            )
+            self.energy_combo.setItemText(index, f"{settings.machine} (not found here)")
+        return index
+
     # -- settings in and out ----------------------------------------------------------------
     def load(self, settings: PlanSettings) -> None:
         """Show ``settings`` (a case's own) without announcing them as edits."""
         self._loading = True
         try:
-            self.energy_combo.setCurrentIndex(max(self.energy_combo.findData(settings.energy), 0))
+            self.energy_combo.setCurrentIndex(self._energy_index(settings))
             self.border_combo.setCurrentIndex(
                 max(self.border_combo.findData(settings.border_convention), 0)
             )
@@ -260,6 +293,7 @@ class PlanSettingsForm(QGroupBox):
         return replace(
             base,
             energy=self.energy_combo.currentData(),
+            machine=self.energy_combo.currentData(MACHINE_ROLE),
             border_convention=self.border_combo.currentData(),
             margin_mm=float(self.margin_spin.value()),
             arrangement=self.arrangement_combo.currentData(),

@@ -37,10 +37,11 @@ PLAN_FIELDS = (
     "normalisation_depth_mm",
     "skull_base_margin_mm",
     "sacral_margin_mm",
+    "machine",
 )
 #: Plan fields written only when they differ from the default, so that a case file that does
 #: not use them reads in older spineplan versions (the schema version stays 1).
-OPTIONAL_PLAN_FIELDS = ("skull_base_margin_mm", "sacral_margin_mm")
+OPTIONAL_PLAN_FIELDS = ("skull_base_margin_mm", "sacral_margin_mm", "machine")
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,8 @@ def _parse_plan(r: FieldReader, value: Any, path: str) -> PlanSettings:
             kwargs[key] = r.optional_number(data[key], f"{path}.{key}", positive=True)
     if "fractions" in data:
         kwargs["fractions"] = r.integer(data["fractions"], f"{path}.fractions")
+    if data.get("machine") is not None:
+        kwargs["machine"] = r.string(data["machine"], f"{path}.machine", non_empty=True)
     if "normalisation" in data:
         kwargs["normalisation"] = r.string(data["normalisation"], f"{path}.normalisation")
     try:

@@ -134,6 +134,9 @@ class PlanSettings:
         For a lesion reaching the lowest labelled sacral body with no labelled body below it:
         the inferior border this far below that body's inferior endplate (or the lesion's
         bottom, if lower), covering the end of the thecal sac, mm.
+    machine : str, optional
+        Name of a commissioned machine (``spineplan machine import``) whose measured data the
+        dose uses; ``None``: the reference beam of the energy shipped with spineplan.
     """
 
     energy: Energy = "6MV"
@@ -149,8 +152,13 @@ class PlanSettings:
     normalisation_depth_mm: float | None = None
     skull_base_margin_mm: float = 10.0
     sacral_margin_mm: float = 20.0
+    machine: str | None = None
 
     def __post_init__(self) -> None:
+        if self.machine is not None and (
+            not isinstance(self.machine, str) or not self.machine.strip()
+        ):
+            raise PlanningError(f"machine: expected a machine name, got {self.machine!r}")
         object.__setattr__(self, "energy", parse_energy(self.energy))
         object.__setattr__(
             self, "border_convention", parse_border_convention(self.border_convention)

@@ -99,6 +99,9 @@ class Machine:
     #: the source geometry (:meth:`BeamModel.penumbra_sigma_cm`) and no horns. A clinic's own
     #: measured profiles plug in here.
     profile_table: str | None = None
+    #: Name of a commissioned machine (:mod:`planning.dose.machine_store`); None for the
+    #: reference beams shipped with spineplan. Its tables are absolute paths in its folder.
+    machine_name: str | None = None
 
 
 # 6 MV penumbra (scatter part), published: 80-20 % width of a 1 x 20 cm^2 field, 6 MV:
@@ -213,12 +216,13 @@ class BeamModel:
         machine = self.machine
         name = machine.pdd_table
         if name is None:
-            raise BeamDataError(f"no depth-dose table is configured for {machine.key}")
-        name = resolve_table_name(name)  # an ambiguous folder is reported as such
-        try:
-            return load_table_2d(name)
-        except BeamDataError as error:
-            missing = str(error)
+            missing = f"no depth-dose table is configured for {machine.key}"
+        else:
+            name = resolve_table_name(name)  # an ambiguous folder is reported as such
+            try:
+                return load_table_2d(name)
+            except BeamDataError as error:
+                missing = str(error)
         if machine.tpr_table and machine.total_scatter_table:
             try:
                 return pdd_table_from_tpr(

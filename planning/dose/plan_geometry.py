@@ -37,6 +37,7 @@ from planning.dose.images import (
     position_warnings,
 )
 from planning.dose.lesion_on_grid import exact_ellipsoid_measurements, lesion_on_native_grid
+from planning.dose.machine_store import beam_model_for
 from planning.errors import FieldError, LabelError, PlanningError
 from planning.field.beam import Beam
 from planning.field.derivation import Field, derive_case_field
@@ -96,6 +97,10 @@ class PlanGeometry:
     def assumptions(self) -> tuple[str, ...]:
         """The mapping's, the field's, the density's and the beams' assumptions, without repeats."""
         notes = [*self.mapping_assumptions]
+        if self.settings.machine is not None:
+            # the commissioned machine and its data source, in every output (field.json too)
+            model = beam_model_for(self.settings.energy, self.settings.machine)
+            notes.insert(0, model.machine.data_statement)
         notes += [a for a in self.field.assumptions if a not in notes]
         for more in (self.density.assumptions, *(b.assumptions for b in self.beams)):
             notes += [a for a in more if a not in notes]
@@ -159,6 +164,8 @@ def plan_geometry(
         raise PlanningError(f"dose grid spacing {grid_spacing_mm} mm is outside 0.5-5 mm")
     if separation_cm is not None and not 1.0 <= separation_cm <= 80.0:
         raise PlanningError(f"separation {separation_cm} cm is outside 1-80 cm")
+    if settings.machine is not None:
+        beam_model_for(settings.energy, settings.machine)  # an unknown machine: say so first
     images = images or load_plan_images(case)
 
     try:

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planning.dose.beam_data import BeamDataError, equivalent_square_cm
 from planning.dose.beam_model import BeamModel, beam_model
 from planning.dose.engine import BeamDose
+from planning.dose.machine_store import load_machine
 from planning.errors import PlanningError
 
 #: Usual linac calibration: 1 cGy per MU at d_max, 10 x 10 cm, SSD 100 cm (a stated default).
@@ -373,3 +374,28 @@ def hand_calculation(
         beam_name=beam.name,
         geometric_depth_cm=geometric_depth_cm,
     )
+
+
+def machine_calibration(model: BeamModel, calibration: Calibration | None) -> Calibration | None:
+    """``calibration`` with what it leaves unset taken from the commissioned machine's record.
+
+    The output (6 MV cGy/MU) or the Co-60 dose rate and its date that the physicist stated when
+    importing the machine (``spineplan machine import``) are used unless the plan gives its own
+    (command-line options); a reference beam keeps ``calibration`` as it is.
+    """
+    name = model.machine.machine_name
+    if name is None:
+        return calibration
+    setup = load_machine(name).setup
+    given = calibration or Calibration()
+    if given.output_cgy_per_mu is None and setup.output_cgy_per_mu is not None:
+        given = replace(given, output_cgy_per_mu=setup.output_cgy_per_mu)
+    if given.dose_rate_cgy_per_min is None and setup.dose_rate_cgy_per_min is not None:
+        # the rate and its date go together: the machine's date only with the machine's rate
+        date = setup.calibration_date
+        given = replace(
+            given,
+            dose_rate_cgy_per_min=setup.dose_rate_cgy_per_min,
+            calibration_date=None if date is None else _dt.date.fromisoformat(date),
+        )
+    return given

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from imaging.user_folders import DATA_DIR_ENV as DATA_DIR_ENV
+from imaging.user_folders import user_data_dir as user_data_dir
 from planning.case import Case
 from planning.errors import PlanningError
 from planning.practice.sheet import ScoreSheet
 
-DATA_DIR_ENV = "SPINEPLAN_DATA_DIR"
 HISTORY_FILE_NAME = "practice_history.jsonl"
 #: Version of one history line; newer lines are skipped by older readers.
 HISTORY_VERSION = 1
@@ -48,23 +48,6 @@ KEPT_SCORES = (
     "coverage_v95_percent",
     "coverage_pass",
 )
-
-
-def user_data_dir() -> Path:
-    """The folder spineplan keeps per-user data in (not created here)."""
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override).expanduser()
-    home = Path.home()
-    if sys.platform == "win32":
-        base = os.environ.get("APPDATA")
-        return (Path(base) if base else home / "AppData" / "Roaming") / "spineplan"
-    if sys.platform == "darwin":
-        return home / "Library" / "Application Support" / "spineplan"
-    base = os.environ.get("XDG_DATA_HOME")
-    return (Path(base) if base and Path(base).is_absolute() else home / ".local" / "share") / (
-        "spineplan"
-    )
 
 
 def history_path() -> Path:
