@@ -126,9 +126,26 @@ class Grid:
 
     @property
     def spacing_mm(self) -> tuple[float, float, float]:
-        """Voxel spacing along ``(i, j, k)`` in mm (column spacing, row spacing, slice spacing)."""
+        """Step lengths along ``(i, j, k)`` in mm (column, row, slice step).
+
+        On a sheared grid (gantry tilt) the slice step is longer than the distance between the
+        slice planes by 1/cos(tilt): use :attr:`slice_spacing_mm` for that distance and
+        :attr:`voxel_volume_mm3` for volumes.
+        """
         s = np.linalg.norm(self.affine[:3, :3], axis=0)
         return (float(s[0]), float(s[1]), float(s[2]))
+
+    @property
+    def voxel_volume_mm3(self) -> float:
+        """Volume of one voxel, mm^3 (the affine's determinant: right for sheared grids too)."""
+        return abs(float(np.linalg.det(self.affine[:3, :3])))
+
+    @property
+    def slice_spacing_mm(self) -> float:
+        """Distance between successive slice planes, mm (the slice step's part along the normal
+        of the rows and columns: shorter than the step of a gantry-tilted stack)."""
+        column_step, row_step, _ = self.spacing_mm
+        return self.voxel_volume_mm3 / (column_step * row_step)
 
     @property
     def direction(self) -> np.ndarray:

@@ -132,8 +132,18 @@ class Volume:
 
     @property
     def spacing_mm(self) -> tuple[float, float, float]:
-        """Voxel spacing along ``(i, j, k)`` in mm (column spacing, row spacing, slice spacing)."""
+        """Step lengths along ``(i, j, k)`` in mm (``geometry.spacing_mm``)."""
         return self.geometry.spacing_mm
+
+    @property
+    def voxel_volume_mm3(self) -> float:
+        """Volume of one voxel, mm^3 (``geometry.voxel_volume_mm3``)."""
+        return self.geometry.voxel_volume_mm3
+
+    @property
+    def slice_spacing_mm(self) -> float:
+        """Distance between slice planes, mm (``geometry.slice_spacing_mm``)."""
+        return self.geometry.slice_spacing_mm
 
     @property
     def direction(self) -> np.ndarray:

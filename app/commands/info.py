@@ -15,7 +15,7 @@ import json
 import sys
 from typing import TextIO
 
-from imaging import Discovery, SeriesInfo, StudyInfo, discover
+from imaging import Discovery, Grid, SeriesInfo, StudyInfo, discover
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,11 +95,17 @@ def _study_line(study: StudyInfo) -> str:
     return f"Patient {patient}  Study {study_text}  ({study.study_instance_uid})"
 
 
+def _spacing_text(grid: Grid) -> str:
+    """Pixel spacing and the distance between slice planes (not the sheared step of a tilt)."""
+    column_mm, row_mm, _ = grid.spacing_mm
+    return f"{column_mm:.2f} {row_mm:.2f} {grid.slice_spacing_mm:.2f}"
+
+
 def _series_row(series: SeriesInfo) -> tuple[str, ...]:
     number = "" if series.series_number is None else str(series.series_number)
     shape = "×".join(str(n) for n in series.shape)
     grid = series.geometry
-    spacing = "-" if series.error or grid is None else " ".join(f"{v:.2f}" for v in grid.spacing_mm)
+    spacing = "-" if series.error or grid is None else _spacing_text(grid)
     return (
         number,
         series.description or "(none)",

@@ -161,7 +161,7 @@ def grow_region(
     :data:`TINY_REGION_VOXELS` voxels) or one that reaches the growth limit (a leak)."""
     mask = grow_from_seed(post_contrast, seed_mm, tolerance, method, max_radius_mm)
     count = int(np.count_nonzero(mask.array))
-    volume_cm3 = count * float(np.prod(post_contrast.spacing_mm)) / 1000.0
+    volume_cm3 = count * post_contrast.voxel_volume_mm3 / 1000.0
     x, y, z = _voxel_centres_mm(post_contrast)
     seed = np.asarray(seed_mm, dtype=float)
     distance = np.sqrt((x - seed[0]) ** 2 + (y - seed[1]) ** 2 + (z - seed[2]) ** 2)

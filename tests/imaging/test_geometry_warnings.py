@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pydicom
+import pytest
 import SimpleITK as sitk
 
 import imaging
@@ -73,6 +76,43 @@ def test_gantry_tilt(tmp_path: Path) -> None:
         pydicom.dcmread(built.paths[5]).ImagePositionPatient,
         atol=1e-4,
     )
+
+
+def test_a_tilted_stack_measures_the_distance_between_its_planes(tmp_path: Path) -> None:
+    # Issue 14 item 7: the sheared step is 1/cos(tilt) longer than the slice spacing; volumes
+    # and the spacing a user reads must use the planes' distance.
+    tilt = np.radians(20.0)
+    step = np.array([0.0, 3.0 * np.tan(tilt), 3.0])  # planes 3 mm apart, shifted along y
+    write_series(tmp_path / "ct", shape=(6, 8, 8), orientation="axial", slice_step_mm=step)
+    volume = imaging.load_series(tmp_path / "ct")
+    assert volume.spacing_mm[2] == pytest.approx(3.0 / np.cos(tilt), rel=1e-6)  # the step
+    assert volume.slice_spacing_mm == pytest.approx(3.0, rel=1e-6)
+    column_mm, row_mm, _ = volume.spacing_mm
+    assert volume.voxel_volume_mm3 == pytest.approx(column_mm * row_mm * 3.0, rel=1e-6)
+    info = subprocess.run(
+        [sys.executable, "-m", "app.cli", "info", str(tmp_path / "ct")],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert f"{column_mm:.2f} {row_mm:.2f} 3.00" in info
+
+
+def test_a_grown_region_on_a_tilted_stack_has_its_true_volume(tmp_path: Path) -> None:
+    from planning.anatomy.lesion import grow_region
+
+    tilt = np.radians(20.0)
+    step = np.array([0.0, 3.0 * np.tan(tilt), 3.0])
+    values = np.full((6, 20, 20), 100, dtype=np.int16)
+    values[1:5, 5:15, 5:15] = 1000
+    write_series(
+        tmp_path / "mr", shape=(6, 20, 20), orientation="axial", slice_step_mm=step,
+        values=values,
+    )  # fmt: skip
+    volume = imaging.load_series(tmp_path / "mr")
+    seed = volume.index_to_patient(np.array([10, 10, 2]))
+    region = grow_region(volume, seed, tolerance=0.2, max_radius_mm=200.0)
+    assert region.voxel_count == 4 * 10 * 10
+    assert region.volume_cm3 == pytest.approx(400 * volume.voxel_volume_mm3 / 1000.0)
+    assert region.volume_cm3 < 400 * float(np.prod(volume.spacing_mm)) / 1000.0
 
 
 def test_non_parallel_slices(tmp_path: Path) -> None:
