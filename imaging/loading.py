@@ -20,6 +20,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
 
 import numpy as np
 import pydicom.pixels
@@ -167,7 +168,10 @@ def read_voxels(
             f"series {series_label}: {colour[0].label} is a colour image "
             f"(SamplesPerPixel={colour[0].samples_per_pixel}); only grey-level series form volumes"
         )
-    out = np.empty((len(slices), first.rows, first.columns), dtype=output_dtype(slices))
+    shape = (len(slices), first.rows, first.columns)
+    dtype = output_dtype(slices)
+    require_memory(series_label, shape, dtype)
+    out = np.empty(shape, dtype=dtype)
 
     by_file: dict[str, list[tuple[int, SliceHeader]]] = {}
     for k, item in enumerate(slices):
@@ -286,6 +290,43 @@ def _read_native(item: SliceHeader, target: np.ndarray) -> bool:
     if not direct:
         _store(target, buffer, item)
     return True
+
+
+#: Fraction of the available memory one volume may take (the viewer, dose and masks need room).
+MEMORY_SHARE = 0.6
+
+
+def available_memory_bytes() -> int | None:
+    """Memory the system can give without swapping (Linux MemAvailable), None when unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def require_memory(label: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    """Refuse, before allocating, a volume larger than the memory available can hold.
+
+    Raises
+    ------
+    SeriesError
+        The headers claim a volume (e.g. a huge Rows x Columns x frames) that would not fit in
+        :data:`MEMORY_SHARE` of the available memory: loading it would swap or fail.
+    """
+    needed = int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
+    available = available_memory_bytes()
+    if available is not None and needed > MEMORY_SHARE * available:
+        raise SeriesError(
+            f"series {label}: {' x '.join(str(n) for n in shape)} voxels need "
+            f"{needed / 2**30:.1f} GiB of memory and {available / 2**30:.1f} GiB is available; "
+            "not loaded (check the images' Rows, Columns and number of frames)"
+        )
 
 
 _THREAD_SCRATCH = threading.local()
