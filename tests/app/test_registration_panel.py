@@ -1,0 +1,221 @@
+"""The Registration panel driving the real window on sample case 4 (a sagittal MR study whose
+planning CT lies in another frame of reference, with a known MR -> CT transform): a point
+pair and Register give the transform within 2 mm at the lesion, Accept stores it in the case
+(undoable, saved, restored on open) and the plan moves onto the CT; Cancel stops the worker
+and leaves the case alone; an ambiguous result keeps Accept disabled until a point pair."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from imaging.registration import RegistrationSettings
+from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, TEST_GRID_MM, _case_path
+
+REGISTER_TIMEOUT_MS = 120_000
+
+
+def _known() -> tuple[dict, np.ndarray]:
+    """Sample case 4's reference case file and its MR -> CT matrix (from the generator)."""
+    data = json.loads(_case_path(4).read_text())
+    return data, np.asarray(data["planning_ct"]["registration"]["matrix_mm"], float)
+
+
+def _to_ct(matrix: np.ndarray, point_mr) -> np.ndarray:
+    return (matrix @ np.append(np.asarray(point_mr, float), 1.0))[:3]
+
+
+@pytest.fixture
+def unregistered_case(tmp_path: Path) -> Path:
+    """A copy of case 4's case file without planning_ct: the CT is just a loaded series."""
+    data, _ = _known()
+    del data["planning_ct"]
+    data["reference"] = False
+    data["study"]["path"] = str(_case_path(4).parent)
+    path = tmp_path / "case4.spineplan.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _open(qtbot, window, path: Path):
+    window.plan_panel.grid_spacing_mm = TEST_GRID_MM
+    with (
+        qtbot.waitSignal(window.plan_panel.plan_updated, timeout=PLAN_TIMEOUT_MS),
+        qtbot.waitSignal(window.load_finished, timeout=PLAN_TIMEOUT_MS),
+    ):
+        window.open_path(path)
+    qtbot.waitUntil(lambda: not window.plan_panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
+    window.actions_by_id["registration"].trigger()
+    controller = window.registration
+    assert controller.dock.isVisible()
+    return controller
+
+
+def _click_point(qtbot, window, key: str, point_mm, button) -> None:
+    """Show ``key`` in the main panel, put the crosshair on ``point_mm`` and press ``button``
+    (Set MR point / Set CT point), as a user clicking the vertebral body then the button."""
+    window.show_series(key)
+    window.viewer.set_active_view(window.viewer.panels[0].views[0])
+    window.viewer.set_point(np.asarray(point_mm, float))
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _run(qtbot, controller) -> str:
+    with qtbot.waitSignal(controller.finished, timeout=REGISTER_TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(controller.panel.register_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not controller.busy, timeout=10_000)
+    return blocker.args[0]
+
+
+def _finish(window) -> None:
+    window.registration.shutdown()
+    window.annotation.document.undo_stack.setClean()  # no Save/Discard question at teardown
+
+
+def test_register_with_a_point_pair_accept_save_and_plan_on_the_ct(
+    qtbot, window, unregistered_case, tmp_path
+) -> None:
+    data, truth = _known()
+    controller = _open(qtbot, window, unregistered_case)
+    panel, document = controller.panel, window.annotation.document
+    try:
+        assert panel.mr_combo.currentText() == "#5 T1 SE SAG +C"
+        assert panel.ct_combo.currentText() == "#2 RT PLANNING CT THORAX"
+        assert panel.region_label.text().startswith("Region: T2-T8")
+        assert not panel.accept_button.isEnabled()
+        assert "plans on the MR" in panel.case_label.text()
+
+        lesion = np.asarray(data["lesion"]["center_mm"], float)
+        body_mr = lesion + np.array([0.0, -25.0, 0.0])  # the vertebral body in front of the cord
+        clicked_ct = _to_ct(truth, body_mr) + np.array([3.0, -2.0, 4.0])  # clicked 5 mm off
+        _click_point(
+            qtbot, window, panel.mr_combo.currentData(), body_mr, panel.set_mr_point_button
+        )
+        _click_point(
+            qtbot, window, panel.ct_combo.currentData(), clicked_ct, panel.set_ct_point_button
+        )
+        assert panel.points_label.text().startswith("MR (")
+        markers = [i for i in window.viewer.overlays.items() if i.name in ("MR point", "CT point")]
+        assert len(markers) == 2
+
+        progress: list[int] = []
+        panel.progress_bar.valueChanged.connect(progress.append)
+        assert _run(qtbot, controller) == "succeeded"
+        assert progress and max(progress) == 100
+        found = controller.result.matrix_moving_to_fixed
+        tre_mm = np.linalg.norm(_to_ct(found, lesion) - _to_ct(truth, lesion))
+        assert tre_mm <= 2.0
+        assert "Mattes mutual information" in panel.quality_label.text()
+        assert not controller.result.ambiguous and panel.accept_button.isEnabled()
+        # the fused display: the MR and its levels on the CT's frame
+        ct_uid = window.volumes[panel.ct_combo.currentData()].frame_of_reference_uid
+        fused = {i.name: i for i in window.viewer.overlays.items()}
+        assert fused["MR fused on the CT"].frame_of_reference_uid == ct_uid
+        assert fused["MR T5 on the CT"].frame_of_reference_uid == ct_uid
+
+        assert not document.is_modified
+        with qtbot.waitSignal(window.plan_panel.plan_updated, timeout=PLAN_TIMEOUT_MS) as plan:
+            qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
+        assert document.is_modified and window.isWindowModified()
+        assert document.undo_stack.undoText() == "Accept registration onto the planning CT"
+        result = plan.args[0]
+        assert result.images.on_registered_ct
+        assert result.images.plan_frame_uid == ct_uid
+        assert window.plan_panel.number("Planned on").startswith("planning CT")
+        assert "plans on the CT in PLANNING_CT" in panel.case_label.text()
+
+        saved = document.save(tmp_path / "saved.spineplan.json")
+        written = json.loads(saved.read_text())["planning_ct"]
+        stored = np.asarray(written["registration"]["matrix_mm"], float)
+        assert np.allclose(stored, found, atol=1e-5)
+        assert (saved.parent / written["path"]).resolve() == (_case_path(4).parent / "PLANNING_CT")
+        assert written["series_instance_uid"] == data["planning_ct"]["series_instance_uid"]
+
+        # Edit > Undo takes the registration back: the plan returns to the MR
+        with qtbot.waitSignal(window.plan_panel.plan_updated, timeout=PLAN_TIMEOUT_MS) as plan:
+            window.actions_by_id["undo"].trigger()
+        assert document.case.planning_ct is None
+        assert not plan.args[0].images.on_registered_ct
+    finally:
+        _finish(window)
+
+    # restored on open: the saved case plans on the CT
+    controller = _open(qtbot, window, saved)
+    try:
+        assert "plans on the CT in PLANNING_CT" in controller.panel.case_label.text()
+        assert window.annotation.document.case.planning_ct.matrix_mm is not None
+        assert window.plan_panel.number("Planned on").startswith("planning CT")
+    finally:
+        _finish(window)
+
+
+def test_cancel_stops_the_registration_and_leaves_the_case_unchanged(
+    qtbot, window, unregistered_case
+) -> None:
+    controller = _open(qtbot, window, unregistered_case)
+    panel, document = controller.panel, window.annotation.document
+    try:
+        before = document.case
+        with qtbot.waitSignal(controller.finished, timeout=REGISTER_TIMEOUT_MS) as blocker:
+            qtbot.mouseClick(panel.register_button, Qt.MouseButton.LeftButton)
+            assert controller.busy and panel.cancel_button.isEnabled()
+            assert not panel.register_button.isEnabled()
+            qtbot.waitUntil(lambda: panel.progress_bar.value() > 0, timeout=30_000)
+            qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+        assert blocker.args == ["cancelled"]
+        qtbot.waitUntil(lambda: not controller.busy, timeout=10_000)
+        assert "cancelled" in panel.status_label.text()
+        assert controller.result is None and not panel.accept_button.isEnabled()
+        assert panel.register_button.isEnabled() and not panel.cancel_button.isEnabled()
+        assert document.case is before and document.case.planning_ct is None
+        assert not document.is_modified
+    finally:
+        _finish(window)
+
+
+def test_an_ambiguous_result_keeps_accept_disabled_until_a_point_pair(
+    qtbot, window, unregistered_case
+) -> None:
+    data, truth = _known()
+    controller = _open(qtbot, window, unregistered_case)
+    panel = controller.panel
+    # every alignment at another level counts as close: the automatic result is ambiguous
+    controller.settings = RegistrationSettings(
+        level_spacings_mm=(4.0,), sampling_fractions=(0.5,), iterations=(3,), ambiguity_gap=10.0
+    )
+    try:
+        assert _run(qtbot, controller) == "succeeded"
+        assert controller.result.ambiguous and controller.result.alternatives
+        warning = panel.warning_label.text()
+        assert panel.warning_label.isVisible() and warning.startswith("AMBIGUOUS")
+        assert " mm (about " in warning and "point pair" in warning
+        assert not panel.accept_button.isEnabled()
+        assert "ambiguous" in panel.accept_button.toolTip().lower()
+        # the user's confirmation enables it, withdrawing it disables it again
+        assert panel.confirm_check.isVisible()
+        panel.confirm_check.setChecked(True)
+        assert panel.accept_button.isEnabled()
+        panel.confirm_check.setChecked(False)
+        assert not panel.accept_button.isEnabled()
+
+        lesion = np.asarray(data["lesion"]["center_mm"], float)
+        body_mr = lesion + np.array([0.0, -25.0, 0.0])
+        _click_point(
+            qtbot, window, panel.mr_combo.currentData(), body_mr, panel.set_mr_point_button
+        )
+        _click_point(
+            qtbot,
+            window,
+            panel.ct_combo.currentData(),
+            _to_ct(truth, body_mr),
+            panel.set_ct_point_button,
+        )
+        assert _run(qtbot, controller) == "succeeded"
+        assert not controller.result.ambiguous
+        assert panel.accept_button.isEnabled() and not panel.warning_label.isVisible()
+    finally:
+        _finish(window)
