@@ -10,6 +10,7 @@ autosaved and restored on open, and the Plan panel plans on the CT (docs/registr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,8 +63,8 @@ class RegistrationController(QObject):
     ----------
     settings : the engine's `RegistrationSettings` (None: its defaults; tests pass coarse ones).
     result : the last registration found (None before one).
-    matrix : the matrix shown on the fused display and stored by Accept (the result's, then
-        nudged), MR LPS mm -> CT LPS mm.
+    pending : the registration found and not yet accepted (the result's matrix, then nudged),
+        MR LPS mm -> CT LPS mm; None when there is none (the case's own is shown).
     """
 
     #: a run ended: "succeeded", "failed" or "cancelled"
@@ -84,7 +85,7 @@ class RegistrationController(QObject):
         self.settings: RegistrationSettings | None = None
         self.worker: RegistrationWorker | None = None
         self.result: RegistrationResult | None = None
-        self.matrix: np.ndarray | None = None
+        self.pending: np.ndarray | None = None
         self.mr_point: np.ndarray | None = None
         self.ct_point: np.ndarray | None = None
         self._pair_of_run: bool = False
@@ -125,7 +126,10 @@ class RegistrationController(QObject):
         self.window.load_finished.connect(lambda _text: self.refresh_series())
         self.window.case_opened.connect(lambda _case: self.refresh_series())
         self.document.changed.connect(lambda _text: self._show_region_and_case())
-        self.dock.visibilityChanged.connect(lambda shown: shown and self.refresh_series())
+        self.document.planning_ct_changed.connect(lambda _ref: self._follow_case())
+        self.document.reset_done.connect(self._forget_result)
+        # the fused display is part of the panel: shown while the dock is open
+        self.dock.visibilityChanged.connect(lambda _shown: self.refresh_series())
 
     def show_panel(self) -> None:
         """Tools > Registration: bring the dock forward with the series suggested."""
@@ -164,6 +168,7 @@ class RegistrationController(QObject):
         self._fill(self.panel.ct_combo, cts, suggested_ct)
         self._show_region_and_case()
         self._update_buttons()
+        self._show_fused()
 
     @staticmethod
     def _fill(combo: QComboBox, infos: list[SeriesInfo], suggested: SeriesInfo | None) -> None:
@@ -350,7 +355,7 @@ class RegistrationController(QObject):
 
     def _on_result(self, result: RegistrationResult) -> None:
         self.result = result
-        self.matrix = np.asarray(result.matrix_moving_to_fixed, float)
+        self.pending = np.asarray(result.matrix_moving_to_fixed, float)
         self.panel.progress_bar.setValue(100)
         self.panel.status_label.setText("Registered: check the fused views, then Accept")
         self.panel.quality_label.setText(result.quality_text)
@@ -410,8 +415,8 @@ class RegistrationController(QObject):
         """Why Accept is disabled ("" when it is enabled)."""
         if self.worker is not None:
             return "registering"
-        if self.matrix is None or self.result is None:
-            return "not registered yet"
+        if self.pending is None or self.result is None:
+            return "not registered yet" if self.pending is None else "accepted"
         if self.document.case is None:
             return "no case is open"
         if self.result.ambiguous and not (
@@ -434,23 +439,23 @@ class RegistrationController(QObject):
         self._update_accept()
 
     def _forget_result(self) -> None:
-        self.result = self.matrix = None
+        self.result = self.pending = None
         self.panel.quality_label.setText("Not registered yet.")
         self.panel.warning_label.hide()
         self.panel.confirm_check.hide()
-        self._clear_fused()
+        self._show_fused()
         self._update_accept()
 
     def accept(self) -> None:
         """Store the registration in the case as ``planning_ct`` (one undoable edit)."""
-        if self.accept_blocked_reason() or self.matrix is None:
+        if self.accept_blocked_reason() or self.pending is None:
             return
         ct = self._series(self.panel.ct_combo)
         if ct is None:
             return
         info = ct[0]
         try:
-            matrix = rigid_matrix(self.matrix)
+            matrix = rigid_matrix(self.pending)
         except SpineplanError as error:
             self.panel.status_label.setText(f"Cannot accept: {error}")
             return
@@ -461,7 +466,9 @@ class RegistrationController(QObject):
             series_instance_uid=info.series_instance_uid,
             matrix_mm=rows,
         )
+        self.pending = None  # the case's registration now; nudges are edits of the case
         self.document.set_planning_ct(reference, "Accept registration onto the planning CT")
+        self._update_accept()
         self.panel.status_label.setText(
             "Accepted: the case plans on this CT (Edit > Undo takes it back)"
         )
@@ -485,17 +492,30 @@ class RegistrationController(QObject):
             overlays.remove(item)
         self._fused = []
 
+    def shown_matrix(self) -> np.ndarray | None:
+        """The registration on the fused display: the pending one, else the case's (when the
+        chosen CT is the case's planning CT)."""
+        if self.pending is not None:
+            return self.pending
+        case, ct = self.document.case, self._series(self.panel.ct_combo)
+        if case is None or case.planning_ct is None or case.planning_ct.matrix is None:
+            return None
+        if ct is None or ct[0].series_instance_uid != case.planning_ct.series_instance_uid:
+            return None
+        return case.planning_ct.matrix
+
     def _show_fused(self) -> None:
-        """The MR over the CT views and its levels/lesion mapped, at ``matrix``."""
+        """The MR over the CT views and its levels/lesion mapped, at `shown_matrix`."""
         self._clear_fused()
         mr, ct = self._series(self.panel.mr_combo), self._series(self.panel.ct_combo)
-        if self.matrix is None or mr is None or ct is None:
+        matrix = self.shown_matrix()
+        if matrix is None or mr is None or ct is None or not self.dock.isVisible():
             return
         ct_uid = ct[1].frame_of_reference_uid
         grey = display_grey(mr[1])
         fused = FusedImageOverlay(
             name="MR fused on the CT",
-            image=moved_onto_ct(grey, self.matrix),
+            image=moved_onto_ct(grey, matrix),
             frame_of_reference_uid=ct_uid,
             z=-1.0,
         )
@@ -503,7 +523,7 @@ class RegistrationController(QObject):
         state = self.document.state
         centre = self._lesion_centre_mr()
         if centre is not None:
-            items += mapped_marks(state, self.matrix, ct[1], centre)
+            items += mapped_marks(state, matrix, ct[1], centre)
         for item in items:
             self.window.viewer.overlays.add(item)
         self._fused = items
@@ -516,6 +536,12 @@ class RegistrationController(QObject):
             return mask.index_to_patient(ijk).mean(axis=0)
         return self.mr_point
 
+    def _follow_case(self) -> None:
+        """The case's registration changed (Accept, a nudge, Undo): redraw unless a pending
+        registration is shown."""
+        if self.pending is None:
+            self._show_fused()
+
     def _restyle_fused(self) -> None:
         for item in self._fused:
             if isinstance(item, FusedImageOverlay):
@@ -525,15 +551,30 @@ class RegistrationController(QObject):
 
     # -- nudging --------------------------------------------------------------------------
     def nudge(self, axis: int, step: float) -> None:
-        """Move the shown alignment by a key press (1 mm, 0.5 degree about the lesion)."""
-        if self.matrix is None:
+        """Move the registration by a key press (1 mm, or 0.5 degree about the lesion): the
+        pending one before Accept, else the case's, as an undoable edit (Edit > Undo)."""
+        matrix = self.shown_matrix()
+        if matrix is None:
             self.panel.status_label.setText("Register first: the nudges move its result")
             return
         centre = self._lesion_centre_mr()
-        centre_ct = np.zeros(3) if centre is None else (self.matrix @ np.append(centre, 1.0))[:3]
-        self.matrix = nudge_matrix(axis, step, centre_ct) @ self.matrix
-        shift = self.matrix[:3, 3] - np.asarray(self.result.matrix_moving_to_fixed)[:3, 3]  # type: ignore[union-attr]
-        self.panel.status_label.setText(
-            f"Nudged: translation changed by {_fmt(shift)} from the registration's"
+        centre_ct = np.zeros(3) if centre is None else (matrix @ np.append(centre, 1.0))[:3]
+        nudged = nudge_matrix(axis, step, centre_ct) @ matrix
+        what = (
+            f"{step:+g} mm along {'xyz'[axis]}"
+            if axis < 3
+            else f"{step:+g}° about {'xyz'[axis - 3]}"
         )
-        self._show_fused()
+        if self.pending is not None:
+            self.pending = nudged
+            self.panel.status_label.setText(f"Nudged {what} (Accept stores it)")
+            self._show_fused()
+            return
+        case = self.document.case
+        assert case is not None and case.planning_ct is not None
+        rows = tuple(tuple(round(float(v), 6) for v in row) for row in nudged[:3])
+        self.document.set_planning_ct(
+            replace(case.planning_ct, matrix_mm=(*rows, (0.0, 0.0, 0.0, 1.0))),
+            f"Nudge registration {what}",
+        )
+        self.panel.status_label.setText(f"Nudged {what} (Edit > Undo takes it back)")

@@ -25,6 +25,11 @@ def _known() -> tuple[dict, np.ndarray]:
     return data, np.asarray(data["planning_ct"]["registration"]["matrix_mm"], float)
 
 
+def _rotation_x(degrees: float) -> np.ndarray:
+    c, s = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
 def _to_ct(matrix: np.ndarray, point_mr) -> np.ndarray:
     return (matrix @ np.append(np.asarray(point_mr, float), 1.0))[:3]
 
@@ -217,5 +222,45 @@ def test_an_ambiguous_result_keeps_accept_disabled_until_a_point_pair(
         assert _run(qtbot, controller) == "succeeded"
         assert not controller.result.ambiguous
         assert panel.accept_button.isEnabled() and not panel.warning_label.isVisible()
+    finally:
+        _finish(window)
+
+
+def test_nudges_move_the_accepted_registration_as_undoable_edits(qtbot, window) -> None:
+    """Sample case 4 as bundled (its registration in the case): the panel shows it fused on
+    the CT; arrow keys with the panel focused move it 1 mm, Shift rotates 0.5 degree, each an
+    edit Edit > Undo takes back."""
+    _data, truth = _known()
+    controller = _open(qtbot, window, _case_path(4))
+    panel, document = controller.panel, window.annotation.document
+    try:
+        names = [i.name for i in window.viewer.overlays.items()]
+        assert "MR fused on the CT" in names  # the case's registration, fused
+        assert not panel.accept_button.isEnabled()  # nothing pending to accept
+        panel.setFocus()
+        with qtbot.waitSignal(document.planning_ct_changed):
+            qtbot.keyClick(panel, Qt.Key.Key_Up)
+        moved = document.case.planning_ct.matrix
+        assert np.allclose(moved[:3, 3] - truth[:3, 3], [0.0, 0.0, 1.0], atol=1e-5)
+        assert document.undo_stack.undoText() == "Nudge registration +1 mm along z"
+        qtbot.keyClick(panel, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+        rotated = document.case.planning_ct.matrix[:3, :3] @ moved[:3, :3].T
+        # Shift+Left: -0.5 degree about x (the axis Left moves along)
+        angle = np.degrees(np.arctan2(rotated[2, 1], rotated[1, 1]))
+        assert angle == pytest.approx(-0.5, abs=1e-3)
+        assert np.allclose(rotated, _rotation_x(-0.5), atol=1e-5)
+        assert document.is_modified
+        window.actions_by_id["undo"].trigger()
+        window.actions_by_id["undo"].trigger()
+        assert np.allclose(document.case.planning_ct.matrix, truth, atol=1e-6)
+        # the blend slider and the checkerboard restyle the fused image
+        fused = next(i for i in window.viewer.overlays.items() if i.name == "MR fused on the CT")
+        panel.blend_slider.setValue(80)
+        panel.checkerboard_check.setChecked(True)
+        fused = next(i for i in window.viewer.overlays.items() if i.name == "MR fused on the CT")
+        assert fused.blend == pytest.approx(0.8) and fused.checkerboard
+        # closing the panel takes the fused display away
+        controller.dock.close()
+        assert "MR fused on the CT" not in [i.name for i in window.viewer.overlays.items()]
     finally:
         _finish(window)
