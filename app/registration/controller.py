@@ -509,7 +509,9 @@ class RegistrationController(QObject):
         self._clear_fused()
         mr, ct = self._series(self.panel.mr_combo), self._series(self.panel.ct_combo)
         matrix = self.shown_matrix()
-        if matrix is None or mr is None or ct is None or not self.dock.isVisible():
+        # while the dock is open (even behind another tab): the user judges on the views
+        is_open = self.dock.toggleViewAction().isChecked()
+        if matrix is None or mr is None or ct is None or not is_open:
             return
         ct_uid = ct[1].frame_of_reference_uid
         grey = display_grey(mr[1])

@@ -56,7 +56,7 @@ def _open(qtbot, window, path: Path):
     qtbot.waitUntil(lambda: not window.plan_panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
     window.actions_by_id["registration"].trigger()
     controller = window.registration
-    assert controller.dock.isVisible()
+    assert controller.dock.toggleViewAction().isChecked()
     return controller
 
 
@@ -196,12 +196,12 @@ def test_an_ambiguous_result_keeps_accept_disabled_until_a_point_pair(
         assert _run(qtbot, controller) == "succeeded"
         assert controller.result.ambiguous and controller.result.alternatives
         warning = panel.warning_label.text()
-        assert panel.warning_label.isVisible() and warning.startswith("AMBIGUOUS")
+        assert panel.warning_label.isVisibleTo(panel) and warning.startswith("AMBIGUOUS")
         assert " mm (about " in warning and "point pair" in warning
         assert not panel.accept_button.isEnabled()
         assert "ambiguous" in panel.accept_button.toolTip().lower()
         # the user's confirmation enables it, withdrawing it disables it again
-        assert panel.confirm_check.isVisible()
+        assert panel.confirm_check.isVisibleTo(panel)
         panel.confirm_check.setChecked(True)
         assert panel.accept_button.isEnabled()
         panel.confirm_check.setChecked(False)
@@ -221,7 +221,7 @@ def test_an_ambiguous_result_keeps_accept_disabled_until_a_point_pair(
         )
         assert _run(qtbot, controller) == "succeeded"
         assert not controller.result.ambiguous
-        assert panel.accept_button.isEnabled() and not panel.warning_label.isVisible()
+        assert panel.accept_button.isEnabled() and not panel.warning_label.isVisibleTo(panel)
     finally:
         _finish(window)
 
