@@ -388,8 +388,13 @@ class RegistrationController(QObject):
     # -- result ---------------------------------------------------------------------------
     def _show_warning(self) -> None:
         result, panel = self.result, self.panel
-        lines = list(result.warnings) if result is not None else []
         ambiguous = result is not None and result.ambiguous
+        lines = [
+            warning
+            for warning in (result.warnings if result is not None else ())
+            # the engine's own ambiguity sentence is replaced by the panel's, which says what to do
+            if not (ambiguous and warning.startswith("ambiguous"))
+        ]
         if ambiguous:
             assert result is not None
             pitch = result.estimated_pitch_mm or 25.0
@@ -401,9 +406,9 @@ class RegistrationController(QObject):
             lines.insert(
                 0,
                 "AMBIGUOUS: other vertebral levels score almost as well (cranio-caudal offsets "
-                f"{alternatives}). Click the same vertebral body on the MR and the CT (Set MR "
-                "point, Set CT point) and register again, or confirm the level on the fused "
-                "views.",
+                f"{alternatives}). Give a point pair -- the same vertebral body clicked on the "
+                "MR and the CT (Set MR point, Set CT point) -- and register again, or confirm "
+                "the level on the fused views.",
             )
         panel.warning_label.setText("\n".join(lines))
         panel.warning_label.setVisible(bool(lines))

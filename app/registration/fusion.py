@@ -137,7 +137,8 @@ def mapped_marks(
                 text=f"MR {level.name}",
                 planes=frozenset({"sagittal"}),
                 show_marker=False,
-                offset_px=(-62.0, 4.0),  # in front of the body, clear of the CT's own marks
+                offset_px=(-52.0, 4.0),
+                font_point_size=8.0,  # in front of the body, clear of the CT's own marks
                 **common,
             )
         )

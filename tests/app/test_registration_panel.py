@@ -264,3 +264,32 @@ def test_nudges_move_the_accepted_registration_as_undoable_edits(qtbot, window) 
         assert "MR fused on the CT" not in [i.name for i in window.viewer.overlays.items()]
     finally:
         _finish(window)
+
+
+def test_an_accepted_registration_is_autosaved_and_recovered(
+    qtbot, window, tmp_path, monkeypatch
+) -> None:
+    """A nudge of the case's registration is in the recovery file (the CT's path absolute, as
+    the recovery lives elsewhere); reopening offers it back and Restore puts it in the case."""
+    monkeypatch.setenv("SPINEPLAN_DATA_DIR", str(tmp_path / "userdata"))
+    _data, truth = _known()
+    controller = _open(qtbot, window, _case_path(4))
+    document = window.annotation.document
+    try:
+        controller.nudge(2, 1.0)  # +1 mm along z
+        nudged = document.case.planning_ct.matrix
+        found = window.annotation.store.find(_case_path(4))
+        assert found is not None and found.last_edit == "Nudge registration +1 mm along z"
+        assert np.allclose(found.case.planning_ct.matrix, nudged, atol=1e-6)
+        assert Path(found.case.planning_ct.path) == _case_path(4).parent / "PLANNING_CT"
+    finally:
+        _finish(window)
+    _open(qtbot, window, _case_path(4))
+    try:
+        assert np.allclose(document.case.planning_ct.matrix, truth, atol=1e-6)
+        assert window.annotation.recovery_bar.isVisible()
+        with qtbot.waitSignal(document.planning_ct_changed):
+            window.annotation.restore_button.click()
+        assert np.allclose(document.case.planning_ct.matrix, nudged, atol=1e-6)
+    finally:
+        _finish(window)
