@@ -361,7 +361,19 @@ class RegistrationController(QObject):
         self.panel.quality_label.setText(result.quality_text)
         self._show_warning()
         self._show_fused()
+        self._go_to_lesion_on_ct()
         self.finished.emit("succeeded")
+
+    def _go_to_lesion_on_ct(self) -> None:
+        """The CT in the main panel at the lesion mapped through the new registration: where
+        the alignment is judged first."""
+        ct, centre = self._series(self.panel.ct_combo), self._lesion_centre_mr()
+        if ct is None or self.pending is None:
+            return
+        if self.window.shown_keys[0] != ct[0].key:
+            self.window.show_series(ct[0].key)
+        if centre is not None:
+            self.window.viewer.set_point((self.pending @ np.append(centre, 1.0))[:3])
 
     def _on_failed(self, message: str) -> None:
         self.panel.status_label.setText(f"Registration failed: {message}")

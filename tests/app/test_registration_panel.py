@@ -116,6 +116,9 @@ def test_register_with_a_point_pair_accept_save_and_plan_on_the_ct(
         assert tre_mm <= 2.0
         assert "Mattes mutual information" in panel.quality_label.text()
         assert not controller.result.ambiguous and panel.accept_button.isEnabled()
+        # the CT comes to the main panel, at the lesion carried over by the registration
+        assert window.shown_keys[0] == panel.ct_combo.currentData()
+        assert np.allclose(window.viewer.point_mm, _to_ct(found, lesion), atol=3.0)
         # the fused display: the MR and its levels on the CT's frame
         ct_uid = window.volumes[panel.ct_combo.currentData()].frame_of_reference_uid
         fused = {i.name: i for i in window.viewer.overlays.items()}
