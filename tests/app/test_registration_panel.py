@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from app.help_dialogs import ShortcutsDialog
 from imaging.registration import RegistrationSettings
 from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, TEST_GRID_MM, _case_path
 
@@ -74,6 +75,21 @@ def _run(qtbot, controller) -> str:
         qtbot.mouseClick(controller.panel.register_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not controller.busy, timeout=10_000)
     return blocker.args[0]
+
+
+def _texts(widget) -> str:
+    """Every text a dialog shows (labels, tables), joined."""
+    from PySide6.QtWidgets import QLabel, QTableWidget
+
+    texts = [label.text() for label in widget.findChildren(QLabel)]
+    for table in widget.findChildren(QTableWidget):
+        texts += [
+            table.item(r, c).text()
+            for r in range(table.rowCount())
+            for c in range(table.columnCount())
+            if table.item(r, c) is not None
+        ]
+    return "\n".join(texts)
 
 
 def _finish(window) -> None:
@@ -294,5 +310,34 @@ def test_an_accepted_registration_is_autosaved_and_recovered(
         with qtbot.waitSignal(document.planning_ct_changed):
             window.annotation.restore_button.click()
         assert np.allclose(document.case.planning_ct.matrix, nudged, atol=1e-6)
+    finally:
+        _finish(window)
+
+
+def test_open_planning_ct_adds_the_ct_of_another_folder(qtbot, window) -> None:
+    """File > Open planning CT… on a folder of another study: its CT joins the series and is
+    chosen as the fixed image; a folder without a CT says so."""
+    samples = _case_path(4).parent
+    with qtbot.waitSignal(window.load_finished, timeout=PLAN_TIMEOUT_MS):
+        window.open_path(samples / "T1C_SAG")
+    window.actions_by_id["registration"].trigger()
+    controller, panel = window.registration, window.registration.panel
+    try:
+        assert panel.ct_combo.count() == 0
+        assert panel.mr_combo.currentText() == "#5 T1 SE SAG +C"
+        assert controller.add_ct_folder(samples / "T2_SAG") is None
+        assert any("no CT series" in text for text in window.message_texts("error"))
+        key = controller.add_ct_folder(samples / "PLANNING_CT")
+        assert key is not None and key in window.volumes
+        assert panel.ct_combo.currentData() == key
+        assert panel.ct_combo.currentText() == "#2 RT PLANNING CT THORAX"
+        assert window.browser.item_for(key) is not None
+        assert window.actions_by_id["open_planning_ct"].text() == "Open &planning CT…"
+        # Tools > Registration has its shortcut, listed in Help > Keyboard shortcuts
+        registration = window.actions_by_id["registration"]
+        assert registration.shortcut().toString() == "Ctrl+Alt+R"
+        assert registration in window.tools_menu.actions()
+        dialog = ShortcutsDialog(window)
+        assert "Registration: the diagnostic MR onto a planning CT" in _texts(dialog)
     finally:
         _finish(window)
