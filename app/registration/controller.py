@@ -127,9 +127,18 @@ class RegistrationController(QObject):
         self.window.case_opened.connect(lambda _case: self.refresh_series())
         self.document.changed.connect(lambda _text: self._show_region_and_case())
         self.document.planning_ct_changed.connect(lambda _ref: self._follow_case())
-        self.document.reset_done.connect(self._forget_result)
+        self.document.reset_done.connect(self._on_new_case)
         # the fused display is part of the panel: shown while the dock is open
         self.dock.visibilityChanged.connect(lambda _shown: self.refresh_series())
+
+    def _on_new_case(self) -> None:
+        """Another case or study: a running registration and the points belong to the old."""
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker.succeeded.disconnect(self._on_result)
+        self.mr_point = self.ct_point = None
+        self._show_points()
+        self._forget_result()
 
     def show_panel(self) -> None:
         """Tools > Registration: bring the dock forward with the series suggested."""
@@ -471,6 +480,14 @@ class RegistrationController(QObject):
         if ct is None:
             return
         info = ct[0]
+        mr, case = self._series(self.panel.mr_combo), self.document.case
+        study_frame = case.study.frame_of_reference_uid if case is not None else ""
+        if mr is not None and study_frame and mr[1].frame_of_reference_uid != study_frame:
+            self.panel.status_label.setText(
+                f"Cannot accept: the MR '{mr[0].description}' is not in the case's frame of "
+                f"reference ({study_frame}); register the series the case is marked on"
+            )
+            return
         try:
             matrix = rigid_matrix(self.pending)
         except SpineplanError as error:
