@@ -43,6 +43,7 @@ from app.layers_panel import connect_layers
 from app.loader import StudyLoader
 from app.messages_indicator import MessagesIndicator
 from app.practice.controller import PracticeController
+from app.registration.controller import RegistrationController
 from app.series_choice import comparison_for
 from app.viewer.viewer import Viewer
 from imaging.discovery import Discovery, SeriesInfo
@@ -164,6 +165,9 @@ class MainWindow(HostWindow):
         self.first_plan_raiser = window_docks.FirstPlanRaiser(
             self.plan_dock, self.case_opened, self.plan_panel.plan_updated
         )
+        self.registration = RegistrationController(self, self.annotation.document)
+        self.tabifyDockWidget(self.plan_dock, self.registration.dock)
+        self.registration.dock.hide()
         self.practice = PracticeController(self, self.annotation, self.plan_panel.settings)
         self.recent = window_settings.RecentStudies(self.settings, self.recent_menu, self.open_path)
         self.recent.rebuild_menu()
@@ -411,6 +415,7 @@ class MainWindow(HostWindow):
             event.ignore()
             return
         self.plan_panel.shutdown()
+        self.registration.shutdown()
         self.loader.cancel()
         self.loader.wait(10_000)
         window_settings.save_window_state(self, self.settings)

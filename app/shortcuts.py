@@ -52,6 +52,8 @@ ACTION_SHORTCUTS: dict[str, tuple[str, str]] = {
     "tool_edema": ("M", "Edema limits: drag on a sagittal view"),
     "brush_smaller": ("[", "Brush radius 0.5 mm smaller"),
     "brush_larger": ("]", "Brush radius 0.5 mm larger"),
+    "registration": ("Ctrl+Alt+R", "Registration: the diagnostic MR onto a planning CT"),
+    "open_planning_ct": ("", "Open a planning CT folder (another study) for the registration"),
     "practice": ("Ctrl+Alt+P", "Practice: delineate a reference case and be scored"),
     "practice_submit": ("Ctrl+Return", "Practice: submit your attempt for scoring"),
 }

@@ -119,6 +119,18 @@ class RecoveryStore:
                 for item in case.structures
             ),
         )
+        if case.planning_ct is not None:  # the recovery lives elsewhere: absolute paths
+            reg_path = case.planning_ct.registration_path
+            case = replace(
+                case,
+                planning_ct=replace(
+                    case.planning_ct,
+                    path=str(document.case.resolve(case.planning_ct.path).resolve()),
+                    registration_path=(
+                        str(document.case.resolve(reg_path).resolve()) if reg_path else ""
+                    ),
+                ),
+            )
         study = StudyReference(
             str(document.case.study_path().resolve()),
             case.study.study_instance_uid,

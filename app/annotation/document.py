@@ -27,6 +27,7 @@ from planning.anatomy.lesion import MaskLesion
 from planning.anatomy.structures import file_slug
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference, save_case
 from planning.case.annotation import Annotation, case_with_annotation, is_painted
+from planning.case.planning_ct import PlanningCtReference
 from planning.case.settings import PlanSettings
 from planning.errors import CaseFileError
 
@@ -74,6 +75,26 @@ class PlanSettingsCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.document._set_plan(self.before, f"undo {self.text()}")
+
+
+class PlanningCtCommand(QUndoCommand):
+    """Swap the case's planning CT and registration (Registration panel > Accept, nudges)."""
+
+    def __init__(
+        self,
+        document: AnnotationDocument,
+        before: PlanningCtReference | None,
+        after: PlanningCtReference | None,
+        text: str,
+    ) -> None:
+        super().__init__(text)
+        self.document, self.before, self.after = document, before, after
+
+    def redo(self) -> None:
+        self.document._set_planning_ct(self.after, self.text())
+
+    def undo(self) -> None:
+        self.document._set_planning_ct(self.before, f"undo {self.text()}")
 
 
 def structure_file_names(state: Annotation, stem: str, prefix: str = "") -> dict[str, str]:
@@ -137,6 +158,8 @@ class AnnotationDocument(QObject):
     reset_done = Signal()
     #: the case's plan settings changed by an edit or its undo (the new `PlanSettings`)
     plan_changed = Signal(object)
+    #: the case's planning CT or its registration changed (the new `PlanningCtReference`)
+    planning_ct_changed = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -176,6 +199,22 @@ class AnnotationDocument(QObject):
         if self.case is None or settings == self.case.plan:
             return
         self.undo_stack.push(PlanSettingsCommand(self, self.case.plan, settings))
+
+    def set_planning_ct(self, reference: PlanningCtReference | None, text: str) -> None:
+        """Make ``reference`` the case's planning CT (with its registration) as one undoable
+        edit named ``text``; nothing when unchanged."""
+        if self.case is None:
+            raise SpineplanError("open a study before registering it onto a planning CT")
+        if reference == self.case.planning_ct:
+            return
+        self.undo_stack.push(PlanningCtCommand(self, self.case.planning_ct, reference, text))
+
+    def _set_planning_ct(self, reference: PlanningCtReference | None, text: str) -> None:
+        assert self.case is not None
+        self.case = replace(self.case, planning_ct=reference)
+        self.last_edit = text
+        self.planning_ct_changed.emit(reference)
+        self.changed.emit(text)
 
     def _set_plan(self, settings: PlanSettings, text: str) -> None:
         assert self.case is not None
@@ -249,8 +288,25 @@ class AnnotationDocument(QObject):
             else item
             for item in case.structures
         )
+        planning_ct = case.planning_ct
+        if planning_ct is not None:  # the CT stays where it is, named from the new place
+            reg_path = planning_ct.registration_path
+            planning_ct = replace(
+                planning_ct,
+                path=relative_study_path(self.case.resolve(planning_ct.path), path),
+                registration_path=(
+                    relative_study_path(self.case.resolve(reg_path), path) if reg_path else ""
+                ),
+            )
         saved = save_case(
-            replace(case, study=study, lesion=lesion, reference=False, structures=structures),
+            replace(
+                case,
+                study=study,
+                lesion=lesion,
+                reference=False,
+                structures=structures,
+                planning_ct=planning_ct,
+            ),
             path,
         )
         self.case = saved

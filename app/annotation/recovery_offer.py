@@ -152,6 +152,8 @@ class RecoveryOffer:
         stack.beginMacro("Restore unsaved annotation")
         document.apply("Restore unsaved annotation", state)
         document.set_plan_settings(found.case.plan)  # plan settings are autosaved too
+        # and the planning CT with its registration (Registration panel > Accept, nudges)
+        document.set_planning_ct(found.case.planning_ct, "Restore the planning CT")
         stack.endMacro()
         self.window.statusBar().showMessage("Unsaved annotation restored", 5000)
 
