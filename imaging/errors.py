@@ -6,6 +6,9 @@ can print it as one line and the GUI can show it in a dialog without a traceback
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class SpineplanError(Exception):
     """Base of every error spineplan reports to a user (bad input, not a bug)."""
@@ -49,3 +52,26 @@ class SpatialRegistrationError(ImagingError):
 
 class RegistrationCancelled(SpineplanError):
     """The user cancelled a running registration; no result was produced."""
+
+
+@contextmanager
+def malformed(path: object, what: str) -> Iterator[None]:
+    """Report what a reader meets in a file it cannot interpret as one line naming the file.
+
+    A DICOM object can be well-formed yet hold a missing attribute, text where a number belongs
+    or a wrong multiplicity; the reader's own checks give the clearer messages, and whatever
+    slips past them still reaches the user as an :class:`UnreadableFileError`, never a
+    traceback.
+    """
+    try:
+        yield
+    except SpineplanError as error:
+        text = str(error)
+        if "\n" not in text.strip():
+            raise
+        raise type(error)(" ".join(text.split())) from error  # one line for the CLI and GUI
+    except Exception as error:
+        detail = " ".join(str(error).split())
+        raise UnreadableFileError(
+            f"{path}: not a usable {what} ({type(error).__name__}: {detail})"
+        ) from error

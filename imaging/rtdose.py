@@ -13,7 +13,7 @@ from pydicom.sequence import Sequence as DicomSequence
 from pydicom.tag import Tag
 from pydicom.uid import RTDoseStorage, RTPlanStorage
 
-from imaging.errors import GeometryError, UnreadableFileError
+from imaging.errors import GeometryError, UnreadableFileError, malformed
 from imaging.rt_common import new_rt_dataset, save_atomically
 from imaging.volume import SeriesMetadata, Volume
 
@@ -147,6 +147,11 @@ def _relative_offsets(
 
 def read_rtdose(path: str | Path) -> Volume:
     """The dose grid of an RT Dose file as a Volume of float32 Gy."""
+    with malformed(path, "RT Dose"):
+        return _read_rtdose(path)
+
+
+def _read_rtdose(path: str | Path) -> Volume:
     try:
         ds = pydicom.dcmread(path)
         stored = ds.pixel_array

@@ -24,7 +24,7 @@ from pydicom.uid import RTStructureSetStorage
 from skimage.draw import polygon2mask
 
 from imaging.contours import mask_outlines
-from imaging.errors import GeometryError, UnreadableFileError
+from imaging.errors import GeometryError, UnreadableFileError, malformed
 from imaging.resample import resample_to
 from imaging.rt_common import new_rt_dataset, save_atomically
 from imaging.volume import Volume
@@ -280,6 +280,11 @@ class StructureContours:
 
 def read_rtstruct(path: str | Path) -> tuple[str, list[StructureContours]]:
     """The frame of reference UID and the ROIs of an RT Structure Set file."""
+    with malformed(path, "RT Structure Set"):
+        return _read_rtstruct(path)
+
+
+def _read_rtstruct(path: str | Path) -> tuple[str, list[StructureContours]]:
     try:
         ds = pydicom.dcmread(path)
     except Exception as error:  # pydicom raises several types for a broken file

@@ -13,7 +13,7 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
-from imaging.errors import GeometryError, UnreadableFileError
+from imaging.errors import GeometryError, UnreadableFileError, malformed
 from imaging.resample import resample_to
 from imaging.rt_common import save_atomically
 from imaging.volume import Volume
@@ -136,6 +136,11 @@ def write_seg(
 
 def read_seg(path: str | Path, grid: Volume) -> dict[str, Volume]:
     """Each segment of a SEG file as a boolean mask resampled onto ``grid``, keyed by label."""
+    with malformed(path, "DICOM SEG"):
+        return _read_seg(path, grid)
+
+
+def _read_seg(path: str | Path, grid: Volume) -> dict[str, Volume]:
     try:
         seg = hd.seg.segread(path)
     except Exception as error:  # highdicom/pydicom raise several types for a broken file

@@ -39,7 +39,7 @@ from pydicom.uid import (
 )
 
 from imaging.discovery import SeriesInfo
-from imaging.errors import SpatialRegistrationError, UnreadableFileError
+from imaging.errors import SpatialRegistrationError, UnreadableFileError, malformed
 from imaging.rt_common import PATIENT_STUDY_KEYWORDS, character_set_for, save_atomically
 
 #: Matrices that differ from a rigid one by more than this are not accepted as RIGID.
@@ -157,6 +157,20 @@ def read_spatial_registration(
         A deformable registration, another kind of object, an unusable matrix, or a REG that
         does not relate the two frames (the message names both frames and those it holds).
     """
+    with malformed(path, "Spatial Registration"):
+        return _read_spatial_registration(
+            path,
+            moving_frame_of_reference_uid=moving_frame_of_reference_uid,
+            fixed_frame_of_reference_uid=fixed_frame_of_reference_uid,
+        )
+
+
+def _read_spatial_registration(
+    path: str | os.PathLike[str],
+    *,
+    moving_frame_of_reference_uid: str,
+    fixed_frame_of_reference_uid: str,
+) -> np.ndarray:
     path = Path(path)
     try:
         ds = pydicom.dcmread(path)
