@@ -15,7 +15,7 @@ from pydicom.uid import RTDoseStorage, RTPlanStorage
 
 from imaging.errors import GeometryError, UnreadableFileError, malformed
 from imaging.rt_common import new_rt_dataset, save_atomically
-from imaging.volume import SeriesMetadata, Volume
+from imaging.volume import SeriesMetadata, Volume, affine_from_dicom
 
 #: Stored as unsigned 16-bit words: 1/65535 of the maximum dose (0.3 mGy at 20 Gy) is far below
 #: anything a plan is judged on, and dicom3tools' dciodvfy (2022) aborts on 32-bit dose pixels.
@@ -168,11 +168,9 @@ def _read_rtdose(path: str | Path) -> Volume:
     step = float(np.median(np.diff(offsets))) if len(offsets) > 1 else 1.0
     if len(offsets) > 2 and not np.allclose(np.diff(offsets), step, atol=1e-3):
         raise GeometryError(f"{path}: unevenly spaced dose frames are not supported")
-    affine = np.eye(4)
-    affine[:3, 0] = row_cosine * float(ds.PixelSpacing[1])
-    affine[:3, 1] = column_cosine * float(ds.PixelSpacing[0])
-    affine[:3, 2] = normal * step
-    affine[:3, 3] = np.asarray(ds.ImagePositionPatient, float)
+    spacing = (float(ds.PixelSpacing[0]), float(ds.PixelSpacing[1]))
+    position = np.asarray(ds.ImagePositionPatient, float)
+    affine = affine_from_dicom(position, row_cosine, column_cosine, spacing, normal * step)
     if step < 0:  # frames stored from head to feet: keep a right-handed grid
         stored, affine[:3, 2] = stored[::-1], -affine[:3, 2]
         affine[:3, 3] = affine[:3, 3] + normal * step * (stored.shape[0] - 1)
