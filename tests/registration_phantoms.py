@@ -24,6 +24,7 @@ from imaging.registration import RegionBox
 from imaging.volume import SeriesMetadata, Volume
 from sample_dicom._generator.cases import CASES, build_case
 from sample_dicom._generator.phantom import Phantom
+from sample_dicom._generator.planning_ct import rotation_matrix
 from tests.dicom_builders import BuiltSeries, uid, write_series
 
 SAGITTAL_ROW = np.array([0.0, 1.0, 0.0])  # columns run posterior
@@ -102,15 +103,6 @@ class PhantomPair:
         point = np.append(self.lesion_centre_moving_mm, 1.0)
         truth = self.matrix_moving_to_fixed @ point
         return float(np.linalg.norm((np.asarray(matrix_moving_to_fixed) @ point - truth)[:3]))
-
-
-def rotation_matrix(angles_deg: tuple[float, float, float]) -> np.ndarray:
-    """R = Rz @ Ry @ Rx for rotations about the LPS x, y, z axes (degrees)."""
-    ax, ay, az = np.radians(angles_deg)
-    rx = np.array([[1, 0, 0], [0, np.cos(ax), -np.sin(ax)], [0, np.sin(ax), np.cos(ax)]])
-    ry = np.array([[np.cos(ay), 0, np.sin(ay)], [0, 1, 0], [-np.sin(ay), 0, np.cos(ay)]])
-    rz = np.array([[np.cos(az), -np.sin(az), 0], [np.sin(az), np.cos(az), 0], [0, 0, 1]])
-    return rz @ ry @ rx
 
 
 def build_pair(spec: PairSpec) -> PhantomPair:
