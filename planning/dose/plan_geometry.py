@@ -97,10 +97,6 @@ class PlanGeometry:
     def assumptions(self) -> tuple[str, ...]:
         """The mapping's, the field's, the density's and the beams' assumptions, without repeats."""
         notes = [*self.mapping_assumptions]
-        if self.settings.machine is not None:
-            # the commissioned machine and its data source, in every output (field.json too)
-            model = beam_model_for(self.settings.energy, self.settings.machine)
-            notes.insert(0, model.machine.data_statement)
         notes += [a for a in self.field.assumptions if a not in notes]
         for more in (self.density.assumptions, *(b.assumptions for b in self.beams)):
             notes += [a for a in more if a not in notes]
@@ -164,8 +160,12 @@ def plan_geometry(
         raise PlanningError(f"dose grid spacing {grid_spacing_mm} mm is outside 0.5-5 mm")
     if separation_cm is not None and not 1.0 <= separation_cm <= 80.0:
         raise PlanningError(f"separation {separation_cm} cm is outside 1-80 cm")
+    # The commissioned machine and its data source lead every output (field.json too); loaded
+    # once here, which also names an unknown machine before any image is read.
+    machine_notes: tuple[str, ...] = ()
     if settings.machine is not None:
-        beam_model_for(settings.energy, settings.machine)  # an unknown machine: say so first
+        machine = beam_model_for(settings.energy, settings.machine).machine
+        machine_notes = (machine.data_statement,)
     images = images or load_plan_images(case)
 
     try:
@@ -227,7 +227,7 @@ def plan_geometry(
         series_warnings=(*series_warnings, *images.warnings),
         position_warnings=tuple(position_warnings(images)),
         frame_case=frame_case,
-        mapping_assumptions=(*mapping_notes, *position_assumptions(images)),
+        mapping_assumptions=(*machine_notes, *mapping_notes, *position_assumptions(images)),
     )
 
 
