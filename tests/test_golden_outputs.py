@@ -37,6 +37,7 @@ from planning.case import load_case, save_case
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = REPO / "tests" / "data" / "golden"
 CASES = ("case1", "case2", "case3", "case4")
+KINDS = ("plan.stdout.txt", "field.json", "field.csv", "field-command.json", "score.json")
 UPDATE = os.environ.get("SPINEPLAN_UPDATE_GOLDEN") == "1"
 
 
@@ -62,7 +63,7 @@ def _attempt(case: str, folder: Path) -> Path:
 
 
 def _run(*argv: str) -> str:
-    """stdout of ``spineplan *argv`` (exit status 0 or 1: 1 is a failing coverage, still written)."""
+    """stdout of ``spineplan *argv``; exit status 1 (failing coverage, outputs written) is fine."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         status = cli.main(list(argv))
@@ -100,11 +101,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def _golden_names() -> list[str]:
-    names = [
-        f"{case}.{kind}"
-        for case in CASES
-        for kind in ("plan.stdout.txt", "field.json", "field.csv", "field-command.json", "score.json")
-    ]
+    names = [f"{case}.{kind}" for case in CASES for kind in KINDS]
     names.append("case2.field-command-co60.json")
     names += [f"{kind}-{energy}.json" for kind in ("pdd", "profile") for energy in ("6MV", "Co60")]
     return names
