@@ -22,7 +22,7 @@ from app.viewer.overlays import (
     ViewContext,
     place_label,
 )
-from planning.case.annotation import Annotation
+from planning.case import Case
 from planning.field.derivation import Field
 
 #: Prefix of every reference item in the Layers panel.
@@ -110,7 +110,7 @@ class ReferenceComparison:
 
     def show(
         self,
-        state: Annotation,
+        state: Case,
         field: Field | None,
         frame_of_reference_uid: str = "",
         fallback_xy: tuple[float, float] = (0.0, 0.0),

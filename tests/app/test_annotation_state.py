@@ -1,5 +1,5 @@
 """The document's undo stack and case file, without a window (the snapshots and edits are
-tested in ``tests/planning/test_case_annotation.py``)."""
+tested in ``tests/planning/test_case_edits.py``)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import pytest
 from app.annotation.document import AnnotationDocument
 from imaging.volume import Volume
 from planning.anatomy.lesion import MaskLesion
-from planning.case import Case, StudyReference, load_case
-from planning.case import annotation as edits
-from planning.case.annotation import annotation_from_case
+from planning.case import Case, StudyReference, edits, load_case
+from planning.case.masks import load_masks
 
 
 def grid() -> Volume:
@@ -23,7 +22,7 @@ def grid() -> Volume:
     return Volume(array=np.zeros((60, 40, 40), dtype=np.int16), affine=affine)
 
 
-def names(state: edits.Annotation) -> list[str]:
+def names(state: Case) -> list[str]:
     return [lv.name for lv in state.levels]
 
 
@@ -33,24 +32,24 @@ def test_the_document_undoes_redoes_and_saves_a_painted_lesion(qtbot, tmp_path):
     study.mkdir()
     document = AnnotationDocument()
     document.reset(Case(StudyReference(str(study))), volume)
-    state, _ = edits.add_body(document.state, (0, 0, 10), "C4")
+    state, _ = edits.add_body(document.case, (0, 0, 10), "C4")
     document.apply("Label C4", state)
     mask = np.zeros(volume.shape, dtype=bool)
     edits.stamp_ball(mask, volume, (0, 0, 12), 4.0)
-    document.apply("Paint lesion", edits.set_lesion(document.state, volume.with_array(mask), None))
+    document.apply("Paint lesion", edits.set_lesion(document.case, volume.with_array(mask), None))
     assert document.is_modified
     document.undo_stack.undo()
-    assert document.state.lesion_mask is None and names(document.state) == ["C4"]
+    assert document.case.lesion_mask is None and names(document.case) == ["C4"]
     document.undo_stack.redo()
-    document.apply("Anchor C2", edits.set_counting_anchor(document.state, "c2", "C4"))
+    document.apply("Anchor C2", edits.set_counting_anchor(document.case, "c2", "C4"))
     written = document.save(tmp_path / "cases" / "one")
     assert written.name == "one.spineplan.json" and not document.is_modified
     case = load_case(written)
     assert case.lesion == MaskLesion("one.lesion.nrrd", "painted")
     assert case.study.path == "../study"
-    assert case.counting_anchors.c2_z_mm == pytest.approx(document.state.levels[0].middle_z_mm)
+    assert case.counting_anchors.c2_z_mm == pytest.approx(document.case.levels[0].middle_z_mm)
     saved_check = json.loads(written.read_text())["counting_check"]
     assert saved_check["status"] == "c2_only" and "C2" in saved_check["sentence"]
-    back = annotation_from_case(case, volume)
+    back = load_masks(case, volume)
     assert np.array_equal(back.lesion_mask.array, mask)
     assert names(back) == ["C4"]
