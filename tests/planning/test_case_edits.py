@@ -3,6 +3,7 @@ by the files they are saved to (`planning.case.masks`), without Qt."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from imaging.volume import Volume
 from planning.anatomy.lesion import EllipsoidLesion, MaskLesion, ellipsoid_mask
-from planning.case import Case, StudyReference, edits
+from planning.case import Case, StudyReference, case_to_dict, edits
 from planning.case.masks import is_painted, load_masks, with_mask_files
 from planning.errors import LabelError, PlanningError
 
@@ -102,3 +103,20 @@ def test_a_case_goes_through_its_masks_unchanged_and_a_painted_lesion_needs_a_fi
     saved = with_mask_files(painted, "case.lesion.nrrd")
     assert saved.lesion == MaskLesion("case.lesion.nrrd", "painted")
     assert is_painted(saved.lesion) and not is_painted(ellipsoid)
+
+
+def test_masks_and_rulers_ride_with_the_case_but_not_into_its_file_nor_its_equality():
+    volume = grid()
+    case = Case(StudyReference("study"))
+    case, _ = edits.add_body(case, (0, 0, 10), "T4")
+    case = edits.set_lesion(case, ellipsoid_mask(volume, (0, 0, 10), (3, 3, 3)), None)
+    measured, name = edits.measure_body_width(case, (-15.0, 0.0, 10.0), (16.0, 0.0, 10.0))
+    assert name == "T4" and measured.levels[0].body_width_mm == 31.0
+    assert len(measured.width_rulers) == 1 and measured.lesion_mask is case.lesion_mask
+    saved = with_mask_files(measured, "case.lesion.nrrd")
+    bare = replace(saved, lesion_mask=None, width_rulers=())
+    assert saved == bare and case_to_dict(saved) == case_to_dict(bare)
+    assert "width_rulers" not in json.dumps(case_to_dict(saved))
+    cleared = edits.clear_body_width(measured, "T4")
+    assert cleared.width_rulers == () and cleared.levels[0].body_width_mm is None
+    assert edits.set_lesion(measured, None, None).lesion_mask is None
