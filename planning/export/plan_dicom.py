@@ -162,6 +162,7 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
         fractions=result.prescription.fractions,
         target_point_mm=result.normalisation.point_mm,
         label=f"spine {result.lesion_levels.short}",
+        treatment_machine_name=result.settings.machine,
     )
     # The gantry angles are for a head-first supine patient whatever position the images were
     # acquired in (an HFP plan would turn the PA field at gantry 180 into an anterior one).

@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import pydicom
 import pytest
 
 from app import cli
@@ -130,6 +131,9 @@ def _plan_with(machine: str, out: Path) -> dict:
     assert f"6MV on machine {machine}," in stdout
     document = json.loads((out / "field.json").read_text())
     assert any(f"machine {machine} (6MV" in a for a in document["assumptions"])
+    # the record-and-verify system matches the plan to the treating unit by this name
+    rtplan = pydicom.dcmread(next(out.rglob("rtplan.dcm")))
+    assert {b.TreatmentMachineName for b in rtplan.BeamSequence} == {machine}
     return document
 
 
