@@ -51,7 +51,6 @@ from imaging.volume import Volume
 from planning.case import Case
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QActionGroup
     from PySide6.QtWidgets import (
         QComboBox,
         QDockWidget,
@@ -60,7 +59,6 @@ if TYPE_CHECKING:
         QMenu,
         QProgressBar,
         QPushButton,
-        QToolBar,
     )
 
     from app.plan_panel import PlanPanel
@@ -88,11 +86,9 @@ class MainWindow(HostWindow):
     messages_dock: QDockWidget
     layers_dock: QDockWidget
     plan_dock: QDockWidget
-    # made by the builders of app.window_actions
-    mode_group: QActionGroup
+    # made by the builders of app.window_actions (mode_group, tools_menu and toolbar are
+    # declared by HostWindow)
     recent_menu: QMenu
-    tools_menu: QMenu
-    toolbar: QToolBar
     preset_combo: QComboBox
     readout_label: QLabel
     point_label: QLabel
