@@ -76,7 +76,7 @@ def reference_headers(result: PlanResult) -> list[Dataset]:
 def field_mask(result: PlanResult) -> Volume:
     """Voxels of the dose grid inside the geometric edges of any beam and inside the patient."""
     grid = result.dose_gy
-    inside = inside_field(result.beams, result.field.energy, grid_points_mm(grid))
+    inside = inside_field(result.beams, grid_points_mm(grid))
     density = result.density.volume
     body = resample_to(density, grid, interpolator="linear").array >= TISSUE_THRESHOLD
     return grid.with_array(inside & body)

@@ -108,7 +108,7 @@ def _render_plane(
         title=title,
         background=_window(_sample(background, points)),
         dose_percent=percent,
-        field=inside_field(result.beams, result.field.energy, points),
+        field=inside_field(result.beams, points),
         lesion=np.nan_to_num(lesion, nan=0.0),
         left_label=labels[0],
         right_label=labels[1],
