@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.plurals import noun
 from app.practice.comparison import LEGEND
+from app.viewer.colours import pen_style, qcolor
 from planning.anatomy.levels import level_range_words
 from planning.practice.sheet import ScoreSheet
 
@@ -128,16 +129,15 @@ class LegendWidget(QWidget):
         return self.sizeHint()
 
     def entries(self) -> list[str]:
-        return [text for _group, _color, text, _dashed in LEGEND]
+        return [text for _group, _role, text in LEGEND]
 
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for row, (_group, color, text, dashed) in enumerate(LEGEND):
+        for row, (_group, role, text) in enumerate(LEGEND):
             y = 3 + row * self.ROW_PX + self.ROW_PX / 2
-            pen = QPen(color, 3)
-            if dashed:
-                pen.setStyle(Qt.PenStyle.DashLine)
+            pen = QPen(qcolor(role), 3)
+            pen.setStyle(pen_style(role))
             painter.setPen(pen)
             painter.drawLine(QPointF(6, y), QPointF(34, y))
             painter.setPen(self.palette().windowText().color())

@@ -1,0 +1,88 @@
+"""The legend each view writes in a corner: a swatch and the words of every palette role it
+drew in this paint, and nothing else (View > Show the legend)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen
+
+from app.viewer.colours import halo, pen_style, qcolor
+from planning.display.palette import TEXT_ON_IMAGE, Role
+
+LEGEND_POINT_SIZE = 8.0
+SWATCH_PX = 18.0
+_PAD_PX = 4.0
+
+
+def legend_rows(roles: Sequence[Role]) -> list[Role]:
+    """The roles to name, each once (two roles with the same words are one entry)."""
+    rows: list[Role] = []
+    for role in roles:
+        if all(role.words != other.words for other in rows):
+            rows.append(role)
+    return rows
+
+
+def legend_box(
+    painter: QPainter, rows: Sequence[Role], region: QRectF, occupied: Sequence[QRectF]
+) -> QRectF | None:
+    """Where the legend goes: the first corner of ``region`` (bottom left, bottom right, top
+    right, top left) where it overlaps no text already written; None when none is free."""
+    metrics = QFontMetricsF(painter.font())
+    width = SWATCH_PX + 3 * _PAD_PX + max(metrics.horizontalAdvance(r.words) for r in rows)
+    height = len(rows) * metrics.height() + 2 * _PAD_PX
+    if width > region.width() - 8 or height > region.height() - 8:
+        return None
+    margin = 4.0
+    left, right = region.left() + margin, region.right() - margin - width
+    top, bottom = region.top() + margin, region.bottom() - margin - height
+    for x, y in ((left, bottom), (right, bottom), (right, top), (left, top)):
+        box = QRectF(x, y, width, height)
+        if not any(box.intersects(other) for other in occupied):
+            return box
+    return None
+
+
+def paint_legend(
+    painter: QPainter, roles: Sequence[Role], region: QRectF, occupied: list[QRectF]
+) -> QRectF | None:
+    """Write the legend of ``roles`` in a free corner of ``region``; returns its box (claimed in
+    ``occupied``), or None when the view has no free corner large enough."""
+    rows = legend_rows(roles)
+    if not rows:
+        return None
+    painter.save()
+    font = QFont(painter.font())
+    font.setPointSizeF(LEGEND_POINT_SIZE)
+    font.setBold(False)
+    painter.setFont(font)
+    box = legend_box(painter, rows, region, occupied)
+    if box is None:
+        painter.restore()
+        return None
+    occupied.append(box)
+    metrics = QFontMetricsF(font)
+    painter.setPen(QPen(qcolor(TEXT_ON_IMAGE, 60), 1.0))
+    painter.setBrush(halo(170))
+    painter.drawRoundedRect(box, 3.0, 3.0)
+    for n, role in enumerate(rows):
+        top = box.top() + _PAD_PX + n * metrics.height()
+        middle = top + metrics.height() / 2
+        x = box.left() + _PAD_PX
+        pen = QPen(qcolor(role), 2.0)
+        pen.setCosmetic(True)
+        pen.setStyle(pen_style(role))
+        painter.setPen(pen)
+        if role.style == "area":
+            painter.setBrush(qcolor(role, 110))
+            painter.drawRect(QRectF(x + 2, middle - 4, SWATCH_PX - 4, 8))
+        else:
+            painter.drawLine(QLineF(x, middle, x + SWATCH_PX, middle))
+        painter.setPen(qcolor(TEXT_ON_IMAGE))
+        words = QRectF(x + SWATCH_PX + _PAD_PX, top, box.width(), metrics.height())
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(words, align, role.words)
+    painter.restore()
+    return box
