@@ -1,7 +1,7 @@
 """The bundled reference annotation of a sample study, drawn as a 'Reference' layer group.
 
 A sample study keeps its reference annotation beside its images as `REFERENCE_CASE_NAME`;
-when such a study is opened without a case, the reference is drawn in pale green under the user's
+when such a study is opened without a case, the reference is drawn in light cyan under the user's
 own annotation. View > Show the reference annotation hides it; practice mode forbids it
 altogether (`ReferenceAnnotation.set_allowed(False)`).
 """
@@ -95,7 +95,7 @@ class ReferenceAnnotation:
             self._draw(state)
             self.window.add_message(
                 "info",
-                "This sample study has a reference annotation, shown in pale green "
+                "This sample study has a reference annotation, shown in light cyan "
                 "(View ▸ Show the reference annotation).",
             )
 

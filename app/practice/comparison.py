@@ -2,7 +2,7 @@
 
 The trainee's own marks keep the annotation colours (`planning.display.palette`: levels
 yellow, lesion vermillion, edema sky blue dashed, field borders bluish green dashed); every
-reference item is pale green (its edema limits dotted, its field borders solid), its labels on
+reference item is light cyan (its edema limits dotted, its field borders solid), its labels on
 the right edge of the view (the trainee's are on the left), so the two never read as one another.
 """
 

@@ -10,8 +10,9 @@ The colours come from published colour-blind-safe palettes:
   friendly to colorblind people* (2002/2008), https://jfly.uni-koeln.de/color/ - the eight
   colours orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple (and black).
 * Tol P. *Colour Schemes*, SRON/EPS/TN/09-002 issue 3.2 (2021), https://personal.sron.nl/~pault/
-  - the "pale" scheme's pale green for the reference annotation, the "light" scheme for extra
-  structures.
+  - the "light" scheme: its light cyan for the reference annotation (apart from every
+  Okabe-Ito colour and, unlike Tol's pale colours, from the grey of the images), four others
+  for extra structures.
 
 Seven chromatic colours and white are not enough for every role drawn on one view, so roles of
 one family share a colour and differ by line style (the field: dashed borders, a solid outline,
@@ -40,9 +41,8 @@ OKABE_VERMILLION: RGB = (213, 94, 0)  # D55E00
 OKABE_REDDISH_PURPLE: RGB = (204, 121, 167)  # CC79A7
 WHITE: RGB = (255, 255, 255)
 BLACK: RGB = (0, 0, 0)
-# Tol (2021), "pale" scheme.
-TOL_PALE_GREEN: RGB = (204, 221, 170)  # CCDDAA
-# Tol (2021), "light" scheme: light blue, orange, pink, pear.
+# Tol (2021), "light" scheme: light cyan (the reference), and the four used for extra structures.
+TOL_LIGHT_CYAN: RGB = (153, 221, 255)  # 99DDFF
 TOL_LIGHT: tuple[RGB, ...] = ((119, 170, 221), (238, 136, 102), (255, 170, 187), (187, 204, 51))
 
 #: The smallest CAM02-UCS distance between two roles told apart by colour on one view, under
@@ -117,11 +117,11 @@ ISODOSES: tuple[tuple[float, Role], ...] = (
 CRITERION_95 = Role("criterion_95", "95 % (criterion)", OKABE_ORANGE, "dashed")
 
 # --- the reference (the sample's bundled answer, or the practice reference after submit) ----
-REFERENCE_LEVELS = Role("reference_levels", "reference levels", TOL_PALE_GREEN, "text", "ref")
-REFERENCE_LESION = Role("reference_lesion", "reference lesion", TOL_PALE_GREEN, "area", "ref")
-REFERENCE_EDEMA = Role("reference_edema", "reference edema limits", TOL_PALE_GREEN, "dotted", "ref")
+REFERENCE_LEVELS = Role("reference_levels", "reference levels", TOL_LIGHT_CYAN, "text", "ref")
+REFERENCE_LESION = Role("reference_lesion", "reference lesion", TOL_LIGHT_CYAN, "area", "ref")
+REFERENCE_EDEMA = Role("reference_edema", "reference edema limits", TOL_LIGHT_CYAN, "dotted", "ref")
 REFERENCE_BORDER = Role(
-    "reference_border", "reference field borders", TOL_PALE_GREEN, "solid", "ref"
+    "reference_border", "reference field borders", TOL_LIGHT_CYAN, "solid", "ref"
 )
 
 # --- registration: the MR's marks carried onto the CT -------------------------------------
