@@ -29,7 +29,8 @@ def legend_box(
     painter: QPainter, rows: Sequence[Role], region: QRectF, occupied: Sequence[QRectF]
 ) -> QRectF | None:
     """Where the legend goes: the first corner of ``region`` (bottom left, bottom right, top
-    right, top left) where it overlaps no text already written; None when none is free."""
+    right, top left) where it overlaps no text already written, else the lowest free place
+    along the left or right edge; None when there is none."""
     metrics = QFontMetricsF(painter.font())
     width = SWATCH_PX + 3 * _PAD_PX + max(metrics.horizontalAdvance(r.words) for r in rows)
     height = len(rows) * metrics.height() + 2 * _PAD_PX
@@ -38,7 +39,10 @@ def legend_box(
     margin = 4.0
     left, right = region.left() + margin, region.right() - margin - width
     top, bottom = region.top() + margin, region.bottom() - margin - height
-    for x, y in ((left, bottom), (right, bottom), (right, top), (left, top)):
+    corners = [(left, bottom), (right, bottom), (right, top), (left, top)]
+    steps = max(int((bottom - top) // 8), 0)
+    edges = [(x, bottom - 8.0 * n) for n in range(1, steps) for x in (left, right)]
+    for x, y in corners + edges:
         box = QRectF(x, y, width, height)
         if not any(box.intersects(other) for other in occupied):
             return box

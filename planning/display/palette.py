@@ -142,8 +142,48 @@ DIM_TEXT_ON_IMAGE: RGB = (168, 176, 184)
 IMAGE_SURROUND = BLACK
 #: The frame of a view that is not the active one.
 INACTIVE_FRAME: RGB = (48, 54, 61)
+#: The Plan panel's DVH plot: background, grid lines and text (on screen).
+PLOT_BACKGROUND: RGB = (30, 31, 34)
+PLOT_GRID: RGB = (58, 60, 64)
+PLOT_TEXT: RGB = (200, 200, 200)
 #: The orientation letters at the views' edges.
 ORIENTATION_LETTERS: RGB = (240, 208, 128)
+
+# --- verdicts and statuses (a PASS must not rely on green against red) ----------------------
+VERDICT_PASS: RGB = (0, 190, 140)  # Okabe-Ito bluish green, lightened for text on the dark theme
+VERDICT_FAIL: RGB = OKABE_VERMILLION
+VERDICT_PASS_DARK: RGB = (0, 120, 88)  # for white text on it, and printed
+VERDICT_FAIL_DARK: RGB = (170, 60, 0)
+STATUS_NO_PLAN: RGB = OKABE_ORANGE
+STATUS_FIELD_ONLY: RGB = OKABE_YELLOW
+STATUS_EMPTY: RGB = (158, 158, 158)
+#: Practice history: one colour per case, in turn.
+HISTORY_CASE_COLOURS: tuple[RGB, ...] = (
+    OKABE_SKY_BLUE,
+    OKABE_ORANGE,
+    OKABE_REDDISH_PURPLE,
+    OKABE_BLUISH_GREEN,
+    OKABE_YELLOW,
+    OKABE_VERMILLION,
+    WHITE,
+)
+
+# --- the workstation's dark theme (widgets, not marks) ---------------------------------------
+THEME_BACKGROUND: RGB = (27, 31, 36)
+THEME_PANEL: RGB = (34, 39, 46)
+THEME_BASE: RGB = (20, 23, 27)
+THEME_TEXT: RGB = (215, 221, 227)
+THEME_DIM: RGB = (139, 148, 158)
+THEME_DISABLED: RGB = (92, 102, 112)
+THEME_ACCENT: RGB = (61, 139, 253)
+THEME_SELECTED: RGB = (47, 74, 109)
+THEME_HOVER: RGB = (45, 51, 59)
+THEME_BUTTON: RGB = (42, 48, 56)
+THEME_BUTTON_HOVER: RGB = (51, 59, 69)
+THEME_BORDER: RGB = (58, 65, 74)
+THEME_GRIDLINE: RGB = (48, 54, 61)
+THEME_MESSAGE: RGB = (13, 16, 20)
+THEME_BRIGHT_TEXT: RGB = (255, 107, 107)
 
 # --- the printed report's text and tables (on white paper) ---------------------------------
 REPORT_TITLE: RGB = (20, 40, 90)
@@ -156,6 +196,8 @@ REPORT_RULE: RGB = (170, 170, 170)
 REPORT_GRID: RGB = (217, 217, 217)
 REPORT_PASS_FILL: RGB = (225, 245, 228)
 REPORT_FAIL_FILL: RGB = (252, 228, 228)
+REPORT_PASS_TEXT: RGB = VERDICT_PASS_DARK
+REPORT_FAIL_TEXT: RGB = VERDICT_FAIL_DARK
 
 #: Extra structures (neither the lesion nor the cord), in the order of the case's list.
 STRUCTURE_COLOURS: tuple[RGB, ...] = TOL_LIGHT
@@ -186,6 +228,11 @@ VIEWS: dict[str, tuple[Role, ...]] = {
     "report plane": (LESION, CORD, BEAM_EDGE, ISODOSE_107, ISODOSE_95, ISODOSE_50),
     "report DVH": (LESION, CORD, CRITERION_95),
 }
+
+
+def hex_of(colour: RGB) -> str:
+    """``"#rrggbb"`` of a 0-255 colour (style sheets)."""
+    return "#{:02x}{:02x}{:02x}".format(*colour)
 
 
 def rgb01(colour: RGB) -> tuple[float, float, float]:

@@ -113,7 +113,7 @@ def _footer_lines(result: PlanResult) -> list[str]:
 def _verdict_box(document: Document, result: PlanResult) -> None:
     """The coverage verdict, its cold regions and fixes in a green or red box at the cursor."""
     verdict = result.verdict
-    colour = (20, 130, 50) if verdict.passed else (190, 30, 30)
+    colour = palette.REPORT_PASS_TEXT if verdict.passed else palette.REPORT_FAIL_TEXT
     fill = palette.REPORT_PASS_FILL if verdict.passed else palette.REPORT_FAIL_FILL
     lines = [verdict.headline]
     lines += [region.description for region in verdict.cold_regions]
