@@ -103,6 +103,9 @@ class LevelNamesOverlay(OverlayItem):
     colors: list[QColor] = field(default_factory=list)
     half_heights_mm: np.ndarray = field(default_factory=lambda: np.zeros(0))
     font_point_size: float = 10.0
+    #: the side a name goes to first on coronal and axial views: "left" (the user's), "right"
+    #: (a reference's, so that its names sit beside the user's rather than above or below them)
+    side: str = "left"
 
     kind: ClassVar[str] = "level names"
 
@@ -132,7 +135,13 @@ class LevelNamesOverlay(OverlayItem):
             width = metrics.horizontalAdvance(self.texts[n])
             baseline = y + metrics.ascent() / 2 - 1
             # on sagittal views right of the body is the canal and the cord: never over them
-            sides = (x - width - 8,) if sagittal else (x - width - 8, x + 8)
+            left_of, right_of = x - width - 8, x + 8
+            if sagittal:
+                sides: tuple[float, ...] = (left_of,)
+            elif self.side == "right":
+                sides = (right_of, left_of)
+            else:
+                sides = (left_of, right_of)
             for left in sides:
                 # zoomed in, the body may sit near the view's edge: keep the name inside
                 left = min(max(left, visible.left() + 2), visible.right() - width - 2)
@@ -337,6 +346,8 @@ class AnnotationLayers:
     prefix : prepended to the item names in the Layers panel ("" or "Reference: ").
     roles : the palette roles of the levels, the lesion and the edema limits (their colours,
         line styles and legend words).
+    names_side : where level names go first on coronal and axial views ("left", or "right"
+        for a reference drawn beside the user's names).
     z : drawing order base.
     """
 
@@ -346,12 +357,14 @@ class AnnotationLayers:
         prefix: str = "",
         *,
         roles: tuple[Role, Role, Role] = USER_ROLES,
+        names_side: str = "left",
         z: float = 10.0,
         lesion_opacity: float = 0.35,
     ) -> None:
         self.model = model
         self.prefix = prefix
         self.roles = roles
+        self.names_side = names_side
         self.colors = tuple(qcolor(role) for role in roles)
         self.z = z
         self.lesion_opacity = lesion_opacity
@@ -412,6 +425,7 @@ class AnnotationLayers:
                     texts=names,
                     colors=colors,
                     half_heights_mm=np.array([max(lv.height_mm / 2, 0.5) for lv in ordered]),
+                    side=self.names_side,
                     **common,
                 )
             )

@@ -30,6 +30,7 @@ def make_reference_layers(model: OverlayModel) -> AnnotationLayers:
         model,
         "Reference: ",
         roles=REFERENCE_ROLES,
+        names_side="right",
         z=5.0,
         lesion_opacity=0.2,
     )

@@ -61,6 +61,7 @@ class ReferenceComparison:
             model,
             REFERENCE_PREFIX,
             roles=REFERENCE_ROLES,
+            names_side="right",
             z=12.0,
             lesion_opacity=0.15,
         )

@@ -3,9 +3,10 @@
 A view (or a report image) writes names beside the lines it draws: an edema limit, a field
 border, a reference border. A label must not overlap another label, nor be crossed by any other
 line drawn on the view (a beam edge, an isodose line, another border). `place_beside_line`
-places one label greedily: in the band just above its line, else just below, it finds the free
-stretches of the band (what other labels and the segments of other lines leave) and puts the
-longest form of the label that fits into the stretch on the preferred side.
+places one label greedily: in the band just above its line, else just below, else one or two
+label heights further out, it finds the free stretches of the band (what other labels and the
+segments of other lines leave) and puts the longest form of the label that fits into the
+stretch on the preferred side.
 
 Coordinates are screen pixels, y down; a box is (left, top, width, height).
 """
@@ -104,6 +105,7 @@ def place_beside_line(
     gap: float = 3.0,
     sides: Sequence[Literal["above", "below"]] = ("above", "below"),
     pad: float = 4.0,
+    rows: int = 3,
 ) -> Placement | None:
     """Place a label of one of ``widths`` (its forms, longest first) beside the line at
     ``line_y``, inside ``region``, clear of ``occupied`` boxes and of ``segments``.
@@ -119,6 +121,8 @@ def place_beside_line(
     prefer : the side of the view the label goes to when several stretches hold it.
     gap : space between the label and its line, px.
     sides : the bands tried, in order: just above the line, just below it.
+    rows : how many label heights away from the line a label may stand when the bands next to
+        it are taken (lines a few pixels apart leave no room between them).
 
     Returns
     -------
@@ -126,8 +130,9 @@ def place_beside_line(
         None when no band has a free stretch at all (the label is left out).
     """
     widest: tuple[float, Box] | None = None
-    for side in sides:
-        top = line_y - gap - height if side == "above" else line_y + gap
+    bands = [(row, side) for row in range(rows) for side in sides]
+    for row, side in bands:
+        top = line_y - gap - (row + 1) * height if side == "above" else line_y + gap + row * height
         # a line near the top or bottom of the view keeps its label inside it
         top = min(max(top, region.top), region.bottom - height)
         band = Box(region.left, top, region.width, height)
