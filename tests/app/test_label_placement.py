@@ -194,7 +194,6 @@ def test_the_legend_names_what_the_view_drew_in_a_free_corner(shown, painted, qt
     assert legend_box(painted[-1]) is None
 
 
-
 def legend_box(context: ViewContext) -> QRectF | None:
     """The legend's rectangle in that paint (None: not drawn)."""
     return context.labels.get("legend")
