@@ -4,33 +4,41 @@ drew in this paint, and nothing else (View > Show the legend)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen
 
 from app.viewer.colours import halo, pen_style, qcolor
-from planning.display.palette import TEXT_ON_IMAGE, Role
+from planning.display.palette import LEGEND_FAMILIES, TEXT_ON_IMAGE, VIEWS, Role
 
-LEGEND_POINT_SIZE = 8.0
+LEGEND_POINT_SIZE = 7.5
 SWATCH_PX = 18.0
 _PAD_PX = 4.0
 
 
 def legend_rows(roles: Sequence[Role]) -> list[Role]:
-    """The roles to name, each once (two roles with the same words are one entry)."""
+    """The rows to write, in the palette's order: each role once, the roles of a family in
+    `LEGEND_FAMILIES` in one row (the family's words, the first role's colour and style)."""
+    order = {role.key: n for n, role in enumerate(VIEWS["annotation and plan"])}
     rows: list[Role] = []
-    for role in roles:
-        if all(role.words != other.words for other in rows):
-            rows.append(role)
+    for role in sorted(roles, key=lambda r: order.get(r.key, len(order))):
+        words = LEGEND_FAMILIES.get(role.family, role.words)
+        if all(words != other.words for other in rows):
+            rows.append(replace(role, words=words))
     return rows
 
 
 def legend_box(
-    painter: QPainter, rows: Sequence[Role], region: QRectF, occupied: Sequence[QRectF]
+    painter: QPainter,
+    rows: Sequence[Role],
+    region: QRectF,
+    occupied: Sequence[QRectF],
+    image: QRectF | None = None,
 ) -> QRectF | None:
-    """Where the legend goes: the first corner of ``region`` (bottom left, bottom right, top
-    right, top left) where it overlaps no text already written, else the lowest free place
-    along the left or right edge; None when there is none."""
+    """Where the legend goes: a corner of ``region`` (bottom left, bottom right, top right, top
+    left) or a place along its left or right edge (lowest first) that overlaps no text already
+    written, covering as little of the ``image`` as it can; None when there is none."""
     metrics = QFontMetricsF(painter.font())
     width = SWATCH_PX + 3 * _PAD_PX + max(metrics.horizontalAdvance(r.words) for r in rows)
     height = len(rows) * metrics.height() + 2 * _PAD_PX
@@ -42,18 +50,29 @@ def legend_box(
     corners = [(left, bottom), (right, bottom), (right, top), (left, top)]
     steps = max(int((bottom - top) // 8), 0)
     edges = [(x, bottom - 8.0 * n) for n in range(1, steps) for x in (left, right)]
+    best: tuple[float, QRectF] | None = None
     for x, y in corners + edges:
         box = QRectF(x, y, width, height)
-        if not any(box.intersects(other) for other in occupied):
-            return box
-    return None
+        if any(box.intersects(other) for other in occupied):
+            continue
+        covered = box.intersected(image) if image is not None else QRectF()
+        area = covered.width() * covered.height()
+        if best is None or area < best[0] - 1.0:
+            best = (area, box)
+        if area == 0.0:
+            break
+    return None if best is None else best[1]
 
 
 def paint_legend(
-    painter: QPainter, roles: Sequence[Role], region: QRectF, occupied: list[QRectF]
+    painter: QPainter,
+    roles: Sequence[Role],
+    region: QRectF,
+    occupied: list[QRectF],
+    image: QRectF | None = None,
 ) -> QRectF | None:
-    """Write the legend of ``roles`` in a free corner of ``region``; returns its box (claimed in
-    ``occupied``), or None when the view has no free corner large enough."""
+    """Write the legend of ``roles`` in a free place of ``region``, off the ``image`` where it
+    can; returns its box (claimed in ``occupied``), or None when the view has no room."""
     rows = legend_rows(roles)
     if not rows:
         return None
@@ -62,7 +81,7 @@ def paint_legend(
     font.setPointSizeF(LEGEND_POINT_SIZE)
     font.setBold(False)
     painter.setFont(font)
-    box = legend_box(painter, rows, region, occupied)
+    box = legend_box(painter, rows, region, occupied, image)
     if box is None:
         painter.restore()
         return None

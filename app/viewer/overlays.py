@@ -603,7 +603,9 @@ def paint_overlays(painter: QPainter, model: OverlayModel, context: ViewContext)
         painter.restore()
     if model.legend_shown and context.shown:
         painter.setFont(metrics_font)
-        box = paint_legend(painter, context.shown, context.visible_rect(), context.occupied)
+        box = paint_legend(
+            painter, context.shown, context.visible_rect(), context.occupied, context.image_rect
+        )
         context.labels["legend"] = box
     painter.restore()
 

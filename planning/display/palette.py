@@ -202,6 +202,13 @@ REPORT_FAIL_TEXT: RGB = VERDICT_FAIL_DARK
 #: Extra structures (neither the lesion nor the cord), in the order of the case's list.
 STRUCTURE_COLOURS: tuple[RGB, ...] = TOL_LIGHT
 
+#: Families a view's legend names in one row (their roles share one colour; the line styles
+#: are told in the Practice panel's legend and the user guide).
+LEGEND_FAMILIES: dict[str, str] = {
+    "ref": "reference",
+    "field": "field borders, edges",
+}
+
 #: Which roles one view (or one report image) draws together. Two roles of a view must be
 #: told apart by colour (`MIN_CVD_DISTANCE`) unless they share a family and differ in style.
 VIEWS: dict[str, tuple[Role, ...]] = {
