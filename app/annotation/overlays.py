@@ -499,6 +499,7 @@ class AnnotationLayers:
             structure_items[name.lower()] = item
             items.append(item)
         if state.edema is not None:
+            words_prefix = "ref. " if self.prefix else ""
             for label, z in (
                 ("edema superior", state.edema.superior_z_mm),
                 ("edema inferior", state.edema.inferior_z_mm),
@@ -507,11 +508,12 @@ class AnnotationLayers:
                     HeightLineOverlay(
                         name=f"{self.prefix}{label.capitalize()} limit",
                         z_mm=z,
-                        label=f"{self.prefix}{label}".strip(),
-                        # narrow views: "ref. edema inf." / "edema inf.", then "ed. inf."
+                        # worded as the practice reference's: "ref. edema superior"; narrow
+                        # views: "ref. edema sup." / "edema sup.", then "ed. sup."
+                        label=f"{words_prefix}{label}",
                         short_labels=(
-                            ("ref. " if self.prefix else "") + f"{label[:9]}.",
-                            ("ref. " if self.prefix else "") + f"ed. {label[6:9]}.",
+                            f"{words_prefix}{label[:9]}.",
+                            f"{words_prefix}ed. {label[6:9]}.",
                         ),
                         color=edema_color,
                         role=edema_role,
