@@ -24,6 +24,8 @@ _LITERALS = [
     re.compile(
         r"colou?r\w*\s*[:=][^=\n]*\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\)", re.IGNORECASE
     ),
+    # an ROI's display colour: Structure(name, mask, (r, g, b), "GTV")
+    re.compile(r"\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\)\s*,\s*[\"'][A-Z]+[\"']"),
 ]
 
 #: Widget text colours of status lines (not marks on the images or the report), by module.
@@ -54,11 +56,12 @@ def test_the_scan_finds_colour_literals(tmp_path):
     sample.write_text(
         'A = QColor("#ff3b3b")\nB = QColor(0, 0, 0, 200)\nC = dict(color="white")\n'
         "LESION_COLOUR = (255, 60, 255)\npainter.setPen(Qt.red)\nD = (0, 0, 1)\n"
+        'Structure("Lesion", mask, (255, 59, 59), "GTV")\n'
     )
     global ROOT
     saved, ROOT = ROOT, tmp_path
     try:
-        assert len(colour_literals(sample)) == 5  # not the direction (0, 0, 1)
+        assert len(colour_literals(sample)) == 6  # not the direction (0, 0, 1)
     finally:
         ROOT = saved
 
