@@ -19,6 +19,7 @@ ACTION_SHORTCUTS: dict[str, tuple[str, str]] = {
     "reset": ("R", "Reset zoom, pan and window/level of the active series"),
     "invert": ("I", "Invert grey levels of the active series"),
     "crosshair": ("C", "Show or hide the crosshair"),
+    "legend": ("K", "Show or hide each view's colour key (legend)"),
     "patient_info": ("O", "Show or hide the patient/study overlay"),
     "compare": ("S", "Show the comparison series side by side (or close it)"),
     "preset_0": ("1", "Window: automatic from the histogram"),

@@ -14,18 +14,20 @@ from typing import ClassVar
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QPainter
 
+from app.viewer.colours import qcolor
 from app.viewer.overlays import LabelOverlay, MaskOverlay, OverlayItem, PolylineOverlay, ViewContext
 from app.viewer.rendering import rgba_image
 from imaging.reslice import sample_window_on_plane
 from imaging.volume import Volume
 from planning.case.annotation import Annotation
+from planning.display import palette
 
 #: side of the checkerboard's squares, mm
 CHECKER_MM = 20.0
 #: colour of the MR's levels and lesion drawn on the CT
-MAPPED_COLOR = QColor("#00e5ff")
+MAPPED_COLOR = qcolor(palette.MAPPED)
 #: half length of a mapped endplate line across the vertebral body, mm
 ENDPLATE_HALF_MM = 22.0
 
@@ -111,7 +113,9 @@ def mapped_marks(
 
     items: list[OverlayItem] = []
     x, y = float(centre_xy_mm[0]), float(centre_xy_mm[1])
-    common = dict(color=MAPPED_COLOR, frame_of_reference_uid=ct_frame_uid, z=8.0)
+    common = dict(
+        color=MAPPED_COLOR, role=palette.MAPPED, frame_of_reference_uid=ct_frame_uid, z=8.0
+    )
     for level in state.levels:
         centre_z = 0.5 * (level.superior_z_mm + level.inferior_z_mm)
         if not low[2] <= to_ct(np.array([[x, y, centre_z]]))[0, 2] <= high[2]:

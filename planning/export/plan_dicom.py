@@ -34,6 +34,7 @@ from imaging.rtstruct import Structure, build_rtstruct
 from imaging.volume import Volume
 from planning.anatomy.lesion import EllipsoidLesion, ellipsoid_mask
 from planning.anatomy.structures import structure_colour
+from planning.display import palette
 from planning.dose.beam_setup import inside_field
 from planning.dose.grid import grid_points_mm
 from planning.dose.radiological_depth import TISSUE_THRESHOLD
@@ -126,13 +127,13 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
     """Write ``rtstruct.dcm``, ``rtplan.dcm`` and ``rtdose.dcm`` into ``folder``."""
     folder = Path(folder)
     headers = reference_headers(result)
-    structures = [Structure(LESION_ROI, lesion_for_contours(result), (255, 0, 0), "GTV")]
+    structures = [Structure(LESION_ROI, lesion_for_contours(result), palette.LESION.rgb, "GTV")]
     edema = edema_segment(result)
     if edema is not None:
-        structures.append(Structure(EDEMA_ROI, edema, (90, 209, 255), "CONTROL"))
+        structures.append(Structure(EDEMA_ROI, edema, palette.EDEMA.rgb, "CONTROL"))
     outline = field_mask(result)
     if outline.array.any():
-        structures.append(Structure(FIELD_ROI, outline, (255, 200, 0), "CONTROL"))
+        structures.append(Structure(FIELD_ROI, outline, palette.BEAM_EDGE.rgb, "CONTROL"))
     # the case's other structures whole (a cord drawn far beyond the dose grid included)
     reference = reference_volume(result)
     for index, other in enumerate(result.structure_doses):
