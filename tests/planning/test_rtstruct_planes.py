@@ -9,6 +9,8 @@ independent reader, rt-utils, reads the structure set with the series it referen
 from __future__ import annotations
 
 import functools
+import shutil
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -193,3 +195,94 @@ def test_the_edema_segment_spans_the_edema_limits_in_the_plan_frame(written, num
     if number == 4:
         mr = sample_case(4).edema
         assert abs(edema.superior_z_mm - mr.superior_z_mm) > 100.0  # CT, not MR, coordinates
+
+
+def _roi_contours(path: Path) -> dict[str, list[pydicom.Dataset]]:
+    """Every ROI's contours by name (an ROI without contours maps to an empty list)."""
+    ds = pydicom.dcmread(path)
+    names = {int(r.ROINumber): str(r.ROIName) for r in ds.StructureSetROISequence}
+    return {
+        names[int(item.ReferencedROINumber)]: list(getattr(item, "ContourSequence", []))
+        for item in ds.ROIContourSequence
+    }
+
+
+def _slice_step_z_mm(number: int) -> float:
+    """Half the tolerance of a level's z extent: the referenced series' step along z -- the CT's
+    slice spacing (axial), or for the sagittal MR its pixel rows (the contours trace their edges)."""
+    image = next(iter(_series(number).values()))
+    if number == 4:
+        return float(image.SliceThickness)
+    return float(image.PixelSpacing[0])
+
+
+@pytest.mark.parametrize("number", sorted(REFERENCED))
+def test_the_levels_in_and_next_to_the_field_are_rois_spanning_their_endplates(
+    written, number: int
+) -> None:
+    """Each level from one above the field to one below is an ROI ``Level <name>`` (CONTROL,
+    the views' level colour) whose contours reach from one endplate to the other within half a
+    slice step, in the plan's frame (case 4: the MR's endplates mapped onto the CT)."""
+    result = plan(number)
+    ds = pydicom.dcmread(written[number] / "rtstruct.dcm")
+    contours = _roi_contours(written[number] / "rtstruct.dcm")
+    top, bottom = result.field.reach_levels
+    levels = result.plan_frame_case.levels
+    names = [level.name for level in levels]
+    expected = names[names.index(top) - 1 : names.index(bottom) + 2]
+    assert [n.removeprefix("Level ") for n in contours if n.startswith("Level ")] == expected
+    types = {
+        int(o.ReferencedROINumber): str(o.RTROIInterpretedType)
+        for o in ds.RTROIObservationsSequence
+    }
+    step = _slice_step_z_mm(number)
+    for level in levels:
+        if level.name not in expected:
+            continue
+        name = f"Level {level.name}"
+        roi = next(r for r in ds.StructureSetROISequence if r.ROIName == name)
+        item = next(c for c in ds.ROIContourSequence if c.ReferencedROINumber == roi.ROINumber)
+        assert types[int(roi.ROINumber)] == "CONTROL"
+        assert tuple(item.ROIDisplayColor) == (255, 210, 63)
+        z = np.concatenate(
+            [np.asarray(c.ContourData, float).reshape(-1, 3)[:, 2] for c in contours[name]]
+        )
+        assert abs(z.max() - level.superior_z_mm) <= step / 2 + 1e-3, name
+        assert abs(z.min() - level.inferior_z_mm) <= step / 2 + 1e-3, name
+    if number == 4:  # CT coordinates, far from the MR's
+        mr = {level.name: level for level in sample_case(4).levels}
+        assert all(
+            abs(level.superior_z_mm - mr[level.name].superior_z_mm) > 100 for level in levels
+        )
+
+
+def test_rt_utils_reads_the_levels_of_the_plan_on_the_ct(written) -> None:
+    """rt-utils fills each level on the CT slices nearest its endplates, no more."""
+    rt_utils = pytest.importorskip("rt_utils")
+    series = SAMPLES / "case4" / REFERENCED[4]
+    rt = rt_utils.RTStructBuilder.create_from(
+        dicom_series_path=str(series), rt_struct_path=str(written[4] / "rtstruct.dcm")
+    )
+    slices_z = sorted(float(ds.ImagePositionPatient[2]) for ds in _series(4).values())
+    step = float(np.median(np.diff(slices_z)))
+    read = [
+        level
+        for level in plan(4).plan_frame_case.levels
+        if f"Level {level.name}" in rt.get_roi_names()
+    ]
+    assert len(read) == 7  # T2-T8: the field T3-T7 and one level each side
+    for level in read:
+        name = f"Level {level.name}"
+        filled = rt.get_roi_mask_by_name(name).any(axis=(0, 1))  # per slice, sorted by z
+        z = np.asarray(slices_z)[filled]
+        assert abs(z.max() - level.superior_z_mm) <= step / 2 + 1e-3, name
+        assert abs(z.min() - level.inferior_z_mm) <= step / 2 + 1e-3, name
+
+
+@pytest.mark.skipif(shutil.which("dciodvfy") is None, reason="dicom3tools not installed")
+@pytest.mark.parametrize("number", sorted(REFERENCED))
+def test_the_structure_set_with_levels_passes_dciodvfy(written, number: int) -> None:
+    path = written[number] / "rtstruct.dcm"
+    result = subprocess.run(["dciodvfy", str(path)], capture_output=True, text=True, check=False)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert result.returncode == 0 and errors == [], result.stderr
