@@ -15,11 +15,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog
 
-from app.registration.fusion import FusedImageOverlay, display_grey, mapped_marks, moved_onto_ct
-from app.registration.panel import RegistrationPanel
+from app.registration.fusion import (
+    FusedImageOverlay,
+    FusionMode,
+    display_grey,
+    mapped_marks,
+    moved_onto_ct,
+)
+from app.registration.panel import FLICKER_INTERVAL_MS, RegistrationPanel
 from app.registration.region import registration_region
 from app.registration.worker import RegistrationWorker
 from app.series_choice import is_post_contrast
@@ -91,6 +97,11 @@ class RegistrationController(QObject):
         self._pair_of_run: bool = False
         self._markers: list[OverlayItem] = []
         self._fused: list[OverlayItem] = []
+        # flicker: the fused image flips between MR and CT at each tick while the mode is on
+        self.flicker_timer = QTimer(self)
+        self.flicker_timer.setInterval(FLICKER_INTERVAL_MS)
+        self.flicker_timer.timeout.connect(self._flick)
+        self._mode_before_flicker = FusionMode.BLEND
         self._build_actions()
         self._connect()
 
@@ -105,6 +116,8 @@ class RegistrationController(QObject):
         anchor = next(x for x in file_menu.actions() if x.objectName() == "export_view")
         file_menu.insertAction(anchor, open_ct)
         file_menu.insertSeparator(anchor)
+        flicker = window.add_action("registration_flicker", "Flicker MR/CT", self.toggle_flicker)
+        window.tools_menu.addAction(flicker)
 
     def _connect(self) -> None:
         panel = self.panel
@@ -117,7 +130,8 @@ class RegistrationController(QObject):
         panel.clear_points_button.clicked.connect(self.clear_points)
         panel.confirm_check.toggled.connect(lambda _on: self._update_accept())
         panel.blend_slider.valueChanged.connect(lambda _v: self._restyle_fused())
-        panel.checkerboard_check.toggled.connect(lambda _on: self._restyle_fused())
+        panel.swipe_slider.valueChanged.connect(lambda _v: self._restyle_fused())
+        panel.mode_group.buttonToggled.connect(self._on_mode_button)
         panel.nudge_requested.connect(self.nudge)
         for combo in (panel.mr_combo, panel.ct_combo):
             combo.activated.connect(lambda _i, c=combo: c.setProperty("user_chose", True))
@@ -521,6 +535,7 @@ class RegistrationController(QObject):
 
     # -- fused display --------------------------------------------------------------------
     def _clear_fused(self) -> None:
+        self.flicker_timer.stop()
         overlays = self.window.viewer.overlays
         for item in self._fused:
             overlays.remove(item)
@@ -578,12 +593,51 @@ class RegistrationController(QObject):
         if self.pending is None:
             self._show_fused()
 
+    def fused_image(self) -> FusedImageOverlay | None:
+        """The MR fused on the CT views, when it is shown."""
+        return next((i for i in self._fused if isinstance(i, FusedImageOverlay)), None)
+
     def _restyle_fused(self) -> None:
-        for item in self._fused:
-            if isinstance(item, FusedImageOverlay):
-                item.blend = self.panel.blend_slider.value() / 100.0
-                item.checkerboard = self.panel.checkerboard_check.isChecked()
-                self.window.viewer.overlays.changed_item(item)
+        item = self.fused_image()
+        if item is None:
+            return
+        panel = self.panel
+        item.blend = panel.blend_slider.value() / 100.0
+        item.swipe_fraction = panel.swipe_slider.value() / 100.0
+        if item.mode is not panel.mode:
+            item.mode = panel.mode
+            item.flicker_mr = True  # flicker starts on the MR
+        if item.mode is FusionMode.FLICKER:
+            if not self.flicker_timer.isActive():
+                self.flicker_timer.start()
+        else:
+            self.flicker_timer.stop()
+        self.window.viewer.overlays.changed_item(item)
+
+    def _on_mode_button(self, _button: object, checked: bool) -> None:
+        if not checked:
+            return  # the other half of a switch: the checked button restyles
+        if self.panel.mode is not FusionMode.FLICKER:
+            self._mode_before_flicker = self.panel.mode
+        self._restyle_fused()
+
+    def _flick(self) -> None:
+        """One flicker tick: the other image."""
+        item = self.fused_image()
+        if item is None or item.mode is not FusionMode.FLICKER:
+            self.flicker_timer.stop()
+            return
+        item.flicker_mr = not item.flicker_mr
+        self.window.viewer.overlays.changed_item(item)
+
+    def toggle_flicker(self) -> None:
+        """Ctrl+Alt+F: start flickering MR/CT, or stop and go back to the mode before."""
+        if self.panel.mode is FusionMode.FLICKER:
+            self.panel.set_mode(self._mode_before_flicker)
+        else:
+            self.panel.set_mode(FusionMode.FLICKER)
+        if self.fused_image() is None:
+            self.panel.status_label.setText("Register first: flicker shows its result")
 
     # -- nudging --------------------------------------------------------------------------
     def nudge(self, axis: int, step: float) -> None:

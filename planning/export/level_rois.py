@@ -13,8 +13,9 @@ the MR's) and contoured on its image planes like every other ROI. A voxel belong
 when its centre lies between the endplates or within half a slice step (along z) of one: each
 endplate falls on the nearest slice of an axial CT, and on a sagittal MR the contour runs on
 the edge of the last pixel row inside, so the ROI's z extent is within half a slice (CT) or
-half a pixel (sagittal MR) of the endplates (in the plan's frame: on a planning CT, the endplates mapped through the
-registration as planes through the canal, :mod:`planning.dose.ct_mapping`).
+half a pixel (sagittal MR) of the endplates, in the plan's frame (on a planning CT, the
+endplates mapped through the registration as planes through the canal,
+:mod:`planning.dose.ct_mapping`).
 """
 
 from __future__ import annotations

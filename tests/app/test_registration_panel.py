@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.help_dialogs import ShortcutsDialog
+from app.registration.fusion import FusionMode
 from imaging.registration import RegistrationSettings
 from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, TEST_GRID_MM, _case_path
 
@@ -275,9 +276,10 @@ def test_nudges_move_the_accepted_registration_as_undoable_edits(qtbot, window) 
         # the blend slider and the checkerboard restyle the fused image
         fused = next(i for i in window.viewer.overlays.items() if i.name == "MR fused on the CT")
         panel.blend_slider.setValue(80)
-        panel.checkerboard_check.setChecked(True)
+        assert fused.blend == pytest.approx(0.8)
+        qtbot.mouseClick(panel.mode_buttons[FusionMode.CHECKERBOARD], Qt.MouseButton.LeftButton)
         fused = next(i for i in window.viewer.overlays.items() if i.name == "MR fused on the CT")
-        assert fused.blend == pytest.approx(0.8) and fused.checkerboard
+        assert fused.mode is FusionMode.CHECKERBOARD and not panel.blend_slider.isEnabled()
         # closing the panel takes the fused display away
         controller.dock.close()
         assert "MR fused on the CT" not in [i.name for i in window.viewer.overlays.items()]

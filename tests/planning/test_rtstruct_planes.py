@@ -208,8 +208,9 @@ def _roi_contours(path: Path) -> dict[str, list[pydicom.Dataset]]:
 
 
 def _slice_step_z_mm(number: int) -> float:
-    """Half the tolerance of a level's z extent: the referenced series' step along z -- the CT's
-    slice spacing (axial), or for the sagittal MR its pixel rows (the contours trace their edges)."""
+    """Twice the tolerance of a level's z extent: the referenced series' step along z -- the
+    CT's slice spacing (axial), or for the sagittal MR its pixel rows (contours trace their
+    edges)."""
     image = next(iter(_series(number).values()))
     if number == 4:
         return float(image.SliceThickness)
