@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog
 
 from app.registration.fusion import (
@@ -26,6 +27,7 @@ from app.registration.fusion import (
     moved_onto_ct,
 )
 from app.registration.panel import FLICKER_INTERVAL_MS, RegistrationPanel
+from app.registration.point_tool import Image, PointPairTool
 from app.registration.region import registration_region
 from app.registration.worker import RegistrationWorker
 from app.series_choice import is_post_contrast
@@ -40,6 +42,11 @@ from planning.case.planning_ct import PlanningCtReference, rigid_matrix
 if TYPE_CHECKING:
     from app.annotation.document import AnnotationDocument
     from app.host_window import HostWindow
+
+
+#: the point pair's marks: white, which no other mark on the views uses and reads on the
+#: black around the image as on soft tissue
+POINT_COLOR = QColor("#ffffff")
 
 
 def _fmt(point: np.ndarray | None) -> str:
@@ -102,6 +109,9 @@ class RegistrationController(QObject):
         self.flicker_timer.setInterval(FLICKER_INTERVAL_MS)
         self.flicker_timer.timeout.connect(self._flick)
         self._mode_before_flicker = FusionMode.BLEND
+        # the point pair's earlier values, (MR, CT), for Undo point
+        self._point_history: list[tuple[np.ndarray | None, np.ndarray | None]] = []
+        self.point_tool = PointPairTool(self)
         self._build_actions()
         self._connect()
 
@@ -116,6 +126,14 @@ class RegistrationController(QObject):
         anchor = next(x for x in file_menu.actions() if x.objectName() == "export_view")
         file_menu.insertAction(anchor, open_ct)
         file_menu.insertSeparator(anchor)
+        self.point_tool_action = window.add_action(
+            "registration_points",
+            "Pick registration &points",
+            self._on_point_tool,
+            checkable=True,
+        )
+        window.tools_menu.addAction(self.point_tool_action)
+        self.panel.pick_points_button.setDefaultAction(self.point_tool_action)
         flicker = window.add_action("registration_flicker", "Flicker MR/CT", self.toggle_flicker)
         window.tools_menu.addAction(flicker)
 
@@ -128,6 +146,7 @@ class RegistrationController(QObject):
         panel.set_mr_point_button.clicked.connect(self.set_mr_point)
         panel.set_ct_point_button.clicked.connect(self.set_ct_point)
         panel.clear_points_button.clicked.connect(self.clear_points)
+        panel.undo_point_button.clicked.connect(self.undo_point)
         panel.confirm_check.toggled.connect(lambda _on: self._update_accept())
         panel.blend_slider.valueChanged.connect(lambda _v: self._restyle_fused())
         panel.swipe_slider.valueChanged.connect(lambda _v: self._restyle_fused())
@@ -151,6 +170,8 @@ class RegistrationController(QObject):
             self.worker.cancel()
             self.worker.succeeded.disconnect(self._on_result)
         self.mr_point = self.ct_point = None
+        self._point_history.clear()
+        self.panel.undo_point_button.setEnabled(False)
         self._show_points()
         self._forget_result()
 
@@ -254,14 +275,72 @@ class RegistrationController(QObject):
         window.add_message("info", f"Planning CT added: {info.label} from {folder}")
         return info.key
 
-    # -- point pair -----------------------------------------------------------------------
+    # -- point pair ---------------------------------------------------------------------
+    def _on_point_tool(self, on: bool) -> None:
+        """The point tool's action toggled (it shares the annotation tools' exclusive group:
+        another tool unchecks it)."""
+        viewer = self.window.viewer
+        if on:
+            viewer.set_tool(self.point_tool)
+            self.show_panel()
+            self.window.statusBar().showMessage(f"Tool: {self.point_tool.name}", 5000)
+        elif viewer.tool is self.point_tool:
+            viewer.set_tool(None)
+
+    def image_of(self, volume: Volume | None) -> Image | None:
+        """ "mr" or "ct" when ``volume`` is the chosen MR or CT series, else None."""
+        for which, combo in (("mr", self.panel.mr_combo), ("ct", self.panel.ct_combo)):
+            chosen = self._series(combo)
+            if volume is not None and chosen is not None and chosen[1] is volume:
+                return which  # type: ignore[return-value]
+        return None
+
+    def point(self, which: Image) -> np.ndarray | None:
+        return self.mr_point if which == "mr" else self.ct_point
+
+    def place_point(self, which: Image, point_mm: np.ndarray, before: np.ndarray | None) -> None:
+        """The point tool placed or moved a point: one step of Undo point."""
+        mr, ct = self.mr_point, self.ct_point
+        self._remember(before if which == "mr" else mr, before if which == "ct" else ct)
+        self._set(which, point_mm)
+
+    def preview_point(self, which: Image, point_mm: np.ndarray) -> None:
+        if which == "mr":
+            self.mr_point = np.asarray(point_mm, float).copy()
+        else:
+            self.ct_point = np.asarray(point_mm, float).copy()
+        self._show_points()
+
+    def report(self, text: str) -> None:
+        self.panel.status_label.setText(text)
+
+    def _remember(self, mr: np.ndarray | None, ct: np.ndarray | None) -> None:
+        self._point_history.append((mr, ct))
+        self.panel.undo_point_button.setEnabled(True)
+
+    def _set(self, which: Image, point_mm: np.ndarray | None) -> None:
+        value = None if point_mm is None else np.asarray(point_mm, float).copy()
+        if which == "mr":
+            self.mr_point = value
+        else:
+            self.ct_point = value
+        self._show_points()
+
+    def undo_point(self) -> None:
+        """Take back the last change of the point pair (a click, a drag, Set, Clear)."""
+        if not self._point_history:
+            return
+        self.mr_point, self.ct_point = self._point_history.pop()
+        self.panel.undo_point_button.setEnabled(bool(self._point_history))
+        self._show_points()
+
     def set_mr_point(self) -> None:
         self._set_point("mr")
 
     def set_ct_point(self) -> None:
         self._set_point("ct")
 
-    def _set_point(self, which: str) -> None:
+    def _set_point(self, which: Image) -> None:
         """The crosshair (where the user last clicked) as the MR or the CT point."""
         point = np.asarray(self.window.viewer.point_mm, float).copy()
         shown = self.window.viewer.active_panel.volume
@@ -278,19 +357,19 @@ class RegistrationController(QObject):
                 "shows another series"
             )
             return
-        if which == "mr":
-            self.mr_point = point
-        else:
-            self.ct_point = point
-        self._show_points()
+        self._remember(self.mr_point, self.ct_point)
+        self._set(which, point)
 
     def set_point_pair(self, mr_point_mm: Sequence[float], ct_point_mm: Sequence[float]) -> None:
         """Set both points (MR LPS mm, CT LPS mm) at once (scripts, tests)."""
+        self._remember(self.mr_point, self.ct_point)
         self.mr_point = np.asarray(mr_point_mm, float)
         self.ct_point = np.asarray(ct_point_mm, float)
         self._show_points()
 
     def clear_points(self) -> None:
+        if self.mr_point is not None or self.ct_point is not None:
+            self._remember(self.mr_point, self.ct_point)
         self.mr_point = self.ct_point = None
         self._show_points()
 
@@ -317,7 +396,7 @@ class RegistrationController(QObject):
                 name=text,
                 point_mm=tuple(float(v) for v in point),
                 text=text,
-                color=self.panel.palette().highlight().color(),
+                color=POINT_COLOR,
                 frame_of_reference_uid=chosen[1].frame_of_reference_uid,
                 max_distance_mm=5.0,
                 z=9.0,

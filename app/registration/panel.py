@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSlider,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -74,10 +75,21 @@ class RegistrationPanel(QWidget):
         points_layout = QVBoxLayout(points)
         points_layout.addWidget(
             _wrapped(
-                "Click the centre of one vertebral body on the MR view, press Set MR point; "
-                "click the same body on the CT view, press Set CT point."
+                "Pick points (Ctrl+Alt+K), then click the centre of one vertebral body on the MR "
+                "view and the same body on the CT view; drag a point to move it, click again to "
+                "replace it. Or click the view and press Set MR point / Set CT point."
             )
         )
+        row = QHBoxLayout()
+        self.pick_points_button = QToolButton()  # shows the controller's checkable action
+        self.pick_points_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.undo_point_button = QPushButton("Undo point")
+        self.undo_point_button.setToolTip("Take back the last change of the point pair")
+        self.undo_point_button.setEnabled(False)
+        row.addWidget(self.pick_points_button)
+        row.addWidget(self.undo_point_button)
+        row.addStretch(1)
+        points_layout.addLayout(row)
         row = QHBoxLayout()
         self.set_mr_point_button = QPushButton("Set MR point")
         self.set_ct_point_button = QPushButton("Set CT point")
