@@ -36,16 +36,20 @@ def _to_ct(matrix: np.ndarray, point_mr) -> np.ndarray:
     return (matrix @ np.append(np.asarray(point_mr, float), 1.0))[:3]
 
 
-@pytest.fixture
-def unregistered_case(tmp_path: Path) -> Path:
+def write_unregistered_case(folder: Path) -> Path:
     """A copy of case 4's case file without planning_ct: the CT is just a loaded series."""
     data, _ = _known()
     del data["planning_ct"]
     data["reference"] = False
     data["study"]["path"] = str(_case_path(4).parent)
-    path = tmp_path / "case4.spineplan.json"
+    path = folder / "case4.spineplan.json"
     path.write_text(json.dumps(data))
     return path
+
+
+@pytest.fixture
+def unregistered_case(tmp_path: Path) -> Path:
+    return write_unregistered_case(tmp_path)
 
 
 def _open(qtbot, window, path: Path):

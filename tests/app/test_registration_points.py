@@ -7,11 +7,22 @@ another series is refused; the tool and the annotation tools exclude each other.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from tests.app.annotation_helpers import click, drag, go_to, view_of
-from tests.app.test_registration_panel import _finish, _known, _open, _to_ct
-from tests.app.test_registration_panel import unregistered_case  # noqa: F401 (a fixture)
+from tests.app.test_registration_panel import (
+    _finish,
+    _known,
+    _open,
+    _to_ct,
+    write_unregistered_case,
+)
+
+@pytest.fixture
+def unregistered_case(tmp_path):
+    return write_unregistered_case(tmp_path)
+
 
 CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
 
