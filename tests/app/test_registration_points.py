@@ -19,6 +19,7 @@ from tests.app.test_registration_panel import (
     write_unregistered_case,
 )
 
+
 @pytest.fixture
 def unregistered_case(tmp_path):
     return write_unregistered_case(tmp_path)
