@@ -125,13 +125,14 @@ def edema_segment(result: PlanResult) -> Volume | None:
     return grid.with_array(mask.copy()) if mask.any() else None
 
 
-def level_rois(result: PlanResult, lesion: Volume) -> list[Structure]:
+def level_rois(result: PlanResult) -> list[Structure]:
     """The levels in and next to the field as ROIs on the referenced series' grid, in the
-    plan's frame (:mod:`planning.export.level_rois`); ``lesion`` (in that frame) gives the
-    canal's x, y for levels without a clicked body centre."""
+    plan's frame (:mod:`planning.export.level_rois`); the lesion on the dose grid (in that
+    frame, never empty: a lesion smaller than a voxel keeps the voxel nearest its centre)
+    gives the canal's x, y for levels without a clicked body centre."""
     top, bottom = result.field.reach_levels
     levels = levels_near_field(result.plan_frame_case.levels, top, bottom)
-    canal_xy = measure_lesion(lesion).centroid_mm[:2]
+    canal_xy = measure_lesion(result.lesion_mask).centroid_mm[:2]
     return level_structures(levels, reference_volume(result), canal_xy)
 
 
@@ -139,8 +140,7 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
     """Write ``rtstruct.dcm``, ``rtplan.dcm`` and ``rtdose.dcm`` into ``folder``."""
     folder = Path(folder)
     headers = reference_headers(result)
-    lesion = lesion_for_contours(result)
-    structures = [Structure(LESION_ROI, lesion, palette.LESION.rgb, "GTV")]
+    structures = [Structure(LESION_ROI, lesion_for_contours(result), palette.LESION.rgb, "GTV")]
     edema = edema_segment(result)
     if edema is not None:
         structures.append(Structure(EDEMA_ROI, edema, palette.EDEMA.rgb, "CONTROL"))
@@ -160,7 +160,7 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
                     other.interpreted_type,
                 )
             )
-    structures += level_rois(result, lesion)
+    structures += level_rois(result)
     rtstruct = build_rtstruct(
         structures,
         headers,
