@@ -144,8 +144,15 @@ class FusedImageOverlay(OverlayItem):
         font.setBold(True)
         painter.setFont(font)
         metrics = painter.fontMetrics()
-        baseline = rect.bottom() - 8.0
-        painter.drawText(QPointF(x - 6.0 - metrics.horizontalAdvance("MR"), baseline), "MR")
+        width, height = metrics.horizontalAdvance("MR"), float(metrics.height())
+        # near the bottom, above the corner text (slice, window, zoom) where it would cover it
+        for lift in (8.0, 40.0, 72.0, 104.0):
+            baseline = rect.bottom() - lift
+            names = QRectF(x - 8.0 - width, baseline - height, 2 * width + 16.0, height + 4.0)
+            if context.is_free(names):
+                break
+        context.occupied.append(names)
+        painter.drawText(QPointF(x - 6.0 - width, baseline), "MR")
         painter.drawText(QPointF(x + 6.0, baseline), "CT")
         painter.restore()
 

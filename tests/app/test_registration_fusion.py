@@ -18,8 +18,9 @@ DIVIDER_BAND_PX = 4
 CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
 #: the view's frame (its outermost row is not repainted between grabs)
 EDGE_PX = 3
-#: rows at the view's bottom left out (the "MR" and "CT" names beside the divider)
-NAMES_BAND_PX = 30
+#: rows at the view's bottom left out: the "MR" and "CT" names beside the divider, which rise
+#: above the corner text (up to 104 px)
+NAMES_BAND_PX = 130
 
 
 def _grab(view) -> np.ndarray:
