@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog
 
 from app.registration.fusion import (
@@ -31,6 +30,7 @@ from app.registration.point_tool import Image, PointPairTool
 from app.registration.region import registration_region
 from app.registration.worker import RegistrationWorker
 from app.series_choice import is_post_contrast
+from app.viewer.colours import qcolor
 from app.viewer.overlays import LabelOverlay, OverlayItem
 from app.window_docks import add_dock
 from imaging.discovery import SeriesInfo
@@ -38,6 +38,7 @@ from imaging.errors import SpineplanError
 from imaging.registration import PointPair, RegistrationResult, RegistrationSettings
 from imaging.volume import Volume
 from planning.case.planning_ct import PlanningCtReference, rigid_matrix
+from planning.display import palette
 
 if TYPE_CHECKING:
     from app.annotation.document import AnnotationDocument
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
 #: the point pair's marks: white, which no other mark on the views uses and reads on the
 #: black around the image as on soft tissue
-POINT_COLOR = QColor("#ffffff")
+POINT_COLOR = qcolor(palette.WHITE)
 
 
 def _fmt(point: np.ndarray | None) -> str:

@@ -29,8 +29,9 @@ from planning.display import palette
 CHECKER_MM = 20.0
 #: colour of the MR's levels and lesion drawn on the CT
 MAPPED_COLOR = qcolor(palette.MAPPED)
-#: the swipe divider and its "MR | CT" names: the interface's accent (a control, not a mark)
-DIVIDER_COLOR = qcolor(palette.THEME_ACCENT)
+#: the swipe divider and its "MR | CT" names: white, apart from the blues of the isodose and
+#: the MR's mapped marks that run beside it
+DIVIDER_COLOR = qcolor(palette.WHITE)
 #: half length of a mapped endplate line across the vertebral body, mm
 ENDPLATE_HALF_MM = 22.0
 

@@ -6,7 +6,8 @@ ROI, ``Level T5``: the column between its two endplates, a cylinder of
 :data:`LEVEL_RADIUS_MM` (half the body width when it was measured) around the level's clicked
 body centre, else around the spinal canal (the lesion's centroid: it is intramedullary). It is a
 marker of the level's extent along the spine, not the vertebra's outline, hence
-RTROIInterpretedType ``CONTROL``.
+RTROIInterpretedType ``CONTROL``, in the colour the views draw the levels in (the palette's
+``LEVELS``).
 
 The masks are built on the referenced series' grid (the planning CT's, or for an MR-only plan
 the MR's) and contoured on its image planes like every other ROI. A voxel belongs to a level
@@ -27,11 +28,10 @@ import numpy as np
 from imaging.rtstruct import Structure
 from imaging.volume import Volume
 from planning.anatomy.levels import VertebralLevel, level_index
+from planning.display import palette
 
 #: Radius of a level's ROI around its body centre or the canal when no body width is known, mm.
 LEVEL_RADIUS_MM = 15.0
-#: The colour the views draw levels in (app/annotation/overlays.py LEVEL_COLOR), 0-255 RGB.
-LEVEL_COLOUR = (255, 210, 63)
 #: DICOM RTROIInterpretedType of a level: a marker, not the vertebra's outline.
 LEVEL_ROI_TYPE = "CONTROL"
 #: ROI name prefix: ``Level T5``.
@@ -75,6 +75,6 @@ def level_structures(
         mask = level_mask(level, grid, canal_xy_mm)
         if mask.array.any():
             structures.append(
-                Structure(LEVEL_ROI_PREFIX + level.name, mask, LEVEL_COLOUR, LEVEL_ROI_TYPE)
+                Structure(LEVEL_ROI_PREFIX + level.name, mask, palette.LEVELS.rgb, LEVEL_ROI_TYPE)
             )
     return structures

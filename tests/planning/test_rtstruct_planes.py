@@ -20,6 +20,7 @@ import pytest
 from skimage.draw import polygon2mask
 
 from planning.anatomy.lesion import EllipsoidLesion, SeedLesion
+from planning.display import palette
 from planning.export.plan_dicom import write_plan_dicom
 from planning.plan import PlanResult, plan_case
 from tests.imaging.test_rtstruct_readers import rt_utils_mask, rt_utils_with_rows_first
@@ -265,7 +266,7 @@ def test_the_levels_in_and_next_to_the_field_are_rois_spanning_their_endplates(
         roi = next(r for r in ds.StructureSetROISequence if r.ROIName == name)
         item = next(c for c in ds.ROIContourSequence if c.ReferencedROINumber == roi.ROINumber)
         assert types[int(roi.ROINumber)] == "CONTROL"
-        assert tuple(item.ROIDisplayColor) == (255, 210, 63)
+        assert tuple(item.ROIDisplayColor) == palette.LEVELS.rgb
         z = np.concatenate(
             [np.asarray(c.ContourData, float).reshape(-1, 3)[:, 2] for c in contours[name]]
         )
