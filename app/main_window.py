@@ -162,6 +162,8 @@ class MainWindow(HostWindow):
             self.plan_dock, self.case_opened, self.plan_panel.plan_updated
         )
         self.registration = RegistrationController(self, self.annotation.document)
+        # one mouse tool at a time: the point-pair tool joins the annotation tools' group
+        self.annotation.tool_group.addAction(self.registration.point_tool_action)
         self.tabifyDockWidget(self.plan_dock, self.registration.dock)
         self.registration.dock.hide()
         self.practice = PracticeController(self, self.annotation, self.plan_panel.settings)

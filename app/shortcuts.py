@@ -54,6 +54,14 @@ ACTION_SHORTCUTS: dict[str, tuple[str, str]] = {
     "brush_smaller": ("[", "Brush radius 0.5 mm smaller"),
     "brush_larger": ("]", "Brush radius 0.5 mm larger"),
     "registration": ("Ctrl+Alt+R", "Registration: the diagnostic MR onto a planning CT"),
+    "registration_points": (
+        "Ctrl+Alt+K",
+        "Registration: click the same vertebral body on the MR view and the CT view",
+    ),
+    "registration_flicker": (
+        "Ctrl+Alt+F",
+        "Registration: flicker MR and CT on the fused views (again: stop)",
+    ),
     "open_planning_ct": ("", "Open a planning CT folder (another study) for the registration"),
     "practice": ("Ctrl+Alt+P", "Practice: delineate a reference case and be scored"),
     "practice_submit": ("Ctrl+Return", "Practice: submit your attempt for scoring"),

@@ -8,7 +8,8 @@ Contours lie on the planes of that series' images, each naming its image
 MR-only plan the MR's own (sagittal) slices. The lesion and the case's other structures are
 contoured from their finest mask (the lesion on the planning CT or the post-contrast series;
 an ellipsoid evaluated on the referenced series' grid), whole; the edema as the cord between
-its limits (:func:`edema_segment`); the field outline from the dose grid.
+its limits (:func:`edema_segment`); the field outline from the dose grid; the vertebral levels in
+and next to the field as columns between their endplates (:mod:`planning.export.level_rois`).
 
 The beams are fixed-SSD set-ups: each beam's ``IsocenterPosition`` is the point at the source-axis
 distance on its central axis (for SSD = SAD, where the axis enters the skin), not the field's
@@ -32,12 +33,13 @@ from imaging.rt_common import save_atomically
 from imaging.rtdose import build_rtdose
 from imaging.rtstruct import Structure, build_rtstruct
 from imaging.volume import Volume
-from planning.anatomy.lesion import EllipsoidLesion, ellipsoid_mask
+from planning.anatomy.lesion import EllipsoidLesion, ellipsoid_mask, measure_lesion
 from planning.anatomy.structures import structure_colour
 from planning.display import palette
 from planning.dose.beam_setup import inside_field
 from planning.dose.grid import grid_points_mm
 from planning.dose.radiological_depth import TISSUE_THRESHOLD
+from planning.export.level_rois import level_structures, levels_near_field
 from planning.export.rtplan import build_rtplan
 from planning.field.derivation import TREATMENT_POSITION
 from planning.plan import PlanResult
@@ -123,6 +125,17 @@ def edema_segment(result: PlanResult) -> Volume | None:
     return grid.with_array(mask.copy()) if mask.any() else None
 
 
+def level_rois(result: PlanResult) -> list[Structure]:
+    """The levels in and next to the field as ROIs on the referenced series' grid, in the
+    plan's frame (:mod:`planning.export.level_rois`); the lesion on the dose grid (in that
+    frame, never empty: a lesion smaller than a voxel keeps the voxel nearest its centre)
+    gives the canal's x, y for levels without a clicked body centre."""
+    top, bottom = result.field.reach_levels
+    levels = levels_near_field(result.plan_frame_case.levels, top, bottom)
+    canal_xy = measure_lesion(result.lesion_mask).centroid_mm[:2]
+    return level_structures(levels, reference_volume(result), canal_xy)
+
+
 def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
     """Write ``rtstruct.dcm``, ``rtplan.dcm`` and ``rtdose.dcm`` into ``folder``."""
     folder = Path(folder)
@@ -147,13 +160,14 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
                     other.interpreted_type,
                 )
             )
+    structures += level_rois(result)
     rtstruct = build_rtstruct(
         structures,
         headers,
         label="spineplan",
-        series_description="spineplan lesion, field and structures"
+        series_description="spineplan lesion, field, levels and structures"
         if result.structure_doses
-        else "spineplan lesion and field",
+        else "spineplan lesion, field and levels",
     )
     rtplan = build_rtplan(
         result.beams,
