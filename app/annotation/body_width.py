@@ -32,7 +32,7 @@ def measure_body_width(
 
     Returns
     -------
-    (Annotation, str, str, str) : the new state, the measured level's name, the edit's undo
+    (Case, str, str, str) : the new case, the measured level's name, the edit's undo
         text ("Measure T9 body width 42.0 mm") and what the status bar says.
 
     Raises
