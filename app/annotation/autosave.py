@@ -81,8 +81,8 @@ class RecoveryStore:
         target = self.path_for(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         mask_path = None
-        state = document.state
-        if state.lesion_mask is not None and state.lesion_spec is None:
+        state = document.current
+        if state.lesion_mask is not None and state.lesion is None:
             mask_path = write_mask(state.lesion_mask, self._mask_path(source))
         # painted structures not saved yet: <key>.structure-<name>.nrrd
         names = {
@@ -99,7 +99,7 @@ class RecoveryStore:
         for stale in self._structure_paths(source):
             if stale not in written:
                 stale.unlink(missing_ok=True)
-        case = document.to_case(
+        case = document.with_mask_files(
             None if mask_path is None else str(mask_path),
             {name: str(self.folder / path) for name, path in names.items()},
         )

@@ -1,7 +1,7 @@
 """Body widths as undoable edits: a ruler's left-right extent becomes the body width of the
 level it lies in (the body-width tool makes this edit on release), and Clear forgets it.
 
-The pure edits are `planning.case.annotation.measure_body_width` / `clear_body_width`; these
+The pure edits are `planning.case.edits.measure_body_width` / `clear_body_width`; these
 functions add the undo text and the status-bar report, which
 `AnnotationController.measure_body_width` and `clear_body_width` use.
 """
@@ -11,27 +11,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from planning.anatomy.levels import display_name
-from planning.case import annotation as edits
+from planning.case import Case, edits
+from planning.case.model import WidthRuler
 
 #: A ruler whose full length exceeds its left-right width by more than this fraction is
 #: reported with its length too (drawn obliquely, the two numbers differ).
 OBLIQUE_RULER_FRACTION = 0.05
 
 
-def is_oblique(ruler: edits.WidthRuler) -> bool:
+def is_oblique(ruler: WidthRuler) -> bool:
     """Whether ``ruler`` is long enough beyond its width to report its length too."""
     return ruler.length_mm > ruler.width_mm * (1 + OBLIQUE_RULER_FRACTION)
 
 
 def measure_body_width(
-    state: edits.Annotation, start_mm: Sequence[float], end_mm: Sequence[float]
-) -> tuple[edits.Annotation, str, str, str]:
+    state: Case, start_mm: Sequence[float], end_mm: Sequence[float]
+) -> tuple[Case, str, str, str]:
     """The left-right extent of a ruler from ``start_mm`` to ``end_mm`` (LPS mm) stored as
     the body width of the level it lies in.
 
     Returns
     -------
-    (Annotation, str, str, str) : the new state, the measured level's name, the edit's undo
+    (Case, str, str, str) : the new case, the measured level's name, the edit's undo
         text ("Measure T9 body width 42.0 mm") and what the status bar says.
 
     Raises
@@ -49,6 +50,6 @@ def measure_body_width(
     return new_state, name, f"Measure {shown} body width {width}", message
 
 
-def clear_text(state: edits.Annotation, name: str) -> str:
+def clear_text(state: Case, name: str) -> str:
     """The undo text of forgetting the body width of level ``name``."""
     return f"Clear {display_name(name, state.thoracic_prefix)} body width"

@@ -24,8 +24,7 @@ from imaging.errors import SpineplanError
 from imaging.volume import Volume
 from planning.anatomy.lesion import measure_lesion
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference
-from planning.case import annotation as edits
-from planning.case.annotation import annotation_from_case
+from planning.case.masks import load_masks
 
 
 def reference_volume(window: HostWindow) -> Volume | None:
@@ -93,14 +92,14 @@ class CaseFiles:
                 document.reset(None, None)
                 return False
             try:
-                state = annotation_from_case(case, reference)
+                with_masks = load_masks(case, reference)
             except SpineplanError as error:
                 w.add_message("error", f"The case's lesion cannot be shown: {error}")
-                state = annotation_from_case(case_without_lesion(case), reference)
+                with_masks = load_masks(case_without_lesion(case), reference)
             source = Path(case.source_path) if case.source_path else None
-            document.reset(case, reference, state, None if case.reference else source)
+            document.reset(with_masks, reference, None if case.reference else source)
             self.recovery.source = source
-            self.centre_on_lesion(state)
+            self.centre_on_lesion(with_masks)
         else:
             study_path = Path(w.study_path[0]).resolve() if w.study_path else Path(".")
             meta = reference.metadata
@@ -110,21 +109,17 @@ class CaseFiles:
                 )
             )
             prefix = self.preferred_prefix()
-            document.reset(
-                replace(new_case, thoracic_prefix=prefix),
-                reference,
-                edits.Annotation(thoracic_prefix=prefix),  # type: ignore[arg-type]
-            )
+            document.reset(replace(new_case, thoracic_prefix=prefix), reference)  # type: ignore[arg-type]
             self.recovery.source = study_path if len(w.study_path) == 1 else None
             self.reference.show_for(study_path)
         return True
 
-    def centre_on_lesion(self, state: edits.Annotation) -> None:
+    def centre_on_lesion(self, case: Case) -> None:
         """A case opens with the linked point on its lesion, so the axial and coronal views
         show the lesion at once rather than the middle of the study."""
-        if state.lesion_mask is None or not state.lesion_mask.array.any():
+        if case.lesion_mask is None or not case.lesion_mask.array.any():
             return
-        self.window.viewer.set_point(np.asarray(measure_lesion(state.lesion_mask).centroid_mm))
+        self.window.viewer.set_point(np.asarray(measure_lesion(case.lesion_mask).centroid_mm))
 
     def choose_case(self) -> None:
         """File > Open case: ask for a case file and open it."""

@@ -55,8 +55,7 @@ from imaging.reslice import ViewPlane
 from imaging.rtstruct import Structure
 from imaging.volume import Volume
 from planning.anatomy.lesion import SeedLesion
-from planning.case import Case
-from planning.case import annotation as edits
+from planning.case import Case, edits
 
 
 class AnnotationController(QObject):
@@ -185,11 +184,11 @@ class AnnotationController(QObject):
         return actions.tool_accepts(self.document, event, self.report)
 
     # -- edits ----------------------------------------------------------------------------
-    def edit(self, text: str, function: Callable[..., edits.Annotation], *args: object) -> None:
+    def edit(self, text: str, function: Callable[..., Case], *args: object) -> None:
         """Apply ``function(state, *args)`` as one undoable edit named ``text``; a refused
         edit is reported."""
         try:
-            new_state = function(self.document.state, *args)
+            new_state = function(self.document.current, *args)
             self.document.apply(text, new_state)
         except SpineplanError as error:
             self.report(str(error))
@@ -201,7 +200,7 @@ class AnnotationController(QObject):
         message. Returns the measured level's name, None when refused."""
         try:
             new_state, name, text, message = body_width.measure_body_width(
-                self.document.state, start_mm, end_mm
+                self.document.current, start_mm, end_mm
             )
         except SpineplanError as error:
             self.report(f"Body width not measured: {error}")
@@ -213,7 +212,7 @@ class AnnotationController(QObject):
 
     def clear_body_width(self, name: str) -> None:
         """Forget the measured body width of level ``name`` (undoable)."""
-        text = body_width.clear_text(self.document.state, name)
+        text = body_width.clear_text(self.document.current, name)
         self.edit(text, edits.clear_body_width, name)
 
     def preferred_prefix(self) -> str:
@@ -227,7 +226,7 @@ class AnnotationController(QObject):
             return
         tolerance = self.grow_tolerance if tolerance is None else tolerance
         try:
-            new_state, warnings = grow_state(self.document.state, reference, seed_mm, tolerance)
+            new_state, warnings = grow_state(self.document.current, reference, seed_mm, tolerance)
         except SpineplanError as error:
             self.report(str(error))
             return
@@ -254,7 +253,7 @@ class AnnotationController(QObject):
         self.window.add_message("warning", text)
 
     # -- display --------------------------------------------------------------------------
-    def _rebuild(self, state: edits.Annotation, **masks: object) -> None:
+    def _rebuild(self, state: Case, **masks: object) -> None:
         reference = self.document.reference
         self.layers.rebuild(
             state, grid_frame(reference), grid_centre_xy(reference), self.selected_level, **masks
@@ -262,7 +261,7 @@ class AnnotationController(QObject):
 
     def refresh(self, panels: bool = True) -> None:
         """Redraw the overlays and (``panels``) the panels from the document."""
-        state = self.document.state
+        state = self.document.current
         if self.document.case is None:
             self.layers.clear()
         else:
@@ -272,27 +271,27 @@ class AnnotationController(QObject):
             self.lesion_panel.show_state(state)
             self.paint.show(self.lesion_panel.current_target())
             self.edema_panel.show_state(state)
-            spec = state.lesion_spec
+            spec = state.lesion
             if isinstance(spec, SeedLesion):
                 self.lesion_panel.tolerance.blockSignals(True)
                 self.lesion_panel.set_tolerance(spec.tolerance)
                 self.lesion_panel._show_tolerance()
                 self.lesion_panel.tolerance.blockSignals(False)
 
-    def preview(self, state: edits.Annotation) -> None:
+    def preview(self, state: Case) -> None:
         """Show a state being dragged (not yet an edit)."""
         self._rebuild(state)
 
     def preview_lesion(self, mask: Volume) -> None:
         if self.layers.lesion_item is None:
-            self._rebuild(self.document.state, lesion_mask=mask)
+            self._rebuild(self.document.current, lesion_mask=mask)
         else:
             self.layers.update_lesion(mask)
 
     def preview_structure(self, name: str, mask: Volume) -> None:
         """Show a structure being painted (not yet an edit)."""
         if not self.layers.update_structure(name, mask):
-            self._rebuild(self.document.state, structure_masks={name: mask})
+            self._rebuild(self.document.current, structure_masks={name: mask})
 
     def preview_ellipse(self, centre, radii) -> None:
         """Outline the ellipsoid being placed; ``None`` removes it."""
@@ -420,7 +419,7 @@ class AnnotationController(QObject):
 
     def export_seg(self, path: str | Path) -> Path:
         """Write the lesion as a DICOM SEG on the post-contrast series' grid."""
-        return structure_export.export_seg(path, self.document.state.lesion_mask, self.window)
+        return structure_export.export_seg(path, self.document.current.lesion_mask, self.window)
 
     def choose_export_rtstruct(self) -> None:
         structure_export.choose_export(

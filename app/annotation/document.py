@@ -1,12 +1,13 @@
 """The annotation document of the open case: the undoable editing layer over the case model.
 
-The model is `planning.case` (the `Case` and its `planning.case.annotation.Annotation` on the
-images); this layer only keeps its snapshots on a `QUndoStack` and writes the case out.
-`AnnotationDocument.apply(text, new_state)` is the one way to change the annotation: it pushes
-an undoable command, and `changed` tells panels, overlays and the autosave. The case around the
-annotation (study reference, findings) is kept from the file it came from and written back
-unchanged; the plan settings are edited through `set_plan_settings`, an undoable edit too, so
-the undo stack's clean state says whether anything (annotation or plan) is unsaved.
+The model is `planning.case.Case`, carrying its masks on the images (`planning.case.masks`);
+its edits are the pure functions of `planning.case.edits`. This layer only keeps `Case`
+snapshots on a `QUndoStack` and writes the case out. `AnnotationDocument.apply(text, new_case)`
+is the one way to change the case: it pushes an undoable command, and `changed` tells panels,
+overlays and the autosave. The plan settings (`set_plan_settings`) and the planning CT
+(`set_planning_ct`) are edits of the same case, so the undo stack's clean state says whether
+anything is unsaved. Where the case lives (study reference, case file, findings) is kept from
+the file it came from and written back unchanged.
 """
 
 from __future__ import annotations
@@ -26,83 +27,56 @@ from imaging.volume import Volume
 from planning.anatomy.lesion import MaskLesion
 from planning.anatomy.structures import file_slug
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference, save_case
-from planning.case.annotation import Annotation, case_with_annotation, is_painted
+from planning.case.masks import is_painted, with_mask_files
 from planning.case.planning_ct import PlanningCtReference
 from planning.case.settings import PlanSettings
 from planning.errors import CaseFileError
 
 
 class SnapshotCommand(QUndoCommand):
-    """Swap the document between two annotation snapshots."""
+    """Swap the document between two case snapshots.
+
+    Edits of the plan settings carry ``merge_id`` `PLAN_SETTINGS_ID`: successive ones merge
+    into one undo step (a spin box dragged through ten values is one edit).
+    """
+
+    PLAN_SETTINGS_ID = 7301
 
     def __init__(
-        self, document: AnnotationDocument, before: Annotation, after: Annotation, text: str
-    ):
+        self,
+        document: AnnotationDocument,
+        before: Case,
+        after: Case,
+        text: str,
+        merge_id: int = -1,
+    ) -> None:
         super().__init__(text)
         self.document, self.before, self.after = document, before, after
-
-    def redo(self) -> None:
-        self.document._set_state(self.after, self.text())
-
-    def undo(self) -> None:
-        self.document._set_state(self.before, f"undo {self.text()}")
-
-
-class PlanSettingsCommand(QUndoCommand):
-    """Swap the case's plan settings; successive setting changes merge into one undo step
-    (a spin box dragged through ten values is one edit)."""
-
-    ID = 7301
-
-    def __init__(
-        self, document: AnnotationDocument, before: PlanSettings, after: PlanSettings
-    ) -> None:
-        super().__init__("Change plan settings")
-        self.document, self.before, self.after = document, before, after
+        self.merge_id = merge_id
 
     def id(self) -> int:
-        return self.ID
+        return self.merge_id
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, PlanSettingsCommand):
+        if not isinstance(other, SnapshotCommand) or other.merge_id != self.merge_id:
             return False
         self.after = other.after
         self.setObsolete(self.after == self.before)
         return True
 
     def redo(self) -> None:
-        self.document._set_plan(self.after, self.text())
+        self.document._set_case(self.after, self.text())
 
     def undo(self) -> None:
-        self.document._set_plan(self.before, f"undo {self.text()}")
+        self.document._set_case(self.before, f"undo {self.text()}")
 
 
-class PlanningCtCommand(QUndoCommand):
-    """Swap the case's planning CT and registration (Registration panel > Accept, nudges)."""
-
-    def __init__(
-        self,
-        document: AnnotationDocument,
-        before: PlanningCtReference | None,
-        after: PlanningCtReference | None,
-        text: str,
-    ) -> None:
-        super().__init__(text)
-        self.document, self.before, self.after = document, before, after
-
-    def redo(self) -> None:
-        self.document._set_planning_ct(self.after, self.text())
-
-    def undo(self) -> None:
-        self.document._set_planning_ct(self.before, f"undo {self.text()}")
-
-
-def structure_file_names(state: Annotation, stem: str, prefix: str = "") -> dict[str, str]:
-    """File names for the painted structures of ``state``: ``<stem>.<prefix><slug>.nrrd``
+def structure_file_names(case: Case, stem: str, prefix: str = "") -> dict[str, str]:
+    """File names for the painted structures of ``case``: ``<stem>.<prefix><slug>.nrrd``
     (``case1.cord.nrrd``), unique even when two names give the same slug."""
     names: dict[str, str] = {}
     used: set[str] = set()
-    for structure in state.structures:
+    for structure in case.structures:
         if not is_painted(structure.shape):
             continue
         slug = f"{prefix}{file_slug(structure.name)}"
@@ -139,20 +113,24 @@ def relative_study_path(study_path: Path, case_path: Path) -> str:
         return str(study_path.resolve())
 
 
+#: What the panels show and the edits start from before a study is open: nothing marked.
+NO_CASE = Case(StudyReference(""))
+
+
 class AnnotationDocument(QObject):
-    """The annotation state of the open case with undo/redo (see the module docstring).
+    """The open case with undo/redo (see the module docstring).
 
     Attributes
     ----------
-    state : the current `Annotation` snapshot.
-    case : the case the annotation belongs to (None before a study is open).
+    case : the current `Case` snapshot, with its masks on ``reference``'s grid (None before a
+        study is open).
     case_path : where File > Save writes; None means Save asks for a name (new case, or a
         bundled reference case that must not be overwritten).
     reference : the grid lesion masks live on (the post-contrast series).
     undo_stack : the `QUndoStack` behind Edit > Undo/Redo.
     """
 
-    #: the state changed: (description of the edit)
+    #: the case changed: (description of the edit)
     changed = Signal(str)
     #: a new case was put in the document (opened, new study, recovered)
     reset_done = Signal()
@@ -163,7 +141,6 @@ class AnnotationDocument(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.state = Annotation()
         self.case: Case | None = None
         self.case_path: Path | None = None
         self.reference: Volume | None = None
@@ -172,33 +149,36 @@ class AnnotationDocument(QObject):
 
     # -- state ----------------------------------------------------------------------------
     def reset(
-        self,
-        case: Case | None,
-        reference: Volume | None,
-        state: Annotation | None = None,
-        case_path: Path | None = None,
+        self, case: Case | None, reference: Volume | None, case_path: Path | None = None
     ) -> None:
-        """Start over on ``case`` (undo history cleared)."""
+        """Start over on ``case``, its masks built on ``reference`` (undo history cleared)."""
         self.undo_stack.clear()
         self.case, self.reference, self.case_path = case, reference, case_path
-        self.state = state or Annotation()
         self.last_edit = ""
         self.undo_stack.setClean()
         self.reset_done.emit()
         self.changed.emit("")
 
-    def apply(self, text: str, new_state: Annotation) -> None:
-        """Make ``new_state`` current as one undoable edit named ``text``."""
+    def apply(self, text: str, new_case: Case) -> None:
+        """Make ``new_case`` current as one undoable edit named ``text``."""
         if self.case is None:
             raise SpineplanError("open a study before annotating it")
-        self.undo_stack.push(SnapshotCommand(self, self.state, new_state, text))
+        self.undo_stack.push(SnapshotCommand(self, self.case, new_case, text))
 
     def set_plan_settings(self, settings: PlanSettings) -> None:
         """Make ``settings`` the case's plan settings as one undoable edit (merged with the
         previous one when that was a plan-settings edit too); nothing when unchanged."""
         if self.case is None or settings == self.case.plan:
             return
-        self.undo_stack.push(PlanSettingsCommand(self, self.case.plan, settings))
+        self.undo_stack.push(
+            SnapshotCommand(
+                self,
+                self.case,
+                replace(self.case, plan=settings),
+                "Change plan settings",
+                SnapshotCommand.PLAN_SETTINGS_ID,
+            )
+        )
 
     def set_planning_ct(self, reference: PlanningCtReference | None, text: str) -> None:
         """Make ``reference`` the case's planning CT (with its registration) as one undoable
@@ -207,45 +187,47 @@ class AnnotationDocument(QObject):
             raise SpineplanError("open a study before registering it onto a planning CT")
         if reference == self.case.planning_ct:
             return
-        self.undo_stack.push(PlanningCtCommand(self, self.case.planning_ct, reference, text))
+        self.apply(text, replace(self.case, planning_ct=reference))
 
-    def _set_planning_ct(self, reference: PlanningCtReference | None, text: str) -> None:
-        assert self.case is not None
-        self.case = replace(self.case, planning_ct=reference)
+    def _set_case(self, snapshot: Case, text: str) -> None:
+        """Make ``snapshot`` current (an edit, its undo or redo). Where the case lives (its
+        study reference, case file, reference flag, findings, description) is not an edit:
+        Save changes it outside the undo history, so the current one is kept."""
+        before = self.case
+        assert before is not None
+        self.case = replace(
+            snapshot,
+            study=before.study,
+            source_path=before.source_path,
+            reference=before.reference,
+            findings=before.findings,
+            description=before.description,
+        )
         self.last_edit = text
-        self.planning_ct_changed.emit(reference)
+        if snapshot.plan != before.plan:
+            self.plan_changed.emit(snapshot.plan)
+        if snapshot.planning_ct != before.planning_ct:
+            self.planning_ct_changed.emit(snapshot.planning_ct)
         self.changed.emit(text)
 
-    def _set_plan(self, settings: PlanSettings, text: str) -> None:
-        assert self.case is not None
-        self.case = replace(self.case, plan=settings)
-        self.last_edit = text
-        self.plan_changed.emit(settings)
-        self.changed.emit(text)
-
-    def _set_state(self, state: Annotation, text: str) -> None:
-        self.state = state
-        self.last_edit = text
-        self.changed.emit(text)
+    @property
+    def current(self) -> Case:
+        """The open case, or `NO_CASE` before a study is open (an edit of it is refused)."""
+        return NO_CASE if self.case is None else self.case
 
     @property
     def is_modified(self) -> bool:
         return not self.undo_stack.isClean()
 
     # -- case out -------------------------------------------------------------------------
-    def to_case(
+    def with_mask_files(
         self, mask_path: str | None = None, structure_paths: dict[str, str] | None = None
     ) -> Case:
-        """The case with the current annotation.
-
-        ``mask_path`` is written as the lesion of a painted mask (the caller writes the file);
-        a lesion made from a specification keeps the specification. ``structure_paths`` gives
-        the mask file of each painted structure by name (the caller writes them); without it,
-        structures painted but never saved are left out.
-        """
+        """The open case with its painted masks specified by the files they are written to
+        (`planning.case.masks.with_mask_files`; the caller writes the files)."""
         if self.case is None:
             raise SpineplanError("no case is open")
-        return case_with_annotation(self.case, self.state, mask_path, structure_paths)
+        return with_mask_files(self.case, mask_path, structure_paths)
 
     def save(self, path: str | Path) -> Path:
         """Write the case to ``path`` (a painted lesion beside it as ``<name>.lesion.nrrd``, a
@@ -260,14 +242,15 @@ class AnnotationDocument(QObject):
         if not path.name.endswith(CASE_FILE_SUFFIX):
             path = path.with_name(path.name + CASE_FILE_SUFFIX)
         mask_name = None
-        if self.state.lesion_mask is not None and is_painted(self.state.lesion_spec):
+        if self.case.lesion_mask is not None and is_painted(self.case.lesion):
             mask_name = f"{case_stem(path)}.lesion.nrrd"
-            write_mask(self.state.lesion_mask, path.parent / mask_name)
-        structure_names = structure_file_names(self.state, case_stem(path))
-        for structure in self.state.structures:
+            write_mask(self.case.lesion_mask, path.parent / mask_name)
+        structure_names = structure_file_names(self.case, case_stem(path))
+        for structure in self.case.structures:
             if structure.name in structure_names:
+                assert structure.mask is not None  # painted: it has no other form
                 write_mask(structure.mask, path.parent / structure_names[structure.name])
-        case = self.to_case(mask_name, structure_names)
+        case = self.with_mask_files(mask_name, structure_names)
         study = StudyReference(
             relative_study_path(self.case.study_path(), path),
             case.study.study_instance_uid,
@@ -298,7 +281,8 @@ class AnnotationDocument(QObject):
                     relative_study_path(self.case.resolve(reg_path), path) if reg_path else ""
                 ),
             )
-        saved = save_case(
+        # the saved case keeps its masks: the painted ones are now specified by their files
+        self.case = save_case(
             replace(
                 case,
                 study=study,
@@ -309,17 +293,6 @@ class AnnotationDocument(QObject):
             ),
             path,
         )
-        self.case = saved
-        if self.state.lesion_mask is not None:
-            self.state = replace(self.state, lesion_spec=saved.lesion)
-        # the saved structures are now specified by their files
-        self.state = replace(
-            self.state,
-            structures=tuple(
-                replace(item, shape=saved_item.shape)
-                for item, saved_item in zip(self.state.structures, saved.structures, strict=True)
-            ),
-        )
-        self.case_path = saved.source_path
+        self.case_path = self.case.source_path
         self.undo_stack.setClean()
-        return Path(saved.source_path or path)
+        return Path(self.case.source_path or path)

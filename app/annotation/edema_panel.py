@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from imaging.errors import SpineplanError
-from planning.case.annotation import Annotation
+from planning.case import Case
 
 
 class EdemaPanel(QWidget):
@@ -52,7 +52,7 @@ class EdemaPanel(QWidget):
         self.tool_row.addWidget(button)
         self.tool_row.addStretch(1)
 
-    def show_state(self, state: Annotation) -> None:
+    def show_state(self, state: Case) -> None:
         v = self.values
         edema = state.edema
         if edema is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.viewer.tools import PatientMouseEvent, ViewTool
-from planning.case import annotation as edits
+from planning.case import Case, edits
 
 if TYPE_CHECKING:
     from app.annotation.tool_host import ToolHost
@@ -27,14 +27,14 @@ class EdemaTool(ViewTool):
         self.controller = controller
         self._mode: str | None = None  # "new", "superior" or "inferior"
         self._start_z = 0.0
-        self._preview: edits.Annotation | None = None
+        self._preview: Case | None = None
 
     def press(self, event: PatientMouseEvent) -> bool:
         document = self.controller.document
         if not self.controller.accepts(event) or event.plane == "axial":
             return False
         z = float(event.position_mm[2])
-        edema = document.state.edema
+        edema = document.current.edema
         self._start_z = z
         if edema is None:
             self._mode = "new"
@@ -47,7 +47,7 @@ class EdemaTool(ViewTool):
         return True
 
     def _limits(self, z: float) -> tuple[float, float]:
-        edema = self.controller.document.state.edema
+        edema = self.controller.document.current.edema
         if self._mode == "new" or edema is None:
             return self._start_z, z
         if self._mode == "superior":
@@ -56,7 +56,7 @@ class EdemaTool(ViewTool):
 
     def _update(self, z: float) -> None:
         top, bottom = self._limits(z)
-        self._preview = edits.set_edema(self.controller.document.state, top, bottom)
+        self._preview = edits.set_edema(self.controller.document.current, top, bottom)
         self.controller.preview(self._preview)
 
     def move(self, event: PatientMouseEvent) -> bool:
@@ -76,5 +76,5 @@ class EdemaTool(ViewTool):
             return True
         document = self.controller.document
         text = "Mark edema" if mode == "new" else f"Move edema {mode} limit"
-        document.apply(text, edits.set_edema(document.state, top, bottom))
+        document.apply(text, edits.set_edema(document.current, top, bottom))
         return True

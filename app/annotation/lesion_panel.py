@@ -36,7 +36,7 @@ from planning.anatomy.lesion import (
     measure_lesion,
 )
 from planning.anatomy.structures import PRESET_NAMES
-from planning.case.annotation import Annotation
+from planning.case import Case
 
 #: The tolerance slider runs in steps of this much.
 TOLERANCE_STEP = 0.01
@@ -154,7 +154,7 @@ class LesionPanel(QWidget):
             self.delete_structure.setEnabled(name != LESION_TARGET)
             self.target_chosen.emit(name)
 
-    def show_structures(self, state: Annotation) -> None:
+    def show_structures(self, state: Case) -> None:
         """List the other structures with their volume, extent and levels."""
         if not state.structures:
             self.structures_label.setText(
@@ -196,7 +196,7 @@ class LesionPanel(QWidget):
     def _show_tolerance(self) -> None:
         self.tolerance_label.setText(f"±{self.tolerance_value() * 100:.0f} %")
 
-    def show_state(self, state: Annotation) -> None:
+    def show_state(self, state: Case) -> None:
         """Show the lesion of ``state`` in words and numbers (and the other structures)."""
         self.show_structures(state)
         v = self.values
@@ -208,7 +208,7 @@ class LesionPanel(QWidget):
                 "No lesion: paint (B), grow from a seed (G) or place an ellipsoid (N)"
             )
             return
-        spec = state.lesion_spec
+        spec = state.lesion
         if isinstance(spec, EllipsoidLesion):
             made = "ellipsoid, radii " + " × ".join(f"{r:.1f}" for r in spec.radii_mm) + " mm"
         elif isinstance(spec, SeedLesion):

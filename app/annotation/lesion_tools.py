@@ -15,7 +15,7 @@ import numpy as np
 from app.viewer.tools import PatientMouseEvent, ViewTool
 from imaging.errors import SpineplanError
 from planning.anatomy.lesion import EllipsoidLesion, SeedLesion, ellipsoid_mask, grow_region
-from planning.case import annotation as edits
+from planning.case import Case, edits
 
 if TYPE_CHECKING:
     from app.annotation.tool_host import LesionHost
@@ -64,10 +64,10 @@ class BrushTool(ViewTool):
             return False
         self._target = self.controller.paint_target
         if self._target is None:
-            current = document.state.lesion_mask
+            current = document.current.lesion_mask
             what = "the lesion"
         else:
-            existing = document.state.structure(self._target)
+            existing = document.current.structure(self._target)
             current = existing.mask if existing is not None else None
             what = self._target
         if current is not None and not current.same_grid(document.reference):
@@ -105,11 +105,11 @@ class BrushTool(ViewTool):
             return True
         painted = document.reference.with_array(mask)
         if self._target is None:
-            new_state = edits.set_lesion(document.state, painted, None)
+            new_state = edits.set_lesion(document.current, painted, None)
             document.apply("Erase lesion" if self.erase else "Paint lesion", new_state)
             return True
         try:
-            new_state = edits.set_structure(document.state, self._target, painted, None)
+            new_state = edits.set_structure(document.current, self._target, painted, None)
         except SpineplanError as error:
             self.controller.report(str(error))
             self.controller.refresh()
@@ -137,8 +137,8 @@ class SeedTool(ViewTool):
 
 
 def grow_state(
-    state: edits.Annotation, post_contrast, seed_mm: tuple[float, float, float], tolerance: float
-) -> tuple[edits.Annotation, tuple[str, ...]]:
+    state: Case, post_contrast, seed_mm: tuple[float, float, float], tolerance: float
+) -> tuple[Case, tuple[str, ...]]:
     """The state with the lesion grown from ``seed_mm`` and the warnings about the region (tiny,
     or reaching the growth limit); raises `SpineplanError` on failure."""
     grown = grow_region(post_contrast, seed_mm, tolerance)
@@ -196,7 +196,7 @@ class EllipsoidTool(ViewTool):
             self.controller.report(str(error))
             return True
         spec = EllipsoidLesion(centre, radii)  # type: ignore[arg-type]
-        new_state = edits.set_lesion(document.state, mask, spec)
+        new_state = edits.set_lesion(document.current, mask, spec)
         if new_state.lesion_mask is None:
             self.controller.report("the ellipsoid holds no voxel of the series: drag it larger")
             return True

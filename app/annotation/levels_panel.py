@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.annotation.document import NO_CASE
 from app.plurals import plural
 from imaging.errors import SpineplanError
 from planning.anatomy.counting import counting_check
 from planning.anatomy.levels import LEVEL_SEQUENCE, check_levels, display_name, sort_by_z
-from planning.case.annotation import Annotation
+from planning.case import Case
 
 #: The counting check's buttons: (anchor kind, text, what it says of the selected body).
 ANCHOR_BUTTONS = (
@@ -53,7 +54,7 @@ class LevelsPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("LevelsPanel")
         self._prefix = "T"
-        self._state = Annotation()
+        self._state = NO_CASE
 
         self.first_name = QComboBox(self)
         self.first_name.setObjectName("FirstLevelName")
@@ -154,7 +155,7 @@ class LevelsPanel(QWidget):
         layout.addWidget(counting)
 
     # -- display --------------------------------------------------------------------------
-    def show_state(self, state: Annotation, selected: str | None = None) -> None:
+    def show_state(self, state: Case, selected: str | None = None) -> None:
         """Show the levels, their flags and the counting check of ``state``."""
         self._prefix = state.thoracic_prefix
         self._state = state
@@ -213,7 +214,7 @@ class LevelsPanel(QWidget):
                 f"{display_name(level.name, self._prefix)} width: {width:.1f} mm (left-right)"
             )
 
-    def _show_counting(self, state: Annotation) -> None:
+    def _show_counting(self, state: Case) -> None:
         anchors = state.counting_anchors
         if anchors is None:
             self.anchors_label.setText(

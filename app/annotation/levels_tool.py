@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from app.viewer.tools import PatientMouseEvent, ViewTool
 from imaging.errors import SpineplanError
 from planning.anatomy.levels import display_name
-from planning.case import annotation as edits
+from planning.case import Case, edits
 
 if TYPE_CHECKING:
     from app.annotation.tool_host import LevelsHost
@@ -31,7 +31,7 @@ class LevelsTool(ViewTool):
         self.controller = controller
         self._grab: tuple[str, edits.Endplate] | None = None
         self._press_mm = None
-        self._preview: edits.Annotation | None = None
+        self._preview: Case | None = None
 
     def _nearest_endplate(self, event: PatientMouseEvent) -> tuple[str, edits.Endplate] | None:
         if event.plane == "axial":
@@ -39,7 +39,7 @@ class LevelsTool(ViewTool):
         tolerance_mm = GRAB_DISTANCE_PX / max(event.view.screen_px_per_mm(), 1e-6)
         z = float(event.position_mm[2])
         best = None
-        for level in self.controller.document.state.levels:
+        for level in self.controller.document.current.levels:
             for which, endplate_z in (
                 ("superior", level.superior_z_mm),
                 ("inferior", level.inferior_z_mm),
@@ -56,7 +56,9 @@ class LevelsTool(ViewTool):
         self._press_mm = event.position_mm.copy()
         self._preview = None
         if self._grab is None:
-            body = edits.body_at(self.controller.document.state.levels, float(event.position_mm[2]))
+            body = edits.body_at(
+                self.controller.document.current.levels, float(event.position_mm[2])
+            )
             if body is not None:
                 self.controller.select_level(body.name)
                 self._press_mm = None
@@ -68,7 +70,7 @@ class LevelsTool(ViewTool):
         name, which = self._grab
         try:
             self._preview = edits.move_endplate(
-                self.controller.document.state, name, which, float(event.position_mm[2])
+                self.controller.document.current, name, which, float(event.position_mm[2])
             )
         except SpineplanError:
             return True
@@ -84,7 +86,7 @@ class LevelsTool(ViewTool):
         if grab is not None:
             name, which = grab
             if self._preview is not None:
-                prefix = document.state.thoracic_prefix
+                prefix = document.current.thoracic_prefix
                 document.apply(f"Move {display_name(name, prefix)} {which} endplate", self._preview)
             self._preview = None
             return True
@@ -93,7 +95,7 @@ class LevelsTool(ViewTool):
         centre = (press + event.position_mm) / 2 if dragged else press
         try:
             new_state, name = edits.add_body(
-                document.state,
+                document.current,
                 centre,
                 self.controller.first_level_name(),
                 top if dragged else None,

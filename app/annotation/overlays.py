@@ -29,7 +29,8 @@ from app.viewer.overlays import (
 from imaging.volume import Volume
 from planning.anatomy.levels import VertebralLevel, display_name, sort_by_z
 from planning.anatomy.structures import is_cord, structure_colour
-from planning.case.annotation import Annotation, WidthRuler
+from planning.case import Case
+from planning.case.model import WidthRuler
 from planning.display import palette
 from planning.display.palette import Role
 
@@ -208,7 +209,7 @@ class EndplatesOverlay(OverlayItem):
 
 
 def width_rulers(
-    state: Annotation, centres: dict
+    state: Case, centres: dict
 ) -> list[tuple[VertebralLevel, tuple[tuple[float, ...], tuple[float, ...]], bool]]:
     """Each measured level with the two ends (LPS mm) of the ruler to draw for it, head down.
 
@@ -390,7 +391,7 @@ class AnnotationLayers:
 
     def rebuild(
         self,
-        state: Annotation,
+        state: Case,
         frame_of_reference_uid: str = "",
         fallback_xy: tuple[float, float] = (0.0, 0.0),
         selected: str | None = None,

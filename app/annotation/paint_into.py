@@ -16,9 +16,9 @@ from app.annotation.document import AnnotationDocument
 from app.annotation.lesion_panel import LESION_TARGET, LesionPanel
 from imaging.errors import SpineplanError
 from planning.anatomy.structures import check_structure_name
-from planning.case import annotation as edits
+from planning.case import edits
 
-#: makes an undoable edit: (undo text, pure edit of `planning.case.annotation`, its arguments)
+#: makes an undoable edit: (undo text, pure edit of `planning.case.edits`, its arguments)
 Edit = Callable[..., None]
 
 
@@ -55,7 +55,7 @@ class PaintTargets:
         if name is None or name.strip().lower() == LESION_TARGET.lower():
             name = LESION_TARGET
         else:
-            known = [s.name for s in self.document.state.structures]
+            known = [s.name for s in self.document.current.structures]
             known += self.pending
             match = next((n for n in known if n.lower() == name.strip().lower()), None)
             if match is None:
@@ -66,7 +66,7 @@ class PaintTargets:
 
     def show(self, current: str) -> None:
         """List the structures and the pending names in Paint into, ``current`` chosen."""
-        names = [s.name for s in self.document.state.structures]
+        names = [s.name for s in self.document.current.structures]
         known = {x.lower() for x in names}
         names += [n for n in self.pending if n.lower() not in known]
         self.panel.set_targets(names, current)
@@ -90,6 +90,6 @@ class PaintTargets:
         if name == LESION_TARGET:
             return
         self.pending = [n for n in self.pending if n.lower() != name.lower()]
-        if self.document.state.structure(name) is not None:
+        if self.document.current.structure(name) is not None:
             self.edit(f"Delete {name}", edits.remove_structure, name)
         self.show(LESION_TARGET)

@@ -18,7 +18,7 @@ from app.annotation.document import AnnotationDocument
 from app.host_window import HostWindow
 from planning.anatomy.lesion import SeedLesion
 from planning.anatomy.levels import display_name
-from planning.case import annotation as edits
+from planning.case import Case, edits
 
 #: QSettings key of the thoracic naming preference ("T" or "D").
 PREFIX_SETTING = "annotation/thoracic_prefix"
@@ -37,7 +37,7 @@ class PanelEditor(Protocol):
 
     document: AnnotationDocument
 
-    def edit(self, text: str, function: Callable[..., edits.Annotation], *args: object) -> None:
+    def edit(self, text: str, function: Callable[..., Case], *args: object) -> None:
         """Apply ``function(state, *args)`` as one undoable edit named ``text``."""
         ...
 
@@ -85,7 +85,7 @@ def on_prefix(editor: PanelEditor, settings: QSettings | None, prefix: str) -> N
     """T or D naming: an edit of the case, and the preference new cases start with."""
     if settings is not None:
         settings.setValue(PREFIX_SETTING, prefix)
-    if prefix != editor.document.state.thoracic_prefix:
+    if prefix != editor.document.current.thoracic_prefix:
         editor.edit(f"{prefix}1-{prefix}12 naming", edits.set_thoracic_prefix, prefix)
 
 
@@ -99,7 +99,7 @@ def on_anchor(editor: PanelEditor, kind: str, name: str | None) -> None:
     """Anchor the counting of ``kind`` (a key of :data:`ANCHOR_LABELS`) at level ``name``; None
     clears it."""
     label = ANCHOR_LABELS[kind]
-    state = editor.document.state
+    state = editor.document.current
     if name is None:
         if state.counting_anchors is None:
             return
@@ -111,6 +111,6 @@ def on_anchor(editor: PanelEditor, kind: str, name: str | None) -> None:
 
 def on_tolerance(editor: PanelEditor, tolerance: float) -> None:
     """A new tolerance re-grows a lesion grown from a seed (one undoable edit)."""
-    spec = editor.document.state.lesion_spec
+    spec = editor.document.current.lesion
     if isinstance(spec, SeedLesion) and abs(spec.tolerance - tolerance) > 1e-9:
         editor.grow(spec.point_mm, tolerance)

@@ -18,9 +18,8 @@ from app.annotation.document import AnnotationDocument
 from app.host_window import HostWindow
 from app.plurals import plural
 from imaging.errors import SpineplanError
-from planning.case import Case
-from planning.case import annotation as edits
-from planning.case.annotation import annotation_from_case
+from planning.case import Case, edits
+from planning.case.masks import load_masks
 
 
 class RecoveryBar(QFrame):
@@ -133,28 +132,22 @@ class RecoveryOffer:
             return
         self.hide()
         try:
-            state = annotation_from_case(found.case, document.reference)
+            recovered = load_masks(found.case, document.reference)
         except SpineplanError as error:
             self.report(f"The recovered lesion cannot be read: {error}")
-            state = annotation_from_case(case_without_lesion(found.case), document.reference)
-        spec = state.lesion_spec
-        if getattr(spec, "origin", "") == "painted":
-            state = edits.set_lesion(state, state.lesion_mask, None)
+            recovered = load_masks(case_without_lesion(found.case), document.reference)
+        if getattr(recovered.lesion, "origin", "") == "painted":
+            recovered = edits.set_lesion(recovered, recovered.lesion_mask, None)
         # painted structures come back as painted: Save writes them beside the case
-        state = replace(
-            state,
+        recovered = replace(
+            recovered,
             structures=tuple(
                 replace(s, shape=None) if getattr(s.shape, "origin", "") == "painted" else s
-                for s in state.structures
+                for s in recovered.structures
             ),
         )
-        stack = document.undo_stack
-        stack.beginMacro("Restore unsaved annotation")
-        document.apply("Restore unsaved annotation", state)
-        document.set_plan_settings(found.case.plan)  # plan settings are autosaved too
-        # and the planning CT with its registration (Registration panel > Accept, nudges)
-        document.set_planning_ct(found.case.planning_ct, "Restore the planning CT")
-        stack.endMacro()
+        # one undoable edit, with the plan settings and the planning CT (autosaved too)
+        document.apply("Restore unsaved annotation", recovered)
         self.window.statusBar().showMessage("Unsaved annotation restored", 5000)
 
     def discard(self) -> None:

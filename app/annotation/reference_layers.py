@@ -18,7 +18,7 @@ from app.host_window import HostWindow
 from app.viewer.overlays import OverlayModel
 from imaging.errors import SpineplanError
 from planning.case import Case, load_case
-from planning.case.annotation import Annotation, annotation_from_case
+from planning.case.masks import load_masks
 
 #: The bundled sample studies keep their reference annotation under this name.
 REFERENCE_CASE_NAME = "reference.spineplan.json"
@@ -63,10 +63,10 @@ class ReferenceAnnotation:
         self.layers.clear()
         self.case = None
 
-    def _draw(self, state: Annotation) -> None:
+    def _draw(self, with_masks: Case) -> None:
         reference = self.document.reference
         self.layers.visible = self.action is None or self.action.isChecked()
-        self.layers.rebuild(state, grid_frame(reference), grid_centre_xy(reference))
+        self.layers.rebuild(with_masks, grid_frame(reference), grid_centre_xy(reference))
 
     def draw(self) -> None:
         """Draw ``case`` on the document's reference grid, shown or hidden as the View menu
@@ -74,7 +74,7 @@ class ReferenceAnnotation:
         case, reference = self.case, self.document.reference
         if case is None or reference is None:
             return
-        self._draw(annotation_from_case(case, reference))
+        self._draw(load_masks(case, reference))
 
     def show_for(self, study_path: Path) -> None:
         """Load the reference annotation of the sample study at ``study_path``, if it has one,
@@ -87,13 +87,13 @@ class ReferenceAnnotation:
             case = load_case(candidate)
             if not case.reference:
                 return
-            state = annotation_from_case(case, self.document.reference)
+            with_masks = load_masks(case, self.document.reference)
         except SpineplanError as error:
             self.window.add_message("warning", f"Reference annotation not shown: {error}")
             return
         self.case = case
         if self.allowed:
-            self._draw(state)
+            self._draw(with_masks)
             self.window.add_message(
                 "info",
                 "This sample study has a reference annotation, shown in light cyan "

@@ -22,7 +22,7 @@ from imaging.seg import SegmentSpec, write_seg
 from imaging.volume import Volume
 from planning.anatomy.lesion import measure_lesion
 from planning.anatomy.structures import is_cord, structure_colour
-from planning.case import annotation as edits
+from planning.case import Case
 from planning.display import palette
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 EDEMA_CORD_RADIUS_MM = 6.0
 
 
-def edema_structure(state: edits.Annotation, grid: Volume) -> Volume | None:
+def edema_structure(state: Case, grid: Volume) -> Volume | None:
     """The edema as a mask for export: the cord between the two limits. When a structure named
     Cord is drawn, that is its part between the limits; otherwise the cord is approximated by a
     cylinder of `EDEMA_CORD_RADIUS_MM` around the vertical through the lesion centroid (the
@@ -64,7 +64,7 @@ def edema_structure(state: edits.Annotation, grid: Volume) -> Volume | None:
 def export_structures(document: AnnotationDocument) -> list[Structure]:
     """The structures File > Export structures writes: the lesion, the edema segment and
     every other structure (the cord as an ORGAN)."""
-    state, reference = document.state, document.reference
+    state, reference = document.current, document.reference
     found = []
     if state.lesion_mask is not None:
         found.append(Structure("Lesion", state.lesion_mask, palette.LESION.rgb, "GTV"))

@@ -14,7 +14,7 @@ from app.annotation.document import AnnotationDocument
 from app.viewer.tools import PatientMouseEvent
 from imaging.reslice import ViewPlane
 from imaging.volume import Volume
-from planning.case.annotation import Annotation
+from planning.case import Case
 
 
 class ToolHost(Protocol):
@@ -34,7 +34,7 @@ class ToolHost(Protocol):
         """Redraw the overlays (and the panels) from the document."""
         ...
 
-    def preview(self, state: Annotation) -> None:
+    def preview(self, state: Case) -> None:
         """Show a state being dragged (not yet an edit)."""
         ...
 

@@ -16,7 +16,7 @@ from app.annotation.overlays import LEVEL_COLOR, WidthRulersOverlay
 from app.viewer.colours import qcolor
 from app.viewer.overlays import PolylineOverlay
 from imaging.reslice import ViewPlane
-from planning.case import annotation as edits
+from planning.case.model import WidthRuler
 from planning.display import palette
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class ToolPreviews:
                 overlays.remove(self.ruler_item)
                 self.ruler_item = None
             return
-        ruler = edits.WidthRuler(
+        ruler = WidthRuler(
             tuple(float(v) for v in start_mm),  # type: ignore[arg-type]
             tuple(float(v) for v in end_mm),  # type: ignore[arg-type]
         )

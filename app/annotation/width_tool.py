@@ -2,7 +2,7 @@
 
 On an axial or coronal view, a press-drag-release draws a ruler; on release its left-right
 extent becomes the body width of the labelled level whose endplates enclose the ruler (see
-`planning.case.annotation.measure_body_width`), one undoable edit. The sagittal view is
+`planning.case.edits.measure_body_width`), one undoable edit. The sagittal view is
 refused: it has no left-right direction.
 """
 

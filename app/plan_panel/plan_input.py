@@ -40,12 +40,12 @@ def document_input(document: Any) -> PlanInput:
     SpineplanError
         The document cannot be made into a case (the message says why).
     """
-    state = document.state
-    painted = state.lesion_mask if state.lesion_spec is None else None
+    state = document.current
+    painted = state.lesion_mask if state.lesion is None else None
     structures = tuple((s.name, s.mask) for s in state.structures if s.shape is None)
     # placeholders: the worker writes the masks and puts their paths in
     paths = {name: f"painted_structure_{n}.nrrd" for n, (name, _) in enumerate(structures)}
-    case = document.to_case("painted_lesion.nrrd" if painted is not None else None, paths)
+    case = document.with_mask_files("painted_lesion.nrrd" if painted is not None else None, paths)
     return PlanInput(case, state.lesion_mask, painted, structures)
 
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from app.annotation.overlays import REFERENCE_ROLES, AnnotationLayers
 from app.viewer.colours import qcolor
 from app.viewer.overlays import HeightLineOverlay, OverlayItem, OverlayModel
-from planning.case.annotation import Annotation
+from planning.case import Case
 from planning.display import palette
 from planning.display.palette import Role
 from planning.field.derivation import Field
@@ -77,7 +77,7 @@ class ReferenceComparison:
 
     def show(
         self,
-        state: Annotation,
+        state: Case,
         field: Field | None,
         frame_of_reference_uid: str = "",
         fallback_xy: tuple[float, float] = (0.0, 0.0),

@@ -357,11 +357,11 @@ class PracticeController(QObject):
         path = folder / f"{stem}.spineplan.json"
         folder.mkdir(parents=True, exist_ok=True)
         mask_name = None
-        state = document.state
-        if state.lesion_mask is not None and state.lesion_spec is None:
+        state = document.current
+        if state.lesion_mask is not None and state.lesion is None:
             mask_name = f"{stem}.lesion.nrrd"
             write_mask(state.lesion_mask, folder / mask_name)
-        case = document.to_case(mask_name)
+        case = document.with_mask_files(mask_name)
         if self.plan_settings is not None:
             # an invalid combination is shown by the panel; the case's own settings then stand
             with contextlib.suppress(PlanningError):
@@ -476,7 +476,7 @@ class PracticeController(QObject):
         document = self.annotation.document
         frame = document.reference.frame_of_reference_uid if document.reference else ""
         self.comparison.show(
-            outcome.reference_state, outcome.reference_field, frame, self._fallback_xy()
+            outcome.reference_with_masks, outcome.reference_field, frame, self._fallback_xy()
         )
         self.window.add_message(
             "info",
@@ -490,7 +490,7 @@ class PracticeController(QObject):
     def _fallback_xy(self) -> tuple[float, float]:
         """Where the reference's level names go when its levels carry no body centre: beside
         the trainee's clicked bodies, else the middle of the images."""
-        state = self.annotation.document.state
+        state = self.annotation.document.current
         centres = [lv.center_mm for lv in state.levels if lv.center_mm is not None]
         if centres:
             xy = np.mean(np.asarray(centres, dtype=float)[:, :2], axis=0)

@@ -121,15 +121,15 @@ class TeachingExporter(QObject):
         scratch = Path(tempfile.mkdtemp(prefix="spineplan-teaching-"))
         try:
             mask_name = None
-            state = document.state
-            if state.lesion_mask is not None and state.lesion_spec is None:
+            state = document.current
+            if state.lesion_mask is not None and state.lesion is None:
                 mask_name = "lesion.nrrd"
                 write_mask(state.lesion_mask, scratch / mask_name)
             structure_names = structure_file_names(state, "case")
             for structure in state.structures:
                 if structure.name in structure_names:
                     write_mask(structure.mask, scratch / structure_names[structure.name])
-            case = document.to_case(mask_name, structure_names)
+            case = document.with_mask_files(mask_name, structure_names)
             lesion = case.lesion
             if isinstance(lesion, MaskLesion) and lesion.origin == "file":
                 lesion = MaskLesion(str(document.case.resolve(lesion.path).resolve()), "file")

@@ -15,7 +15,7 @@ from imaging.errors import SpineplanError
 from imaging.volume import Volume
 from planning.anatomy.lesion import EllipsoidLesion
 from planning.case import Case
-from planning.case.annotation import Annotation, annotation_from_case
+from planning.case.masks import load_masks
 from planning.field.derivation import Field, derive_case_field
 from planning.practice.scoring import planned_coverage_percent, score_cases
 from planning.practice.sheet import ScoreSheet
@@ -48,12 +48,12 @@ class ScoringOutcome:
     Attributes
     ----------
     sheet : the score sheet.
-    reference_state : the reference annotation with its lesion mask on the job's grid.
+    reference_with_masks : the reference case with its masks on the job's grid.
     reference_field : the reference's field (borders in LPS mm), or None when it cannot derive.
     """
 
     sheet: ScoreSheet
-    reference_state: Annotation
+    reference_with_masks: Case
     reference_field: Field | None
 
 
@@ -74,14 +74,14 @@ def run_scoring(job: ScoringJob) -> ScoringOutcome:
         grid=None if both_ellipsoids else job.grid,
         coverage=planned_coverage_percent if job.with_dose else None,
     )
-    reference_state = annotation_from_case(job.reference, job.grid)
+    reference_with_masks = load_masks(job.reference, job.grid)
     ellipsoid = isinstance(job.reference.lesion, EllipsoidLesion)
-    mask = None if ellipsoid else reference_state.lesion_mask
+    mask = None if ellipsoid else reference_with_masks.lesion_mask
     try:
         reference_field: Field | None = derive_case_field(job.reference, mask)
     except SpineplanError:
         reference_field = None
-    return ScoringOutcome(sheet, reference_state, reference_field)
+    return ScoringOutcome(sheet, reference_with_masks, reference_field)
 
 
 def unexpected_error_text(error: BaseException) -> str:

@@ -423,7 +423,7 @@ class RegistrationController(QObject):
             missing = "an MR" if mr is None else "a CT (File > Open planning CT…)"
             self.panel.status_label.setText(f"Choose {missing} first")
             return
-        region, _text = registration_region(self.document.state)
+        region, _text = registration_region(self.document.current)
         self._forget_result()
         self._pair_of_run = bool(self.point_pairs())
         self.worker = RegistrationWorker(
@@ -602,7 +602,7 @@ class RegistrationController(QObject):
         )
 
     def _show_region_and_case(self) -> None:
-        _region, text = registration_region(self.document.state)
+        _region, text = registration_region(self.document.current)
         self.panel.region_label.setText(text)
         case = self.document.case
         if case is None or case.planning_ct is None:
@@ -651,7 +651,7 @@ class RegistrationController(QObject):
             z=-1.0,
         )
         items: list[OverlayItem] = [fused]
-        state = self.document.state
+        state = self.document.current
         centre = self._lesion_centre_mr()
         if centre is not None:
             items += mapped_marks(state, matrix, ct[1], centre)
@@ -661,7 +661,7 @@ class RegistrationController(QObject):
         self._restyle_fused()
 
     def _lesion_centre_mr(self) -> np.ndarray | None:
-        mask = self.document.state.lesion_mask
+        mask = self.document.current.lesion_mask
         if mask is not None and mask.array.any():
             ijk = np.argwhere(np.asarray(mask.array) != 0)[:, ::-1].astype(float)
             return mask.index_to_patient(ijk).mean(axis=0)

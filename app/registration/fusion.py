@@ -22,7 +22,7 @@ from app.viewer.overlays import LabelOverlay, MaskOverlay, OverlayItem, Polyline
 from app.viewer.rendering import rgba_image
 from imaging.reslice import sample_window_on_plane
 from imaging.volume import Volume
-from planning.case.annotation import Annotation
+from planning.case import Case
 from planning.display import palette
 
 #: side of the checkerboard's squares, mm
@@ -159,7 +159,7 @@ class FusedImageOverlay(OverlayItem):
 
 
 def mapped_marks(
-    state: Annotation, matrix_mm: np.ndarray, ct: Volume, centre_xy_mm: np.ndarray
+    state: Case, matrix_mm: np.ndarray, ct: Volume, centre_xy_mm: np.ndarray
 ) -> list[OverlayItem]:
     """The MR's levels (endplates as short lines, names) and lesion drawn on the CT views
     (only the levels that fall inside the CT).

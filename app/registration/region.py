@@ -11,16 +11,16 @@ import numpy as np
 
 from imaging.registration import DEFAULT_VERTEBRAL_PITCH_MM, RegionBox
 from planning.anatomy.lesion import EllipsoidLesion
-from planning.case.annotation import Annotation
+from planning.case import Case
 
 #: vertebrae above and below the lesion's levels that are part of the region
 MARGIN_LEVELS = 2
 
 
-def lesion_z_range_mm(state: Annotation) -> tuple[float, float] | None:
+def lesion_z_range_mm(state: Case) -> tuple[float, float] | None:
     """The lesion's (inferior, superior) z in MR LPS mm, or None without a lesion."""
-    if isinstance(state.lesion_spec, EllipsoidLesion):
-        top, bottom = state.lesion_spec.z_range_mm
+    if isinstance(state.lesion, EllipsoidLesion):
+        top, bottom = state.lesion.z_range_mm
         return min(top, bottom), max(top, bottom)
     mask = state.lesion_mask
     if mask is None or not mask.array.any():
@@ -30,7 +30,7 @@ def lesion_z_range_mm(state: Annotation) -> tuple[float, float] | None:
     return float(z.min()), float(z.max())
 
 
-def registration_region(state: Annotation) -> tuple[RegionBox | None, str]:
+def registration_region(state: Case) -> tuple[RegionBox | None, str]:
     """The region (MR LPS mm) and a sentence saying what it is, for the panel.
 
     With labelled levels: from the inferior endplate of the second level below the lesion's

@@ -9,7 +9,12 @@ implementation, and this one gathers their public names:
 * :mod:`planning.case.writing`: :func:`save_case` (atomic), :func:`case_to_dict`;
 * :mod:`planning.case.study`: :func:`check_study`. Loading never touches the images: the study
   is resolved and its frame of reference checked separately, so a case can be parsed (and
-  tested) without DICOM.
+  tested) without DICOM;
+* :mod:`planning.case.masks`: :func:`~planning.case.masks.load_masks` builds the masks a case
+  references on the images, :func:`~planning.case.masks.with_mask_files` names the files
+  painted masks are saved to;
+* :mod:`planning.case.edits`: the edits of a case (label a body, paint the lesion, set the
+  edema...) as pure functions ``Case -> Case``, the GUI's undo steps.
 """
 
 from __future__ import annotations

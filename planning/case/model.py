@@ -1,8 +1,10 @@
-"""The case file's model: the :class:`Case` dataclasses and the schema's constants.
+"""The case model: the :class:`Case` dataclasses and the case file schema's constants.
 
-A case is read by :mod:`planning.case.reading`, written by :mod:`planning.case.writing`, and
-its study is found on disk by :mod:`planning.case.study`; :mod:`planning.case` gathers the
-public names. The schema is documented in ``docs/case-file.md``.
+One model for the case file and the GUI: a case is read by :mod:`planning.case.reading`,
+written by :mod:`planning.case.writing`, its study is found on disk by
+:mod:`planning.case.study`, its masks are built on the images by :mod:`planning.case.masks`
+and it is edited by the pure functions of :mod:`planning.case.edits`; :mod:`planning.case`
+gathers the public names. The schema is documented in ``docs/case-file.md``.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from imaging.volume import Volume
 from planning.anatomy.counting import CountingAnchors, CountingCheck, counting_check
 from planning.anatomy.edema import EdemaLimits
 from planning.anatomy.lesion import LesionSpec
 from planning.anatomy.levels import ThoracicPrefix, VertebralLevel
-from planning.anatomy.structures import CaseStructure
+from planning.anatomy.structures import CaseStructure, find_structure
 from planning.case.planning_ct import PlanningCtReference
 from planning.case.settings import PlanSettings
 
@@ -58,6 +63,34 @@ class StudyReference:
 
 
 @dataclass(frozen=True)
+class WidthRuler:
+    """A body-width measurement as the user drew it, both ends in LPS mm.
+
+    Held by the case beside the width it measured (``VertebralLevel.body_width_mm``), so that
+    undo takes both back together; not written to the case file, which keeps the width only,
+    so a reopened case draws its widths centred on the bodies instead.
+    """
+
+    start_mm: tuple[float, float, float]
+    end_mm: tuple[float, float, float]
+
+    @property
+    def width_mm(self) -> float:
+        """Left-right (patient x) extent of the ruler, mm: what the field width needs."""
+        return abs(self.end_mm[0] - self.start_mm[0])
+
+    @property
+    def length_mm(self) -> float:
+        """Full length of the ruler, mm."""
+        return float(np.linalg.norm(np.subtract(self.end_mm, self.start_mm)))
+
+    @property
+    def z_mm(self) -> float:
+        """Patient z of the ruler's middle, mm."""
+        return 0.5 * (self.start_mm[2] + self.end_mm[2])
+
+
+@dataclass(frozen=True)
 class Case:
     """One annotated case: the study, levels, lesion, edema, plan settings.
 
@@ -65,6 +98,18 @@ class Case:
     given, is a CT from another study the plan is made on (see :mod:`planning.case.planning_ct`).
 
     ``source_path`` is where the case was loaded from or last saved to (not part of the file).
+
+    Being edited (the GUI, :mod:`planning.case.edits`), a case also carries what is drawn on
+    its images but not written into the case file itself; none of it is compared, so two
+    records of the same case are equal whether or not their masks have been built:
+
+    * ``lesion_mask``: the lesion as a boolean mask on the reference (post-contrast) grid,
+      built from ``lesion`` (:func:`planning.case.masks.load_masks`) or painted; ``lesion`` is
+      None while a painted mask has not been saved to a file yet. Each structure carries its
+      mask the same way (:class:`~planning.anatomy.structures.CaseStructure`);
+    * ``width_rulers``: the body-width rulers drawn in this session (see :class:`WidthRuler`).
+
+    A case read from a file has neither; planning builds its masks from the specifications.
     """
 
     study: StudyReference
@@ -80,6 +125,8 @@ class Case:
     source_path: Path | None = field(default=None, compare=False)
     structures: tuple[CaseStructure, ...] = ()
     planning_ct: PlanningCtReference | None = None
+    lesion_mask: Volume | None = field(default=None, compare=False, repr=False)
+    width_rulers: tuple[WidthRuler, ...] = field(default=(), compare=False)
 
     @property
     def base_dir(self) -> Path | None:
@@ -106,6 +153,20 @@ class Case:
         if self.counting_anchors is None:
             return None
         return counting_check(self.levels, self.counting_anchors, self.thoracic_prefix)
+
+    def is_empty(self) -> bool:
+        """Nothing marked on the images: no level, lesion, edema or structure."""
+        return (
+            not self.levels
+            and self.lesion is None
+            and self.lesion_mask is None
+            and self.edema is None
+            and not self.structures
+        )
+
+    def structure(self, name: str) -> CaseStructure | None:
+        """The structure called ``name`` (ignoring case), if any."""
+        return find_structure(self.structures, name)
 
 
 def in_case(case: Case, message: str) -> str:

@@ -51,7 +51,7 @@ def test_levels_are_labelled_by_clicks_from_the_anchor_and_undone(qtbot, window,
     panel = annotation.levels_panel
     assert panel.first_name.currentText() == "C2"
     centre, zs = label_three(window, qtbot)
-    state = annotation.document.state
+    state = annotation.document.case
     assert [lv.name for lv in state.levels] == ["C2", "C3", "C4"]
     for level, z in zip(state.levels, zs, strict=True):
         assert level.middle_z_mm == pytest.approx(z, abs=1.5)  # one screen pixel
@@ -62,27 +62,27 @@ def test_levels_are_labelled_by_clicks_from_the_anchor_and_undone(qtbot, window,
     assert window.actions_by_id["undo"].text() == "&Undo Label C4"
 
     window.actions_by_id["undo"].trigger()
-    assert [lv.name for lv in annotation.document.state.levels] == ["C2", "C3"]
+    assert [lv.name for lv in annotation.document.case.levels] == ["C2", "C3"]
     assert len(panel.level_texts()) == 2
     window.actions_by_id["redo"].trigger()
-    assert [lv.name for lv in annotation.document.state.levels] == ["C2", "C3", "C4"]
+    assert [lv.name for lv in annotation.document.case.levels] == ["C2", "C3", "C4"]
 
     # a body clicked below the lowest continues the count; a drag sets both endplates
     sagittal = view_of(window)
     drag(sagittal, (centre[0], centre[1], zs[2] - 12), (centre[0], centre[1], zs[2] - 26))
-    c5 = annotation.document.state.levels[-1]
+    c5 = annotation.document.case.levels[-1]
     assert c5.name == "C5"
     assert c5.superior_z_mm == pytest.approx(zs[2] - 12, abs=1.5)
     assert c5.inferior_z_mm == pytest.approx(zs[2] - 26, abs=1.5)
 
     # dragging an endplate moves it
-    c2 = annotation.document.state.levels[0]
+    c2 = annotation.document.case.levels[0]
     drag(
         sagittal,
         (centre[0], centre[1], c2.superior_z_mm),
         (centre[0], centre[1], c2.superior_z_mm + 4),
     )
-    moved = annotation.document.state.levels[0]
+    moved = annotation.document.case.levels[0]
     assert moved.superior_z_mm == pytest.approx(c2.superior_z_mm + 4, abs=1.5)
     assert moved.inferior_z_mm == c2.inferior_z_mm
     assert window.actions_by_id["undo"].text() == "&Undo Move C2 superior endplate"
@@ -107,7 +107,7 @@ def test_thoracic_naming_preference_and_counting_check(qtbot, window, study):
     panel.prefix.setCurrentIndex(1)
     panel.prefix.activated.emit(1)
     assert [t.split()[0] for t in panel.level_texts()] == ["D4", "D5", "D6"]
-    assert annotation.document.state.thoracic_prefix == "D"
+    assert annotation.document.case.thoracic_prefix == "D"
     # the count anchored at the top body, called C2: the labels do not follow it
     panel.select("T4")
     panel.counting_box.findChild(QPushButton, "Anchor_c2").click()
@@ -116,7 +116,7 @@ def test_thoracic_naming_preference_and_counting_check(qtbot, window, study):
     assert "C2 at z" in panel.anchors_label.text()
     # D naming is remembered as the preference new cases start with
     assert open_and_wait(qtbot, window, study.folder) == "done"
-    assert annotation.document.state.thoracic_prefix == "D"
+    assert annotation.document.case.thoracic_prefix == "D"
     assert panel.prefix.currentText() == "D1-D12"
 
 
@@ -128,8 +128,8 @@ def test_paint_erase_and_lesion_numbers(qtbot, window, study):
     annotation.activate_tool("tool_brush")
     sagittal = view_of(window)
     drag(sagittal, (centre[0], centre[1], zs[1] + 3), (centre[0], centre[1], zs[1] - 3))
-    state = annotation.document.state
-    assert state.lesion_mask is not None and state.lesion_spec is None
+    state = annotation.document.case
+    assert state.lesion_mask is not None and state.lesion is None
     m = measure_lesion(state.lesion_mask)
     assert m.voxel_count > 10
     # a 3 mm disc dragged 6 mm on one 3.5 mm sagittal slice: at most a 6 x 12 mm stadium
@@ -156,12 +156,12 @@ def test_paint_erase_and_lesion_numbers(qtbot, window, study):
     assert radii == pytest.approx(3.0, abs=0.2)
     annotation.activate_tool("tool_eraser")
     drag(sagittal, (centre[0], centre[1], zs[1] + 3), (centre[0], centre[1], zs[1] - 3))
-    assert annotation.document.state.lesion_mask is None
+    assert annotation.document.case.lesion_mask is None
     assert values["Volume"].text() == "—"
     window.actions_by_id["undo"].trigger()
-    assert measure_lesion(annotation.document.state.lesion_mask).voxel_count == m.voxel_count
+    assert measure_lesion(annotation.document.case.lesion_mask).voxel_count == m.voxel_count
     window.actions_by_id["undo"].trigger()
-    assert annotation.document.state.lesion_mask is None
+    assert annotation.document.case.lesion_mask is None
 
 
 @pytest.fixture
@@ -196,9 +196,9 @@ def test_grow_from_a_seed_with_the_tolerance_slider(qtbot, window, lesion_study)
     go_to(window, seed)
     annotation.activate_tool("tool_seed")
     click(view_of(window), seed)
-    state = annotation.document.state
+    state = annotation.document.case
     m = measure_lesion(state.lesion_mask)
-    expected = grow_from_seed(volume, state.lesion_spec.point_mm, annotation.grow_tolerance)
+    expected = grow_from_seed(volume, state.lesion.point_mm, annotation.grow_tolerance)
     assert m.voxel_count == int(expected.array.sum()) == 3 * 6 * 4
     assert m.si_extent_mm == pytest.approx(6 * 1.2, abs=0.01)
     values = annotation.lesion_panel.values
@@ -210,11 +210,11 @@ def test_grow_from_a_seed_with_the_tolerance_slider(qtbot, window, lesion_study)
     # a tolerance wide enough to take the cord (900 vs 2000) regrows from the same seed
     annotation.lesion_panel.set_tolerance(0.6)
     annotation.lesion_panel.tolerance_chosen.emit(0.6)
-    wider = measure_lesion(annotation.document.state.lesion_mask)
+    wider = measure_lesion(annotation.document.case.lesion_mask)
     assert wider.voxel_count > m.voxel_count
     assert "±60 %" in values["Made by"].text()
     window.actions_by_id["undo"].trigger()
-    assert measure_lesion(annotation.document.state.lesion_mask).voxel_count == 72
+    assert measure_lesion(annotation.document.case.lesion_mask).voxel_count == 72
 
 
 def test_ellipsoid_and_edema_by_dragging(qtbot, window, study):
@@ -224,15 +224,15 @@ def test_ellipsoid_and_edema_by_dragging(qtbot, window, study):
     sagittal = view_of(window)
     annotation.activate_tool("tool_ellipsoid")
     drag(sagittal, centre, centre + np.array([0.0, 4.0, 8.0]))
-    state = annotation.document.state
-    spec = state.lesion_spec
+    state = annotation.document.case
+    spec = state.lesion
     assert spec.radii_mm[1] == pytest.approx(4.0, abs=1.0)
     assert spec.radii_mm[2] == pytest.approx(8.0, abs=1.5)
     assert annotation.lesion_panel.values["Levels"].text() == "<b>C3</b>"
 
     annotation.activate_tool("tool_edema")
     drag(sagittal, (centre[0], centre[1], zs[0]), (centre[0], centre[1], zs[2]))
-    edema = annotation.document.state.edema
+    edema = annotation.document.case.edema
     assert edema.superior_z_mm == pytest.approx(zs[0], abs=1.5)
     assert edema.inferior_z_mm == pytest.approx(zs[2], abs=1.5)
     values = annotation.edema_panel.values
@@ -244,8 +244,8 @@ def test_ellipsoid_and_edema_by_dragging(qtbot, window, study):
     )
     # drag the inferior limit down into the C4 body's lower half: still C4
     drag(sagittal, (centre[0], centre[1], edema.inferior_z_mm), (centre[0], centre[1], zs[2] - 4))
-    assert annotation.document.state.edema.inferior_z_mm == pytest.approx(zs[2] - 4, abs=1.5)
-    assert annotation.document.state.edema.superior_z_mm == edema.superior_z_mm
+    assert annotation.document.case.edema.inferior_z_mm == pytest.approx(zs[2] - 4, abs=1.5)
+    assert annotation.document.case.edema.superior_z_mm == edema.superior_z_mm
     heights = [i.name for i in window.viewer.overlays.items() if i.kind == "height line"]
     assert {"Edema superior limit", "Edema inferior limit"} <= set(heights)
 
@@ -256,7 +256,7 @@ def test_save_and_reopen_a_painted_case(qtbot, window, study, tmp_path):
     centre, zs = label_three(window, qtbot)
     annotation.activate_tool("tool_brush")
     drag(view_of(window), (centre[0], centre[1], zs[1] + 2), (centre[0], centre[1], zs[1] - 2))
-    before = annotation.document.state
+    before = annotation.document.case
     assert window.isWindowModified() and "[*]" in window.windowTitle()
     target = tmp_path / "cases" / "mine.spineplan.json"
     target.parent.mkdir()
@@ -274,7 +274,7 @@ def test_save_and_reopen_a_painted_case(qtbot, window, study, tmp_path):
     assert [lv.name for lv in load_case(target).levels] == ["C2", "C3"]
 
     assert open_and_wait(qtbot, window, target) == "done"
-    state = annotation.document.state
+    state = annotation.document.case
     assert [lv.name for lv in state.levels] == ["C2", "C3"]
     assert np.array_equal(state.lesion_mask.array, before.lesion_mask.array)
     assert annotation.document.case_path == target.resolve()
@@ -408,7 +408,7 @@ def test_tools_refuse_a_series_of_another_frame_of_reference(qtbot, window, tmp_
     centre = centre_mm(t1(window))
     go_to(window, centre)
     click(view_of(window, panel=1), centre)
-    assert annotation.document.state.levels == ()
+    assert annotation.document.case.levels == ()
     assert any("another frame of reference" in m for m in window.message_texts())
     click(view_of(window, panel=0), centre)
-    assert [lv.name for lv in annotation.document.state.levels] == ["C2"]
+    assert [lv.name for lv in annotation.document.case.levels] == ["C2"]

@@ -61,25 +61,25 @@ def test_every_edit_is_written_to_the_recovery_file_in_the_data_folder(
 def test_recovery_is_offered_on_reopening_and_restores_as_one_undoable_edit(qtbot, window, study):
     assert open_and_wait(qtbot, window, study.folder) == "done"
     label_and_paint(window)
-    painted = window.annotation.document.state.lesion_mask.array.copy()
+    painted = window.annotation.document.case.lesion_mask.array.copy()
     # open something else and come back, as a restart after a crash would (no question asked)
     window.annotation.document.undo_stack.setClean()
     assert open_and_wait(qtbot, window, study.t1.folder) == "done"
-    assert window.annotation.document.state.is_empty()
+    assert window.annotation.document.case.is_empty()
     assert open_and_wait(qtbot, window, study.folder) == "done"
     annotation = window.annotation
     assert annotation.recovery_bar.isVisible()
     assert "3 levels, a lesion" in annotation.recovery_label.text()
     assert "last edit: Paint lesion" in annotation.recovery_label.text()
-    assert annotation.document.state.is_empty()
+    assert annotation.document.case.is_empty()
     annotation.restore_button.click()
-    state = annotation.document.state
+    state = annotation.document.case
     assert [lv.name for lv in state.levels] == ["C2", "C3", "C4"]
     assert np.array_equal(state.lesion_mask.array, painted)
-    assert state.lesion_spec is None  # still a painted lesion, saved as a new mask file
+    assert state.lesion is None  # still a painted lesion, saved as a new mask file
     assert not annotation.recovery_bar.isVisible()
     window.actions_by_id["undo"].trigger()
-    assert annotation.document.state.is_empty()
+    assert annotation.document.case.is_empty()
 
 
 def test_declining_the_recovery_deletes_it(qtbot, window, study):
@@ -126,5 +126,5 @@ def test_killed_in_the_middle_of_editing_the_annotation_is_offered_back(
     assert annotation.recovery_bar.isVisible()
     assert "last edit: Label C4" in annotation.recovery_label.text()
     annotation.restore_button.click()
-    assert [lv.name for lv in annotation.document.state.levels] == ["C2", "C3", "C4"]
+    assert [lv.name for lv in annotation.document.case.levels] == ["C2", "C3", "C4"]
     assert "3 levels, consistent" in annotation.levels_panel.issues.text()

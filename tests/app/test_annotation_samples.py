@@ -38,7 +38,7 @@ def dice(a: np.ndarray, b: np.ndarray) -> float:
 def test_opening_a_sample_study_shows_its_reference_as_a_layer_practice_can_hide(qtbot, window):
     assert open_and_wait(qtbot, window, sample_case_path("case1"), 120_000) == "done"
     annotation = window.annotation
-    assert annotation.document.state.is_empty()  # the user's own annotation starts empty
+    assert annotation.document.case.is_empty()  # the user's own annotation starts empty
     items = reference_items(window)
     names = {i.name for i in items}
     assert {
@@ -63,7 +63,7 @@ def test_reference_case_numbers_and_structure_exports(qtbot, window, case, tmp_p
     path = sample_case_path(case) / "reference.spineplan.json"
     assert open_and_wait(qtbot, window, path, 120_000) == "done"
     annotation = window.annotation
-    state = annotation.document.state
+    state = annotation.document.case
     assert len(state.levels) == 24 and state.lesion_mask is not None
     assert annotation.document.case_path is None  # a reference is never overwritten by Save
     assert "consistent" in annotation.levels_panel.issues.text()

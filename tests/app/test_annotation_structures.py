@@ -13,8 +13,7 @@ import pytest
 
 from imaging.rtstruct import contours_to_mask, read_rtstruct
 from planning.anatomy.lesion import measure_lesion
-from planning.case import annotation as edits
-from planning.case import load_case
+from planning.case import edits, load_case
 from tests.app.annotation_helpers import drag, go_to, view_of
 from tests.app.conftest import open_and_wait
 from tests.app.test_annotation_gui import label_three, t1
@@ -63,7 +62,7 @@ def test_paint_the_cord_undo_redo_save_reopen_and_export(qtbot, window, study, t
     combo = annotation.lesion_panel.target
     assert [combo.itemText(i) for i in range(combo.count())] == ["Lesion", "Cord"]
     centre, zs = _paint_cord_and_lesion(window)
-    state = annotation.document.state
+    state = annotation.document.case
     cord = state.structure("cord")
     assert cord is not None and cord.name == "Cord" and cord.shape is None
     assert state.lesion_mask is not None
@@ -87,14 +86,14 @@ def test_paint_the_cord_undo_redo_save_reopen_and_export(qtbot, window, study, t
     undo, redo = window.actions_by_id["undo"], window.actions_by_id["redo"]
     assert "Paint lesion" in undo.text()
     undo.trigger()
-    assert annotation.document.state.lesion_mask is None
+    assert annotation.document.case.lesion_mask is None
     assert "Paint Cord" in undo.text()
     undo.trigger()
-    assert annotation.document.state.structure("Cord") is None
+    assert annotation.document.case.structure("Cord") is None
     assert "Cord" not in {i.name for i in window.viewer.overlays.items()}
     redo.trigger()
     redo.trigger()
-    again = annotation.document.state
+    again = annotation.document.case
     assert np.array_equal(again.structure("Cord").mask.array, cord.mask.array)
     assert int(again.lesion_mask.array.sum()) == lesion_voxels
 
@@ -102,7 +101,7 @@ def test_paint_the_cord_undo_redo_save_reopen_and_export(qtbot, window, study, t
     _choose(window, "Cord")
     annotation.activate_tool("tool_eraser")
     drag(view_of(window), (centre[0], centre[1], zs[0]), (centre[0], centre[1], zs[0] - 6))
-    erased = annotation.document.state
+    erased = annotation.document.case
     assert erased.structure("Cord").mask.array.sum() < cord.mask.array.sum()
     assert int(erased.lesion_mask.array.sum()) == lesion_voxels
     undo.trigger()
@@ -117,7 +116,7 @@ def test_paint_the_cord_undo_redo_save_reopen_and_export(qtbot, window, study, t
     ]
     assert (target.parent / "mine.cord.nrrd").is_file()
     assert open_and_wait(qtbot, window, target) == "done"
-    reopened = annotation.document.state
+    reopened = annotation.document.case
     assert np.array_equal(reopened.structure("Cord").mask.array, cord.mask.array)
     assert "Cord" in {i.name for i in window.viewer.overlays.items()}
 
@@ -154,7 +153,7 @@ def test_a_named_structure_and_its_recovery(qtbot, window, study):
     assert annotation.lesion_panel.current_target() == "Bone metastasis"
     annotation.activate_tool("tool_brush")
     drag(view_of(window), (centre[0], centre[1], zs[2] + 3), (centre[0], centre[1], zs[2] - 3))
-    state = annotation.document.state
+    state = annotation.document.case
     bone = state.structure("bone metastasis")
     assert bone is not None and bone.roi_type == "GTV" and state.lesion_mask is None
     # the recovery file holds the painted structure
@@ -169,12 +168,12 @@ def test_a_named_structure_and_its_recovery(qtbot, window, study):
     assert annotation.pending_recovery is not None
     assert "Bone metastasis" in annotation.recovery_label.text()
     annotation.restore_recovery()
-    restored = annotation.document.state.structure("Bone metastasis")
+    restored = annotation.document.case.structure("Bone metastasis")
     assert restored is not None and restored.shape is None  # painted: Save writes it again
     assert np.array_equal(restored.mask.array, bone.mask.array)
     # deleting it is an edit too; the recovery file then no longer lists it
     annotation.delete_structure("Bone metastasis")
-    assert annotation.document.state.structure("Bone metastasis") is None
+    assert annotation.document.case.structure("Bone metastasis") is None
     assert annotation.store.find(study.folder).case.structures == ()
     assert not list(annotation.store.folder.glob("*.structure-*.nrrd"))
 

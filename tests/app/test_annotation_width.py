@@ -14,8 +14,7 @@ from PySide6.QtTest import QTest
 from app.annotation.overlays import LEVEL_COLOR
 from app.annotation.width_tool import SAGITTAL_REFUSAL
 from planning.anatomy.levels import VertebralLevel, find_level
-from planning.case import annotation as edits
-from planning.case import load_case
+from planning.case import Case, StudyReference, edits, load_case
 from planning.case.settings import PlanSettings
 from planning.errors import LabelError
 from planning.field.derivation import DEFAULT_WIDTH_MM
@@ -31,12 +30,13 @@ DISC_Z_MM = -33.5
 
 
 # -- the edits -----------------------------------------------------------------------------
-def _state() -> edits.Annotation:
-    return edits.Annotation(
+def _state() -> Case:
+    return Case(
+        StudyReference(""),
         levels=(
             VertebralLevel("T8", 14.7, -5.8, (0.0, 30.0, 4.0)),
             VertebralLevel("T9", -10.7, -31.6, (0.0, 30.0, -21.0)),
-        )
+        ),
     )
 
 
@@ -60,12 +60,12 @@ def test_measure_refuses_outside_the_bodies_naming_the_nearest_and_short_rulers(
     with pytest.raises(LabelError, match=r"no labelled vertebral body; the nearest is T9"):
         edits.measure_body_width(_state(), (-15.0, 30.0, -34.0), (15.0, 30.0, -34.0))
     with pytest.raises(LabelError, match="the nearest is D8"):
-        state = edits.Annotation(levels=_state().levels, thoracic_prefix="D")
+        state = Case(StudyReference(""), levels=_state().levels, thoracic_prefix="D")
         edits.measure_body_width(state, (-15.0, 30.0, 40.0), (15.0, 30.0, 40.0))
     with pytest.raises(LabelError, match="from its left edge to its right edge"):
         edits.measure_body_width(_state(), (0.0, 20.0, -20.0), (1.0, 40.0, -20.0))
     with pytest.raises(LabelError, match="label the vertebral levels"):
-        edits.measure_body_width(edits.Annotation(), (0.0, 0.0, 0.0), (20.0, 0.0, 0.0))
+        edits.measure_body_width(Case(StudyReference("")), (0.0, 0.0, 0.0), (20.0, 0.0, 0.0))
 
 
 # -- in the window -------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def _count_colour(image: QImage, color: QColor) -> int:
 
 
 def _t9(window) -> VertebralLevel:
-    level = find_level(window.annotation.document.state.levels, "T9")
+    level = find_level(window.annotation.document.case.levels, "T9")
     assert level is not None
     return level
 
@@ -168,7 +168,7 @@ def test_a_ruler_on_the_axial_view_sets_t9_width_and_the_field_width(qtbot, plan
     with qtbot.waitSignal(window.load_finished, timeout=PLAN_TIMEOUT_MS):
         window.open_path(saved)
     assert _t9(window).body_width_mm == width
-    assert not window.annotation.document.state.width_rulers  # drawn centred on the body now
+    assert not window.annotation.document.case.width_rulers  # drawn centred on the body now
     assert any(i.name == "Body widths" for i in window.viewer.overlays.items())
     qtbot.waitUntil(lambda: not panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
 

@@ -47,7 +47,7 @@ def test_a_thoracolumbar_count_from_the_rib_and_lumbar_anchors(qtbot, window, st
     panel = annotation.levels_panel
     panel.first_name.setCurrentText("T11")
     label_three(window, qtbot)
-    assert [lv.name for lv in annotation.document.state.levels] == ["T11", "T12", "L1"]
+    assert [lv.name for lv in annotation.document.case.levels] == ["T11", "T12", "L1"]
     buttons = {b.text() for b in panel.counting_box.findChildren(QPushButton)}
     assert {"Lowest rib", "First lumbar", "Conus tip"} <= buttons
 

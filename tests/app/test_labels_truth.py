@@ -74,7 +74,7 @@ def test_a_leaking_seed_growth_is_reported_with_its_size(
     # +-60 % takes the cord (900 vs 2000): the region runs to the growth limit, and says so
     annotation.lesion_panel.set_tolerance(0.6)
     annotation.lesion_panel.tolerance_chosen.emit(0.6)
-    wider = measure_lesion(annotation.document.state.lesion_mask)
+    wider = measure_lesion(annotation.document.case.lesion_mask)
     (warning,) = [m for m in window.message_texts("warning") if m.startswith("Lesion grown")]
     assert f"({wider.volume_cc:.1f} cm³, {wider.voxel_count} voxels)" in warning
     assert "30 mm growth limit" in warning and "at tolerance ±60 %" in warning

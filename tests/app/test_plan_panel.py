@@ -316,8 +316,8 @@ def test_plan_follows_the_annotation_document(qtbot, window) -> None:
     panel, result = _open_planned(qtbot, window, 2)
     document = window.annotation.document
     assert document.case is not None
-    state = document.state
-    document.apply("Clear lesion", replace(state, lesion_mask=None, lesion_spec=None))
+    state = document.case
+    document.apply("Clear lesion", replace(state, lesion_mask=None, lesion=None))
     assert "no lesion" in panel.status_label.text()
     assert not panel.overlay_items
     with qtbot.waitSignal(panel.plan_updated, timeout=PLAN_TIMEOUT_MS) as blocker:
@@ -326,7 +326,7 @@ def test_plan_follows_the_annotation_document(qtbot, window) -> None:
     assert panel.verdict_label.text().startswith("PASS")
     # a lesion painted by hand (a mask without a specification) is planned from its mask
     with qtbot.waitSignal(panel.plan_updated, timeout=PLAN_TIMEOUT_MS) as blocker:
-        document.apply("Paint", replace(document.state, lesion_spec=None))
+        document.apply("Paint", replace(document.case, lesion=None))
     painted = blocker.args[0]
     assert painted.lesion_levels.words == result.lesion_levels.words
     assert painted.field.levels_words() == "T8-T10"

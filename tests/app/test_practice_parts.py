@@ -13,7 +13,7 @@ from app.practice.history_panel import HistoryPanel
 from app.practice.score_sheet import ScoreSheetView, sheet_rows
 from planning.anatomy.edema import EdemaLimits
 from planning.case import load_case
-from planning.case.annotation import annotation_from_case
+from planning.case.masks import load_masks
 from planning.practice.history import Attempt, load_history, record_attempt
 from planning.practice.scoring import score_cases
 
@@ -154,12 +154,12 @@ def test_a_painted_lesion_and_the_plan_settings_go_with_the_attempt(qtbot, windo
         practice.start(load_reference_case(CASE))
     document = window.annotation.document
     # the trainee "paints" exactly the reference lesion on the post-contrast series
-    painted = annotation_from_case(reference, document.reference).lesion_mask
+    painted = load_masks(reference, document.reference).lesion_mask
     state = replace(
-        document.state, levels=reference.levels, edema=reference.edema, lesion_mask=painted
+        document.case, levels=reference.levels, edema=reference.edema, lesion_mask=painted
     )
     document.apply("Paint", state)
-    assert document.state.lesion_spec is None  # painted by hand: no specification
+    assert document.case.lesion is None  # painted by hand: no specification
     window.plan_panel.margin_spin.setValue(5.0)
     with qtbot.waitSignal(practice.scored, timeout=90_000) as blocker:
         assert practice.submit()

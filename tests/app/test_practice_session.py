@@ -102,7 +102,7 @@ def test_a_whole_practice_session_on_sample_case_3(qtbot, window, tmp_path):
     assert "Sample case3" in practice.bar_label.text()
     assert "reference is hidden" in practice.bar_label.text()
     assert practice.submit_button.isEnabled()
-    assert document.state.is_empty()
+    assert document.case.is_empty()
     assert not annotation.reference_layers.items
     assert not annotation.reference_action.isEnabled()
     assert reference_items(window) == []
@@ -110,10 +110,10 @@ def test_a_whole_practice_session_on_sample_case_3(qtbot, window, tmp_path):
     delineate(qtbot, window, reference, zoom=2.0)
     lesion, edema = reference.lesion, reference.edema
     centre = np.array(lesion.center_mm)
-    assert [lv.name for lv in document.state.levels] == NAMES
-    placed = document.state.lesion_spec
+    assert [lv.name for lv in document.case.levels] == NAMES
+    placed = document.case.lesion
     assert placed is not None and placed.center_mm == pytest.approx(lesion.center_mm, abs=1.0)
-    marked = document.state.edema
+    marked = document.case.edema
     assert marked is not None
     expected_inferior_mm = marked.inferior_z_mm - edema.inferior_z_mm
     assert expected_inferior_mm == pytest.approx(25.0, abs=1.0)

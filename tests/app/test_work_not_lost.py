@@ -85,7 +85,7 @@ def test_opening_another_study_asks_and_cancel_keeps_the_work(qtbot, window, stu
     asked.answer = Button.Cancel
     window.open_path(study.t1.folder)
     assert window.study_path == [study.folder]
-    assert len(window.annotation.document.state.levels) == 1
+    assert len(window.annotation.document.case.levels) == 1
     assert "opening another study" in asked.texts[-1]
 
 
