@@ -81,6 +81,8 @@ class PacsController(QObject):
         self.nodes_action = window.add_action("pacs_nodes", "PACS &nodes…", self.edit_nodes)
         file_menu = menu_named(window, "&File")
         file_menu.setToolTipsVisible(True)  # a disabled action says why
+        # nodes added meanwhile (spineplan pacs nodes, another window) enable the actions
+        file_menu.aboutToShow.connect(self.refresh_actions)
         recent = next(x for x in file_menu.actions() if x.text() == "Open &recent")
         file_menu.insertAction(recent, self.open_action)
         quit_action = next(x for x in file_menu.actions() if x.objectName() == "quit")
@@ -144,7 +146,7 @@ class PacsController(QObject):
         window = self.window
         dialog = OpenFromPacsDialog(
             nodes,
-            self.cache,
+            lambda: self.cache,
             self.open_folders,
             lambda: window.maybe_save("opening a study from the PACS"),
             window.settings,

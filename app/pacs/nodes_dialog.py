@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -136,16 +137,15 @@ class PacsNodesDialog(QDialog):
             if name == "calling_aet":
                 form.addRow("", self.move_check)
         self.echo_button = QPushButton("Echo", self)
+        self.echo_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.echo_button.setObjectName("EchoPacsNode")
         self.echo_button.setToolTip("Test the connection to this node (DICOM C-ECHO)")
         self.echo_label = QLabel(self)
         self.echo_label.setObjectName("EchoResult")
         self.echo_label.setWordWrap(True)
         self.echo_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        echo_row = QHBoxLayout()
-        echo_row.addWidget(self.echo_button)
-        echo_row.addWidget(self.echo_label, 1)
-        form.addRow(echo_row)
+        form.addRow("Connection test", self.echo_button)
+        form.addRow(self.echo_label)  # the whole width: an error names the node and the cause
         self.empty_label = QLabel(
             "No PACS node yet. Add one: its host, port and AE titles (or a DICOMweb URL) come "
             "from the PACS administrator, who must also register spineplan's calling AE title.",

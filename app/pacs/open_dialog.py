@@ -81,7 +81,7 @@ class OpenFromPacsDialog(QDialog):
     Parameters
     ----------
     nodes : the configured PACS nodes (at least one).
-    cache : where retrieved images are kept.
+    cache : the cache retrieved images are kept in (made when first retrieving).
     open_folders : opens the retrieved folders in the viewer.
     may_open : asked before a retrieve (the unsaved-work question); False stops it.
     settings : where the last node used is kept.
@@ -98,7 +98,7 @@ class OpenFromPacsDialog(QDialog):
     def __init__(
         self,
         nodes: list[PacsNode],
-        cache: PacsCache,
+        cache: Callable[[], PacsCache],
         open_folders: Callable[[list[Path]], None],
         may_open: Callable[[], bool],
         settings: QSettings | None,
@@ -336,7 +336,7 @@ class OpenFromPacsDialog(QDialog):
             return
         remember_node(self.settings, node)
         worker = retrieve_worker(
-            self.cache,
+            self.cache(),
             node,
             study.study_instance_uid,
             [s.series_instance_uid for s in series],

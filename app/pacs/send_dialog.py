@@ -81,7 +81,7 @@ class SendToPacsDialog(QDialog):
         self.node_chooser = NodeChooser(nodes, settings, self)
         self.items_table = QTableWidget(0, 3, self)
         self.items_table.setObjectName("PacsSendItems")
-        self.items_table.setHorizontalHeaderLabels(["Send", "File or folder", "Note"])
+        self.items_table.setHorizontalHeaderLabels(["What (checked: sent)", "File or folder", "Note"])
         self.items_table.verticalHeader().hide()
         self.items_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.items_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
