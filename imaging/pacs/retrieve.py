@@ -83,7 +83,7 @@ def _storage_contexts() -> list[Any]:
     from pydicom import uid as uids
     from pynetdicom import StoragePresentationContexts, build_context
 
-    syntaxes = [
+    syntaxes: list[str | uids.UID] = [
         uids.ExplicitVRLittleEndian,
         uids.ImplicitVRLittleEndian,
         uids.DeflatedExplicitVRLittleEndian,
@@ -97,7 +97,7 @@ def _storage_contexts() -> list[Any]:
         uids.JPEG2000,
         uids.RLELossless,
     ]
-    return [build_context(cx.abstract_syntax, syntaxes) for cx in StoragePresentationContexts]
+    return [build_context(str(cx.abstract_syntax), syntaxes) for cx in StoragePresentationContexts]
 
 
 def _identifier(study_uid: str, series_uid: str) -> Any:
@@ -231,7 +231,8 @@ def _dimse_move(
             )
             announced = _follow(node, assoc, responses, receiver, "C-MOVE", progress, cancelled)
     finally:
-        server.shutdown()
+        if server is not None:
+            server.shutdown()
     return _checked(node, "C-MOVE", receiver, announced, study_uid, series_uid, progress)
 
 
