@@ -280,7 +280,6 @@ def _web_retrieve(
             study_instance_uid=study_uid,
             series_instance_uid=series_uid or None,
             fields=["SOPInstanceUID"],
-            get_remaining=True,
         ),
     )
     expected = {str(Dataset.from_json(entry).get("SOPInstanceUID", "")) for entry in listed}
