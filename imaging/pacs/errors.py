@@ -31,9 +31,12 @@ class PacsCancelled(PacsError):
 
 def node_label(node: PacsNode) -> str:
     """How a message names a node: its name and where it is (address and AE, or URL)."""
+    where = node.url if node.kind == "dicomweb" else f"{node.host}:{node.port}"
+    if node.name in (where, node.host):  # a node given on the command line, not stored
+        return f"PACS at {where}" + ("" if node.kind == "dicomweb" else f" (AE {node.called_aet})")
     if node.kind == "dicomweb":
         return f"PACS {node.name!r} ({node.url})"
-    return f"PACS {node.name!r} ({node.host}:{node.port}, AE {node.called_aet})"
+    return f"PACS {node.name!r} ({where}, AE {node.called_aet})"
 
 
 def pacs_error(node: PacsNode, what: str, cls: type[PacsError] = PacsError) -> PacsError:

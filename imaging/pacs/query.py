@@ -216,9 +216,10 @@ def _web_find(
     found = web_call(
         node,
         "QIDO-RS (studies)",
-        lambda: client.search_for_studies(
-            fields=list(_STUDY_KEYS), search_filters=search, get_remaining=True
-        ),
+        # one request: with get_remaining, dicomweb-client pages until an empty page, and
+        # Orthanc 1.10 (DICOMweb 1.7) ignores offset when ModalitiesInStudy is a filter: the
+        # paging never ended
+        lambda: client.search_for_studies(fields=list(_STUDY_KEYS), search_filters=search),
     )
     studies: list[StudyFound] = []
     for entry in found:
@@ -229,7 +230,7 @@ def _web_find(
             node,
             "QIDO-RS (series)",
             lambda uid=uid: client.search_for_series(  # type: ignore[misc]
-                study_instance_uid=uid, fields=list(_SERIES_KEYS), get_remaining=True
+                study_instance_uid=uid, fields=list(_SERIES_KEYS)
             ),
         )
         studies.append(_study_from(study, (_series_from(Dataset.from_json(s)) for s in series)))
@@ -280,3 +281,73 @@ def find_studies(
 def studies_json(studies: Sequence[StudyFound]) -> dict[str, Any]:
     """The ``spineplan pacs find --json`` document."""
     return {"studies": [study.to_json() for study in studies]}
+
+
+def list_instances(
+    node: PacsNode, study_uid: str, series_uid: str = "", *, cancelled: Cancelled | None = None
+) -> list[str]:
+    """SOP Instance UIDs of a study (or one series) on ``node``: C-FIND at IMAGE level per
+    series (study root, hierarchical), or QIDO-RS."""
+    if node.kind == "dicomweb":
+        from imaging.pacs.web import web_call, web_client
+
+        client = web_client(node)
+        listed = web_call(
+            node,
+            "QIDO-RS (instances)",
+            lambda: client.search_for_instances(
+                study_instance_uid=study_uid,
+                series_instance_uid=series_uid or None,
+                fields=["SOPInstanceUID"],
+            ),
+        )
+        return sorted(_text(Dataset.from_json(entry), "SOPInstanceUID") for entry in listed)
+    return _dimse_instances(node, study_uid, series_uid, cancelled)
+
+
+def _dimse_instances(
+    node: PacsNode, study_uid: str, series_uid: str, cancelled: Cancelled | None
+) -> list[str]:
+    from pynetdicom import build_context
+    from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+        StudyRootQueryRetrieveInformationModelFind as StudyRootFind,
+    )
+
+    from imaging.pacs.dimse import association, check_alive
+
+    def identifiers(assoc: Any, query: Dataset, what: str) -> list[Dataset]:
+        found: list[Dataset] = []
+        for status, identifier in assoc.send_c_find(query, StudyRootFind):
+            _check_cancel(node, cancelled)
+            check_alive(node, assoc, what)
+            code = getattr(status, "Status", None)
+            if code in (0xFF00, 0xFF01) and identifier is not None:
+                found.append(identifier)
+            elif code != 0x0000:
+                shown = "no answer" if code is None else f"status 0x{code:04X}"
+                raise pacs_error(node, f"{what} failed: {shown}")
+        return found
+
+    uids: list[str] = []
+    with association(node, [build_context(StudyRootFind)]) as assoc:
+        series_uids = [series_uid]
+        if not series_uid:
+            query = Dataset()
+            query.QueryRetrieveLevel = "SERIES"
+            query.StudyInstanceUID = study_uid
+            query.SeriesInstanceUID = ""
+            series_uids = [
+                _text(found, "SeriesInstanceUID")
+                for found in identifiers(assoc, query, "C-FIND (series)")
+            ]
+        for uid in series_uids:
+            query = Dataset()
+            query.QueryRetrieveLevel = "IMAGE"
+            query.StudyInstanceUID = study_uid
+            query.SeriesInstanceUID = uid
+            query.SOPInstanceUID = ""
+            uids.extend(
+                _text(found, "SOPInstanceUID")
+                for found in identifiers(assoc, query, "C-FIND (images)")
+            )
+    return sorted(uids)

@@ -115,6 +115,30 @@ def _what(study_uid: str, series_uid: str) -> str:
     return f"series {series_uid}" if series_uid else f"study {study_uid}"
 
 
+#: What the failure statuses of C-GET and C-MOVE mean (PS3.4 C.4.2.1.5, C.4.3.1.4).
+_FAILURES = {
+    0xA701: "out of resources: unable to calculate the number of matches",
+    0xA702: "out of resources: unable to perform the sub-operations",
+    0xA801: "move destination unknown: the PACS does not know spineplan's AE title",
+    0xA900: "identifier does not match the SOP class",
+    0xAA00: "none of the frames requested were found",
+    0xB000: "some images could not be sent",
+}
+
+
+def _failure(code: int, counts: dict[str, int], status: Any) -> str:
+    meaning = _FAILURES.get(code, "unable to process" if 0xC000 <= code <= 0xCFFF else "")
+    text = f"status 0x{code:04X}" + (f" ({meaning})" if meaning else "")
+    comment = str(getattr(status, "ErrorComment", "") or "").strip()
+    if comment:
+        text += f": {comment}"
+    if counts["Failed"]:
+        text += f"; {counts['Failed']} image(s) not sent"
+    elif not counts["Completed"] and code >= 0xC000:
+        text += "; no image sent (does the PACS hold this study or series?)"
+    return text
+
+
 def _follow(
     node: PacsNode,
     assoc: Any,
@@ -150,12 +174,7 @@ def _follow(
         if code == _CANCELLED:
             raise pacs_error(node, f"{operation} was cancelled by the PACS", PacsCancelled)
         if code != _SUCCESS or counts["Failed"]:
-            comment = str(getattr(status, "ErrorComment", "") or "")
-            raise pacs_error(
-                node,
-                f"{operation} failed: status 0x{code:04X}, {counts['Failed']} image(s) not "
-                f"sent{': ' + comment if comment else ''}",
-            )
+            raise pacs_error(node, f"{operation} failed: {_failure(code, counts, status)}")
     if cancelled is not None and cancelled():
         raise pacs_error(node, f"{operation} cancelled", PacsCancelled)
     check_alive(node, assoc, operation)
@@ -280,7 +299,6 @@ def _web_retrieve(
             study_instance_uid=study_uid,
             series_instance_uid=series_uid or None,
             fields=["SOPInstanceUID"],
-            get_remaining=True,
         ),
     )
     expected = {str(Dataset.from_json(entry).get("SOPInstanceUID", "")) for entry in listed}
