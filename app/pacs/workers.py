@@ -18,7 +18,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from imaging.errors import SpineplanError
 from imaging.pacs.errors import PacsCancelled
@@ -46,6 +46,12 @@ class PacsWorker(QThread):
     succeeded = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
+    # emitted in the worker thread; relayed on the GUI thread (where this QThread object lives)
+    # unless the worker was abandoned meanwhile, so no late answer reaches a closed dialog
+    _ran_progressed = Signal(int, int)
+    _ran_succeeded = Signal(object)
+    _ran_failed = Signal(str)
+    _ran_cancelled = Signal()
 
     def __init__(
         self,
@@ -55,36 +61,62 @@ class PacsWorker(QThread):
         super().__init__(parent)
         self._call = call
         self._stop = threading.Event()
+        self._abandoned = False
+        self._ran_progressed.connect(self._relay_progressed)
+        self._ran_succeeded.connect(self._relay_succeeded)
+        self._ran_failed.connect(self._relay_failed)
+        self._ran_cancelled.connect(self._relay_cancelled)
 
     def cancel(self) -> None:
         """Ask the call to stop at its next check (between images or files)."""
         self._stop.set()
 
-    @property
-    def cancel_requested(self) -> bool:
-        return self._stop.is_set()
+    def abandon(self) -> None:
+        """Cancel, and report nothing any more: whoever listened is gone."""
+        self._abandoned = True
+        self.cancel()
+
+    @Slot(int, int)
+    def _relay_progressed(self, done: int, total: int) -> None:
+        if not self._abandoned:
+            self.progressed.emit(done, total)
+
+    @Slot(object)
+    def _relay_succeeded(self, result: object) -> None:
+        if not self._abandoned:
+            self.succeeded.emit(result)
+
+    @Slot(str)
+    def _relay_failed(self, message: str) -> None:
+        if not self._abandoned:
+            self.failed.emit(message)
+
+    @Slot()
+    def _relay_cancelled(self) -> None:
+        if not self._abandoned:
+            self.cancelled.emit()
 
     def _progress(self, done: int, total: int | None) -> None:
-        self.progressed.emit(int(done), -1 if total is None else int(total))
+        self._ran_progressed.emit(int(done), -1 if total is None else int(total))
 
     def run(self) -> None:
         try:
             result = self._call(self._progress, self._stop.is_set)
         except PacsCancelled:
-            self.cancelled.emit()
+            self._ran_cancelled.emit()
         except (SpineplanError, OSError) as error:  # PacsError is a SpineplanError
             # a transfer cut short by Cancel may end in another error: the user asked for it
             if self._stop.is_set():
-                self.cancelled.emit()
+                self._ran_cancelled.emit()
             else:
-                self.failed.emit(str(error))
+                self._ran_failed.emit(str(error))
         except Exception as error:  # a crash must reach the user, not end the thread silently
             traceback.print_exc()
-            self.failed.emit(f"unexpected error: {type(error).__name__}: {error}")
+            self._ran_failed.emit(f"unexpected error: {type(error).__name__}: {error}")
         else:
             # a call that returns has done what it says, even when Cancel came late (a send
             # reports the files it did not send as such)
-            self.succeeded.emit(result)
+            self._ran_succeeded.emit(result)
 
 
 #: workers let go by a closed dialog, kept alive until their thread ends
@@ -97,12 +129,7 @@ def let_finish(worker: PacsWorker) -> None:
     The thread cannot be stopped mid-call (a network wait ends within the layer's timeout), and a
     QThread destroyed while it runs takes the program with it; so it is kept here until it ends.
     """
-    worker.cancel()
-    for signal in (worker.progressed, worker.succeeded, worker.failed, worker.cancelled):
-        try:
-            signal.disconnect()
-        except (RuntimeError, TypeError):  # nothing was connected
-            pass
+    worker.abandon()
     if not worker.isRunning():
         return
     worker.setParent(None)
