@@ -180,4 +180,3 @@ class PacsController(QObject):
             self.dialog.deleteLater()  # closed (its work stopped by its done()): replaced
         self.dialog = dialog
         dialog.open()
-

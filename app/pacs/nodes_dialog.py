@@ -288,9 +288,7 @@ class PacsNodesDialog(QDialog):
             if self.problems(n)
         ]
         self.save_button.setEnabled(not invalid)
-        self.save_note.setText(
-            f"Correct {', '.join(invalid)} before saving." if invalid else ""
-        )
+        self.save_note.setText(f"Correct {', '.join(invalid)} before saving." if invalid else "")
 
     # -- echo -----------------------------------------------------------------------------
     def start_echo(self) -> None:

@@ -136,7 +136,9 @@ class OpenFromPacsDialog(QDialog):
         self.modality_combo.setEditable(True)
         self.modality_combo.addItems(MODALITIES)
         self.modality_combo.setItemText(0, "")
-        self.modality_combo.lineEdit().setPlaceholderText("any")
+        modality_line = self.modality_combo.lineEdit()
+        if modality_line is not None:
+            modality_line.setPlaceholderText("any")
         self.search_button = QPushButton("Search", self)
         self.search_button.setObjectName("PacsSearch")
         self.search_button.setToolTip("Ask the PACS for the matching studies and their series")
@@ -178,7 +180,9 @@ class OpenFromPacsDialog(QDialog):
         self.progress_bar.setObjectName("PacsRetrieveProgress")
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("PacsCancel")
-        self.cancel_button.setToolTip("Stop the search or the retrieve; nothing half-retrieved is kept")
+        self.cancel_button.setToolTip(
+            "Stop the search or the retrieve; nothing half-retrieved is kept"
+        )
         progress_row = QHBoxLayout()
         progress_row.addWidget(self.progress_bar, 1)
         progress_row.addWidget(self.cancel_button)
@@ -200,8 +204,8 @@ class OpenFromPacsDialog(QDialog):
         layout.addWidget(buttons)
 
         self.search_button.clicked.connect(self.search)
-        for edit in (self.patient_id_edit, self.patient_name_edit):
-            edit.returnPressed.connect(self.search)
+        for line in (self.patient_id_edit, self.patient_name_edit):
+            line.returnPressed.connect(self.search)
         self.cancel_button.clicked.connect(self.cancel)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.tree.itemDoubleClicked.connect(lambda _item, _column: self.retrieve())
@@ -298,8 +302,9 @@ class OpenFromPacsDialog(QDialog):
                 item.addChild(child)
             self.tree.addTopLevelItem(item)
             item.setExpanded(len(self.studies) <= 5)
-        if self.studies:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        first = self.tree.topLevelItem(0)
+        if first is not None:
+            self.tree.setCurrentItem(first)  # the whole study, unless series are chosen
         self._update_buttons()
 
     # -- retrieve -------------------------------------------------------------------------

@@ -81,7 +81,9 @@ class SendToPacsDialog(QDialog):
         self.node_chooser = NodeChooser(nodes, settings, self)
         self.items_table = QTableWidget(0, 3, self)
         self.items_table.setObjectName("PacsSendItems")
-        self.items_table.setHorizontalHeaderLabels(["What (checked: sent)", "File or folder", "Note"])
+        self.items_table.setHorizontalHeaderLabels(
+            ["What (checked: sent)", "File or folder", "Note"]
+        )
         self.items_table.verticalHeader().hide()
         self.items_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.items_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -186,20 +188,25 @@ class SendToPacsDialog(QDialog):
             kind = "Folder" if path.is_dir() else "File"
             self.add_item(ExportItem(kind, path, "added"), checked=True)
 
-    def path_at(self, row: int) -> Path:
+    def _what_item(self, row: int) -> QTableWidgetItem:
+        """The row's first cell: what it is, its check box, its path (as data)."""
         item = self.items_table.item(row, 0)
-        return Path(item.data(Qt.ItemDataRole.UserRole))
+        assert item is not None  # every row is made with its three cells
+        return item
+
+    def path_at(self, row: int) -> Path:
+        return Path(self._what_item(row).data(Qt.ItemDataRole.UserRole))
 
     def check_row(self, row: int, checked: bool) -> None:
         state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
-        self.items_table.item(row, 0).setCheckState(state)
+        self._what_item(row).setCheckState(state)
 
     def chosen_paths(self) -> list[Path]:
         """The checked files and folders, in the listed order."""
         return [
             self.path_at(row)
             for row in range(self.items_table.rowCount())
-            if self.items_table.item(row, 0).checkState() == Qt.CheckState.Checked
+            if self._what_item(row).checkState() == Qt.CheckState.Checked
         ]
 
     def choose_files(self) -> None:
@@ -225,13 +232,13 @@ class SendToPacsDialog(QDialog):
             if chosen
             else "Check at least one file or folder to send"
         )
-        for widget in (
+        for control in (
             self.node_chooser,
             self.items_table,
             self.add_files_button,
             self.add_folder_button,
         ):
-            widget.setEnabled(not busy)
+            control.setEnabled(not busy)
 
     def send(self) -> None:
         """Send the checked files and folders, in the background."""
@@ -304,10 +311,12 @@ class SendToPacsDialog(QDialog):
     def result_rows(self) -> list[tuple[str, str, str]]:
         """The result table as shown: (file, SOP Instance UID, result) per row."""
         table = self.results_table
-        return [
-            tuple(table.item(row, column).text() for column in range(3))  # type: ignore[misc]
-            for row in range(table.rowCount())
-        ]
+
+        def text(row: int, column: int) -> str:
+            item = table.item(row, column)
+            return item.text() if item is not None else ""
+
+        return [(text(row, 0), text(row, 1), text(row, 2)) for row in range(table.rowCount())]
 
     def cancel(self) -> None:
         """Stop after the file being sent."""

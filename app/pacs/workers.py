@@ -14,9 +14,7 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -204,9 +202,7 @@ def retrieve_worker(
     return PacsWorker(call, parent)
 
 
-def send_worker(
-    node: PacsNode, paths: Sequence[Path], parent: QObject | None = None
-) -> PacsWorker:
+def send_worker(node: PacsNode, paths: Sequence[Path], parent: QObject | None = None) -> PacsWorker:
     """C-STORE (or STOW-RS) of ``paths``; succeeds with a list of `SendOutcome`, one per file."""
     from imaging.pacs.send import send
 

@@ -91,7 +91,9 @@ def test_add_validate_echo_and_save_a_node(qtbot, window, orthanc: OrthancServer
     assert dialog.save_button.isEnabled()
     good = echo_and_wait(qtbot, dialog)
     assert good.startswith("✓ Echo answered in ") and good.endswith(" ms")
-    assert dialog.node_list.item(0).text() == f"orthanc — 127.0.0.1:{orthanc.dicom_port}, AE ORTHANC"
+    assert (
+        dialog.node_list.item(0).text() == f"orthanc — 127.0.0.1:{orthanc.dicom_port}, AE ORTHANC"
+    )
 
     # a second node on a port where nothing listens: the error's one line, naming the node
     dialog.add_button.click()
@@ -288,5 +290,8 @@ def test_a_file_the_pacs_cannot_take_is_reported_beside_the_others(
     rows = {name: (uid, result) for name, uid, result in dialog.result_rows()}
     assert rows[image.name][1] == "OK"
     assert rows["notes.dcm"] == ("", "not a DICOM file (not sent)")
-    assert dialog.status_label.text() == "1 of 2 files stored in orthanc; 1 not (see each file's result)."
+    assert (
+        dialog.status_label.text()
+        == "1 of 2 files stored in orthanc; 1 not (see each file's result)."
+    )
     assert orthanc.instance_uids() == {rows[image.name][0]}
