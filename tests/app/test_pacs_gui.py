@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from PySide6.QtWidgets import QMessageBox
 
 from app.pacs.nodes_dialog import PacsNodesDialog
 from app.pacs.open_dialog import OpenFromPacsDialog
@@ -132,6 +133,25 @@ def test_two_nodes_of_one_name_cannot_be_saved(qtbot, window):
     assert not dialog.save_button.isEnabled()
 
 
+def test_a_node_that_retrieves_by_c_move_needs_its_local_port(qtbot, window):
+    dialog = PacsNodesDialog([], window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.add_button.click()
+    for name, text in (("host", "pacs.local"), ("port", "104"), ("called_aet", "PACS")):
+        set_field(dialog, name, text)
+    assert not dialog.edits["move_port"].isVisible()
+    dialog.move_check.setChecked(True)
+    assert dialog.edits["move_port"].isVisible()
+    assert "move port (local storage SCP for C-MOVE) 0" in dialog.notes["move_port"].text()
+    assert not dialog.save_button.isEnabled()
+    set_field(dialog, "move_port", "11112")
+    dialog.save_button.click()
+    assert load_nodes() == [
+        PacsNode("PACS", "pacs.local", 104, "PACS", move_only=True, move_port=11112)
+    ]
+
+
 # -- File > Open from PACS --------------------------------------------------------------------
 def search_and_wait(qtbot, dialog: OpenFromPacsDialog) -> str:
     with qtbot.waitSignal(dialog.search_finished, timeout=NETWORK_TIMEOUT_MS) as blocker:
@@ -146,11 +166,15 @@ def open_dialog(window) -> OpenFromPacsDialog:
     return dialog
 
 
-@pytest.mark.parametrize("kind", ["dimse", "dicomweb"])
+@pytest.mark.parametrize("kind", ["dimse", "c-move", "dicomweb"])
 def test_find_retrieve_and_the_study_opens_in_the_viewer(
-    qtbot, window, stored: OrthancServer, kind: str, tmp_path
+    qtbot, window, stored: OrthancServer, kind: str
 ):
-    node = stored.dimse_node() if kind == "dimse" else stored.dicomweb_node()
+    node = {
+        "dimse": stored.dimse_node(),
+        "c-move": stored.dimse_node(move_only=True),  # Orthanc knows SPINEPLAN at move_port
+        "dicomweb": stored.dicomweb_node(),
+    }[kind]
     configure(window, PacsNode("other", "127.0.0.1", free_port(), "NOBODY"), node)
     window.settings.setValue("pacs/last_node", node.name)
     dialog = open_dialog(window)
@@ -158,7 +182,7 @@ def test_find_retrieve_and_the_study_opens_in_the_viewer(
 
     dialog.patient_id_edit.setText("NO-SUCH-PATIENT")
     assert search_and_wait(qtbot, dialog) == "No study matches."
-    if kind == "dimse":
+    if kind != "dicomweb":
         dialog.patient_id_edit.setText("")
         dialog.modality_combo.setCurrentText("MR")
     else:
@@ -205,6 +229,29 @@ def test_retrieving_chosen_series_opens_only_those(qtbot, window, stored: Orthan
     assert sum(len(info.files) for info in window.infos.values()) == 11 + 20
 
 
+def test_unsaved_work_is_asked_about_before_retrieving(
+    qtbot, window, stored: OrthancServer, monkeypatch
+):
+    panel, _result = _open_planned(qtbot, window, 2)
+    panel.margin_spin.setValue(panel.margin_spin.value() + 5)  # an unsaved edit of the case
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
+    asked: list[str] = []
+
+    def answer_cancel(_parent, _title, text, *_args):
+        asked.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", answer_cancel)
+    configure(window, stored.dimse_node())
+    dialog = open_dialog(window)
+    search_and_wait(qtbot, dialog)
+    opened_before = list(window.study_path)
+    dialog.retrieve_button.click()
+    assert len(asked) == 1 and "Save them before opening a study from the PACS?" in asked[0]
+    assert dialog.worker is None and dialog.isVisible()  # nothing retrieved, nothing opened
+    assert window.study_path == opened_before
+
+
 def test_a_cancelled_retrieve_keeps_nothing(qtbot, window, stored: OrthancServer):
     configure(window, stored.dimse_node())
     dialog = open_dialog(window)
@@ -228,12 +275,16 @@ def test_a_cancelled_retrieve_keeps_nothing(qtbot, window, stored: OrthancServer
 
 def test_a_dead_pacs_is_the_one_line_error(qtbot, window):
     dead = PacsNode("dead", "127.0.0.1", free_port(), "ORTHANC")
-    configure(window, dead)
+    configure(window, PacsNode("first", "127.0.0.1", free_port(), "ORTHANC"), dead)
     dialog = open_dialog(window)
+    assert dialog.node_chooser.node().name == "first"  # none used yet: the first
+    dialog.node_chooser.choose("dead")
     text = search_and_wait(qtbot, dialog)
     assert text.startswith(f"PACS 'dead' (127.0.0.1:{dead.port}, AE ORTHANC): ")
     assert dialog.status_label.text() == text and "\n" not in text
     assert dialog.search_button.isEnabled() and not dialog.retrieve_button.isEnabled()
+    dialog.close_button.click()
+    assert open_dialog(window).node_chooser.node() == dead  # the node used last
 
 
 # -- File > Send to PACS ----------------------------------------------------------------------
