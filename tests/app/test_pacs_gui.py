@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pydicom
+import pydicom.errors
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.pacs.nodes_dialog import PacsNodesDialog
 from app.pacs.open_dialog import OpenFromPacsDialog
@@ -346,3 +348,65 @@ def test_a_file_the_pacs_cannot_take_is_reported_beside_the_others(
         == "1 of 2 files stored in orthanc; 1 not (see each file's result)."
     )
     assert orthanc.instance_uids() == {rows[image.name][0]}
+
+
+def test_the_annotations_and_teaching_exports_are_offered_and_sent(
+    qtbot, window, orthanc: OrthancServer, tmp_path, monkeypatch
+):
+    orthanc.clear()
+    case = SAMPLE_STUDY / "reference.spineplan.json"
+    with qtbot.waitSignal(window.load_finished, timeout=PLAN_TIMEOUT_MS):
+        window.open_path(case)
+    for action_id, name in (("export_rtstruct", "case2.rtstruct.dcm"), ("export_seg", "seg.dcm")):
+        target = tmp_path / name
+        monkeypatch.setattr(
+            QFileDialog, "getSaveFileName", staticmethod(lambda *_a, t=target: (str(t), ""))
+        )
+        window.actions_by_id[action_id].trigger()
+        assert target.is_file()
+    teaching = tmp_path / "teaching"
+    with qtbot.waitSignal(window.practice.teaching.exported, timeout=PLAN_TIMEOUT_MS):
+        assert window.practice.teaching.export_to(teaching)
+    assert window.practice.wait_until_idle()
+    window.practice.teaching.result_dialog.close()
+
+    configure(window, orthanc.dimse_node())
+    window.actions_by_id["send_to_pacs"].trigger()
+    dialog = window.pacs.dialog
+    assert isinstance(dialog, SendToPacsDialog)
+    table = dialog.items_table
+    listed = {
+        table.item(row, 0).text(): (dialog.path_at(row), table.item(row, 0).checkState())
+        for row in range(table.rowCount())
+    }
+    checked, unchecked = Qt.CheckState.Checked, Qt.CheckState.Unchecked
+    assert listed == {  # newest first; the teaching export is sent only when asked for
+        "Teaching export (folder)": (teaching, unchecked),
+        "Segmentation (SEG)": (tmp_path / "seg.dcm", checked),
+        "RT Structure Set": (tmp_path / "case2.rtstruct.dcm", checked),
+    }
+    dialog.check_row(0, True)
+    with qtbot.waitSignal(dialog.send_finished, timeout=NETWORK_TIMEOUT_MS) as blocker:
+        dialog.send_button.click()
+    assert blocker.args == ["done"]
+    rows = dialog.result_rows()
+    teaching_uids = sop_instance_uids_of_dicom(teaching)
+    assert len(rows) == len(teaching_uids) + 2
+    assert all(result == "OK" for _name, _uid, result in rows)
+    assert orthanc.instance_uids() == teaching_uids | {
+        sop_instance_uid(tmp_path / "seg.dcm"),
+        sop_instance_uid(tmp_path / "case2.rtstruct.dcm"),
+    }
+
+
+def sop_instance_uids_of_dicom(folder: Path) -> set[str]:
+    """The SOP Instance UIDs of the DICOM files under ``folder`` (the case file and masks of a
+    teaching export are not DICOM)."""
+    found = set()
+    for path in folder.rglob("*"):
+        if path.is_file():
+            try:
+                found.add(sop_instance_uid(path))
+            except pydicom.errors.InvalidDicomError:
+                pass
+    return found
