@@ -7,6 +7,7 @@ PACS (a plan's exports, one result per file, the objects then in Orthanc).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pydicom
@@ -405,8 +406,6 @@ def sop_instance_uids_of_dicom(folder: Path) -> set[str]:
     found = set()
     for path in folder.rglob("*"):
         if path.is_file():
-            try:
+            with contextlib.suppress(pydicom.errors.InvalidDicomError):
                 found.add(sop_instance_uid(path))
-            except pydicom.errors.InvalidDicomError:
-                pass
     return found
