@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 
-from imaging.pacs.errors import PacsError
+from imaging.pacs.errors import PacsError, node_label
 from imaging.pacs.nodes import (
     DEFAULT_CALLING_AET,
     PacsNode,
@@ -203,7 +203,7 @@ def _echo(node: PacsNode) -> int:
     from imaging.pacs.echo import echo
 
     seconds = echo(node)
-    print(f"PACS {node.name!r} answered in {seconds * 1000:.0f} ms")
+    print(f"{node_label(node)} answered in {seconds * 1000:.0f} ms")
     return EXIT_DONE
 
 
@@ -223,7 +223,7 @@ def _find(node: PacsNode, args: argparse.Namespace) -> int:
         print(json.dumps(studies_json(studies), indent=2))
         return EXIT_DONE
     if not studies:
-        print(f"no studies on PACS {node.name!r} match")
+        print(f"no studies on {node_label(node)} match")
         return EXIT_DONE
     for study in studies:
         print(
@@ -268,7 +268,7 @@ def _get(node: PacsNode, args: argparse.Namespace) -> int:
             print(file=sys.stderr)
     what = f"series {args.series_uid}" if args.series_uid else f"study {args.study_uid}"
     print(
-        f"retrieved {result.images} images of {what} from PACS {node.name!r} into {result.folder}"
+        f"retrieved {result.images} images of {what} from {node_label(node)} into {result.folder}"
     )
     return EXIT_DONE
 
@@ -281,7 +281,7 @@ def _send(node: PacsNode, args: argparse.Namespace) -> int:
     stored = len(outcomes) - len(failed)
     for outcome in failed:
         print(f"not stored: {outcome.path}: {outcome.message}")
-    print(f"sent {stored} of {len(outcomes)} files to PACS {node.name!r}")
+    print(f"sent {stored} of {len(outcomes)} files to {node_label(node)}")
     return EXIT_PARTLY if failed else EXIT_DONE
 
 

@@ -70,6 +70,8 @@ def nodes_file() -> Path:
 
 
 def _check_ae(node_name: str, what: str, title: str) -> None:
+    if not title:
+        raise PacsError(f"PACS node {node_name!r}: no {what}")
     if not _AE_TITLE.match(title) or not title.strip():
         raise PacsError(
             f"PACS node {node_name!r}: {what} {title!r} is not a DICOM AE title "

@@ -199,7 +199,7 @@ def _dimse_find(
 def _web_find(
     node: PacsNode, filters: StudyFilters, cancelled: Cancelled | None
 ) -> list[StudyFound]:
-    from imaging.pacs.web import web_call, web_client
+    from imaging.pacs.web import qido_value, web_call, web_client
 
     client = web_client(node)
     search = {
@@ -207,7 +207,7 @@ def _web_find(
         for key, value in (
             ("StudyInstanceUID", filters.study_uid),
             ("PatientID", filters.patient_id),
-            ("PatientName", filters.patient_name),
+            ("PatientName", qido_value(filters.patient_name)),
             ("StudyDate", filters.study_date),
             ("ModalitiesInStudy", filters.modality),
         )
