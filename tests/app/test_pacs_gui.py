@@ -185,13 +185,8 @@ def test_find_retrieve_and_the_study_opens_in_the_viewer(
 
     dialog.patient_id_edit.setText("NO-SUCH-PATIENT")
     assert search_and_wait(qtbot, dialog) == "No study matches."
-    if kind != "dicomweb":
-        dialog.patient_id_edit.setText("")
-        dialog.modality_combo.setCurrentText("MR")
-    else:
-        # by patient ID: QIDO-RS with ModalitiesInStudy does not end against Orthanc 1.10
-        # (it ignores the offset dicomweb-client pages with), a matter of imaging.pacs.query
-        dialog.patient_id_edit.setText("SPL-0002")
+    dialog.patient_id_edit.setText("SPL-0002")
+    dialog.modality_combo.setCurrentText("MR")
     text = search_and_wait(qtbot, dialog)
     assert text.startswith("1 study, 3 series found.")
     study = dialog.tree.topLevelItem(0)
@@ -274,6 +269,27 @@ def test_a_cancelled_retrieve_keeps_nothing(qtbot, window, stored: OrthancServer
     new_files = [p for p in after - before if p.is_file()]
     assert new_files == []
     assert window.study_path == []  # nothing was opened
+
+
+def test_closing_the_dialog_mid_retrieve_stops_it_and_opens_nothing(
+    qtbot, window, stored: OrthancServer
+):
+    configure(window, stored.dimse_node())
+    dialog = open_dialog(window)
+    search_and_wait(qtbot, dialog)
+    worker_ended: list[bool] = []
+    dialog.retrieve_button.click()
+    worker = dialog.worker
+    worker.finished.connect(lambda: worker_ended.append(True))
+    late: list[object] = []
+    worker.succeeded.connect(late.append)
+    dialog.close_button.click()
+    assert not dialog.isVisible() and dialog.worker is None
+    qtbot.waitUntil(lambda: bool(worker_ended), timeout=NETWORK_TIMEOUT_MS)
+    qtbot.wait(200)  # any answer queued by the thread would arrive now
+    assert late == [] and window.study_path == []
+    studies = Path(window.pacs.cache.root) / "studies"
+    assert not studies.exists() or not any(studies.rglob("*.dcm"))
 
 
 def test_a_dead_pacs_is_the_one_line_error(qtbot, window):
