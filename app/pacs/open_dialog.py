@@ -110,7 +110,6 @@ class OpenFromPacsDialog(QDialog):
         self.cache, self.open_folders, self.may_open = cache, open_folders, may_open
         self.settings = settings
         self.worker: PacsWorker | None = None
-        self._retrieving = False
         self.studies: list[StudyFound] = []
 
         self.node_chooser = NodeChooser(nodes, settings, self)
@@ -355,9 +354,9 @@ class OpenFromPacsDialog(QDialog):
         worker.cancelled.connect(
             lambda: self._retrieve_ended("cancelled", "Retrieve cancelled: nothing was kept.")
         )
-        self._retrieving = True
         self._start(worker, f"Retrieving {what} of {patient_text(study)} from {node.name}…")
-        self.progress_bar.setRange(0, expected)  # busy until the PACS says how many
+        # the count the search listed, until the PACS says how many it sends (0: busy)
+        self.progress_bar.setRange(0, expected)
 
     def _on_progress(self, done: int, total: int) -> None:
         if total > 0:
@@ -373,7 +372,6 @@ class OpenFromPacsDialog(QDialog):
         self.open_folders(folders)
 
     def _retrieve_ended(self, outcome: str, text: str, error: bool = False) -> None:
-        self._retrieving = False
         self._stopped()
         self._say(text, error)
         self.retrieve_finished.emit(outcome)
