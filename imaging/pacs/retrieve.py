@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from imaging.atomic_write import staged_folder
-from imaging.pacs.errors import PacsCancelled, PacsError, pacs_error
+from imaging.pacs.errors import PacsCancelled, PacsError, PacsUnreachable, pacs_error
 from imaging.pacs.nodes import PacsNode, validate_node
 
 Progress = Callable[[int, "int | None"], None]
@@ -77,9 +77,10 @@ class _Receiver:
         return 0x0000
 
 
-def _storage_contexts() -> list[Any]:
-    """The storage SOP classes to receive (pynetdicom's list, 120 of them), each with the
-    uncompressed and the usual compressed transfer syntaxes, so the PACS need not transcode."""
+def _storage_contexts(sop_classes: Sequence[str] = ()) -> list[Any]:
+    """Storage contexts to receive ``sop_classes`` (default: pynetdicom's list of 120 storage
+    SOP classes), each with the uncompressed and the usual compressed transfer syntaxes, so
+    the PACS need not transcode."""
     from pydicom import uid as uids
     from pynetdicom import StoragePresentationContexts, build_context
 
@@ -97,7 +98,39 @@ def _storage_contexts() -> list[Any]:
         uids.JPEG2000,
         uids.RLELossless,
     ]
-    return [build_context(str(cx.abstract_syntax), syntaxes) for cx in StoragePresentationContexts]
+    classes = list(sop_classes) or [str(cx.abstract_syntax) for cx in StoragePresentationContexts]
+    return [build_context(sop_class, syntaxes) for sop_class in classes]
+
+
+def _sop_classes_in_study(node: PacsNode, study_uid: str) -> list[str]:
+    """The SOP classes of the study as the PACS reports them (C-FIND, SOP Classes in Study),
+    or [] when it does not say. Proposing only those makes the C-GET association small: each
+    of the 120 storage contexts otherwise costs time on both sides."""
+    from pydicom.dataset import Dataset
+    from pynetdicom import build_context
+    from pynetdicom.sop_class import (  # type: ignore[attr-defined]
+        StudyRootQueryRetrieveInformationModelFind as StudyRootFind,
+    )
+
+    from imaging.pacs.dimse import association
+
+    query = Dataset()
+    query.QueryRetrieveLevel = "STUDY"
+    query.StudyInstanceUID = study_uid
+    query.SOPClassesInStudy = ""
+    classes: list[str] = []
+    try:
+        with association(node, [build_context(StudyRootFind)]) as assoc:
+            for status, identifier in assoc.send_c_find(query, StudyRootFind):
+                if identifier is not None and getattr(status, "Status", None) in _PENDING:
+                    value = identifier.get("SOPClassesInStudy", [])
+                    values = value if isinstance(value, list | tuple) else [value]
+                    classes.extend(str(v) for v in values if v and _UID.match(str(v)))
+    except PacsUnreachable:
+        raise
+    except PacsError:  # the PACS may not allow C-FIND to us: then propose every class
+        return []
+    return list(dict.fromkeys(classes))[:127]
 
 
 def _identifier(study_uid: str, series_uid: str) -> Any:
@@ -197,7 +230,8 @@ def _dimse_get(
     from imaging.pacs.dimse import association
 
     receiver = _Receiver(folder)
-    storage = _storage_contexts()[:127]  # one association carries 128 contexts; one is C-GET
+    # one association carries 128 contexts; one is C-GET
+    storage = _storage_contexts(_sop_classes_in_study(node, study_uid))[:127]
     roles = [build_role(cx.abstract_syntax, scp_role=True) for cx in storage]
     with association(
         node,
@@ -223,7 +257,7 @@ def _dimse_move(
         StudyRootQueryRetrieveInformationModelMove as StudyRootMove,
     )
 
-    from imaging.pacs.dimse import association, new_ae
+    from imaging.pacs.dimse import association, new_ae, quicker
 
     if not node.move_port:
         raise pacs_error(node, "C-MOVE needs a local port for the storage SCP (move_port)")
@@ -234,7 +268,7 @@ def _dimse_move(
         server = scp.start_server(
             ("", node.move_port),
             block=False,
-            evt_handlers=[(evt.EVT_C_STORE, receiver.handle_store)],
+            evt_handlers=[(evt.EVT_C_STORE, receiver.handle_store), (evt.EVT_CONN_OPEN, quicker)],
             ae_title=node.calling_aet,
         )
     except OSError as error:
