@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deidentify": ("app.commands.deidentify", "de-identify a study or a case for teaching"),
     "register": ("app.commands.register", "register an MR onto the planning CT (DICOM REG)"),
     "machine": ("app.commands.machine", "commission a unit from its measured data; list, check"),
+    "pacs": ("app.commands.pacs", "the department's PACS: echo, find, get, send; its nodes"),
 }
 
 EXIT_BAD_INPUT = 2

@@ -31,6 +31,8 @@ class HostWindow(QMainWindow):
     series_shown = Signal(str, int)
     #: a case file (``planning.case.Case``) was opened; its study is loading
     case_opened = Signal(object)
+    #: a DICOM file was exported (its ``Path``): an RT Structure Set or SEG of the annotation
+    file_exported = Signal(object)
 
     viewer: Viewer
     #: where window state and preferences persist; None keeps nothing

@@ -12,7 +12,7 @@ it uses and wiring their signals: `app.window_docks`, `app.window_actions` (acti
 toolbar, status bar), `app.study_loading.StudyLoading` (opening and the loader's signals),
 `app.display_controls`, `app.layers_panel`, `app.png_export`, `app.help_dialogs`,
 `app.file_drops` and `app.window_settings` (QSettings and File > Open recent), then the
-`AnnotationController` and the `PracticeController`.
+`AnnotationController`, the `PracticeController` and the `PacsController` (`app.pacs`).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from app.host_window import HostWindow
 from app.layers_panel import connect_layers
 from app.loader import StudyLoader
 from app.messages_indicator import MessagesIndicator
+from app.pacs.controller import PacsController
 from app.practice.controller import PracticeController
 from app.registration.controller import RegistrationController
 from app.series_choice import comparison_for
@@ -167,6 +168,14 @@ class MainWindow(HostWindow):
         self.tabifyDockWidget(self.plan_dock, self.registration.dock)
         self.registration.dock.hide()
         self.practice = PracticeController(self, self.annotation, self.plan_panel.settings)
+        self.pacs = PacsController(
+            self, self.annotation.document, lambda: self.plan_panel.export_record.stale
+        )
+        self.plan_panel.export_finished.connect(self.pacs.exports.plan_exported)
+        self.practice.teaching.exported.connect(
+            lambda export: self.pacs.exports.teaching_exported(export.folder)
+        )
+        self.file_exported.connect(self.pacs.exports.file_exported)
         self.recent = window_settings.RecentStudies(self.settings, self.recent_menu, self.open_path)
         self.recent.rebuild_menu()
         self._layout_restored = window_settings.restore_settings(
@@ -414,6 +423,7 @@ class MainWindow(HostWindow):
             return
         self.plan_panel.shutdown()
         self.registration.shutdown()
+        self.pacs.shutdown()
         self.loader.cancel()
         self.loader.wait(10_000)
         window_settings.save_window_state(self, self.settings)

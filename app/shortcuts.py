@@ -10,6 +10,12 @@ from __future__ import annotations
 ACTION_SHORTCUTS: dict[str, tuple[str, str]] = {
     "open_folder": ("Ctrl+O", "Open a DICOM folder"),
     "open_files": ("Ctrl+Shift+O", "Open DICOM files"),
+    "open_from_pacs": ("Ctrl+Shift+F", "Open a study from the PACS: find, retrieve, open"),
+    "send_to_pacs": (
+        "Ctrl+Shift+U",
+        "Send to the PACS: RT Plan, Dose, Structure Set, SEG, REG, teaching export or any files",
+    ),
+    "pacs_nodes": ("Ctrl+Alt+N", "PACS nodes: add, edit, echo the department's PACS"),
     "export_view": ("Ctrl+E", "Export the active view as PNG"),
     "export_window": ("Ctrl+Shift+E", "Export the whole window as PNG"),
     "export_plan": ("Ctrl+Shift+P", "Export the plan (field, report, DICOM) into a folder"),

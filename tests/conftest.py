@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 
 from planning.dose.beam_model import MACHINES
+from tests.pacs_server import OrthancServer, missing_reason
 
 
 @pytest.fixture
@@ -18,3 +20,16 @@ def cobalt_without_data(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     bare = replace(MACHINES["Co60"], tpr_table=None, total_scatter_table=None, data_statement="")
     monkeypatch.setitem(MACHINES, "Co60", bare)
+
+
+@pytest.fixture(scope="module")
+def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrthancServer]:
+    """An Orthanc for one test module (DIMSE, DICOMweb; AE ORTHANC), stopped afterwards."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    server = OrthancServer(tmp_path_factory.mktemp("orthanc")).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -135,3 +135,4 @@ def choose_export(
         window.add_message("error", f"{title} failed: {error}")
         return
     window.statusBar().showMessage(f"Saved {written}", 5000)
+    window.file_exported.emit(Path(written))  # offered by File > Send to PACS

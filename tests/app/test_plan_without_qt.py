@@ -1,7 +1,9 @@
-"""``spineplan plan`` never imports Qt: run it with PySide6 and shiboken6 blocked."""
+"""``spineplan plan`` and ``spineplan pacs`` never import Qt: run them with PySide6 and
+shiboken6 blocked."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -65,3 +67,23 @@ def test_plan_writes_every_output_without_qt(tmp_path) -> None:
         ["field.json", "field.csv", "report.pdf", "rtplan.dcm", "rtdose.dcm", "rtstruct.dcm"]
     )
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_pacs_commands_run_without_qt(orthanc, tmp_path) -> None:
+    node = orthanc.dimse_node()
+    address = ["--host", node.host, "--port", str(node.port), "--called-aet", node.called_aet]
+    sample = SAMPLES / "case2" / "T2_SAG"
+    for argv in (
+        ["pacs", "echo", *address],
+        ["pacs", "send", str(sample), *address],
+        ["pacs", "find", "--json", *address],
+        ["pacs", "find", "--url", orthanc.dicomweb_node().url],
+    ):
+        done = _run_blocked(*argv)
+        assert done.returncode == 0, (argv, done.stderr)
+        assert "Qt modules loaded: []" in done.stderr
+    study = json.loads(_run_blocked("pacs", "find", "--json", *address).stdout)["studies"][0]
+    out = tmp_path / "got"
+    got = _run_blocked("pacs", "get", study["study_instance_uid"], "--out", str(out), *address)
+    assert got.returncode == 0 and "Qt modules loaded: []" in got.stderr
+    assert len(list(out.iterdir())) == len(list(sample.iterdir()))

@@ -1,0 +1,146 @@
+"""One PACS node as the settings dialog edits it: the texts of its fields, the node they make
+and what is wrong with them, field by field.
+
+`imaging.pacs.nodes.validate_node` says what is wrong with a node; this module only turns the
+typed texts into a `PacsNode` (a port that is not a whole number is the one check made here,
+before there is a node to validate) and puts each message beside the field it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from imaging.pacs.errors import PacsError
+from imaging.pacs.nodes import PacsNode, validate_node
+
+DIMSE, DICOMWEB = "dimse", "dicomweb"
+
+#: the form's text fields, in the order they are shown
+FIELDS = ("name", "host", "port", "called_aet", "calling_aet", "move_port", "url")
+#: the fields each kind of node uses
+KIND_FIELDS = {
+    DIMSE: ("name", "host", "port", "called_aet", "calling_aet", "move_port"),
+    DICOMWEB: ("name", "url"),
+}
+#: a valid node of each kind: each field is validated alone, put into it
+GOOD = {
+    DIMSE: PacsNode(name="node", host="localhost", port=104, called_aet="PACS"),
+    DICOMWEB: PacsNode(name="node", url="http://localhost/dicom-web"),
+}
+_NODE_PREFIX = re.compile(r"^PACS node( '[^']*'| \"[^\"]*\")?: ")
+
+
+@dataclass
+class NodeDraft:
+    """The texts typed for one node, whether it retrieves by C-MOVE only, and its last echo
+    result in words ("" before any)."""
+
+    kind: str = DIMSE
+    texts: dict[str, str] = field(
+        default_factory=lambda: {name: "" for name in FIELDS} | {"calling_aet": "SPINEPLAN"}
+    )
+    move_only: bool = False
+    echo_text: str = ""
+
+    @classmethod
+    def of(cls, node: PacsNode) -> NodeDraft:
+        texts = {
+            "name": node.name,
+            "host": node.host,
+            "port": str(node.port) if node.port else "",
+            "called_aet": node.called_aet,
+            "calling_aet": node.calling_aet,
+            "move_port": str(node.move_port) if node.move_port else "",
+            "url": node.url,
+        }
+        return cls(kind=node.kind, texts=texts, move_only=node.move_only)
+
+    def node(self) -> PacsNode:
+        """The node these texts describe (the fields of the other kind left out).
+
+        Raises
+        ------
+        PacsError
+            A port is not a whole number.
+        """
+        return self._node(self.texts)
+
+    def _node(self, texts: dict[str, str]) -> PacsNode:
+        t = {name: value.strip() for name, value in texts.items()}
+        if self.kind == DICOMWEB:
+            return PacsNode(name=t["name"], url=t["url"])
+        return PacsNode(
+            name=t["name"],
+            host=t["host"],
+            port=whole_number(t["port"], "port"),
+            called_aet=t["called_aet"],
+            calling_aet=t["calling_aet"],
+            move_only=self.move_only,
+            move_port=whole_number(t["move_port"], "move port") if self.move_only else 0,
+        )
+
+    def problems(self, other_names: list[str]) -> dict[str, str]:
+        """What is wrong, by field name (empty when the node can be saved): each field is
+        checked by `validate_node` in an otherwise valid node, so every bad field is named at
+        once; ``other_names`` are the other nodes' names, which this one must not repeat."""
+        found: dict[str, str] = {}
+        good = GOOD[self.kind]
+        good_texts = {
+            "name": good.name,
+            "host": good.host,
+            "port": str(good.port),
+            "called_aet": good.called_aet,
+            "calling_aet": good.calling_aet,
+            "move_port": "104" if self.move_only else "",
+            "url": good.url,
+        }
+        for name in self.fields():
+            message = self._check(good_texts | {name: self.texts[name]})
+            if message:
+                found[name] = message
+        if not found:
+            message = self._check(self.texts)
+            if message:  # a problem of the fields together
+                found["url" if self.kind == DICOMWEB else "host"] = message
+        name = self.texts["name"].strip()
+        if "name" not in found and name in other_names:
+            found["name"] = f"another node is already called {name!r}"
+        return found
+
+    def fields(self) -> tuple[str, ...]:
+        """The fields this node uses (the local C-MOVE port only when it retrieves by C-MOVE)."""
+        return tuple(
+            name for name in KIND_FIELDS[self.kind] if name != "move_port" or self.move_only
+        )
+
+    def _check(self, texts: dict[str, str]) -> str:
+        try:
+            validate_node(self._node(texts))
+        except PacsError as error:
+            return _NODE_PREFIX.sub("", str(error))
+        return ""
+
+    def summary(self) -> str:
+        """The node in one line for the list: name and where it is."""
+        t = {name: value.strip() for name, value in self.texts.items()}
+        name = t["name"] or "(unnamed)"
+        if self.kind == DICOMWEB:
+            return f"{name} — {t['url'] or 'no URL'}"
+        where = f"{t['host'] or '?'}:{t['port'] or '?'}"
+        return f"{name} — {where}, AE {t['called_aet'] or '?'}"
+
+
+def whole_number(text: str, what: str) -> int:
+    """``text`` as a port number (0 when empty).
+
+    Raises
+    ------
+    PacsError
+        ``text`` is not a whole number.
+    """
+    if not text:
+        return 0
+    if not text.isdigit():
+        raise PacsError(f"{what} {text!r} is not a TCP port (1-65535)")
+    return int(text)

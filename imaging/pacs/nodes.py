@@ -1,0 +1,183 @@
+"""PACS nodes: where a PACS is and how to talk to it, kept in the user's settings.
+
+A node is a DIMSE node (``host``, ``port``, ``called_aet``; spineplan calls as ``calling_aet``)
+or a DICOMweb node (``url``, the QIDO/WADO/STOW root, e.g.
+``http://pacs:8042/dicom-web``). The nodes live in ``pacs_nodes.json`` in
+`imaging.user_folders.user_data_dir`, written atomically::
+
+    {"nodes": [{"name": "orthanc", "host": "127.0.0.1", "port": 4242,
+                "called_aet": "ORTHANC", "calling_aet": "SPINEPLAN"},
+               {"name": "web", "url": "http://127.0.0.1:8042/dicom-web"}]}
+
+``move_only`` marks a PACS that retrieves only by C-MOVE: spineplan then receives the images
+on a local storage SCP listening on ``move_port`` under ``calling_aet`` (the PACS must know that
+AE title with this machine's address and that port).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from imaging.atomic_write import write_atomic
+from imaging.pacs.errors import PacsError
+from imaging.user_folders import user_data_dir
+
+NODES_FILE = "pacs_nodes.json"
+DEFAULT_CALLING_AET = "SPINEPLAN"
+#: DICOM PS3.5 AE VR: at most 16 characters of the default repertoire, no backslash or control
+#: characters, not all spaces.
+_AE_TITLE = re.compile(r"^[\x20-\x5b\x5d-\x7e]{1,16}$")
+
+
+@dataclass(frozen=True)
+class PacsNode:
+    """One PACS: a DIMSE node (host, port, AE titles) or a DICOMweb node (url)."""
+
+    name: str
+    host: str = ""
+    port: int = 0
+    called_aet: str = ""
+    calling_aet: str = DEFAULT_CALLING_AET
+    url: str = ""
+    #: Retrieve by C-MOVE to a local storage SCP (for a PACS without C-GET).
+    move_only: bool = False
+    #: TCP port of the local storage SCP that receives C-MOVE images (0: not set).
+    move_port: int = 0
+
+    @property
+    def kind(self) -> str:
+        """``"dicomweb"`` when the node has a URL, else ``"dimse"``."""
+        return "dicomweb" if self.url else "dimse"
+
+    def to_json(self) -> dict[str, Any]:
+        """The node as stored in ``pacs_nodes.json`` (defaults left out)."""
+        defaults = PacsNode(name=self.name)
+        return {
+            key: value
+            for key, value in asdict(self).items()
+            if key == "name" or value != getattr(defaults, key)
+        }
+
+
+def nodes_file() -> Path:
+    """Where the nodes are kept: ``pacs_nodes.json`` in the user's data folder."""
+    return user_data_dir() / NODES_FILE
+
+
+def _check_ae(node_name: str, what: str, title: str) -> None:
+    if not title:
+        raise PacsError(f"PACS node {node_name!r}: no {what}")
+    if not _AE_TITLE.match(title) or not title.strip():
+        raise PacsError(
+            f"PACS node {node_name!r}: {what} {title!r} is not a DICOM AE title "
+            "(1 to 16 characters, no backslash, not only spaces)"
+        )
+
+
+def _check_port(node_name: str, what: str, port: object) -> None:
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise PacsError(f"PACS node {node_name!r}: {what} {port!r} is not a TCP port (1-65535)")
+
+
+def validate_node(node: PacsNode) -> PacsNode:
+    """Check a node; returns it, or raises `PacsError` naming the node and the bad value."""
+    if not node.name.strip():
+        raise PacsError("PACS node: the name is empty")
+    if node.url:
+        if node.host or node.port or node.called_aet:
+            raise PacsError(
+                f"PACS node {node.name!r}: give either a DICOMweb URL or host, port and "
+                "called AE title, not both"
+            )
+        parsed = urlparse(node.url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise PacsError(
+                f"PACS node {node.name!r}: URL {node.url!r} is not an http(s) URL with a host "
+                "(e.g. http://pacs:8042/dicom-web)"
+            )
+        return node
+    if not node.host.strip():
+        raise PacsError(
+            f"PACS node {node.name!r}: no host (a DIMSE node needs host, port and called AE "
+            "title; a DICOMweb node a URL)"
+        )
+    _check_port(node.name, "port", node.port)
+    _check_ae(node.name, "called AE title", node.called_aet)
+    _check_ae(node.name, "calling AE title", node.calling_aet)
+    if node.move_only:
+        _check_port(node.name, "move port (local storage SCP for C-MOVE)", node.move_port)
+    elif node.move_port:
+        _check_port(node.name, "move port", node.move_port)
+    return node
+
+
+def _node_from_json(entry: object, where: str) -> PacsNode:
+    known = {f.name: f.type for f in fields(PacsNode)}
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        raise PacsError(f"{where}: each node must be an object with a 'name'")
+    unknown = sorted(set(entry) - set(known))
+    if unknown:
+        raise PacsError(f"{where}: node {entry['name']!r} has unknown keys {unknown}")
+    for key, value in entry.items():
+        expected = {"port": int, "move_port": int, "move_only": bool}.get(key, str)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise PacsError(
+                f"{where}: node {entry['name']!r}: {key} must be {expected.__name__}, not {value!r}"
+            )
+    return PacsNode(**entry)
+
+
+def load_nodes() -> list[PacsNode]:
+    """The configured nodes (none when the file does not exist yet)."""
+    path = nodes_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise PacsError(f"{path}: cannot read the PACS nodes: {error.strerror}") from error
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PacsError(f"{path}: not valid JSON (line {error.lineno}): {error.msg}") from error
+    if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
+        raise PacsError(f'{path}: expected {{"nodes": [...]}}')
+    nodes = [_node_from_json(entry, str(path)) for entry in data["nodes"]]
+    for node in nodes:
+        try:
+            validate_node(node)
+        except PacsError as error:
+            raise PacsError(f"{path}: {error}") from error
+    return nodes
+
+
+def save_nodes(nodes: list[PacsNode]) -> None:
+    """Replace the stored nodes (each validated; names must be unique)."""
+    names = [node.name for node in nodes]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise PacsError(f"PACS nodes: names used twice: {', '.join(duplicates)}")
+    for node in nodes:
+        validate_node(node)
+    path = nodes_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"nodes": [node.to_json() for node in nodes]}
+    write_atomic(path, json.dumps(document, indent=2) + "\n")
+
+
+def node_named(name: str) -> PacsNode:
+    """The stored node called ``name``; `PacsError` listing the known names when absent."""
+    nodes = load_nodes()
+    for node in nodes:
+        if node.name == name:
+            return node
+    known = ", ".join(repr(node.name) for node in nodes) or "none"
+    raise PacsError(
+        f"no PACS node named {name!r} in {nodes_file()} (known: {known}; add one with "
+        "'spineplan pacs nodes add')"
+    )

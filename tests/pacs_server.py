@@ -1,0 +1,189 @@
+"""A real Orthanc for the PACS tests: Debian's ``Orthanc`` on 127.0.0.1, ephemeral ports.
+
+`OrthancServer` writes a minimal configuration (DICOM AE ``ORTHANC``, HTTP without
+authentication, the DICOMweb plugin of the ``orthanc-dicomweb`` package, a temporary storage
+folder, and a modality entry for spineplan's local storage SCP so C-MOVE has somewhere to send),
+starts Orthanc and waits until its REST API answers. `stop` kills it (also used to make a
+retrieve fail half-way).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from imaging.pacs.nodes import PacsNode
+
+ORTHANC = "Orthanc"
+DICOMWEB_PLUGIN_CANDIDATES = (
+    Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so"),
+    *sorted(Path("/usr/lib/orthanc").glob("libOrthancDicomWeb.so*")),
+)
+AE_TITLE = "ORTHANC"
+#: The AE title spineplan calls with in the tests; Orthanc knows it (for C-MOVE) at move_port.
+SPINEPLAN_AE = "SPINEPLAN"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (bound, then closed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def dicomweb_plugin() -> Path | None:
+    return next((path for path in DICOMWEB_PLUGIN_CANDIDATES if path.exists()), None)
+
+
+def missing_reason() -> str:
+    """Why Orthanc cannot run here ("" when it can)."""
+    if shutil.which(ORTHANC) is None:
+        return "Orthanc is not installed (Debian packages orthanc orthanc-dicomweb; dev.sh test)"
+    if dicomweb_plugin() is None:
+        return "the Orthanc DICOMweb plugin is not installed (Debian package orthanc-dicomweb)"
+    return ""
+
+
+class OrthancServer:
+    """One Orthanc process with its own storage folder and ports."""
+
+    def __init__(self, folder: Path, *, max_pdu: int = 16384) -> None:
+        self.folder = folder
+        self.dicom_port = free_port()
+        self.http_port = free_port()
+        self.move_port = free_port()
+        self.max_pdu = max_pdu
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def dimse_node(self, name: str = "orthanc", **changes: Any) -> PacsNode:
+        fields: dict[str, Any] = {
+            "name": name,
+            "host": "127.0.0.1",
+            "port": self.dicom_port,
+            "called_aet": AE_TITLE,
+            "calling_aet": SPINEPLAN_AE,
+            "move_port": self.move_port,
+        }
+        fields.update(changes)
+        return PacsNode(**fields)
+
+    def dicomweb_node(self, name: str = "orthanc-web") -> PacsNode:
+        return PacsNode(name=name, url=f"{self.http_url}/dicom-web")
+
+    def configuration(self) -> dict[str, Any]:
+        storage = self.folder / "storage"
+        return {
+            "Name": "spineplan-test",
+            "StorageDirectory": str(storage),
+            "IndexDirectory": str(storage),
+            "StorageCompression": False,
+            "HttpServerEnabled": True,
+            "HttpPort": self.http_port,
+            "RemoteAccessAllowed": False,
+            "AuthenticationEnabled": False,
+            "DicomServerEnabled": True,
+            "DicomAet": AE_TITLE,
+            "DicomPort": self.dicom_port,
+            "DicomCheckCalledAet": True,
+            "DicomAlwaysAllowEcho": True,
+            "DicomAlwaysAllowStore": True,
+            "DicomAlwaysAllowFind": True,
+            "DicomAlwaysAllowGet": True,
+            "DicomAlwaysAllowMove": True,
+            "DicomCheckModalityHost": False,
+            "DicomScuTimeout": 10,
+            "DicomScpTimeout": 30,
+            "MaximumPduLength": self.max_pdu,
+            "DicomModalities": {"spineplan": [SPINEPLAN_AE, "127.0.0.1", self.move_port]},
+            "Plugins": [str(dicomweb_plugin())],
+            "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "EnableWado": False},
+            "SaveJobs": False,
+            "StableAge": 1,
+            "LogExportedResources": False,
+            "KeepAlive": True,
+        }
+
+    def start(self, timeout_s: float = 30.0) -> OrthancServer:
+        reason = missing_reason()
+        if reason:
+            raise RuntimeError(reason)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        config = self.folder / "orthanc.json"
+        config.write_text(json.dumps(self.configuration(), indent=2))
+        log = (self.folder / "orthanc.log").open("wb")
+        self.process = subprocess.Popen(
+            [ORTHANC, str(config)], stdout=log, stderr=subprocess.STDOUT, cwd=self.folder
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"Orthanc exited with {self.process.returncode}: "
+                    f"{(self.folder / 'orthanc.log').read_text(errors='replace')[-2000:]}"
+                )
+            try:
+                self.rest("/system")
+                if self._dicom_listening():
+                    return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"Orthanc did not answer within {timeout_s:g} s")
+
+    def _dicom_listening(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.dicom_port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def rest(self, path: str, *, method: str = "GET", body: bytes | None = None) -> Any:
+        """Call Orthanc's REST API; the decoded JSON answer."""
+        request = urllib.request.Request(self.http_url + path, data=body, method=method)
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            payload = answer.read()
+        return json.loads(payload) if payload else None
+
+    def instance_uids(self) -> set[str]:
+        """SOP Instance UIDs of everything stored (through the REST API, not DIMSE)."""
+        found = self.rest(
+            "/tools/find",
+            method="POST",
+            body=json.dumps({"Level": "Instance", "Query": {}, "Expand": True}).encode(),
+        )
+        return {entry["MainDicomTags"]["SOPInstanceUID"] for entry in found}
+
+    def clear(self) -> None:
+        """Delete every patient (and so every study) stored."""
+        for patient in self.rest("/patients"):
+            self.rest(f"/patients/{patient}", method="DELETE")
+
+    def kill(self) -> None:
+        """Stop Orthanc at once (SIGKILL): what a crashed PACS looks like to a client."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.process = None
