@@ -19,7 +19,7 @@ from pynetdicom import AE, _config, evt
 from pynetdicom.association import Association
 from pynetdicom.presentation import PresentationContext
 
-from imaging.pacs.errors import PacsUnreachable, pacs_error
+from imaging.pacs.errors import PacsError, PacsUnreachable, pacs_error
 from imaging.pacs.nodes import PacsNode, validate_node
 
 #: Seconds to open the TCP connection and to get the answer to the association request.
@@ -170,3 +170,13 @@ def check_alive(node: PacsNode, assoc: Association, what: str) -> None:
     if not assoc.is_established:
         state = "aborted by the PACS or the network" if assoc.is_aborted else "lost"
         raise pacs_error(node, f"{what}: the association was {state}")
+
+
+def no_response(node: PacsNode, assoc: Association, what: str, waited_s: float) -> PacsError:
+    """The error for a DIMSE exchange that ended without its response: the connection was
+    lost (the PACS stopped, closed or aborted) or the PACS was silent for the DIMSE timeout."""
+    if assoc.acse.is_aborted("a-abort"):
+        return pacs_error(node, f"{what}: the PACS aborted the association")
+    if waited_s < DIMSE_TIMEOUT_S * 0.9 or assoc.acse.is_aborted("a-p-abort"):
+        return pacs_error(node, f"{what}: the connection was lost (the PACS stopped or closed it)")
+    return pacs_error(node, f"{what}: no answer within {DIMSE_TIMEOUT_S:g} s")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,17 +183,18 @@ def _follow(
     cancelled: Cancelled | None,
 ) -> int:
     """Read the C-GET/C-MOVE responses; the number of images the PACS says it sent."""
-    from imaging.pacs.dimse import check_alive
+    from imaging.pacs.dimse import check_alive, no_response
 
     completed = 0
+    last = time.monotonic()
     for status, _ in responses:
         if cancelled is not None and cancelled():
             assoc.abort()
             raise pacs_error(node, f"{operation} cancelled", PacsCancelled)
         code = getattr(status, "Status", None)
         if code is None:
-            check_alive(node, assoc, operation)
-            raise pacs_error(node, f"{operation}: no answer (DIMSE timeout or connection lost)")
+            raise no_response(node, assoc, operation, time.monotonic() - last)
+        last = time.monotonic()
         counts = {
             key: int(getattr(status, f"NumberOf{key}Suboperations", 0) or 0)
             for key in ("Remaining", "Completed", "Failed", "Warning")
