@@ -87,6 +87,9 @@ def test_round_trip_find_get_plan_send(
     assert (status, stderr) == (0, "")
     assert stdout.startswith("retrieved 42 images of study ")
     assert sop_instance_uids(retrieved) == sop_instance_uids(SAMPLE_CASE)
+    status, stdout, _ = run("info", str(retrieved), "--json")
+    found = json.loads(stdout)["studies"][0]["series"]
+    assert status == 0 and sorted(s["shape"][0] for s in found) == [11, 11, 20]
 
     case = json.loads((SAMPLE_CASE / "reference.spineplan.json").read_text())
     case["study"]["path"] = str(retrieved)
