@@ -160,7 +160,7 @@ _FAILURES = {
 }
 
 
-def _failure(code: int, counts: dict[str, int], status: Any) -> str:
+def _failure(code: int, counts: dict[str, int], status: Any, move_to: str = "") -> str:
     meaning = _FAILURES.get(code, "unable to process" if 0xC000 <= code <= 0xCFFF else "")
     text = f"status 0x{code:04X}" + (f" ({meaning})" if meaning else "")
     comment = str(getattr(status, "ErrorComment", "") or "").strip()
@@ -169,7 +169,8 @@ def _failure(code: int, counts: dict[str, int], status: Any) -> str:
     if counts["Failed"]:
         text += f"; {counts['Failed']} image(s) not sent"
     elif not counts["Completed"] and code >= 0xC000:
-        text += "; no image sent (does the PACS hold this study or series?)"
+        text += "; no image sent (does the PACS hold this study or series"
+        text += f", and know {move_to} as a move destination?)" if move_to else "?)"
     return text
 
 
@@ -209,7 +210,9 @@ def _follow(
         if code == _CANCELLED:
             raise pacs_error(node, f"{operation} was cancelled by the PACS", PacsCancelled)
         if code != _SUCCESS or counts["Failed"]:
-            raise pacs_error(node, f"{operation} failed: {_failure(code, counts, status)}")
+            move_to = node.calling_aet if operation == "C-MOVE" else ""
+            failure = _failure(code, counts, status, move_to)
+            raise pacs_error(node, f"{operation} failed: {failure}")
     if cancelled is not None and cancelled():
         raise pacs_error(node, f"{operation} cancelled", PacsCancelled)
     check_alive(node, assoc, operation)
