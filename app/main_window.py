@@ -51,7 +51,6 @@ from imaging.volume import Volume
 from planning.case import Case
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QActionGroup
     from PySide6.QtWidgets import (
         QComboBox,
         QDockWidget,
@@ -60,7 +59,6 @@ if TYPE_CHECKING:
         QMenu,
         QProgressBar,
         QPushButton,
-        QToolBar,
     )
 
     from app.plan_panel import PlanPanel
@@ -88,11 +86,9 @@ class MainWindow(HostWindow):
     messages_dock: QDockWidget
     layers_dock: QDockWidget
     plan_dock: QDockWidget
-    # made by the builders of app.window_actions
-    mode_group: QActionGroup
+    # made by the builders of app.window_actions (mode_group, tools_menu and toolbar are
+    # declared by HostWindow)
     recent_menu: QMenu
-    tools_menu: QMenu
-    toolbar: QToolBar
     preset_combo: QComboBox
     readout_label: QLabel
     point_label: QLabel
@@ -166,6 +162,8 @@ class MainWindow(HostWindow):
             self.plan_dock, self.case_opened, self.plan_panel.plan_updated
         )
         self.registration = RegistrationController(self, self.annotation.document)
+        # one mouse tool at a time: the point-pair tool joins the annotation tools' group
+        self.annotation.tool_group.addAction(self.registration.point_tool_action)
         self.tabifyDockWidget(self.plan_dock, self.registration.dock)
         self.registration.dock.hide()
         self.practice = PracticeController(self, self.annotation, self.plan_panel.settings)

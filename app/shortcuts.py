@@ -19,6 +19,7 @@ ACTION_SHORTCUTS: dict[str, tuple[str, str]] = {
     "reset": ("R", "Reset zoom, pan and window/level of the active series"),
     "invert": ("I", "Invert grey levels of the active series"),
     "crosshair": ("C", "Show or hide the crosshair"),
+    "legend": ("K", "Show or hide each view's colour key (legend)"),
     "patient_info": ("O", "Show or hide the patient/study overlay"),
     "compare": ("S", "Show the comparison series side by side (or close it)"),
     "preset_0": ("1", "Window: automatic from the histogram"),
@@ -53,6 +54,14 @@ ACTION_SHORTCUTS: dict[str, tuple[str, str]] = {
     "brush_smaller": ("[", "Brush radius 0.5 mm smaller"),
     "brush_larger": ("]", "Brush radius 0.5 mm larger"),
     "registration": ("Ctrl+Alt+R", "Registration: the diagnostic MR onto a planning CT"),
+    "registration_points": (
+        "Ctrl+Alt+K",
+        "Registration: click the same vertebral body on the MR view and the CT view",
+    ),
+    "registration_flicker": (
+        "Ctrl+Alt+F",
+        "Registration: flicker MR and CT on the fused views (again: stop)",
+    ),
     "open_planning_ct": ("", "Open a planning CT folder (another study) for the registration"),
     "practice": ("Ctrl+Alt+P", "Practice: delineate a reference case and be scored"),
     "practice_submit": ("Ctrl+Return", "Practice: submit your attempt for scoring"),

@@ -1,16 +1,28 @@
-"""The dark reading-room theme: Fusion style, a dark palette and a few widget rules."""
+"""The dark reading-room theme: Fusion style, a dark palette and a few widget rules (the
+colours are the palette's `THEME_*`, `planning.display.palette`)."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-BACKGROUND = "#1b1f24"
-PANEL = "#22272e"
-BASE = "#14171b"
-TEXT = "#d7dde3"
-DIM = "#8b949e"
-ACCENT = "#3d8bfd"
+from planning.display import palette as colours
+from planning.display.palette import hex_of
+
+BACKGROUND = hex_of(colours.THEME_BACKGROUND)
+PANEL = hex_of(colours.THEME_PANEL)
+BASE = hex_of(colours.THEME_BASE)
+TEXT = hex_of(colours.THEME_TEXT)
+DIM = hex_of(colours.THEME_DIM)
+ACCENT = hex_of(colours.THEME_ACCENT)
+SELECTED = hex_of(colours.THEME_SELECTED)
+HOVER = hex_of(colours.THEME_HOVER)
+BUTTON = hex_of(colours.THEME_BUTTON)
+BUTTON_HOVER = hex_of(colours.THEME_BUTTON_HOVER)
+BORDER = hex_of(colours.THEME_BORDER)
+GRIDLINE = hex_of(colours.THEME_GRIDLINE)
+MESSAGE = hex_of(colours.THEME_MESSAGE)
+WHITE = hex_of(colours.WHITE)
 
 STYLESHEET = f"""
 QMainWindow::separator {{ background: {BACKGROUND}; width: 4px; height: 4px; }}
@@ -18,25 +30,25 @@ QDockWidget {{ color: {TEXT}; }}
 QDockWidget::title {{ background: {PANEL}; padding: 4px 6px; }}
 QToolBar {{ background: {PANEL}; border: none; spacing: 2px; padding: 2px; }}
 QToolButton {{ padding: 3px; border-radius: 3px; }}
-QToolButton:checked {{ background: #2f4a6d; }}
-QToolButton:hover {{ background: #2d333b; }}
-QDockWidget QToolButton {{ border: 1px solid #3a414a; background: #2a3038; padding: 4px 8px; }}
-QDockWidget QToolButton:checked {{ background: #2f4a6d; border-color: {ACCENT}; }}
-QDockWidget QToolButton:hover {{ background: #333b45; }}
+QToolButton:checked {{ background: {SELECTED}; }}
+QToolButton:hover {{ background: {HOVER}; }}
+QDockWidget QToolButton {{ border: 1px solid {BORDER}; background: {BUTTON}; padding: 4px 8px; }}
+QDockWidget QToolButton:checked {{ background: {SELECTED}; border-color: {ACCENT}; }}
+QDockWidget QToolButton:hover {{ background: {BUTTON_HOVER}; }}
 QStatusBar {{ background: {PANEL}; color: {TEXT}; }}
 QStatusBar QLabel {{ color: {TEXT}; }}
 QLabel#PanelHeader {{ color: {TEXT}; background: {PANEL}; padding: 3px 4px; }}
-QLabel#ViewerMessage {{ color: {TEXT}; background: #0d1014; font-size: 13pt; padding: 24px; }}
+QLabel#ViewerMessage {{ color: {TEXT}; background: {MESSAGE}; font-size: 13pt; padding: 24px; }}
 QListWidget {{ background: {BASE}; border: none; }}
 QListWidget::item {{ padding: 3px; }}
-QListWidget::item:selected {{ background: #2f4a6d; color: white; }}
+QListWidget::item:selected {{ background: {SELECTED}; color: {WHITE}; }}
 QSplitter::handle {{ background: {BACKGROUND}; }}
-QProgressBar {{ border: 1px solid #3a414a; border-radius: 3px; text-align: center;
+QProgressBar {{ border: 1px solid {BORDER}; border-radius: 3px; text-align: center;
                background: {BASE}; color: {TEXT}; max-height: 16px; }}
 QProgressBar::chunk {{ background: {ACCENT}; }}
-QTableWidget {{ background: {BASE}; gridline-color: #30363d; }}
+QTableWidget {{ background: {BASE}; gridline-color: {GRIDLINE}; }}
 QHeaderView::section {{ background: {PANEL}; color: {TEXT}; padding: 4px; border: none; }}
-QMenu::separator {{ height: 1px; background: #3a414a; margin: 4px 8px; }}
+QMenu::separator {{ height: 1px; background: {BORDER}; margin: 4px 8px; }}
 """
 
 
@@ -54,10 +66,10 @@ def apply_dark_theme(app: QApplication) -> None:
         QPalette.ColorRole.Text: TEXT,
         QPalette.ColorRole.Button: PANEL,
         QPalette.ColorRole.ButtonText: TEXT,
-        QPalette.ColorRole.BrightText: "#ff6b6b",
+        QPalette.ColorRole.BrightText: hex_of(colours.THEME_BRIGHT_TEXT),
         QPalette.ColorRole.Link: ACCENT,
-        QPalette.ColorRole.Highlight: "#2f4a6d",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.Highlight: SELECTED,
+        QPalette.ColorRole.HighlightedText: WHITE,
         QPalette.ColorRole.PlaceholderText: DIM,
     }
     for role, color in colors.items():
@@ -67,6 +79,6 @@ def apply_dark_theme(app: QApplication) -> None:
         QPalette.ColorRole.ButtonText,
         QPalette.ColorRole.WindowText,
     ):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#5c6670"))
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(hex_of(colours.THEME_DISABLED)))
     app.setPalette(palette)
     app.setStyleSheet(STYLESHEET)

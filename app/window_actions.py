@@ -116,6 +116,7 @@ def build_actions(
     a("reset", "&Reset series display", window.reset_display, icon_name="reset")
     a("invert", "&Invert", window.set_inverted, icon_name="invert", checkable=True)
     a("crosshair", "Show &crosshair", viewer.set_show_crosshair, checkable=True, checked=True)
+    a("legend", "Show the &legend", viewer.set_show_legend, checkable=True, checked=True)
     a(
         "patient_info",
         "Show &patient/study overlay",
@@ -183,7 +184,13 @@ def build_menus(
     view_menu.addAction(ids["invert"])
     view_menu.addSeparator()
     view_menu.addActions(
-        [ids["crosshair"], ids["patient_info"], ids["compare"], ids["auto_compare"]]
+        [
+            ids["crosshair"],
+            ids["legend"],
+            ids["patient_info"],
+            ids["compare"],
+            ids["auto_compare"],
+        ]
     )
     view_menu.addSeparator()
     for dock in docks:

@@ -108,24 +108,28 @@ def _scan_order(segments: np.ndarray, above: np.ndarray) -> np.ndarray:
     return segments[order]
 
 
-def mask_outlines(plane: np.ndarray) -> list[np.ndarray]:
+def mask_outlines(plane: np.ndarray, level: float = 0.5) -> list[np.ndarray]:
     """Closed polygons around the pixels of a mask (or 0..1 fraction) image.
 
     Parameters
     ----------
     plane : numpy.ndarray
-        2D ``(rows, columns)`` array; pixels above 0.5 are inside.
+        2D ``(rows, columns)`` array; pixels above ``level`` are inside.
+    level : float
+        The iso-level traced, 0-1. At 0.5 the outline of a 0/1 mask runs half way between
+        inside and outside pixel centres; at ``0.5 + d`` it runs ``0.5 - d`` pixel outside the
+        inside pixels' centres.
 
     Returns
     -------
     list of numpy.ndarray
         One ``(n, 2)`` array of ``(row, column)`` vertices per polygon (not repeating the first
-        point), at least 3 vertices each. The outline runs half way between inside and outside
-        pixels; pixels on the image border are closed off as if the image were padded with 0.
+        point), at least 3 vertices each. Pixels on the image border are closed off as if the
+        image were padded with 0.
     """
     padded = np.pad(plane, 1)
     polygons = []
-    for contour in find_contours(padded, 0.5):
+    for contour in find_contours(padded, level):
         if len(contour) < 4:
             continue
         polygons.append(contour[:-1] - 1.0)  # drop the repeated closing point, undo the pad

@@ -2,10 +2,11 @@
 
 Writing: each structure's mask is resampled (linear) onto each image plane of the referenced
 series -- the planning CT's axial slices, a sagittal MR's sagittal slices -- and traced there
-with marching squares at the 50% level, so every contour lies on the plane of one referenced
-image, names it in its ContourImageSequence and is CLOSED_PLANAR, as readers such as rt-utils
-and planning systems require; the polygons run half a pixel outside the pixel centres they
-enclose. Reading: each polygon is filled back
+with marching squares at :data:`CONTOUR_LEVEL`, so every contour lies on the plane of one
+referenced image, names it in its ContourImageSequence and is CLOSED_PLANAR, as readers such as
+rt-utils and planning systems require; the polygons run 0.475 pixel outside the centres of the
+pixels they enclose, so readers that fill by pixel centre and readers that round the vertices
+and fill edges included both get the mask back. Reading: each polygon is filled back
 (even-odd, so holes stay holes) on the planes it lies in, then resampled onto the grid asked for.
 """
 
@@ -29,6 +30,16 @@ from imaging.resample import resample_to
 from imaging.rt_common import new_rt_dataset, save_atomically
 from imaging.volume import Volume
 
+#: The iso-level each structure is traced at on the referenced images' pixels: the polygon runs
+#: 0.475 pixel outside the centres of the edge pixels inside it (0.025 pixel inside the pixels'
+#: edge). So both ways readers turn a polygon back into pixels give back the mask exactly:
+#: "a pixel is inside when its centre is" (dicompyler-core's matplotlib Path test, plastimatch's
+#: scan lines through the pixel centres in rasterize_slice.cxx, skimage's polygon2mask) and
+#: "round the vertices to pixel centres and fill, the outline's pixels included" (OpenCV's
+#: fillPoly, as rt-utils 1.2.7 does), which at 0.5 -- vertices on the pixel edges, a tie for
+#: rounding -- added outside pixels along the outline (+68 % on sample case 4's lesion; see
+#: docs/plan_panel.md, "Reading the RT Structure Set", and tests/imaging/test_rtstruct_readers.py).
+CONTOUR_LEVEL = 0.525
 #: Contour points closer than this to a plane of the grid belong to it (fraction of a slice).
 PLANE_TOLERANCE = 0.25
 
@@ -135,7 +146,7 @@ def contours_on_images(mask: Volume, images: Sequence[Dataset]) -> list[tuple[Da
         )[0]
         if values.max() < 0.5:
             continue
-        for polygon in mask_outlines(values):
+        for polygon in mask_outlines(values, CONTOUR_LEVEL):
             rows, columns = polygon[:, 0], polygon[:, 1]
             ijk = np.column_stack([columns, rows, np.zeros(len(polygon))])
             result.append((image, plane.index_to_patient(ijk)))

@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 
+from app.viewer.colours import halo, qcolor
 from app.viewer.overlays import (
     HeightLineOverlay,
     MaskOverlay,
@@ -27,16 +28,28 @@ from app.viewer.overlays import (
 )
 from imaging.volume import Volume
 from planning.anatomy.levels import VertebralLevel, display_name, sort_by_z
-from planning.anatomy.structures import structure_colour
+from planning.anatomy.structures import is_cord, structure_colour
 from planning.case.annotation import Annotation, WidthRuler
+from planning.display import palette
+from planning.display.palette import Role
 
 #: Half length of an endplate line across the body, mm.
 ENDPLATE_HALF_LENGTH_MM = 14.0
 
-LEVEL_COLOR = QColor("#ffd23f")
-LESION_COLOR = QColor("#ff3b3b")
-EDEMA_COLOR = QColor("#5ad1ff")
-REFERENCE_COLOR = QColor("#7cff7c")
+LEVEL_COLOR = qcolor(palette.LEVELS)
+LESION_COLOR = qcolor(palette.LESION)
+EDEMA_COLOR = qcolor(palette.EDEMA)
+REFERENCE_COLOR = qcolor(palette.REFERENCE_LEVELS)
+SELECTED_LEVEL_COLOR = qcolor(palette.LEVEL_SELECTED)
+
+#: The roles of the user's annotation: levels, lesion, edema limits.
+USER_ROLES: tuple[Role, Role, Role] = (palette.LEVELS, palette.LESION, palette.EDEMA)
+#: The roles of a reference annotation (the sample's answer, the practice reference).
+REFERENCE_ROLES: tuple[Role, Role, Role] = (
+    palette.REFERENCE_LEVELS,
+    palette.REFERENCE_LESION,
+    palette.REFERENCE_EDEMA,
+)
 
 
 def grid_frame(reference: Volume | None) -> str:
@@ -90,6 +103,9 @@ class LevelNamesOverlay(OverlayItem):
     colors: list[QColor] = field(default_factory=list)
     half_heights_mm: np.ndarray = field(default_factory=lambda: np.zeros(0))
     font_point_size: float = 10.0
+    #: the side a name goes to first on coronal and axial views: "left" (the user's), "right"
+    #: (a reference's, so that its names sit beside the user's rather than above or below them)
+    side: str = "left"
 
     kind: ClassVar[str] = "level names"
 
@@ -119,7 +135,13 @@ class LevelNamesOverlay(OverlayItem):
             width = metrics.horizontalAdvance(self.texts[n])
             baseline = y + metrics.ascent() / 2 - 1
             # on sagittal views right of the body is the canal and the cord: never over them
-            sides = (x - width - 8,) if sagittal else (x - width - 8, x + 8)
+            left_of, right_of = x - width - 8, x + 8
+            if sagittal:
+                sides: tuple[float, ...] = (left_of,)
+            elif self.side == "right":
+                sides = (right_of, left_of)
+            else:
+                sides = (left_of, right_of)
             for left in sides:
                 # zoomed in, the body may sit near the view's edge: keep the name inside
                 left = min(max(left, visible.left() + 2), visible.right() - width - 2)
@@ -141,9 +163,11 @@ class LevelNamesOverlay(OverlayItem):
         shown = self._shown(context)
         for n in np.flatnonzero(shown):
             color = self.colors[n] if n < len(self.colors) else self.color
-            painter.setPen(QPen(QColor(0, 0, 0), 1.0))
+            painter.setPen(QPen(halo(255), 1.0))
             painter.setBrush(QBrush(color))
             painter.drawEllipse(QPointF(*screen[n]), 2.5, 2.5)
+        if np.any(shown):
+            context.mark_shown(self.role)
         for n, point in context.labels[id(self)]:
             color = self.colors[n] if n < len(self.colors) else self.color
             _outlined(painter, point, self.texts[n], color)
@@ -292,7 +316,7 @@ class WidthRulersOverlay(OverlayItem):
             ]
             # a dark halo under the line, so it reads on bright bone and dark canal alike
             for color, width in (
-                (QColor(0, 0, 0, 200), self.width_px + 2),
+                (halo(), self.width_px + 2),
                 (self.color, self.width_px),
             ):
                 pen = QPen(color, width)
@@ -306,7 +330,7 @@ class WidthRulersOverlay(OverlayItem):
 
 def _outlined(painter: QPainter, point: QPointF, text: str, color: QColor) -> None:
     """Text with a dark halo so it reads on any grey level."""
-    painter.setPen(QColor(0, 0, 0, 220))
+    painter.setPen(halo())
     for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
         painter.drawText(point + QPointF(dx, dy), text)
     painter.setPen(color)
@@ -320,7 +344,10 @@ class AnnotationLayers:
     ----------
     model : the viewer's overlay model.
     prefix : prepended to the item names in the Layers panel ("" or "Reference: ").
-    color_levels, color_lesion, color_edema : colours of the three groups.
+    roles : the palette roles of the levels, the lesion and the edema limits (their colours,
+        line styles and legend words).
+    names_side : where level names go first on coronal and axial views ("left", or "right"
+        for a reference drawn beside the user's names).
     z : drawing order base.
     """
 
@@ -329,15 +356,16 @@ class AnnotationLayers:
         model: OverlayModel,
         prefix: str = "",
         *,
-        color_levels: QColor = LEVEL_COLOR,
-        color_lesion: QColor = LESION_COLOR,
-        color_edema: QColor = EDEMA_COLOR,
+        roles: tuple[Role, Role, Role] = USER_ROLES,
+        names_side: str = "left",
         z: float = 10.0,
         lesion_opacity: float = 0.35,
     ) -> None:
         self.model = model
         self.prefix = prefix
-        self.colors = (color_levels, color_lesion, color_edema)
+        self.roles = roles
+        self.names_side = names_side
+        self.colors = tuple(qcolor(role) for role in roles)
         self.z = z
         self.lesion_opacity = lesion_opacity
         self.visible = True
@@ -375,6 +403,7 @@ class AnnotationLayers:
         the state's own; a name not yet in the state is shown as a new structure.
         """
         level_color, lesion_color, edema_color = self.colors
+        level_role, lesion_role, edema_role = self.roles
         items: list[OverlayItem] = []
         common = {"frame_of_reference_uid": frame_of_reference_uid, "visible": self.visible}
         centres = body_centres(state.levels, fallback_xy)
@@ -382,16 +411,21 @@ class AnnotationLayers:
             ordered = sort_by_z(state.levels)
             names = [display_name(lv.name, state.thoracic_prefix) for lv in ordered]
             points = np.array([centres[lv.name] for lv in ordered], dtype=float)
-            colors = [QColor("#ffffff") if lv.name == selected else level_color for lv in ordered]
+            colors = [
+                QColor(SELECTED_LEVEL_COLOR) if lv.name == selected else level_color
+                for lv in ordered
+            ]
             items.append(
                 LevelNamesOverlay(
                     name=f"{self.prefix}Level names",
                     color=level_color,
+                    role=level_role,
                     z=self.z + 2,
                     points_mm=points,
                     texts=names,
                     colors=colors,
                     half_heights_mm=np.array([max(lv.height_mm / 2, 0.5) for lv in ordered]),
+                    side=self.names_side,
                     **common,
                 )
             )
@@ -438,6 +472,7 @@ class AnnotationLayers:
                 name=f"{self.prefix}Lesion",
                 mask=mask,
                 color=lesion_color,
+                role=lesion_role,
                 opacity=self.lesion_opacity,
                 z=self.z,
                 **common,
@@ -455,7 +490,8 @@ class AnnotationLayers:
             item = MaskOverlay(
                 name=f"{self.prefix}{name}",
                 mask=structure_mask,
-                color=QColor(*structure_colour(name, index)),
+                color=qcolor(structure_colour(name, index)),
+                role=palette.structure_role(name, index, is_cord(name)),
                 opacity=self.lesion_opacity,
                 z=self.z - 0.5,  # under the lesion, which usually lies inside the cord
                 **common,
@@ -463,6 +499,7 @@ class AnnotationLayers:
             structure_items[name.lower()] = item
             items.append(item)
         if state.edema is not None:
+            words_prefix = "ref. " if self.prefix else ""
             for label, z in (
                 ("edema superior", state.edema.superior_z_mm),
                 ("edema inferior", state.edema.inferior_z_mm),
@@ -471,13 +508,15 @@ class AnnotationLayers:
                     HeightLineOverlay(
                         name=f"{self.prefix}{label.capitalize()} limit",
                         z_mm=z,
-                        label=f"{self.prefix}{label}".strip(),
-                        # narrow views: "ref. edema inf." / "edema inf.", then "ed. inf."
+                        # worded as the practice reference's: "ref. edema superior"; narrow
+                        # views: "ref. edema sup." / "edema sup.", then "ed. sup."
+                        label=f"{words_prefix}{label}",
                         short_labels=(
-                            ("ref. " if self.prefix else "") + f"{label[:9]}.",
-                            ("ref. " if self.prefix else "") + f"ed. {label[6:9]}.",
+                            f"{words_prefix}{label[:9]}.",
+                            f"{words_prefix}ed. {label[6:9]}.",
                         ),
                         color=edema_color,
+                        role=edema_role,
                         dashed=True,
                         width_px=1.5,
                         z=self.z + 1,

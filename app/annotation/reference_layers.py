@@ -1,7 +1,7 @@
 """The bundled reference annotation of a sample study, drawn as a 'Reference' layer group.
 
 A sample study keeps its reference annotation beside its images as `REFERENCE_CASE_NAME`;
-when such a study is opened without a case, the reference is drawn in green under the user's
+when such a study is opened without a case, the reference is drawn in light cyan under the user's
 own annotation. View > Show the reference annotation hides it; practice mode forbids it
 altogether (`ReferenceAnnotation.set_allowed(False)`).
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QAction
 
 from app.annotation.document import AnnotationDocument
-from app.annotation.overlays import REFERENCE_COLOR, AnnotationLayers, grid_centre_xy, grid_frame
+from app.annotation.overlays import REFERENCE_ROLES, AnnotationLayers, grid_centre_xy, grid_frame
 from app.host_window import HostWindow
 from app.viewer.overlays import OverlayModel
 from imaging.errors import SpineplanError
@@ -29,9 +29,8 @@ def make_reference_layers(model: OverlayModel) -> AnnotationLayers:
     return AnnotationLayers(
         model,
         "Reference: ",
-        color_levels=REFERENCE_COLOR,
-        color_lesion=QColor("#3cb371"),
-        color_edema=REFERENCE_COLOR,
+        roles=REFERENCE_ROLES,
+        names_side="right",
         z=5.0,
         lesion_opacity=0.2,
     )
@@ -97,7 +96,7 @@ class ReferenceAnnotation:
             self._draw(state)
             self.window.add_message(
                 "info",
-                "This sample study has a reference annotation, shown in green "
+                "This sample study has a reference annotation, shown in light cyan "
                 "(View ▸ Show the reference annotation).",
             )
 

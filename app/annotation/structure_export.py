@@ -23,6 +23,7 @@ from imaging.volume import Volume
 from planning.anatomy.lesion import measure_lesion
 from planning.anatomy.structures import is_cord, structure_colour
 from planning.case import annotation as edits
+from planning.display import palette
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,11 +67,11 @@ def export_structures(document: AnnotationDocument) -> list[Structure]:
     state, reference = document.state, document.reference
     found = []
     if state.lesion_mask is not None:
-        found.append(Structure("Lesion", state.lesion_mask, (255, 59, 59), "GTV"))
+        found.append(Structure("Lesion", state.lesion_mask, palette.LESION.rgb, "GTV"))
     if reference is not None:
         edema = edema_structure(state, reference)
         if edema is not None:
-            found.append(Structure("Edema (cord segment)", edema, (90, 209, 255), "CONTROL"))
+            found.append(Structure("Edema (cord segment)", edema, palette.EDEMA.rgb, "CONTROL"))
     for index, other in enumerate(state.structures):
         found.append(
             Structure(other.name, other.mask, structure_colour(other.name, index), other.roi_type)

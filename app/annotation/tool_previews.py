@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtGui import QColor
 
 from app.annotation.body_width import is_oblique
 from app.annotation.overlays import LEVEL_COLOR, WidthRulersOverlay
+from app.viewer.colours import qcolor
 from app.viewer.overlays import PolylineOverlay
 from imaging.reslice import ViewPlane
 from planning.case import annotation as edits
+from planning.display import palette
 
 if TYPE_CHECKING:
     from app.viewer.viewer import Viewer
@@ -50,8 +51,8 @@ class ToolPreviews:
                     name="Ellipsoid being placed",
                     points_mm=points,
                     closed=True,
-                    color=QColor("#ff8080"),
-                    dashed=True,
+                    color=qcolor(palette.LESION_PREVIEW),
+                    role=palette.LESION_PREVIEW,
                     planes=frozenset({plane}),
                     z=30,
                 )
@@ -105,7 +106,7 @@ class ToolPreviews:
         )
         if self.brush_item is None:
             self.brush_item = PolylineOverlay(
-                name="Brush outline", color=QColor("#ffffff"), closed=True, width_px=1.0, z=40
+                name="Brush outline", color=qcolor(palette.BRUSH), closed=True, width_px=1.0, z=40
             )
             self.brush_item.points_mm = points
             self.brush_item.planes = frozenset({event.plane})

@@ -54,6 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imports.add_argument(
         "--source-to-diaphragm-cm", metavar="D", help="Co-60 source to penumbra trimmer, cm"
     )
+    imports.add_argument(
+        "--sad-cm", metavar="SAD", help="source-axis distance, cm (default: Co-60 80, 6 MV 100)"
+    )
     imports.add_argument("--physicist", default="", help="who commissions (default: login name)")
     imports.add_argument("--replace", action="store_true", help="replace a machine of that name")
     actions.add_parser("list", help="the stored machines")
@@ -80,6 +83,7 @@ def _import(args: argparse.Namespace) -> int:
         source_diameter_cm=_optional(args.source_diameter_cm, "--source-diameter-cm"),
         source_to_diaphragm_cm=_optional(args.source_to_diaphragm_cm, "--source-to-diaphragm-cm"),
         physicist=args.physicist,
+        sad_cm=_optional(args.sad_cm, "--sad-cm"),
     )
     stored = import_machine(args.files, setup, replace_existing=args.replace)
     print(f"imported machine {stored.setup.name} ({stored.setup.energy}) into {stored.folder}")
@@ -104,7 +108,8 @@ def _list() -> int:
         setup = stored.setup
         files = ", ".join(Path(s["file"]).name for s in stored.sources)
         print(
-            f"  {setup.name}: {setup.energy}, {setup.setup} set-up, reference SSD "
+            f"  {setup.name}: {setup.energy}, {setup.setup} set-up, SAD "
+            f"{stored.machine.sad_cm:g} cm, reference SSD "
             f"{setup.reference_ssd_cm:g} cm; imported {stored.imported_at} by {setup.physicist} "
             f"from {files}"
         )

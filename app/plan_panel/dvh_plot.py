@@ -14,12 +14,14 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from app.viewer.colours import pen_style, qcolor
+from planning.display import palette
 from planning.evaluation.coverage import COVERAGE_ISODOSE_PERCENT, DoseVolumeHistogram
 
-_BACKGROUND = QColor("#1e1f22")
-_GRID = QColor("#3a3c40")
-_TEXT = QColor("#c8c8c8")
-_MARK = QColor("#ff8c00")
+_BACKGROUND = qcolor(palette.PLOT_BACKGROUND)
+_GRID = qcolor(palette.PLOT_GRID)
+_TEXT = qcolor(palette.PLOT_TEXT)
+_MARK = qcolor(palette.CRITERION_95)
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ class DvhPlot(QWidget):
         (x95, y_bottom), (_, y_top) = to_screen(
             np.array([COVERAGE_ISODOSE_PERCENT] * 2), np.array([0.0, 100.0])
         )
-        mark_pen = QPen(_MARK, 1.0, Qt.PenStyle.DashLine)
+        mark_pen = QPen(_MARK, 1.0, pen_style(palette.CRITERION_95))
         painter.setPen(mark_pen)
         painter.drawLine(QPointF(x95, y_bottom), QPointF(x95, y_top))
         for index, curve in enumerate(self.curves):

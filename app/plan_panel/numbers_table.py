@@ -10,11 +10,12 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from planning.anatomy.levels import ThoracicPrefix, level_range_words
+from planning.anatomy.levels import ThoracicPrefix, display_name, level_range_words
 from planning.dose.images import PlanImages
 from planning.dose.plan_geometry import PlanGeometry
 from planning.field.beam import Beam
 from planning.field.derivation import Field
+from planning.field.wording import border_sentence
 from planning.plan import PlanResult
 
 
@@ -36,15 +37,21 @@ def field_rows(plan_field: Field, prefix: ThoracicPrefix) -> list[tuple[str, str
         ("Energy, SSD", f"{energy_label(plan_field.energy)}, {plan_field.ssd_cm:g} cm"),
         (
             "Superior border",
-            f"z {plan_field.superior_border_z_mm:.1f} mm "
-            f"({plan_field.superior_border_description}; in "
-            f"{plan_field.superior_border_location})",
+            border_sentence(
+                plan_field.superior_border_z_mm,
+                plan_field.superior_border_description,
+                plan_field.superior_border_location,
+                display_name(plan_field.reach_levels[0], prefix),
+            ),
         ),
         (
             "Inferior border",
-            f"z {plan_field.inferior_border_z_mm:.1f} mm "
-            f"({plan_field.inferior_border_description}; in "
-            f"{plan_field.inferior_border_location})",
+            border_sentence(
+                plan_field.inferior_border_z_mm,
+                plan_field.inferior_border_description,
+                plan_field.inferior_border_location,
+                display_name(plan_field.reach_levels[1], prefix),
+            ),
         ),
         ("Field length x width at the isocentre plane", field_size_words(plan_field)),
     ]

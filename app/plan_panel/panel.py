@@ -238,6 +238,7 @@ class PlanPanel(QWidget):
             self.export_record.forget()
             self.field = self.live_field = None
             self.settings_box.clear_derived_width()
+            self.settings_box.show_landmark_ends(False, False)
             self._show_empty("No case is open.")
             return
         if new_case:
@@ -351,6 +352,7 @@ class PlanPanel(QWidget):
             return
         self.field = self.live_field = live
         self.settings_box.show_derived_width(live.width_mm)
+        self._show_landmark_ends(live)
         if self.result is None:
             self.overlay_layer.replace(field_overlays(live, self._frame_uid()))
         else:
@@ -358,6 +360,12 @@ class PlanPanel(QWidget):
             kept = self.overlay_layer.isodoses()
             self.overlay_layer.replace([*field_overlays(live, self._frame_uid()), *kept])
         self.field_updated.emit(live)
+
+    def _show_landmark_ends(self, plan_field: Field) -> None:
+        """Show the end margins the field's ends are set from (C1 ring, sacral end)."""
+        self.settings_box.show_landmark_ends(
+            bool(plan_field.superior_landmark), bool(plan_field.inferior_landmark)
+        )
 
     # -- results --------------------------------------------------------------------------
     def _on_busy(self, busy: bool) -> None:
@@ -371,6 +379,7 @@ class PlanPanel(QWidget):
         self.result, self.error, self.field = result, "", result.field
         self.plan_geometry = None
         self.settings_box.show_derived_width(result.field.width_mm)
+        self._show_landmark_ends(result.field)
         self.overlay_layer.replace(
             [*plan_overlays(result, result.images.plan_frame_uid), *self._mr_field(result.images)]
         )
@@ -383,6 +392,7 @@ class PlanPanel(QWidget):
         self.result, self.error, self.field = None, "", geometry.field
         self.plan_geometry = geometry
         self.settings_box.show_derived_width(geometry.field.width_mm)
+        self._show_landmark_ends(geometry.field)
         self.overlay_layer.replace(
             [
                 *geometry_overlays(geometry, geometry.images.plan_frame_uid),

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from PySide6.QtGui import QColor
 
+from app.viewer.colours import qcolor
 from app.viewer.overlays import (
     ContourLevel,
     ContourOverlay,
@@ -34,18 +34,18 @@ from app.viewer.overlays import (
     PolylineOverlay,
 )
 from imaging.volume import Volume
+from planning.display import palette
 from planning.dose.grid import dose_grid
 from planning.dose.plan_geometry import PlanGeometry
 from planning.field.beam import Beam
 from planning.field.derivation import Field
+from planning.field.wording import border_label_forms
 from planning.plan import PlanResult
 
-FIELD_COLOR = QColor("#b4ff00")
+FIELD_COLOR = qcolor(palette.FIELD_BORDER)
 #: (percent of prescription, colour, legend), drawn in this order.
-ISODOSE_LEVELS: tuple[tuple[float, str, str], ...] = (
-    (50.0, "#4f8dff", "50 %"),
-    (95.0, "#ff8c00", "95 %"),
-    (107.0, "#ff3cf0", "107 %"),
+ISODOSE_LEVELS: tuple[tuple[float, str, str], ...] = tuple(
+    (percent, role.hex, f"{percent:g} %") for percent, role in palette.ISODOSES
 )
 #: Drawing order: above images and annotation masks.
 FIELD_Z = 20.0
@@ -112,17 +112,16 @@ def field_overlays(plan_field: Field, frame_uid: str = "") -> list[OverlayItem]:
     ):
         # the vertebra the border really reaches (not the rule's when a margin pulls it in)
         level = plan_field.reach_levels[0 if side == "Superior" else 1]
+        forms = border_label_forms("superior" if side == "Superior" else "inferior", where, level)
         items.append(
             FieldBorderOverlay(
                 name=f"{side} field border (z {z_mm:.1f} mm)",
                 z_mm=z_mm,
-                label=f"{side.lower()} border: {where or level}",
-                short_labels=(
-                    f"{side[:3].lower()}. border {level}",
-                    f"{side[:3].lower()}. {level}",
-                ),
+                label=forms[0],
+                short_labels=forms[1:],
                 dashed=True,
                 width_px=1.5,
+                role=palette.FIELD_BORDER,
                 **common,
             )
         )
@@ -140,6 +139,7 @@ def field_overlays(plan_field: Field, frame_uid: str = "") -> list[OverlayItem]:
                 label=words,
                 short_labels=(words.split(":")[0],),
                 width_px=1.0,
+                role=palette.LANDMARK,
                 **common,
             )
         )
@@ -169,6 +169,7 @@ def field_overlays(plan_field: Field, frame_uid: str = "") -> list[OverlayItem]:
                 ),
                 planes=frozenset({plane}),  # type: ignore[arg-type]
                 width_px=2.0,
+                role=palette.FIELD_EDGE,
                 **common,
             )
         )
@@ -234,6 +235,7 @@ def beam_path_overlays(
                 planes=frozenset({along_plane}),  # type: ignore[arg-type]
                 max_distance_mm=plan_field.width_mm / 2.0,
                 width_px=1.5,
+                role=palette.BEAM_EDGE,
                 **common,
             )
         )
@@ -248,6 +250,7 @@ def beam_path_overlays(
                 planes=frozenset({"axial"}),
                 max_distance_mm=max(half_length_up, -half_length_down),
                 width_px=1.5,
+                role=palette.BEAM_EDGE,
                 **common,
             )
         )
@@ -265,14 +268,15 @@ def isodose_overlays(result: PlanResult, frame_uid: str = "") -> list[OverlayIte
     volume = dose_percent(result)
     return [
         IsodoseOverlay(
-            name=f"Isodose {label}",
+            name=f"Isodose {percent:g} %",
             volume=volume,
-            levels=[ContourLevel(percent, QColor(color), label)],
-            color=QColor(color),
+            levels=[ContourLevel(percent, qcolor(role), f"{percent:g} %", role)],
+            color=qcolor(role),
+            role=role,
             z=ISODOSE_Z + index * 0.1,
             frame_of_reference_uid=frame_uid,
         )
-        for index, (percent, color, label) in enumerate(ISODOSE_LEVELS)
+        for index, (percent, role) in enumerate(palette.ISODOSES)
     ]
 
 

@@ -8,7 +8,6 @@ fills them for a plan, a field and beam set-up without dose, a failure or nothin
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from app.plan_panel.dvh_plot import DvhCurve, DvhPlot
@@ -19,24 +18,27 @@ from app.plan_panel.numbers_table import (
     geometry_rows,
     numbers_rows,
 )
+from app.viewer.colours import qcolor
 from planning.anatomy.levels import ThoracicPrefix
 from planning.anatomy.structures import structure_colour
+from planning.display import palette
+from planning.display.palette import hex_of
 from planning.dose.plan_geometry import PlanGeometry
 from planning.field.derivation import Field
 from planning.plan import PlanResult
 
-PASS_COLOR = "#3ddc84"
-FAIL_COLOR = "#ff5252"
+PASS_COLOR = hex_of(palette.VERDICT_PASS)
+FAIL_COLOR = hex_of(palette.VERDICT_FAIL)
 #: no plan: the settings or the case cannot be planned
-NO_PLAN_COLOR = "#ffb74d"
+NO_PLAN_COLOR = hex_of(palette.STATUS_NO_PLAN)
 #: the field and beam set-up without dose (no depth-dose table for the machine)
-FIELD_ONLY_COLOR = "#ffd54f"
+FIELD_ONLY_COLOR = hex_of(palette.STATUS_FIELD_ONLY)
 FIELD_ONLY_VERDICT = "FIELD ONLY, NO DOSE"
 #: where the shipped beam data and the missing tables are described
 BEAM_DATA_README = "resources/beam_data/README.md"
 #: nothing to plan yet
-EMPTY_COLOR = "#9e9e9e"
-LESION_CURVE_COLOR = QColor("#ff8c00")
+EMPTY_COLOR = hex_of(palette.STATUS_EMPTY)
+LESION_CURVE_COLOR = qcolor(palette.LESION)
 
 
 def verdict_style(color: str, *, bold: bool = True) -> str:
@@ -123,7 +125,7 @@ def dvh_curves(result: PlanResult) -> list[DvhCurve]:
                 DvhCurve(
                     other.dvh,
                     result.prescription.dose_gy,
-                    QColor(*structure_colour(other.name, index)),
+                    qcolor(structure_colour(other.name, index)),
                     v95_percent=other.stats.v95_percent,
                     label=f"{other.name}  Dmax {other.stats.dmax_percent:.1f} %",
                 )

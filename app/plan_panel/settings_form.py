@@ -110,6 +110,25 @@ class PlanSettingsForm(QGroupBox):
         self.margin_spin.setToolTip("Extra margin beyond each border (negative tightens)")
         form.addRow("Margin", self.margin_spin)
 
+        # the ends of the spine: shown when the field's end is set from a landmark there
+        self.skull_base_spin = self._end_margin_spin(
+            "PlanSkullBaseMargin",
+            "A lesion reaching C1: the superior border this far above the top of the C1 ring "
+            "(or of the lesion, if higher), towards the foramen magnum",
+        )
+        form.addRow("Skull-base margin", self.skull_base_spin)
+        self.sacral_spin = self._end_margin_spin(
+            "PlanSacralMargin",
+            "A lesion reaching the lowest labelled sacral body: the inferior border this far "
+            "below its inferior endplate (or the lesion's bottom, if lower), over the end of "
+            "the thecal sac",
+        )
+        form.addRow("Sacral margin", self.sacral_spin)
+        self._form = form
+        #: whether the field drawn now sets its superior / inferior end from a landmark
+        self._landmark_ends = (False, False)
+        self._show_end_margins()
+
         self.arrangement_combo = QComboBox(self)
         self.arrangement_combo.setObjectName("PlanArrangement")
         for key, text in ARRANGEMENT_TEXT.items():
@@ -209,6 +228,8 @@ class PlanSettingsForm(QGroupBox):
             combo.currentIndexChanged.connect(self._on_setting_edited)
         for spin in (
             self.margin_spin,
+            self.skull_base_spin,
+            self.sacral_spin,
             self.width_spin,
             self.alpha_beta_spin,
             self.normalisation_depth,
@@ -219,6 +240,32 @@ class PlanSettingsForm(QGroupBox):
         self.fractions_spin.valueChanged.connect(self._on_dose_edited)
         self.schedule_combo.currentIndexChanged.connect(self._on_schedule_chosen)
         self.width_auto.toggled.connect(self._on_width_auto)
+
+    def _end_margin_spin(self, name: str, tip: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox(self)
+        spin.setObjectName(name)
+        spin.setRange(0.0, 60.0)
+        spin.setDecimals(1)
+        spin.setSingleStep(1.0)
+        spin.setSuffix(" mm")
+        spin.setToolTip(tip)
+        return spin
+
+    def show_landmark_ends(self, superior: bool, inferior: bool) -> None:
+        """The field derived now sets its superior (inferior) end from the C1 ring (the sacral
+        end): the skull-base (sacral) margin, which moves that end, is shown."""
+        self._landmark_ends = (superior, inferior)
+        self._show_end_margins()
+
+    def _show_end_margins(self) -> None:
+        """Each end margin shows when it matters: the field's end is set from its landmark, or
+        the case's plan holds a value of its own (not the default)."""
+        defaults = PlanSettings()
+        for spin, landmark, default in (
+            (self.skull_base_spin, self._landmark_ends[0], defaults.skull_base_margin_mm),
+            (self.sacral_spin, self._landmark_ends[1], defaults.sacral_margin_mm),
+        ):
+            self._form.setRowVisible(spin, landmark or abs(spin.value() - default) > 1e-9)
 
     def _add_machines(self) -> None:
         """The commissioned machines (``spineplan machine import``) beside the reference beams."""
@@ -258,6 +305,9 @@ class PlanSettingsForm(QGroupBox):
                 max(self.border_combo.findData(settings.border_convention), 0)
             )
             self.margin_spin.setValue(settings.margin_mm)
+            self.skull_base_spin.setValue(settings.skull_base_margin_mm)
+            self.sacral_spin.setValue(settings.sacral_margin_mm)
+            self._show_end_margins()
             self.arrangement_combo.setCurrentIndex(
                 max(self.arrangement_combo.findData(settings.arrangement), 0)
             )
@@ -296,6 +346,8 @@ class PlanSettingsForm(QGroupBox):
             machine=self.energy_combo.currentData(MACHINE_ROLE),
             border_convention=self.border_combo.currentData(),
             margin_mm=float(self.margin_spin.value()),
+            skull_base_margin_mm=float(self.skull_base_spin.value()),
+            sacral_margin_mm=float(self.sacral_spin.value()),
             arrangement=self.arrangement_combo.currentData(),
             field_width_mm=None if self.width_auto.isChecked() else float(self.width_spin.value()),
             dose_gy=float(self.dose_spin.value()),

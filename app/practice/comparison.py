@@ -1,8 +1,9 @@
 """The reference drawn over the trainee's marks after a practice submit, with its legend.
 
-The trainee's own marks keep the annotation colours (levels yellow, lesion red, edema blue,
-field borders green from the Plan panel); every reference item is violet, its labels on the
-right edge of the view (the trainee's are on the left), so the two never read as one another.
+The trainee's own marks keep the annotation colours (`planning.display.palette`: levels
+yellow, lesion vermillion, edema sky blue dashed, field borders bluish green dashed); every
+reference item is light cyan (its edema limits dotted, its field borders solid), its labels on
+the right edge of the view (the trainee's are on the left), so the two never read as one another.
 """
 
 from __future__ import annotations
@@ -10,75 +11,42 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
-
-from app.annotation.overlays import EDEMA_COLOR, LESION_COLOR, LEVEL_COLOR, AnnotationLayers
-from app.plan_panel.plan_overlays import FIELD_COLOR
-from app.viewer.overlays import (
-    HeightLineOverlay,
-    OverlayItem,
-    OverlayModel,
-    ViewContext,
-    place_label,
-)
+from app.annotation.overlays import REFERENCE_ROLES, AnnotationLayers
+from app.viewer.colours import qcolor
+from app.viewer.overlays import HeightLineOverlay, OverlayItem, OverlayModel
 from planning.case.annotation import Annotation
+from planning.display import palette
+from planning.display.palette import Role
 from planning.field.derivation import Field
+from planning.field.wording import border_label_forms
 
 #: Prefix of every reference item in the Layers panel.
 REFERENCE_PREFIX = "Reference: "
-REFERENCE_MARK_COLOR = QColor("#d78cff")
-REFERENCE_LESION_COLOR = QColor("#a64dff")
+REFERENCE_MARK_COLOR = qcolor(palette.REFERENCE_LEVELS)
+REFERENCE_LESION_COLOR = qcolor(palette.REFERENCE_LESION)
 #: How far in front of the trainee's bodies the reference's level names stand, mm.
 REFERENCE_SHIFT_MM = 30.0
 
-#: (swatch colour, what it shows, dashed) for the legend: the trainee's marks, then the reference.
-LEGEND: tuple[tuple[str, QColor, str, bool], ...] = (
-    ("yours", LEVEL_COLOR, "your levels", False),
-    ("yours", LESION_COLOR, "your lesion", False),
-    ("yours", EDEMA_COLOR, "your edema limits", True),
-    ("yours", FIELD_COLOR, "your field borders (Plan panel)", True),
-    ("reference", REFERENCE_MARK_COLOR, "reference levels (in front)", False),
-    ("reference", REFERENCE_LESION_COLOR, "reference lesion (outline)", False),
-    ("reference", REFERENCE_MARK_COLOR, "reference edema limits", True),
-    ("reference", REFERENCE_MARK_COLOR, "reference field borders", False),
+#: (whose, role, what it shows) for the legend: the trainee's marks, then the reference.
+LEGEND: tuple[tuple[str, Role, str], ...] = (
+    ("yours", palette.LEVELS, "your levels"),
+    ("yours", palette.LESION, "your lesion"),
+    ("yours", palette.EDEMA, "your edema limits"),
+    ("yours", palette.FIELD_BORDER, "your field borders (Plan panel)"),
+    ("reference", palette.REFERENCE_LEVELS, "reference levels (in front)"),
+    ("reference", palette.REFERENCE_LESION, "reference lesion (outline)"),
+    ("reference", palette.REFERENCE_EDEMA, "reference edema limits"),
+    ("reference", palette.REFERENCE_BORDER, "reference field borders"),
 )
 
 
 @dataclass(eq=False)
 class RightLabelledHeightLine(HeightLineOverlay):
-    """A height line labelled at the right edge of the view (the reference's side)."""
+    """A height line labelled at the right edge of the view (the reference's side), below the
+    line rather than above it (the trainee's labels are above theirs, on the left)."""
 
     kind: ClassVar[str] = "reference height line"
-
-    def paint(self, painter: QPainter, context: ViewContext) -> None:
-        centre = context.geometry.center_mm.copy()
-        centre[2] = self.z_mm
-        y = float(context.to_screen(centre[None])[0, 1])
-        rect = context.image_rect
-        pen = QPen(self.color, self.width_px)
-        pen.setCosmetic(True)
-        if self.dashed:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
-        visible = context.visible_rect()
-        if not self.label or not visible.top() <= y <= visible.bottom():
-            return
-        # below the line, at the right of the visible image (zoomed in, the image's right edge
-        # may be off screen), clear of the names and labels already written, shortened if needed
-        baseline = y + QFontMetricsF(painter.font()).ascent() + 2
-        placed = place_label(
-            painter, context, [self.label, *self.short_labels], baseline, prefer="right"
-        )
-        if placed is None:
-            return
-        point, text = placed
-        painter.setPen(QColor(0, 0, 0, 220))
-        for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-            painter.drawText(point + QPointF(dx, dy), text)
-        painter.setPen(self.color)
-        painter.drawText(point, text)
+    label_side: str = "right"
 
 
 class ReferenceComparison:
@@ -92,9 +60,8 @@ class ReferenceComparison:
         self.marks = AnnotationLayers(
             model,
             REFERENCE_PREFIX,
-            color_levels=REFERENCE_MARK_COLOR,
-            color_lesion=REFERENCE_LESION_COLOR,
-            color_edema=REFERENCE_MARK_COLOR,
+            roles=REFERENCE_ROLES,
+            names_side="right",
             z=12.0,
             lesion_opacity=0.15,
         )
@@ -124,10 +91,7 @@ class ReferenceComparison:
         self.marks.rebuild(
             replace(state, edema=None), frame_of_reference_uid, (x, y - REFERENCE_SHIFT_MM)
         )
-        common: dict[str, Any] = {
-            "color": REFERENCE_MARK_COLOR,
-            "frame_of_reference_uid": frame_of_reference_uid,
-        }
+        common: dict[str, Any] = {"frame_of_reference_uid": frame_of_reference_uid}
         if state.edema is not None:
             for side, z_mm in (
                 ("superior", state.edema.superior_z_mm),
@@ -142,6 +106,8 @@ class ReferenceComparison:
                         dashed=True,
                         width_px=1.5,
                         z=13.0,
+                        color=qcolor(palette.REFERENCE_EDEMA),
+                        role=palette.REFERENCE_EDEMA,
                         **common,
                     )
                 )
@@ -151,17 +117,22 @@ class ReferenceComparison:
                 ("inferior", field.inferior_border_z_mm),
             ):
                 level = field.superior_level if side == "superior" else field.inferior_level
+                where = (
+                    field.superior_border_description
+                    if side == "superior"
+                    else field.inferior_border_description
+                )
+                forms = border_label_forms(side, where, level, prefix="ref. ")
                 self.line_items.append(
                     RightLabelledHeightLine(
                         name=f"{REFERENCE_PREFIX}field {side} border (z {z_mm:.1f} mm)",
                         z_mm=z_mm,
-                        label=f"ref. field {side} border ({level})",
-                        short_labels=(
-                            f"ref. {side[:3]}. border {level}",
-                            f"ref. {side[:3]}. {level}",
-                        ),
+                        label=forms[0],
+                        short_labels=forms[1:],
                         width_px=2.0,
                         z=13.0,
+                        color=qcolor(palette.REFERENCE_BORDER),
+                        role=palette.REFERENCE_BORDER,
                         **common,
                     )
                 )

@@ -326,7 +326,7 @@ class PracticeController(QObject):
             sheet = self.outcome.sheet
             text = (
                 f"scored <b>{sheet.verdict.upper()}</b> ({sheet.score_percent:.0f} % of the "
-                "checks). The reference is drawn in violet over your marks (see the legend in "
+                "checks). The reference is drawn in light cyan over your marks (see the legend in "
                 "the Practice panel)."
             )
         else:

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from planning.display import palette
+from planning.display.palette import hex_of
 from planning.errors import PlanningError
 from planning.practice.history import (
     Attempt,
@@ -28,7 +30,7 @@ from planning.practice.history import (
     progress_over_time,
 )
 
-CASE_COLORS = ("#4fc3f7", "#ffb74d", "#ba68c8", "#81c784", "#f06292", "#fff176", "#90a4ae")
+CASE_COLORS = tuple(hex_of(colour) for colour in palette.HISTORY_CASE_COLOURS)
 
 
 class ProgressPlot(QWidget):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QLabel,
@@ -17,12 +17,19 @@ from PySide6.QtWidgets import (
 
 from app.plurals import noun
 from app.practice.comparison import LEGEND
+from app.viewer.colours import pen_style, qcolor
 from planning.anatomy.levels import level_range_words
+from planning.display import palette
+from planning.display.palette import hex_of
 from planning.practice.sheet import ScoreSheet
 
-VERDICT_COLORS = {"perfect": "#1f8f3a", "pass": "#2f7d4f", "fail": "#b3261e"}
-PASSED_COLOR = QColor("#59d97a")
-FAILED_COLOR = QColor("#ff6b5e")
+VERDICT_COLORS = {
+    "perfect": hex_of(palette.VERDICT_PASS_DARK),
+    "pass": hex_of(palette.VERDICT_PASS_DARK),
+    "fail": hex_of(palette.VERDICT_FAIL_DARK),
+}
+PASSED_COLOR = qcolor(palette.VERDICT_PASS)
+FAILED_COLOR = qcolor(palette.VERDICT_FAIL)
 
 
 def _signed(value: float, unit: str, digits: int = 1) -> str:
@@ -128,16 +135,15 @@ class LegendWidget(QWidget):
         return self.sizeHint()
 
     def entries(self) -> list[str]:
-        return [text for _group, _color, text, _dashed in LEGEND]
+        return [text for _group, _role, text in LEGEND]
 
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for row, (_group, color, text, dashed) in enumerate(LEGEND):
+        for row, (_group, role, text) in enumerate(LEGEND):
             y = 3 + row * self.ROW_PX + self.ROW_PX / 2
-            pen = QPen(color, 3)
-            if dashed:
-                pen.setStyle(Qt.PenStyle.DashLine)
+            pen = QPen(qcolor(role), 3)
+            pen.setStyle(pen_style(role))
             painter.setPen(pen)
             painter.drawLine(QPointF(6, y), QPointF(34, y))
             painter.setPen(self.palette().windowText().color())
@@ -214,7 +220,7 @@ class ScoreSheetView(QWidget):
         """Show ``sheet``, the score of the attempt on ``case_label``."""
         self.sheet = sheet
         self.title.setText(f"<b>Score sheet</b>: {html.escape(case_label)}")
-        color = VERDICT_COLORS.get(sheet.verdict, "#555555")
+        color = VERDICT_COLORS.get(sheet.verdict, hex_of(palette.STATUS_EMPTY))
         self.verdict.setText(
             f"{sheet.verdict.upper()}: {sheet.score_percent:.0f} % of the checks passed"
         )

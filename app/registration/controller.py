@@ -15,14 +15,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog
 
-from app.registration.fusion import FusedImageOverlay, display_grey, mapped_marks, moved_onto_ct
-from app.registration.panel import RegistrationPanel
+from app.registration.fusion import (
+    FusedImageOverlay,
+    FusionMode,
+    display_grey,
+    mapped_marks,
+    moved_onto_ct,
+)
+from app.registration.panel import FLICKER_INTERVAL_MS, RegistrationPanel
+from app.registration.point_tool import Image, PointPairTool
 from app.registration.region import registration_region
 from app.registration.worker import RegistrationWorker
 from app.series_choice import is_post_contrast
+from app.viewer.colours import qcolor
 from app.viewer.overlays import LabelOverlay, OverlayItem
 from app.window_docks import add_dock
 from imaging.discovery import SeriesInfo
@@ -30,10 +38,16 @@ from imaging.errors import SpineplanError
 from imaging.registration import PointPair, RegistrationResult, RegistrationSettings
 from imaging.volume import Volume
 from planning.case.planning_ct import PlanningCtReference, rigid_matrix
+from planning.display import palette
 
 if TYPE_CHECKING:
     from app.annotation.document import AnnotationDocument
     from app.host_window import HostWindow
+
+
+#: the point pair's marks: white, which no other mark on the views uses and reads on the
+#: black around the image as on soft tissue
+POINT_COLOR = qcolor(palette.WHITE)
 
 
 def _fmt(point: np.ndarray | None) -> str:
@@ -91,6 +105,14 @@ class RegistrationController(QObject):
         self._pair_of_run: bool = False
         self._markers: list[OverlayItem] = []
         self._fused: list[OverlayItem] = []
+        # flicker: the fused image flips between MR and CT at each tick while the mode is on
+        self.flicker_timer = QTimer(self)
+        self.flicker_timer.setInterval(FLICKER_INTERVAL_MS)
+        self.flicker_timer.timeout.connect(self._flick)
+        self._mode_before_flicker = FusionMode.BLEND
+        # the point pair's earlier values, (MR, CT), for Undo point
+        self._point_history: list[tuple[np.ndarray | None, np.ndarray | None]] = []
+        self.point_tool = PointPairTool(self)
         self._build_actions()
         self._connect()
 
@@ -105,6 +127,16 @@ class RegistrationController(QObject):
         anchor = next(x for x in file_menu.actions() if x.objectName() == "export_view")
         file_menu.insertAction(anchor, open_ct)
         file_menu.insertSeparator(anchor)
+        self.point_tool_action = window.add_action(
+            "registration_points",
+            "Pick registration &points",
+            self._on_point_tool,
+            checkable=True,
+        )
+        window.tools_menu.addAction(self.point_tool_action)
+        self.panel.pick_points_button.setDefaultAction(self.point_tool_action)
+        flicker = window.add_action("registration_flicker", "Flicker MR/CT", self.toggle_flicker)
+        window.tools_menu.addAction(flicker)
 
     def _connect(self) -> None:
         panel = self.panel
@@ -115,9 +147,11 @@ class RegistrationController(QObject):
         panel.set_mr_point_button.clicked.connect(self.set_mr_point)
         panel.set_ct_point_button.clicked.connect(self.set_ct_point)
         panel.clear_points_button.clicked.connect(self.clear_points)
+        panel.undo_point_button.clicked.connect(self.undo_point)
         panel.confirm_check.toggled.connect(lambda _on: self._update_accept())
         panel.blend_slider.valueChanged.connect(lambda _v: self._restyle_fused())
-        panel.checkerboard_check.toggled.connect(lambda _on: self._restyle_fused())
+        panel.swipe_slider.valueChanged.connect(lambda _v: self._restyle_fused())
+        panel.mode_group.buttonToggled.connect(self._on_mode_button)
         panel.nudge_requested.connect(self.nudge)
         for combo in (panel.mr_combo, panel.ct_combo):
             combo.activated.connect(lambda _i, c=combo: c.setProperty("user_chose", True))
@@ -137,6 +171,8 @@ class RegistrationController(QObject):
             self.worker.cancel()
             self.worker.succeeded.disconnect(self._on_result)
         self.mr_point = self.ct_point = None
+        self._point_history.clear()
+        self.panel.undo_point_button.setEnabled(False)
         self._show_points()
         self._forget_result()
 
@@ -240,14 +276,72 @@ class RegistrationController(QObject):
         window.add_message("info", f"Planning CT added: {info.label} from {folder}")
         return info.key
 
-    # -- point pair -----------------------------------------------------------------------
+    # -- point pair ---------------------------------------------------------------------
+    def _on_point_tool(self, on: bool) -> None:
+        """The point tool's action toggled (it shares the annotation tools' exclusive group:
+        another tool unchecks it)."""
+        viewer = self.window.viewer
+        if on:
+            viewer.set_tool(self.point_tool)
+            self.show_panel()
+            self.window.statusBar().showMessage(f"Tool: {self.point_tool.name}", 5000)
+        elif viewer.tool is self.point_tool:
+            viewer.set_tool(None)
+
+    def image_of(self, volume: Volume | None) -> Image | None:
+        """ "mr" or "ct" when ``volume`` is the chosen MR or CT series, else None."""
+        for which, combo in (("mr", self.panel.mr_combo), ("ct", self.panel.ct_combo)):
+            chosen = self._series(combo)
+            if volume is not None and chosen is not None and chosen[1] is volume:
+                return which  # type: ignore[return-value]
+        return None
+
+    def point(self, which: Image) -> np.ndarray | None:
+        return self.mr_point if which == "mr" else self.ct_point
+
+    def place_point(self, which: Image, point_mm: np.ndarray, before: np.ndarray | None) -> None:
+        """The point tool placed or moved a point: one step of Undo point."""
+        mr, ct = self.mr_point, self.ct_point
+        self._remember(before if which == "mr" else mr, before if which == "ct" else ct)
+        self._set(which, point_mm)
+
+    def preview_point(self, which: Image, point_mm: np.ndarray) -> None:
+        if which == "mr":
+            self.mr_point = np.asarray(point_mm, float).copy()
+        else:
+            self.ct_point = np.asarray(point_mm, float).copy()
+        self._show_points()
+
+    def report(self, text: str) -> None:
+        self.panel.status_label.setText(text)
+
+    def _remember(self, mr: np.ndarray | None, ct: np.ndarray | None) -> None:
+        self._point_history.append((mr, ct))
+        self.panel.undo_point_button.setEnabled(True)
+
+    def _set(self, which: Image, point_mm: np.ndarray | None) -> None:
+        value = None if point_mm is None else np.asarray(point_mm, float).copy()
+        if which == "mr":
+            self.mr_point = value
+        else:
+            self.ct_point = value
+        self._show_points()
+
+    def undo_point(self) -> None:
+        """Take back the last change of the point pair (a click, a drag, Set, Clear)."""
+        if not self._point_history:
+            return
+        self.mr_point, self.ct_point = self._point_history.pop()
+        self.panel.undo_point_button.setEnabled(bool(self._point_history))
+        self._show_points()
+
     def set_mr_point(self) -> None:
         self._set_point("mr")
 
     def set_ct_point(self) -> None:
         self._set_point("ct")
 
-    def _set_point(self, which: str) -> None:
+    def _set_point(self, which: Image) -> None:
         """The crosshair (where the user last clicked) as the MR or the CT point."""
         point = np.asarray(self.window.viewer.point_mm, float).copy()
         shown = self.window.viewer.active_panel.volume
@@ -264,19 +358,19 @@ class RegistrationController(QObject):
                 "shows another series"
             )
             return
-        if which == "mr":
-            self.mr_point = point
-        else:
-            self.ct_point = point
-        self._show_points()
+        self._remember(self.mr_point, self.ct_point)
+        self._set(which, point)
 
     def set_point_pair(self, mr_point_mm: Sequence[float], ct_point_mm: Sequence[float]) -> None:
         """Set both points (MR LPS mm, CT LPS mm) at once (scripts, tests)."""
+        self._remember(self.mr_point, self.ct_point)
         self.mr_point = np.asarray(mr_point_mm, float)
         self.ct_point = np.asarray(ct_point_mm, float)
         self._show_points()
 
     def clear_points(self) -> None:
+        if self.mr_point is not None or self.ct_point is not None:
+            self._remember(self.mr_point, self.ct_point)
         self.mr_point = self.ct_point = None
         self._show_points()
 
@@ -303,7 +397,7 @@ class RegistrationController(QObject):
                 name=text,
                 point_mm=tuple(float(v) for v in point),
                 text=text,
-                color=self.panel.palette().highlight().color(),
+                color=POINT_COLOR,
                 frame_of_reference_uid=chosen[1].frame_of_reference_uid,
                 max_distance_mm=5.0,
                 z=9.0,
@@ -521,6 +615,7 @@ class RegistrationController(QObject):
 
     # -- fused display --------------------------------------------------------------------
     def _clear_fused(self) -> None:
+        self.flicker_timer.stop()
         overlays = self.window.viewer.overlays
         for item in self._fused:
             overlays.remove(item)
@@ -578,12 +673,51 @@ class RegistrationController(QObject):
         if self.pending is None:
             self._show_fused()
 
+    def fused_image(self) -> FusedImageOverlay | None:
+        """The MR fused on the CT views, when it is shown."""
+        return next((i for i in self._fused if isinstance(i, FusedImageOverlay)), None)
+
     def _restyle_fused(self) -> None:
-        for item in self._fused:
-            if isinstance(item, FusedImageOverlay):
-                item.blend = self.panel.blend_slider.value() / 100.0
-                item.checkerboard = self.panel.checkerboard_check.isChecked()
-                self.window.viewer.overlays.changed_item(item)
+        item = self.fused_image()
+        if item is None:
+            return
+        panel = self.panel
+        item.blend = panel.blend_slider.value() / 100.0
+        item.swipe_fraction = panel.swipe_slider.value() / 100.0
+        if item.mode is not panel.mode:
+            item.mode = panel.mode
+            item.flicker_mr = True  # flicker starts on the MR
+        if item.mode is FusionMode.FLICKER:
+            if not self.flicker_timer.isActive():
+                self.flicker_timer.start()
+        else:
+            self.flicker_timer.stop()
+        self.window.viewer.overlays.changed_item(item)
+
+    def _on_mode_button(self, _button: object, checked: bool) -> None:
+        if not checked:
+            return  # the other half of a switch: the checked button restyles
+        if self.panel.mode is not FusionMode.FLICKER:
+            self._mode_before_flicker = self.panel.mode
+        self._restyle_fused()
+
+    def _flick(self) -> None:
+        """One flicker tick: the other image."""
+        item = self.fused_image()
+        if item is None or item.mode is not FusionMode.FLICKER:
+            self.flicker_timer.stop()
+            return
+        item.flicker_mr = not item.flicker_mr
+        self.window.viewer.overlays.changed_item(item)
+
+    def toggle_flicker(self) -> None:
+        """Ctrl+Alt+F: start flickering MR/CT, or stop and go back to the mode before."""
+        if self.panel.mode is FusionMode.FLICKER:
+            self.panel.set_mode(self._mode_before_flicker)
+        else:
+            self.panel.set_mode(FusionMode.FLICKER)
+        if self.fused_image() is None:
+            self.panel.status_label.setText("Register first: flicker shows its result")
 
     # -- nudging --------------------------------------------------------------------------
     def nudge(self, axis: int, step: float) -> None:

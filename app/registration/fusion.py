@@ -10,22 +10,28 @@ any series on another grid.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import ClassVar
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QPainter, QPen
 
+from app.viewer.colours import qcolor
 from app.viewer.overlays import LabelOverlay, MaskOverlay, OverlayItem, PolylineOverlay, ViewContext
 from app.viewer.rendering import rgba_image
 from imaging.reslice import sample_window_on_plane
 from imaging.volume import Volume
 from planning.case.annotation import Annotation
+from planning.display import palette
 
 #: side of the checkerboard's squares, mm
 CHECKER_MM = 20.0
 #: colour of the MR's levels and lesion drawn on the CT
-MAPPED_COLOR = QColor("#00e5ff")
+MAPPED_COLOR = qcolor(palette.MAPPED)
+#: the swipe divider and its "MR | CT" names: white, apart from the blues of the isodose and
+#: the MR's mapped marks that run beside it
+DIVIDER_COLOR = qcolor(palette.WHITE)
 #: half length of a mapped endplate line across the vertebral body, mm
 ENDPLATE_HALF_MM = 22.0
 
@@ -44,19 +50,61 @@ def display_grey(volume: Volume) -> Volume:
     return Volume(grey, volume.affine)
 
 
+class FusionMode(StrEnum):
+    """How the MR and the CT share a view."""
+
+    BLEND = "blend"  # the MR over the CT at the blend's opacity
+    CHECKERBOARD = "checkerboard"  # squares of MR and CT
+    SWIPE = "swipe"  # MR left of a vertical divider, CT right of it
+    FLICKER = "flicker"  # MR and CT in turn (the controller's timer flips ``flicker_mr``)
+
+
 @dataclass(eq=False)
 class FusedImageOverlay(OverlayItem):
-    """The MR (grey, moved onto the CT) blended over the CT views.
+    """The MR (grey, moved onto the CT) drawn over the CT views in one of the `FusionMode`.
 
-    ``blend`` 0-1 is the MR's opacity; with ``checkerboard`` the squares alternate between
-    the MR (opaque) and the CT, so edges can be followed across the squares' borders.
+    ``blend`` 0-1 is the MR's opacity in BLEND; CHECKERBOARD alternates squares of MR (opaque)
+    and CT, so edges can be followed across the squares' borders; SWIPE shows the MR left of a
+    divider at ``swipe_fraction`` of each view's width and the CT right of it (edges are
+    followed across the divider as it moves); FLICKER shows the MR alone while ``flicker_mr``,
+    else the CT alone.
     """
 
     image: Volume | None = None
     blend: float = 0.5
-    checkerboard: bool = False
+    mode: FusionMode = FusionMode.BLEND
+    swipe_fraction: float = 0.5
+    flicker_mr: bool = True
 
     kind: ClassVar[str] = "fused image"
+
+    def divider_x(self, context: ViewContext) -> float:
+        """The swipe divider's widget x on a view (MR left of it)."""
+        rect = context.visible_rect()
+        return rect.left() + float(np.clip(self.swipe_fraction, 0.0, 1.0)) * rect.width()
+
+    def _alpha(
+        self, context: ViewContext, inside: np.ndarray, origin: tuple[int, int]
+    ) -> np.ndarray:
+        """The MR's opacity (0-255) at each sampled pixel of the view's slice."""
+        x0, y0 = origin
+        if self.mode is FusionMode.CHECKERBOARD:
+            rows, cols = np.indices(inside.shape)
+            spacing = (context.geometry.spacing_x_mm, context.geometry.spacing_y_mm)
+            squares = (
+                np.floor((cols + x0) * spacing[0] / CHECKER_MM)
+                + np.floor((rows + y0) * spacing[1] / CHECKER_MM)
+            ) % 2 == 0
+            return np.where(inside & squares, 255, 0).astype(np.uint8)
+        if self.mode is FusionMode.SWIPE:
+            rows, cols = np.indices(inside.shape)
+            centres = np.column_stack([(cols + x0).ravel(), (rows + y0).ravel()]).astype(float)
+            screen_x = context.pixel_to_screen(centres)[:, 0].reshape(inside.shape)
+            return np.where(inside & (screen_x < self.divider_x(context)), 255, 0).astype(np.uint8)
+        if self.mode is FusionMode.FLICKER:
+            return np.where(inside & self.flicker_mr, 255, 0).astype(np.uint8)
+        opacity = round(255 * float(np.clip(self.blend, 0, 1)))
+        return np.where(inside, opacity, 0).astype(np.uint8)
 
     def paint(self, painter: QPainter, context: ViewContext) -> None:
         if self.image is None:
@@ -70,17 +118,7 @@ class FusedImageOverlay(OverlayItem):
             return
         grey = np.clip(sampled, 0, 255).astype(np.uint8)
         rgba = np.zeros((*sampled.shape, 4), dtype=np.uint8)
-        if self.checkerboard:
-            rows, cols = np.indices(sampled.shape)
-            spacing = (geometry.spacing_x_mm, geometry.spacing_y_mm)
-            squares = (
-                np.floor((cols + x0) * spacing[0] / CHECKER_MM)
-                + np.floor((rows + y0) * spacing[1] / CHECKER_MM)
-            ) % 2 == 0
-            alpha = np.where(inside & squares, 255, 0).astype(np.uint8)
-        else:
-            alpha = np.where(inside, round(255 * float(np.clip(self.blend, 0, 1))), 0)
-            alpha = alpha.astype(np.uint8)
+        alpha = self._alpha(context, inside, (x0, y0))
         # premultiplied grey (Format_RGBA8888_Premultiplied)
         premultiplied = (grey.astype(np.uint16) * alpha // 255).astype(np.uint8)
         rgba[..., 0] = rgba[..., 1] = rgba[..., 2] = premultiplied
@@ -91,6 +129,33 @@ class FusedImageOverlay(OverlayItem):
             np.array([[x0 - 0.5, y0 - 0.5], [x0 + width - 0.5, y0 + height - 0.5]])
         )
         painter.drawImage(QRectF(QPointF(*corners[0]), QPointF(*corners[1])), image)
+        if self.mode is FusionMode.SWIPE:
+            self._paint_divider(painter, context)
+
+    def _paint_divider(self, painter: QPainter, context: ViewContext) -> None:
+        """The divider as a line the height of the view, "MR" and "CT" on its two sides."""
+        rect, x = context.visible_rect(), self.divider_x(context)
+        painter.save()
+        pen = QPen(DIVIDER_COLOR, 2.0)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+        font = painter.font()
+        font.setPointSizeF(9.0)
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        width, height = metrics.horizontalAdvance("MR"), float(metrics.height())
+        # near the bottom, above the corner text (slice, window, zoom) where it would cover it
+        for lift in (8.0, 40.0, 72.0, 104.0):
+            baseline = rect.bottom() - lift
+            names = QRectF(x - 8.0 - width, baseline - height, 2 * width + 16.0, height + 4.0)
+            if context.is_free(names):
+                break
+        context.occupied.append(names)
+        painter.drawText(QPointF(x - 6.0 - width, baseline), "MR")
+        painter.drawText(QPointF(x + 6.0, baseline), "CT")
+        painter.restore()
 
 
 def mapped_marks(
@@ -111,7 +176,9 @@ def mapped_marks(
 
     items: list[OverlayItem] = []
     x, y = float(centre_xy_mm[0]), float(centre_xy_mm[1])
-    common = dict(color=MAPPED_COLOR, frame_of_reference_uid=ct_frame_uid, z=8.0)
+    common = dict(
+        color=MAPPED_COLOR, role=palette.MAPPED, frame_of_reference_uid=ct_frame_uid, z=8.0
+    )
     for level in state.levels:
         centre_z = 0.5 * (level.superior_z_mm + level.inferior_z_mm)
         if not low[2] <= to_ct(np.array([[x, y, centre_z]]))[0, 2] <= high[2]:

@@ -1,5 +1,6 @@
 """The Registration panel's widgets: series, point pair, Register/Cancel, the result, Accept,
-and the fused display's blend. `app.registration.controller` gives them their behaviour."""
+and the fused display (mode, blend, swipe divider). `app.registration.controller` gives them
+their behaviour."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import ClassVar
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -16,11 +18,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QRadioButton,
     QSlider,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.registration.fusion import FusionMode
+
+#: how long flicker shows each image, ms (a steady 1 Hz cycle: MR, CT)
+FLICKER_INTERVAL_MS = 500
 #: the ambiguity warning and the registration's failures
 WARNING_STYLE = "color: #b00020; font-weight: bold;"
 
@@ -67,10 +75,21 @@ class RegistrationPanel(QWidget):
         points_layout = QVBoxLayout(points)
         points_layout.addWidget(
             _wrapped(
-                "Click the centre of one vertebral body on the MR view, press Set MR point; "
-                "click the same body on the CT view, press Set CT point."
+                "Pick points (Ctrl+Alt+K), then click the centre of one vertebral body on the MR "
+                "view and the same body on the CT view; drag a point to move it, click again to "
+                "replace it. Or click the view and press Set MR point / Set CT point."
             )
         )
+        row = QHBoxLayout()
+        self.pick_points_button = QToolButton()  # shows the controller's checkable action
+        self.pick_points_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.undo_point_button = QPushButton("Undo point")
+        self.undo_point_button.setToolTip("Take back the last change of the point pair")
+        self.undo_point_button.setEnabled(False)
+        row.addWidget(self.pick_points_button)
+        row.addWidget(self.undo_point_button)
+        row.addStretch(1)
+        points_layout.addLayout(row)
         row = QHBoxLayout()
         self.set_mr_point_button = QPushButton("Set MR point")
         self.set_ct_point_button = QPushButton("Set CT point")
@@ -125,6 +144,28 @@ class RegistrationPanel(QWidget):
 
         fused = QGroupBox("Fused display on the CT views")
         fused_layout = QVBoxLayout(fused)
+        modes_row = QHBoxLayout()
+        self.mode_group = QButtonGroup(self)
+        self.mode_buttons: dict[FusionMode, QRadioButton] = {}
+        for mode, text, tip in (
+            (FusionMode.BLEND, "Blend", "The MR over the CT at the blend's opacity"),
+            (FusionMode.CHECKERBOARD, "Checkerboard", "Squares of MR and CT, 2 cm"),
+            (FusionMode.SWIPE, "Swipe", "MR left of the divider, CT right of it"),
+            (
+                FusionMode.FLICKER,
+                "Flicker",
+                f"MR and CT in turn, {FLICKER_INTERVAL_MS} ms each (Ctrl+Alt+F starts and "
+                "stops it)",
+            ),
+        ):
+            button = QRadioButton(text)
+            button.setToolTip(tip)
+            self.mode_group.addButton(button)
+            self.mode_buttons[mode] = button
+            modes_row.addWidget(button)
+        modes_row.addStretch(1)
+        self.mode_buttons[FusionMode.BLEND].setChecked(True)
+        fused_layout.addLayout(modes_row)
         blend_row = QHBoxLayout()
         blend_row.addWidget(QLabel("MR blend"))
         self.blend_slider = QSlider(Qt.Orientation.Horizontal)
@@ -137,16 +178,35 @@ class RegistrationPanel(QWidget):
         blend_row.addWidget(self.blend_label)
         fused_layout.addLayout(blend_row)
         self.blend_slider.valueChanged.connect(lambda v: self.blend_label.setText(f"{v} %"))
-        self.checkerboard_check = QCheckBox("Checkerboard")
-        fused_layout.addWidget(self.checkerboard_check)
-        fused_layout.addWidget(
-            _wrapped(
-                "Nudge with the panel focused: arrows / Page Up, Page Down move 1 mm; "
-                "with Shift they rotate 0.5°."
-            )
-        )
+        swipe_row = QHBoxLayout()
+        swipe_row.addWidget(QLabel("Swipe divider"))
+        self.swipe_slider = QSlider(Qt.Orientation.Horizontal)
+        self.swipe_slider.setRange(0, 100)
+        self.swipe_slider.setValue(50)
+        self.swipe_slider.setToolTip("Where the divider stands across each view: MR left, CT right")
+        swipe_row.addWidget(self.swipe_slider, 1)
+        self.swipe_label = QLabel("50 %")
+        self.swipe_label.setMinimumWidth(40)
+        swipe_row.addWidget(self.swipe_label)
+        fused_layout.addLayout(swipe_row)
+        self.swipe_slider.valueChanged.connect(lambda v: self.swipe_label.setText(f"{v} %"))
+        self.mode_group.buttonToggled.connect(lambda _b, _on: self._enable_sliders())
+        self._enable_sliders()
         layout.addWidget(fused)
         layout.addStretch(1)
+
+    @property
+    def mode(self) -> FusionMode:
+        """The fused display's mode chosen."""
+        return next(m for m, b in self.mode_buttons.items() if b.isChecked())
+
+    def set_mode(self, mode: FusionMode) -> None:
+        self.mode_buttons[mode].setChecked(True)
+
+    def _enable_sliders(self) -> None:
+        mode = self.mode
+        self.blend_slider.setEnabled(mode is FusionMode.BLEND)
+        self.swipe_slider.setEnabled(mode is FusionMode.SWIPE)
 
     #: key -> (axis, step): translations in mm along x (L), y (P), z (S)
     _NUDGE_KEYS: ClassVar[dict[Qt.Key, tuple[int, float]]] = {

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 import numpy as np
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtGui import QImage, QPainter, QPixmap
 
+from app.viewer.colours import qcolor
 from app.viewer.rendering import Window, WindowLut, rgb32_image
+from planning.display import palette
 
 
 class SliceImageLayer:
@@ -51,7 +53,7 @@ class SliceImageLayer:
         if self._pixmap_key != key or self._pixmap is None:
             pixmap = QPixmap(round(width * ratio), round(height * ratio))
             pixmap.setDevicePixelRatio(ratio)
-            pixmap.fill(QColor("#000000"))
+            pixmap.fill(qcolor(palette.IMAGE_SURROUND))
             painter = QPainter(pixmap)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             paint(painter)

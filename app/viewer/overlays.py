@@ -48,10 +48,15 @@ from PySide6.QtGui import (
     QTransform,
 )
 
+from app.viewer.colours import halo, pen_style, qcolor
+from app.viewer.legend import paint_legend
 from app.viewer.rendering import rgba_image
 from imaging.contours import iso_segments
 from imaging.reslice import SliceGeometry, ViewPlane, sample_window_on_plane
 from imaging.volume import Volume
+from planning.display import palette
+from planning.display.label_layout import Box, place_beside_line
+from planning.display.palette import Role
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -73,6 +78,9 @@ class ViewContext:
     occupied : screen rectangles already holding text in this paint (corner text, orientation
         letters, names and labels drawn so far); labels are placed clear of them.
     labels : per-paint scratch space for items' label placements (see `OverlayItem.reserve`).
+    lines : the screen segments ``(n, 4)`` each item will draw, by item id (filled before any
+        item paints), so labels are placed clear of every line but their own.
+    shown : the palette roles drawn in this paint, in order (for the view's legend).
     """
 
     geometry: SliceGeometry
@@ -87,6 +95,18 @@ class ViewContext:
     view_rect: QRectF = field(default_factory=QRectF)
     occupied: list[QRectF] = field(default_factory=list)
     labels: dict = field(default_factory=dict)
+    lines: dict[int, np.ndarray] = field(default_factory=dict)
+    shown: list[Role] = field(default_factory=list)
+
+    def other_lines(self, item: object) -> np.ndarray:
+        """Every line segment ``(n, 4)`` of this paint except ``item``'s own."""
+        parts = [seg for key, seg in self.lines.items() if key != id(item) and len(seg)]
+        return np.concatenate(parts) if parts else np.zeros((0, 4))
+
+    def mark_shown(self, role: Role | None) -> None:
+        """Note that ``role`` was drawn (the legend names it)."""
+        if role is not None and role not in self.shown:
+            self.shown.append(role)
 
     def visible_rect(self) -> QRectF:
         """Where a label can be read: the whole view (text reads on the black surround of a
@@ -115,7 +135,7 @@ class OverlayItem:
     """Base of all overlay items (see the module documentation for the attributes)."""
 
     name: str = ""
-    color: QColor = field(default_factory=lambda: QColor("#ffd400"))
+    color: QColor = field(default_factory=lambda: qcolor(palette.WHITE))
     visible: bool = True
     z: float = 0.0
     planes: frozenset[ViewPlane] | None = None
@@ -123,6 +143,8 @@ class OverlayItem:
     frame_of_reference_uid: str = ""
     #: bumped by `OverlayModel.changed_item`; caches compare it.
     version: int = 0
+    #: what the item shows, in the palette's words (its colour, line style and legend entry)
+    role: Role | None = None
 
     kind: ClassVar[str] = "item"
 
@@ -137,6 +159,11 @@ class OverlayItem:
 
     def paint(self, painter: QPainter, context: ViewContext) -> None:  # pragma: no cover
         raise NotImplementedError
+
+    def screen_lines(self, context: ViewContext) -> np.ndarray:
+        """The segments ``(n, 4)`` (x0, y0, x1, y1, widget px) this item draws on the view,
+        which labels of other items keep clear of. The default draws none."""
+        return np.zeros((0, 4))
 
     def reserve(self, painter: QPainter, context: ViewContext) -> None:
         """Claim screen space for text before any item paints (``context.occupied``).
@@ -153,12 +180,23 @@ class OverlayItem:
         return distance <= self.max_distance_mm
 
 
-def _pen(color: QColor, width: float, dashed: bool = False) -> QPen:
+def _pen(color: QColor, width: float, dashed: bool = False, role: Role | None = None) -> QPen:
+    """A cosmetic pen: the role's line style when given, else dashed or solid."""
     pen = QPen(color, width)
     pen.setCosmetic(True)
-    if dashed:
+    if role is not None:
+        pen.setStyle(pen_style(role))
+    elif dashed:
         pen.setStyle(Qt.PenStyle.DashLine)
     return pen
+
+
+def _polygon_segments(screen: np.ndarray, closed: bool) -> np.ndarray:
+    """The edges ``(n, 4)`` of a polyline through ``screen`` points ``(m, 2)``."""
+    if len(screen) < 2:
+        return np.zeros((0, 4))
+    ends = np.vstack([screen, screen[:1]]) if closed else screen
+    return np.hstack([ends[:-1], ends[1:]])
 
 
 def place_label(
@@ -168,64 +206,56 @@ def place_label(
     baseline_y: float,
     prefer: str = "left",
     min_chars: int = 6,
+    owner: object = None,
+    line_y: float | None = None,
+    below_first: bool = False,
 ) -> tuple[QPointF, str] | None:
-    """Where to write a label along a horizontal line, clear of the text already placed.
+    """Where to write a label along a horizontal line, clear of the text already placed and
+    of every other line drawn (`planning.display.label_layout.place_beside_line`).
 
     ``texts`` is the label, or the label followed by shorter forms of it. The first form that
-    fits whole into a free stretch of the view at that height is written there (on the
-    ``prefer`` side, "left" or "right", when several stretches hold it); when none fits, the
-    last form is elided ("…") into the widest stretch. The place is claimed in
-    ``context.occupied``. None when not even ``min_chars`` characters fit anywhere.
+    fits whole into a free stretch just above the line (else just below it) is written there,
+    on the ``prefer`` side ("left" or "right") when several stretches hold it; when none fits,
+    the last form is elided ("…") into the widest stretch. ``owner`` is the item drawing the
+    line (its own line does not block its label); ``line_y`` the line's height (default: just
+    below ``baseline_y``); ``below_first`` tries the band below the line before the one
+    above. The place is claimed in ``context.occupied``. None when not even ``min_chars``
+    characters fit anywhere.
     """
     forms = [texts] if isinstance(texts, str) else [t for t in texts if t]
     if not forms:
         return None
     metrics = QFontMetricsF(painter.font())
     visible = context.visible_rect()
-    pad = 4.0
-    # a line near the top or bottom edge keeps its label on screen, beside it
-    baseline_y = min(
-        max(baseline_y, visible.top() + metrics.ascent() + 1),
-        visible.bottom() - metrics.descent() - 1,
+    line = baseline_y + 4 if line_y is None else line_y
+    occupied = [Box(r.left(), r.top(), r.width(), r.height()) for r in context.occupied]
+    placed = place_beside_line(
+        [metrics.horizontalAdvance(text) for text in forms],
+        metrics.height(),
+        line,
+        Box(visible.left(), visible.top(), visible.width(), visible.height()),
+        occupied,
+        context.other_lines(owner),
+        prefer="right" if prefer == "right" else "left",
+        sides=("below", "above") if below_first else ("above", "below"),
     )
-    band = QRectF(visible.left(), baseline_y - metrics.ascent(), visible.width(), metrics.height())
-    blocked = sorted((r.left(), r.right()) for r in context.occupied if r.intersects(band))
-    free: list[tuple[float, float]] = []
-    start = visible.left() + pad
-    for left, right in blocked:
-        if left - pad > start:
-            free.append((start, left - pad))
-        start = max(start, right + pad)
-    if visible.right() - pad > start:
-        free.append((start, visible.right() - pad))
-    if not free:
+    if placed is None:
         return None
-    if prefer != "left":
-        free.reverse()
-    shown, stretch = "", free[0]
-    for text in forms:
-        width = metrics.horizontalAdvance(text)
-        fitting = [f for f in free if f[1] - f[0] >= width]
-        if fitting:
-            shown, stretch = text, fitting[0]
-            break
+    box = placed.box
+    if placed.form >= 0:
+        shown = forms[placed.form]
     else:
-        stretch = max(free, key=lambda f: f[1] - f[0])
-        shown = metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight, stretch[1] - stretch[0])
+        shown = metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight, box.width)
         if len(shown) <= min_chars:
             return None
     width = metrics.horizontalAdvance(shown)
-    # on its own side the label starts at the edge; pushed to the other side, it goes to the far
-    # edge there too (over the soft tissue at the view's border rather than along the spine)
-    at_left = (prefer == "left") == (stretch == free[0])
-    x = stretch[0] if at_left else stretch[1] - width
-    context.occupied.append(QRectF(x, baseline_y - metrics.ascent(), width, metrics.height()))
-    return QPointF(x, baseline_y), shown
+    context.occupied.append(QRectF(box.left, box.top, width, box.height))
+    return QPointF(box.left, box.top + metrics.ascent()), shown
 
 
 def _outlined_text(painter: QPainter, point: QPointF, text: str, color: QColor) -> None:
     """Text with a dark halo so it reads on any grey level."""
-    painter.setPen(QColor(0, 0, 0, 200))
+    painter.setPen(halo())
     for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
         painter.drawText(point + QPointF(dx, dy), text)
     painter.setPen(color)
@@ -250,7 +280,7 @@ class LabelOverlay(OverlayItem):
             return
         x, y = screen[0]
         if self.show_marker:
-            painter.setPen(_pen(QColor(0, 0, 0), 1.0))
+            painter.setPen(_pen(halo(255), 1.0))
             painter.setBrush(QBrush(self.color))
             painter.drawEllipse(QPointF(x, y), 3.0, 3.0)
         font = QFont(painter.font())
@@ -260,6 +290,7 @@ class LabelOverlay(OverlayItem):
         _outlined_text(
             painter, QPointF(x + self.offset_px[0], y + self.offset_px[1]), self.text, self.color
         )
+        context.mark_shown(self.role)
 
 
 @dataclass(eq=False)
@@ -295,13 +326,23 @@ class PolylineOverlay(OverlayItem):
         corners = np.array([c - u - v, c + u - v, c + u + v, c - u + v])
         return cls(points_mm=corners, closed=True, **attributes)
 
-    def paint(self, painter: QPainter, context: ViewContext) -> None:
+    def _screen(self, context: ViewContext) -> np.ndarray | None:
         points = np.asarray(self.points_mm, float).reshape(-1, 3)
         if len(points) < 2 or not self._near(context, points).all():
+            return None
+        return context.to_screen(points)
+
+    def screen_lines(self, context: ViewContext) -> np.ndarray:
+        screen = self._screen(context)
+        return np.zeros((0, 4)) if screen is None else _polygon_segments(screen, self.closed)
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        screen = self._screen(context)
+        if screen is None:
             return
-        screen = context.to_screen(points)
+        context.mark_shown(self.role)
         polygon = QPolygonF([QPointF(float(x), float(y)) for x, y in screen])
-        painter.setPen(_pen(self.color, self.width_px, self.dashed))
+        painter.setPen(_pen(self.color, self.width_px, self.dashed, self.role))
         if self.closed:
             painter.setBrush(QBrush(self.fill_color) if self.fill_color else Qt.BrushStyle.NoBrush)
             painter.drawPolygon(polygon)
@@ -328,18 +369,42 @@ class HeightLineOverlay(OverlayItem):
     def applies_to(self, context: ViewContext) -> bool:
         return context.geometry.plane != "axial" and super().applies_to(context)
 
-    def paint(self, painter: QPainter, context: ViewContext) -> None:
-        # the height is found on the slice's vertical through its centre
+    #: the side of the view the label goes to ("left" or "right"); on the right, below the line
+    label_side: str = "left"
+
+    def screen_y(self, context: ViewContext) -> float:
+        """The line's height on the view, widget px (found on the slice's vertical through
+        its centre)."""
         centre = context.geometry.center_mm.copy()
         centre[2] = self.z_mm
-        y = float(context.to_screen(centre[None])[0, 1])
+        return float(context.to_screen(centre[None])[0, 1])
+
+    def screen_lines(self, context: ViewContext) -> np.ndarray:
+        y, rect = self.screen_y(context), context.image_rect
+        return np.array([[rect.left(), y, rect.right(), y]])
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        y = self.screen_y(context)
         rect = context.image_rect
-        painter.setPen(_pen(self.color, self.width_px, self.dashed))
+        painter.setPen(_pen(self.color, self.width_px, self.dashed, self.role))
         painter.drawLine(QLineF(rect.left(), y, rect.right(), y))
-        if self.label and context.visible_rect().top() <= y <= context.visible_rect().bottom():
+        visible = context.visible_rect()
+        if visible.top() <= y <= visible.bottom():
+            context.mark_shown(self.role)
+        if self.label and visible.top() <= y <= visible.bottom():
             # zoomed in, the image's left edge may be off screen: the label stays in view,
-            # beside the names already written at its height, shortened if it must be
-            placed = place_label(painter, context, [self.label, *self.short_labels], y - 4)
+            # beside the names already written at its height, clear of every other line,
+            # shortened if it must be
+            placed = place_label(
+                painter,
+                context,
+                [self.label, *self.short_labels],
+                y - 4,
+                prefer=self.label_side,
+                owner=self,
+                line_y=y,
+                below_first=self.label_side == "right",
+            )
             if placed is not None:
                 _outlined_text(painter, placed[0], placed[1], self.color)
 
@@ -366,6 +431,7 @@ class MaskOverlay(OverlayItem):
         _, rgba, image, origin = cached
         if image is None or rgba is None:
             return
+        context.mark_shown(self.role)
         (x0, y0), (height, width) = origin, rgba.shape[:2]
         corners = context.pixel_to_screen(
             np.array([[x0 - 0.5, y0 - 0.5], [x0 + width - 0.5, y0 + height - 0.5]])
@@ -403,6 +469,7 @@ class ContourLevel:
     value: float
     color: QColor
     label: str = ""
+    role: Role | None = None
 
 
 @dataclass(eq=False)
@@ -415,9 +482,9 @@ class ContourOverlay(OverlayItem):
 
     kind: ClassVar[str] = "contours"
 
-    def paint(self, painter: QPainter, context: ViewContext) -> None:
-        if self.volume is None or not self.levels:
-            return
+    def _lines(self, context: ViewContext) -> list[list[QLineF]]:
+        """Each level's segments on the view's slice, in slice pixels (cached)."""
+        assert self.volume is not None
         geometry = context.geometry
         key = (id(self), self.version, geometry.plane, geometry.index, geometry.grid.shape)
         cached = context.cache.get(("contours", id(self)))
@@ -429,17 +496,34 @@ class ContourOverlay(OverlayItem):
                 self.volume, geometry, order=1, fill=np.nan, pixel_step=step
             )
             offset = np.asarray(origin, dtype=float)
-            lines = []
+            lines, arrays = [], []
             for level in self.levels:
-                segments = iso_segments(field_2d, level.value) * step + offset
-                lines.append([QLineF(*row) for row in segments.reshape(-1, 4).tolist()])
-            cached = (key, lines)
+                segments = (iso_segments(field_2d, level.value) * step + offset).reshape(-1, 4)
+                lines.append([QLineF(*row) for row in segments.tolist()])
+                arrays.append(segments)
+            cached = (key, lines, np.concatenate(arrays) if arrays else np.zeros((0, 4)))
             context.cache[("contours", id(self))] = cached
+        return cached[1]
+
+    def screen_lines(self, context: ViewContext) -> np.ndarray:
+        if self.volume is None or not self.levels:
+            return np.zeros((0, 4))
+        self._lines(context)
+        pixels = context.cache[("contours", id(self))][2]
+        if len(pixels) == 0:
+            return np.zeros((0, 4))
+        return context.pixel_to_screen(pixels.reshape(-1, 2)).reshape(-1, 4)
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        if self.volume is None or not self.levels:
+            return
+        lines = self._lines(context)
         # segments are kept in slice pixels; the painter maps them to the screen
         painter.setTransform(context.pixel_transform, True)
-        for level, segments in zip(self.levels, cached[1], strict=True):
+        for level, segments in zip(self.levels, lines, strict=True):
             if segments:
-                painter.setPen(_pen(level.color, self.width_px))
+                context.mark_shown(level.role)
+                painter.setPen(_pen(level.color, self.width_px, role=level.role))
                 painter.drawLines(segments)
 
 
@@ -453,6 +537,8 @@ class OverlayModel(QObject):
         self._items: list[OverlayItem] = []
         #: bumped on every change; views cache their drawn overlays against it
         self.revision = 0
+        #: whether each view draws the legend of the roles it shows (View > Legend)
+        self.legend_shown = True
         self.changed.connect(self._bump)
 
     def _bump(self) -> None:
@@ -501,6 +587,9 @@ def paint_overlays(painter: QPainter, model: OverlayModel, context: ViewContext)
     metrics_font = QFont(painter.font())
     items = [item for item in model.items() if item.applies_to(context)]
     for item in items:
+        if type(item).screen_lines is not OverlayItem.screen_lines:
+            context.lines[id(item)] = item.screen_lines(context)
+    for item in items:
         if type(item).reserve is OverlayItem.reserve:
             continue  # claims nothing: skip the painter state round trip
         painter.save()
@@ -512,6 +601,12 @@ def paint_overlays(painter: QPainter, model: OverlayModel, context: ViewContext)
         painter.setFont(metrics_font)
         item.paint(painter, context)
         painter.restore()
+    if model.legend_shown and context.shown:
+        painter.setFont(metrics_font)
+        box = paint_legend(
+            painter, context.shown, context.visible_rect(), context.occupied, context.image_rect
+        )
+        context.labels["legend"] = box
     painter.restore()
 
 

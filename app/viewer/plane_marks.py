@@ -10,15 +10,17 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
+from app.viewer.colours import qcolor
 from imaging.reslice import SliceGeometry, ViewPlane
+from planning.display import palette
 
 PLANE_COLORS: dict[ViewPlane, QColor] = {
-    "axial": QColor("#e8574f"),
-    "sagittal": QColor("#e8c547"),
-    "coronal": QColor("#5cbf60"),
+    "axial": qcolor(palette.PLANE_AXIAL),
+    "sagittal": qcolor(palette.PLANE_SAGITTAL),
+    "coronal": qcolor(palette.PLANE_CORONAL),
 }
 PLANE_SHORT: dict[ViewPlane, str] = {"axial": "AX", "sagittal": "SAG", "coronal": "COR"}
-_INACTIVE_FRAME_COLOR = QColor("#30363d")
+_INACTIVE_FRAME_COLOR = qcolor(palette.INACTIVE_FRAME)
 _CROSSHAIR_GAP_PX = 10  # the lines stop short of the point, which stays visible
 _CROSSHAIR_ALPHA = 170
 

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPixmap, QWheelEvent
+from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy
 
+from app.viewer.colours import qcolor
 from app.viewer.image_layer import SliceImageLayer
 from app.viewer.overlays import ViewContext, paint_overlays
 from app.viewer.plane_marks import paint_crosshair, paint_frame
@@ -40,6 +41,7 @@ from imaging.reslice import (
     slice_geometry,
     slice_index_at,
 )
+from planning.display import palette
 
 if TYPE_CHECKING:
     from app.viewer.view_links import PanelLinks, ViewerLinks
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
 #: MIME type of a series dragged from the series browser (payload: the series key, UTF-8).
 SERIES_MIME = "application/x-spineplan-series"
 
-DIM_TEXT_COLOR = QColor("#a8b0b8")
+DIM_TEXT_COLOR = qcolor(palette.DIM_TEXT_ON_IMAGE)
 #: Sign, along the plane's LPS normal axis, of scrolling forward: head to feet on axial views,
 #: right to left on sagittal views, front to back on coronal views.
 READING_DIRECTION: dict[ViewPlane, int] = {"axial": -1, "sagittal": +1, "coronal": +1}
@@ -206,7 +208,7 @@ class SliceView(MappedSliceWidget):
         painter = QPainter(self)
         g = self.geometry_
         if g is None or self.volume is None:
-            painter.fillRect(self.rect(), QColor("#000000"))
+            painter.fillRect(self.rect(), qcolor(palette.IMAGE_SURROUND))
             self._paint_empty(painter)
             painter.end()
             return

@@ -13,15 +13,17 @@ from functools import cached_property
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
+from app.viewer.colours import halo, qcolor
 from app.viewer.plane_marks import PLANE_COLORS, PLANE_SHORT
 from app.viewer.rendering import Window
 from imaging.geometry import patient_direction_letters
 from imaging.reslice import SliceGeometry
 from imaging.volume import SeriesMetadata
+from planning.display import palette
 
-TEXT_COLOR = QColor("#e6e6e6")
-LETTER_COLOR = QColor("#f0d080")
-_HALO_COLOR = QColor(0, 0, 0, 220)
+TEXT_COLOR = qcolor(palette.TEXT_ON_IMAGE)
+LETTER_COLOR = qcolor(palette.ORIENTATION_LETTERS)
+_HALO_COLOR = halo(220)
 #: scale bar lengths offered, in mm (the longest that fits a fifth of the view width is used)
 NICE_SCALE_MM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500)
 _MARGIN_PX = 6.0  # corner text to view edge
@@ -107,7 +109,7 @@ class ScaleBar:
 
     def paint(self, painter: QPainter, metrics: QFontMetricsF) -> None:
         x0, x1, y = self.x0, self.x1, self.y
-        painter.setPen(QPen(QColor(0, 0, 0, 200), 4))
+        painter.setPen(QPen(halo(200), 4))
         painter.drawLine(QLineF(x0, y, x1, y))
         painter.setPen(QPen(TEXT_COLOR, 2))
         painter.drawLine(QLineF(x0, y, x1, y))

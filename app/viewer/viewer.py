@@ -325,6 +325,11 @@ class Viewer(QWidget):
         self.show_crosshair = shown
         self.refresh()
 
+    def set_show_legend(self, shown: bool) -> None:
+        """Whether each view writes the legend of the marks it shows."""
+        self.overlays.legend_shown = shown
+        self.overlays.changed.emit()
+
     def set_show_patient_info(self, shown: bool) -> None:
         self.show_patient_info = shown
         self.refresh()

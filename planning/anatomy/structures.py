@@ -20,6 +20,7 @@ from pathlib import Path
 
 from imaging.volume import Volume
 from planning.anatomy.lesion import EllipsoidLesion, MaskLesion, ellipsoid_mask, mask_from_file
+from planning.display import palette
 from planning.errors import CaseFileError, PlanningError
 
 #: The preset structure the plan reports the dose of.
@@ -66,9 +67,9 @@ _ORGAN_WORDS = (
 StructureShape = EllipsoidLesion | MaskLesion
 
 #: Display colour of the cord (0-255 RGB), on the views and in the exports.
-CORD_COLOUR = (0, 229, 192)
+CORD_COLOUR = palette.CORD.rgb
 #: Colours of the other structures, in the order of the case's list.
-STRUCTURE_COLOURS = ((209, 123, 255), (255, 168, 208), (160, 255, 96), (143, 168, 255))
+STRUCTURE_COLOURS = palette.STRUCTURE_COLOURS
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,7 @@ def is_cord(name: str) -> bool:
 
 def structure_colour(name: str, index: int) -> tuple[int, int, int]:
     """The display colour (0-255 RGB) of the ``index``-th extra structure, called ``name``."""
-    if is_cord(name):
-        return CORD_COLOUR
-    return STRUCTURE_COLOURS[index % len(STRUCTURE_COLOURS)]
+    return palette.structure_rgb(index, is_cord(name))
 
 
 def interpreted_type_for(name: str) -> str:

@@ -19,22 +19,21 @@ import numpy as np
 from imaging.units import cm_to_mm, mm_to_cm
 from imaging.volume import Volume
 from planning.case.settings import PlanSettings
-from planning.dose.beam_model import MACHINES
 from planning.dose.central_axis import central_axis
 from planning.field.beam import Beam, beam_axes
 from planning.field.derivation import Field
 
 
-def inside_field(beams: Sequence[Beam], energy: str, points_mm: np.ndarray) -> np.ndarray:
+def inside_field(beams: Sequence[Beam], points_mm: np.ndarray) -> np.ndarray:
     """Whether each point (LPS mm, any shape ``(..., 3)``) lies within a beam's geometric edges.
 
     A point is inside a beam when its projection along the divergent ray onto the SAD plane
     falls between the jaws; the result is the union over ``beams``.
     """
     points = np.asarray(points_mm, dtype=np.float32)
-    sad_mm = cm_to_mm(MACHINES[energy].sad_cm)
     inside = np.zeros(points.shape[:-1], dtype=bool)
     for beam in beams:
+        sad_mm = cm_to_mm(beam.sad_cm)
         (jaw_x1, jaw_x2), (jaw_y1, jaw_y2) = beam.jaws_sad_cm
         axes = beam_axes(beam.gantry_angle_deg).astype(np.float32)
         relative = points - np.asarray(beam.source_lps_mm, dtype=np.float32)
@@ -46,7 +45,9 @@ def inside_field(beams: Sequence[Beam], energy: str, points_mm: np.ndarray) -> n
     return inside
 
 
-def plan_beams(plan_field: Field, density: Volume, separation_cm: float | None) -> tuple[Beam, ...]:
+def plan_beams(
+    plan_field: Field, density: Volume, separation_cm: float | None, sad_cm: float | None = None
+) -> tuple[Beam, ...]:
     """The field's beams set up: jaws giving the field's width and borders in the isocentre
     plane, SSD, isocentre depth, skin entry, source and machine isocentre.
 
@@ -58,8 +59,9 @@ def plan_beams(plan_field: Field, density: Volume, separation_cm: float | None) 
         Relative electron density (the skin is where each central axis meets tissue).
     separation_cm : float, optional
         Patient separation along the beams where the skin is not imaged, cm.
+    sad_cm : float, optional
+        The commissioned machine's source-axis distance, cm; None: the energy's reference.
     """
-    machine = MACHINES[plan_field.energy]
     iso = np.asarray(plan_field.isocentre_mm, dtype=float)
     beams = []
     for field_beam in plan_field.beams:
@@ -74,10 +76,11 @@ def plan_beams(plan_field: Field, density: Volume, separation_cm: float | None) 
                 mm_to_cm(plan_field.length_mm) / 2.0,
             ),
             setup="SSD",
+            machine_sad_cm=sad_cm,
         )
         axis = central_axis(provisional, density, separation_cm)
         distance_cm = axis.ssd_cm + max(axis.isocentre_depth_cm, 0.0)
-        scale = machine.sad_cm / distance_cm  # isocentre plane -> SAD plane
+        scale = provisional.sad_cm / distance_cm  # isocentre plane -> SAD plane
         half_width_cm = mm_to_cm(plan_field.width_mm / 2.0) * scale
         jaw_x = (-half_width_cm, half_width_cm)
         jaw_y = (
@@ -87,7 +90,7 @@ def plan_beams(plan_field: Field, density: Volume, separation_cm: float | None) 
         source = np.asarray(axis.source_lps_mm)
         direction = iso - source
         direction /= np.linalg.norm(direction)
-        machine_iso = source + cm_to_mm(machine.sad_cm) * direction
+        machine_iso = source + cm_to_mm(provisional.sad_cm) * direction
         beams.append(
             provisional.with_setup(
                 jaw_x_sad_cm=jaw_x,

@@ -83,7 +83,7 @@ def central_axis(beam: Beam, density: Volume, separation_cm: float | None = None
     label = beam.label
     direction = -beam_axes(beam.gantry_angle_deg)[2]
     iso = np.asarray(beam.isocentre_lps_mm, dtype=float)
-    sad_mm = cm_to_mm(machine.sad_cm)
+    sad_mm = cm_to_mm(beam.sad_cm)
 
     t_skin, entered_in_tissue, t_first = _central_axis_skin(density, iso, direction, 0.5)
     depth_from_image_edge = entered_in_tissue and separation_cm is None

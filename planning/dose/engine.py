@@ -156,8 +156,13 @@ def compute_beam_dose(
     with_depth : bool
         Also interpolate the radiological depth at every voxel (costs one more interpolation).
     """
-    machine = MACHINES[beam.energy]
-    model = model or BeamModel(machine)
+    model = model or BeamModel(MACHINES[beam.energy])
+    machine = model.machine
+    if abs(machine.sad_cm - beam.sad_cm) > 1e-6:
+        raise PlanningError(
+            f"{beam.label}: set up for an SAD of {beam.sad_cm:g} cm, but the beam model "
+            f"{machine.machine_name or machine.key} has {machine.sad_cm:g} cm"
+        )
     _ = model.pdd_table  # raises the explanatory BeamDataError when no table is shipped
     axis = central_axis(beam, density, separation_cm)
     assumptions = list(axis.assumptions)
@@ -167,7 +172,7 @@ def compute_beam_dose(
     axes = beam_axes(beam.gantry_angle_deg)
     direction = -axes[2]
     iso = np.asarray(beam.isocentre_lps_mm, dtype=float)
-    sad_mm = cm_to_mm(machine.sad_cm)
+    sad_mm = cm_to_mm(beam.sad_cm)
     entered_in_tissue, t_first = axis.skin_outside_images, axis.first_imaged_mm
     skin = np.asarray(axis.skin_entry_lps_mm, dtype=float)
     source = np.asarray(axis.source_lps_mm, dtype=float)

@@ -63,6 +63,10 @@ class MachineSetup:
         ISO date of the Co-60 dose rate.
     source_diameter_cm, source_to_diaphragm_cm : float, optional
         Co-60 source geometry (geometric penumbra).
+    sad_cm : float, optional
+        Source-axis distance, cm (the plane of the jaws and the isocentre); default: the
+        energy's reference (Co-60 80 cm, 6 MV 100 cm). A Co-60 unit with an SAD of 100 cm
+        states it here.
     physicist : str
         Who imported the data (default: the login name).
     """
@@ -77,6 +81,7 @@ class MachineSetup:
     source_diameter_cm: float | None = None
     source_to_diaphragm_cm: float | None = None
     physicist: str = ""
+    sad_cm: float | None = None
 
     def __post_init__(self) -> None:
         check_machine_name(self.name)
@@ -95,6 +100,8 @@ class MachineSetup:
             value = getattr(self, key)
             if value is not None and not (np.isfinite(value) and value > 0):
                 raise PlanningError(f"{key}: must be a positive number, got {value!r}")
+        if self.sad_cm is not None and not (np.isfinite(self.sad_cm) and 50 <= self.sad_cm <= 150):
+            raise PlanningError(f"sad_cm: expected 50-150 cm, got {self.sad_cm!r}")
         if self.calibration_date is not None:
             try:
                 _dt.date.fromisoformat(self.calibration_date)
@@ -390,7 +397,13 @@ def _machine(
     statement = (
         f"machine {setup.name} ({setup.energy}, {setup.setup} set-up): the unit's commissioning "
         f"data, imported {imported_at} by {setup.physicist} from {files} "
-        f"({folder / MACHINE_FILE}); {depth} at SSD {setup.reference_ssd_cm:g} cm; {edges}"
+        f"({folder / MACHINE_FILE}); {depth} at SSD {setup.reference_ssd_cm:g} cm; "
+        + (
+            f"SAD {setup.sad_cm:g} cm; "
+            if setup.sad_cm
+            else f"SAD {reference.sad_cm:g} cm (the {setup.energy} reference: not stated); "
+        )
+        + edges
     )
     return replace(
         reference,
@@ -406,6 +419,7 @@ def _machine(
         source_diameter_cm=setup.source_diameter_cm or reference.source_diameter_cm,
         source_to_diaphragm_cm=setup.source_to_diaphragm_cm or reference.source_to_diaphragm_cm,
         machine_name=setup.name,
+        sad_cm=setup.sad_cm or reference.sad_cm,
     )
 
 

@@ -72,8 +72,10 @@ def line_grid(start_lps_mm: Sequence[float], step_lps_mm: Sequence[float], count
     return Volume(array=np.zeros((1, 1, count), dtype=np.float32), affine=affine)
 
 
-def _surface_beam(energy: str, field_cm: float, ssd_cm: float) -> Beam:
-    machine = MACHINES[parse_energy(energy)]
+def _surface_beam(
+    energy: str, field_cm: float, ssd_cm: float, model: BeamModel | None = None
+) -> Beam:
+    machine = model.machine if model is not None else MACHINES[parse_energy(energy)]
     if not 1.0 <= field_cm <= 40.0:
         raise PlanningError(f"field size {field_cm} cm is outside 1-40 cm")
     if not 50.0 <= ssd_cm <= 150.0:
@@ -88,6 +90,7 @@ def _surface_beam(energy: str, field_cm: float, ssd_cm: float) -> Beam:
         setup="SSD",
         ssd_cm=ssd_cm,
         name=f"{machine.key} {field_cm:g} cm SSD {ssd_cm:g} cm",
+        machine_sad_cm=machine.sad_cm,
     )
 
 
@@ -137,7 +140,7 @@ def engine_depth_dose(
         raise PlanningError(f"depth {bad[0]:g} cm: depths must be finite and >= 0 cm")
     if depths.max() > 40.0:
         raise PlanningError(f"depth {depths.max():g} cm is beyond 40 cm")
-    beam = _surface_beam(energy, field_cm, ssd_cm)
+    beam = _surface_beam(energy, field_cm, ssd_cm, model)
     max_depth = max(float(depths.max()), 5.0) + 1.0
     density = _phantom_for(field_cm, ssd_cm, max_depth)
     count = round(cm_to_mm(max_depth) / SAMPLE_STEP_MM) + 1
@@ -243,7 +246,7 @@ def engine_profile(
     """Run the 3D engine in a water box and sample the profile across beam X at ``depth_cm``."""
     if not np.isfinite(depth_cm) or not 0.0 <= depth_cm <= 40.0:
         raise PlanningError(f"depth {depth_cm} cm is outside 0-40 cm")
-    beam = _surface_beam(energy, field_cm, ssd_cm)
+    beam = _surface_beam(energy, field_cm, ssd_cm, model)
     half_mm = cm_to_mm(field_cm) / 2.0 * (ssd_cm + depth_cm) / ssd_cm + 40.0
     count = 2 * int(np.ceil(half_mm / SAMPLE_STEP_MM)) + 1
     start = -(count // 2) * SAMPLE_STEP_MM

@@ -163,9 +163,10 @@ def plan_geometry(
     # The commissioned machine and its data source lead every output (field.json too); loaded
     # once here, which also names an unknown machine before any image is read.
     machine_notes: tuple[str, ...] = ()
+    machine_sad_cm: float | None = None
     if settings.machine is not None:
         machine = beam_model_for(settings.energy, settings.machine).machine
-        machine_notes = (machine.data_statement,)
+        machine_notes, machine_sad_cm = (machine.data_statement,), machine.sad_cm
     images = images or load_plan_images(case)
 
     try:
@@ -206,7 +207,7 @@ def plan_geometry(
         # The dose grid is in the lesion series' frame: the density must say so too.
         metadata = replace(volume.metadata, frame_of_reference_uid=frame_uid)
         volume = Volume(array=volume.array, affine=volume.affine, metadata=metadata)
-    beams = plan_beams(plan_field, volume, separation_cm)
+    beams = plan_beams(plan_field, volume, separation_cm, machine_sad_cm)
     series_warnings = tuple(
         w
         for w in dict.fromkeys(images.lesion_volume.warnings or ())

@@ -16,7 +16,7 @@ import numpy as np
 from imaging.units import cm_to_mm
 from imaging.volume import Volume
 from planning.dose.beam_data import equivalent_square_cm
-from planning.dose.beam_model import MACHINES, BeamModel
+from planning.dose.beam_model import BeamModel
 from planning.dose.radiological_depth import FanGrid, fan_depth, regular_axis
 from planning.errors import PlanningError
 from planning.field.beam import Beam, beam_axes
@@ -65,7 +65,7 @@ def beam_fan_depth(
     direction = -axes[2]
     iso = np.asarray(beam.isocentre_lps_mm, dtype=float)
     source = source_lps_mm
-    sad_mm = cm_to_mm(MACHINES[beam.energy].sad_cm)
+    sad_mm = cm_to_mm(beam.sad_cm)
     spacing = min(min(grid.spacing_mm), min(density.spacing_mm))
     step = float(np.clip(spacing, 0.5, 2.5))
     z_iso = float((iso - source) @ direction)

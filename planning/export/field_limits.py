@@ -53,6 +53,7 @@ from planning.dose.plan_geometry import PlanGeometry
 from planning.evaluation.structure_dose import CORD_ALPHA_BETA_GY, StructureDose
 from planning.field.beam import Beam
 from planning.field.derivation import Field
+from planning.field.wording import border_sentence
 from planning.plan import PlanResult
 
 FORMAT_VERSION = 1
@@ -417,10 +418,16 @@ def field_limits_text(document: dict[str, Any]) -> str:
         f"lesion levels: {document['lesion_levels_words']}",
         f"field levels: {field['levels_words']} "
         f"({field['superior_level']} to {field['inferior_level']})",
-        f"superior border: z {field['superior_border_z_mm']:.1f} mm "
-        f"({field['superior_border_description']}; in {field['superior_border_lies_in']})",
-        f"inferior border: z {field['inferior_border_z_mm']:.1f} mm "
-        f"({field['inferior_border_description']}; in {field['inferior_border_lies_in']})",
+        *(
+            f"{side} border: "
+            + border_sentence(
+                field[f"{side}_border_z_mm"],
+                field[f"{side}_border_description"],
+                field[f"{side}_border_lies_in"],
+                field[f"{side}_level"],
+            )
+            for side in ("superior", "inferior")
+        ),
         f"field at the isocentre plane (length x width): {field['length_mm'] / 10:.1f} x "
         f"{field['width_mm'] / 10:.1f} cm",
         f"arrangement: {document['arrangement']}",

@@ -8,7 +8,8 @@ Contours lie on the planes of that series' images, each naming its image
 MR-only plan the MR's own (sagittal) slices. The lesion and the case's other structures are
 contoured from their finest mask (the lesion on the planning CT or the post-contrast series;
 an ellipsoid evaluated on the referenced series' grid), whole; the edema as the cord between
-its limits (:func:`edema_segment`); the field outline from the dose grid.
+its limits (:func:`edema_segment`); the field outline from the dose grid; the vertebral levels in
+and next to the field as columns between their endplates (:mod:`planning.export.level_rois`).
 
 The beams are fixed-SSD set-ups: each beam's ``IsocenterPosition`` is the point at the source-axis
 distance on its central axis (for SSD = SAD, where the axis enters the skin), not the field's
@@ -32,11 +33,13 @@ from imaging.rt_common import save_atomically
 from imaging.rtdose import build_rtdose
 from imaging.rtstruct import Structure, build_rtstruct
 from imaging.volume import Volume
-from planning.anatomy.lesion import EllipsoidLesion, ellipsoid_mask
+from planning.anatomy.lesion import EllipsoidLesion, ellipsoid_mask, measure_lesion
 from planning.anatomy.structures import structure_colour
+from planning.display import palette
 from planning.dose.beam_setup import inside_field
 from planning.dose.grid import grid_points_mm
 from planning.dose.radiological_depth import TISSUE_THRESHOLD
+from planning.export.level_rois import level_structures, levels_near_field
 from planning.export.rtplan import build_rtplan
 from planning.field.derivation import TREATMENT_POSITION
 from planning.plan import PlanResult
@@ -76,7 +79,7 @@ def reference_headers(result: PlanResult) -> list[Dataset]:
 def field_mask(result: PlanResult) -> Volume:
     """Voxels of the dose grid inside the geometric edges of any beam and inside the patient."""
     grid = result.dose_gy
-    inside = inside_field(result.beams, result.field.energy, grid_points_mm(grid))
+    inside = inside_field(result.beams, grid_points_mm(grid))
     density = result.density.volume
     body = resample_to(density, grid, interpolator="linear").array >= TISSUE_THRESHOLD
     return grid.with_array(inside & body)
@@ -122,17 +125,28 @@ def edema_segment(result: PlanResult) -> Volume | None:
     return grid.with_array(mask.copy()) if mask.any() else None
 
 
+def level_rois(result: PlanResult) -> list[Structure]:
+    """The levels in and next to the field as ROIs on the referenced series' grid, in the
+    plan's frame (:mod:`planning.export.level_rois`); the lesion on the dose grid (in that
+    frame, never empty: a lesion smaller than a voxel keeps the voxel nearest its centre)
+    gives the canal's x, y for levels without a clicked body centre."""
+    top, bottom = result.field.reach_levels
+    levels = levels_near_field(result.plan_frame_case.levels, top, bottom)
+    canal_xy = measure_lesion(result.lesion_mask).centroid_mm[:2]
+    return level_structures(levels, reference_volume(result), canal_xy)
+
+
 def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
     """Write ``rtstruct.dcm``, ``rtplan.dcm`` and ``rtdose.dcm`` into ``folder``."""
     folder = Path(folder)
     headers = reference_headers(result)
-    structures = [Structure(LESION_ROI, lesion_for_contours(result), (255, 0, 0), "GTV")]
+    structures = [Structure(LESION_ROI, lesion_for_contours(result), palette.LESION.rgb, "GTV")]
     edema = edema_segment(result)
     if edema is not None:
-        structures.append(Structure(EDEMA_ROI, edema, (90, 209, 255), "CONTROL"))
+        structures.append(Structure(EDEMA_ROI, edema, palette.EDEMA.rgb, "CONTROL"))
     outline = field_mask(result)
     if outline.array.any():
-        structures.append(Structure(FIELD_ROI, outline, (255, 200, 0), "CONTROL"))
+        structures.append(Structure(FIELD_ROI, outline, palette.BEAM_EDGE.rgb, "CONTROL"))
     # the case's other structures whole (a cord drawn far beyond the dose grid included)
     reference = reference_volume(result)
     for index, other in enumerate(result.structure_doses):
@@ -146,13 +160,14 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
                     other.interpreted_type,
                 )
             )
+    structures += level_rois(result)
     rtstruct = build_rtstruct(
         structures,
         headers,
         label="spineplan",
-        series_description="spineplan lesion, field and structures"
+        series_description="spineplan lesion, field, levels and structures"
         if result.structure_doses
-        else "spineplan lesion and field",
+        else "spineplan lesion, field and levels",
     )
     rtplan = build_rtplan(
         result.beams,
@@ -162,6 +177,7 @@ def write_plan_dicom(result: PlanResult, folder: str | Path) -> DicomExport:
         fractions=result.prescription.fractions,
         target_point_mm=result.normalisation.point_mm,
         label=f"spine {result.lesion_levels.short}",
+        treatment_machine_name=result.settings.machine,
     )
     # The gantry angles are for a head-first supine patient whatever position the images were
     # acquired in (an HFP plan would turn the PA field at gantry 180 into an anterior one).

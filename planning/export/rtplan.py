@@ -93,6 +93,7 @@ def build_rtplan(
     label: str = "spineplan",
     series_number: int = 904,
     timestamp: _dt.datetime | None = None,
+    treatment_machine_name: str | None = None,
 ) -> FileDataset:
     """An RT Plan with one fraction group of static photon ``beams``.
 
@@ -113,6 +114,9 @@ def build_rtplan(
     setup_technique : str
         DICOM SetupTechnique: ``FIXED_SSD`` (spineplan's conventional set-up, each beam at its
         SSD) or ``ISOCENTRIC``.
+    treatment_machine_name : str, optional
+        The commissioned machine's name (what a record-and-verify system matches the plan
+        against); by default the reference beam's generic name for the energy.
 
     Raises
     ------
@@ -180,7 +184,7 @@ def build_rtplan(
         item.BeamName = beam.name[:16]
         item.BeamType = "STATIC"
         item.RadiationType = "PHOTON"
-        item.TreatmentMachineName = MACHINE_NAMES[beam.energy][:16]
+        item.TreatmentMachineName = (treatment_machine_name or MACHINE_NAMES[beam.energy])[:16]
         item.PrimaryDosimeterUnit = dosimeter_unit
         item.SourceAxisDistance = _decimal(cm_to_mm(beam.sad_cm), 1)
         item.BeamLimitingDeviceSequence = _beam_limiting_devices(beam, False)

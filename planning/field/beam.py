@@ -105,6 +105,9 @@ class Beam:
     meterset_unit : {"MU", "min"}, optional
     dose_per_fraction_gy : float, optional
         This beam's share of the prescription at the normalisation point, Gy per fraction.
+    machine_sad_cm : float, optional
+        The commissioned machine's source-axis distance, cm; None: the energy's reference
+        (:data:`planning.case.settings.SAD_CM`).
 
     Raises
     ------
@@ -133,6 +136,7 @@ class Beam:
     meterset: float | None = None
     meterset_unit: str | None = None
     dose_per_fraction_gy: float | None = None
+    machine_sad_cm: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "energy", parse_energy(self.energy))
@@ -222,8 +226,9 @@ class Beam:
 
     @property
     def sad_cm(self) -> float:
-        """The machine's source-axis distance (the plane of the jaws), cm."""
-        return SAD_CM[self.energy]
+        """The machine's source-axis distance (the plane of the jaws), cm: the commissioned
+        machine's (``machine_sad_cm``), else the energy's reference."""
+        return self.machine_sad_cm or SAD_CM[self.energy]
 
     @property
     def source_direction_lps(self) -> Point:

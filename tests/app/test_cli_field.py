@@ -58,9 +58,8 @@ def test_case1_lateral_pair_in_words() -> None:
     assert "arrangement: lateral_pair" in out
     assert "beam left lateral: gantry 90 deg" in out
     assert "beam right lateral: gantry 270 deg" in out
-    assert (
-        "superior border: z " in out and "(middle of the C2-3 disc; in the C2-3 disc space)" in out
-    )
+    assert "superior border: z " in out
+    assert "mm, middle of the C2-3 disc, in the C2-3 disc space (C3)" in out
     assert any(line.startswith("assumption: ") for line in out.splitlines())
     assert out.rstrip().splitlines()[-1].startswith("no dose was computed")
 

@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import pydicom
 import pytest
 
 from app import cli
@@ -50,7 +51,7 @@ def test_import_list_and_check(tmp_path, machines_folder):
     import_six_mv_csv(tmp_path)
     status, stdout, _ = run("machine", "list")
     assert status == 0
-    assert "Linac 2: 6MV, SSD set-up, reference SSD 100 cm" in stdout
+    assert "Linac 2: 6MV, SSD set-up, SAD 100 cm, reference SSD 100 cm" in stdout
     assert "by A. Physicist from pdd.csv, scatter.csv" in stdout
     out = tmp_path / "check"
     status, stdout, stderr = run("machine", "check", "Linac 2", "--out", str(out))
@@ -130,6 +131,9 @@ def _plan_with(machine: str, out: Path) -> dict:
     assert f"6MV on machine {machine}," in stdout
     document = json.loads((out / "field.json").read_text())
     assert any(f"machine {machine} (6MV" in a for a in document["assumptions"])
+    # the record-and-verify system matches the plan to the treating unit by this name
+    rtplan = pydicom.dcmread(next(out.rglob("rtplan.dcm")))
+    assert {b.TreatmentMachineName for b in rtplan.BeamSequence} == {machine}
     return document
 
 
@@ -153,3 +157,43 @@ def test_a_case_planned_with_a_csv_machine_and_an_mcc_machine(tmp_path):
         assert plan["coverage"]["pass"] == reference["coverage"]["pass"]
     status, stdout, _ = run("field", str(CASE3), "--machine", "Linac mcc")
     assert status == 0 and "machine Linac mcc (6MV" in stdout
+
+
+def test_a_cobalt_unit_with_an_sad_of_100_cm_sets_its_jaws_at_100_cm(tmp_path):
+    # Co-60 units are built with an SAD of 80 cm or 100 cm: the jaws (and the RT Plan's SAD)
+    # are the unit's, the field in the patient stays the derived one.
+    status, stdout, stderr = run(
+        "machine", "import", *map(str, co60_reference_copy(tmp_path)), "--name", "Cobalt 100",
+        "--energy", "Co60", "--sad-cm", "100", "--dose-rate-cgy-per-min", "150",
+    )  # fmt: skip
+    assert (status, stderr) == (0, ""), stderr
+    assert "SAD 100 cm;" in stdout
+    assert "SAD 100 cm" in run("machine", "list")[1]
+    status, _, stderr = run(
+        "plan", str(CASE3), "--out", str(tmp_path / "m"), "--machine", "Cobalt 100"
+    )  # fmt: skip
+    assert status == 0, stderr
+    status, _, stderr = run(
+        "plan", str(CASE3), "--out", str(tmp_path / "r"), "--energy", "Co60",
+        "--dose-rate-cgy-per-min", "150",
+    )  # fmt: skip
+    assert status == 0, stderr
+    machine, reference = (
+        json.loads((tmp_path / name / "field.json").read_text()) for name in ("m", "r")
+    )
+    (beam,), (ref_beam,) = machine["beams"], reference["beams"]
+    assert (beam["source_axis_distance_cm"], ref_beam["source_axis_distance_cm"]) == (100, 80)
+    # the same field in the isocentre plane: jaws scaled by the SAD ratio
+    for jaw in ("jaw_x1_cm", "jaw_x2_cm", "jaw_y1_cm", "jaw_y2_cm"):
+        assert beam[jaw] == pytest.approx(ref_beam[jaw] * 100 / 80, abs=0.011)
+    assert machine["field"] == reference["field"]
+    assert machine["coverage"]["pass"] is True
+    rtplan = pydicom.dcmread(next((tmp_path / "m").rglob("rtplan.dcm")))
+    (plan_beam,) = rtplan.BeamSequence
+    assert float(plan_beam.SourceAxisDistance) == 1000.0
+    assert plan_beam.TreatmentMachineName == "Cobalt 100"
+    status, _, stderr = run(
+        "machine", "import", *map(str, co60_reference_copy(tmp_path)), "--name", "Cobalt X",
+        "--energy", "Co60", "--sad-cm", "300",
+    )  # fmt: skip
+    assert status == 2 and "sad_cm: expected 50-150 cm" in stderr

@@ -96,4 +96,4 @@ def test_the_skull_base_landmark_is_drawn_with_the_field() -> None:
     top = next(i for i in items if isinstance(i, FieldBorderOverlay) and "Superior" in i.name)
     assert top.z_mm == c1.superior_z_mm + 10.0
     assert top.label.startswith("superior border: the top of the C1 ring + 10 mm")
-    assert top.short_labels[0] == "sup. border C1"
+    assert top.short_labels[0] == "sup. border: C1"

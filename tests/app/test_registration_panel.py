@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.help_dialogs import ShortcutsDialog
+from app.registration.fusion import FusionMode
 from imaging.registration import RegistrationSettings
 from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, TEST_GRID_MM, _case_path
 
@@ -35,16 +36,20 @@ def _to_ct(matrix: np.ndarray, point_mr) -> np.ndarray:
     return (matrix @ np.append(np.asarray(point_mr, float), 1.0))[:3]
 
 
-@pytest.fixture
-def unregistered_case(tmp_path: Path) -> Path:
+def write_unregistered_case(folder: Path) -> Path:
     """A copy of case 4's case file without planning_ct: the CT is just a loaded series."""
     data, _ = _known()
     del data["planning_ct"]
     data["reference"] = False
     data["study"]["path"] = str(_case_path(4).parent)
-    path = tmp_path / "case4.spineplan.json"
+    path = folder / "case4.spineplan.json"
     path.write_text(json.dumps(data))
     return path
+
+
+@pytest.fixture
+def unregistered_case(tmp_path: Path) -> Path:
+    return write_unregistered_case(tmp_path)
 
 
 def _open(qtbot, window, path: Path):
@@ -275,9 +280,10 @@ def test_nudges_move_the_accepted_registration_as_undoable_edits(qtbot, window) 
         # the blend slider and the checkerboard restyle the fused image
         fused = next(i for i in window.viewer.overlays.items() if i.name == "MR fused on the CT")
         panel.blend_slider.setValue(80)
-        panel.checkerboard_check.setChecked(True)
+        assert fused.blend == pytest.approx(0.8)
+        qtbot.mouseClick(panel.mode_buttons[FusionMode.CHECKERBOARD], Qt.MouseButton.LeftButton)
         fused = next(i for i in window.viewer.overlays.items() if i.name == "MR fused on the CT")
-        assert fused.blend == pytest.approx(0.8) and fused.checkerboard
+        assert fused.mode is FusionMode.CHECKERBOARD and not panel.blend_slider.isEnabled()
         # closing the panel takes the fused display away
         controller.dock.close()
         assert "MR fused on the CT" not in [i.name for i in window.viewer.overlays.items()]

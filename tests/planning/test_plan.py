@@ -121,7 +121,7 @@ def test_jaws_give_the_field_at_the_isocentre(number: int) -> None:
         outside = iso + across * (field.width_mm / 2.0 + 0.2)
         top = iso + np.array([0.0, 0.0, field.superior_border_z_mm - iso[2] - 0.2])
         above = iso + np.array([0.0, 0.0, field.superior_border_z_mm - iso[2] + 0.2])
-        inside = inside_field([beam], field.energy, np.array([edge, outside, top, above]))
+        inside = inside_field([beam], np.array([edge, outside, top, above]))
         assert inside.tolist() == [True, False, True, False]
 
 

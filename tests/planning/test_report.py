@@ -7,8 +7,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from planning.display import palette
 from planning.export.field_limits import field_dict
 from planning.export.report import report_figures, write_report_pdf
 from planning.export.report.page import (
@@ -72,7 +74,7 @@ def test_report_text_holds_the_numbers_of_field_json(report_of_case1) -> None:
     missing = [number for number in expected if number not in text]
     assert missing == [], missing
     # the borders: one decimal in the report, two in field.json (rounded from the same value)
-    borders = [float(z) for z in re.findall(r"z (-?\d+\.\d) mm:", text)]
+    borders = [float(z) for z in re.findall(r"z (-?\d+\.\d) mm,", text)]
     assert len(borders) == 2
     assert borders[0] == pytest.approx(field["superior_border_z_mm"], abs=0.051)
     assert borders[1] == pytest.approx(field["inferior_border_z_mm"], abs=0.051)
@@ -103,11 +105,21 @@ def test_report_text_has_every_section_assumption_and_footer(report_of_case1) ->
     assert text.count("ID SPL-0001") >= 3
 
 
-def test_each_plane_has_its_legend() -> None:
+def test_each_plane_has_its_legend_naming_what_it_shows() -> None:
     figures = report_figures(default_plan(1))
     labels = [t.get_text() for t in figures[1].axes[0].texts]
-    for entry in ("107 % isodose", "95 % isodose", "50 % isodose", "lesion", "field edge"):
+    for entry in ("95 % isodose", "50 % isodose", "lesion", "beam edges"):
         assert labels.count(entry) == 2  # under the sagittal and under the axial image
+    # the 107 % line is named only under the planes it crosses
+    planes = figures[1].axes[1:3]
+    crossing = sum(
+        any(
+            np.allclose(c.get_edgecolor()[0][:3], palette.ISODOSE_107.rgb01)
+            for c in axes.collections
+        )
+        for axes in planes
+    )
+    assert labels.count("107 % isodose") == crossing
 
 
 def test_wrapped_lines_fit_the_width() -> None:

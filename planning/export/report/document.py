@@ -24,6 +24,7 @@ import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from planning.display import palette
 from planning.errors import PlanningError
 from planning.export.report.dvh_plot import draw_dvh
 from planning.export.report.formatting import format_point_mm
@@ -36,7 +37,7 @@ from planning.export.report.page import (
     line_height_mm,
     wrap_text,
 )
-from planning.export.report.plane_drawing import draw_plane, legend_entries
+from planning.export.report.plane_drawing import draw_plane
 from planning.export.report.planes import axial_plane, sagittal_plane
 from planning.export.report.tables import (
     beam_rows,
@@ -112,8 +113,8 @@ def _footer_lines(result: PlanResult) -> list[str]:
 def _verdict_box(document: Document, result: PlanResult) -> None:
     """The coverage verdict, its cold regions and fixes in a green or red box at the cursor."""
     verdict = result.verdict
-    colour = (20, 130, 50) if verdict.passed else (190, 30, 30)
-    fill = (225, 245, 228) if verdict.passed else (252, 228, 228)
+    colour = palette.REPORT_PASS_TEXT if verdict.passed else palette.REPORT_FAIL_TEXT
+    fill = palette.REPORT_PASS_FILL if verdict.passed else palette.REPORT_FAIL_FILL
     lines = [verdict.headline]
     lines += [region.description for region in verdict.cold_regions]
     lines += [f"Fix: {fix}" for fix in verdict.fixes]
@@ -177,22 +178,20 @@ def _images_page(document: Document, result: PlanResult) -> None:
     document.text("Images: field, lesion and isodoses", 13.0, True, TITLE_COLOUR, gap_mm=3.0)
     width = document.content_width_mm
     top = document.y
-    entries = legend_entries(result)
     half = (width - 6.0) / 2.0
     used = max(
-        draw_plane(document, sagittal_plane(result), entries, MARGIN_MM, top, half, 140.0),
-        draw_plane(
-            document, axial_plane(result), entries, MARGIN_MM + half + 6.0, top, half, 140.0
-        ),
+        draw_plane(document, sagittal_plane(result), MARGIN_MM, top, half, 140.0),
+        draw_plane(document, axial_plane(result), MARGIN_MM + half + 6.0, top, half, 140.0),
     )
     document.y = top + used + 3.0
     document.text(
-        f"Isodoses in % of the prescription ({result.prescription.dose_gy:g} Gy); dashed: the "
-        "geometric field edges of every beam; both planes pass through the normalisation point "
+        f"Isodoses in % of the prescription ({result.prescription.dose_gy:g} Gy); dotted: the "
+        "geometric field edges of every beam (beam edges); both planes pass through the "
+        "normalisation point "
         f"{format_point_mm(result.normalisation.point_mm)}. Level names at the mid-height of each "
         "labelled vertebra.",
         8.0,
-        colour=(60, 60, 60),
+        colour=palette.REPORT_NOTE,
         gap_mm=5.0,
     )
     document.ensure(85.0)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from planning.anatomy.structures import structure_colour
-from planning.export.report.colours import ISODOSE_LEVELS, LESION_COLOUR
-from planning.export.report.page import Document, line_height_mm, rgb, wrap_text
+from planning.anatomy.structures import is_cord
+from planning.display import palette
+from planning.export.report.page import Document, line_height_mm, wrap_text
+from planning.export.report.plane_drawing import LINESTYLES
 from planning.plan import PlanResult
 
 _TITLE_MM = 5.0
@@ -28,13 +29,13 @@ def draw_dvh(
     page = document.page
     dvh = result.dvh
     prescription = result.prescription.dose_gy
-    curves = [("Lesion", 100.0 * dvh.dose_gy / prescription, dvh.volume_percent, LESION_COLOUR)]
+    curves = [("Lesion", 100.0 * dvh.dose_gy / prescription, dvh.volume_percent, palette.LESION)]
     curves += [
         (
             s.dvh.structure,
             100.0 * s.dvh.dose_gy / prescription,
             s.dvh.volume_percent,
-            structure_colour(s.name, index),
+            palette.structure_role(s.name, index, is_cord(s.name)),
         )
         for index, s in enumerate(result.structure_doses)
         if s.dvh is not None
@@ -49,22 +50,23 @@ def draw_dvh(
     axes = page.add_axes_mm(
         x_mm + 13.0, y_mm + below_title + _TITLE_MM + 1.0, w_mm - 13.0 - _KEY_MM, h_mm - 17.0
     )
+    criterion = palette.CRITERION_95
     axes.axvline(
         95.0,
-        color=rgb(ISODOSE_LEVELS[1][1]),
+        color=criterion.rgb01,
         linewidth=0.9,
-        linestyle=(0, (4.0, 2.0)),
-        label="95 % (criterion)",
+        linestyle=LINESTYLES[criterion.style],
+        label=criterion.words,
     )
-    for name, percent, volume, colour in curves:
+    for name, percent, volume, role in curves:
         axes.plot(
-            percent, volume, color=rgb(colour), linewidth=1.4, label=name[:_KEY_LABEL_CHARACTERS]
+            percent, volume, color=role.rgb01, linewidth=1.4, label=name[:_KEY_LABEL_CHARACTERS]
         )
     axes.set_xlim(0.0, x_max)
     axes.set_ylim(0.0, 100.0)
     axes.set_xticks(np.arange(0.0, x_max + 1.0, 20.0))
     axes.set_yticks(np.arange(0.0, 101.0, 20.0))
-    axes.grid(color=(0.85, 0.85, 0.85), linewidth=0.4)
+    axes.grid(color=palette.rgb01(palette.REPORT_GRID), linewidth=0.4)
     axes.set_axisbelow(True)
     axes.tick_params(labelsize=7.0, width=0.5, length=2.5)
     for spine in axes.spines.values():
@@ -88,6 +90,10 @@ def draw_dvh(
         fontsize=7.5,
         va="bottom",
         parse_math=False,
-        bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "0.75"},
+        bbox={
+            "boxstyle": "round,pad=0.4",
+            "facecolor": palette.rgb01(palette.WHITE),
+            "edgecolor": palette.rgb01(palette.REPORT_RULE),
+        },
     )
     return h_mm + below_title

@@ -17,6 +17,9 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 
+from planning.display import palette
+from planning.display.palette import RGB
+
 PAGE_WIDTH_MM = 210.0
 PAGE_HEIGHT_MM = 297.0
 MARGIN_MM = 14.0
@@ -27,12 +30,11 @@ FONT_FAMILY = "DejaVu Sans"
 LINE_SPACING = 1.22
 MM_PER_PT = 25.4 / 72.0
 
-RGB = tuple[int, int, int]
-TITLE_COLOUR: RGB = (20, 40, 90)
-GREY_TEXT: RGB = (80, 80, 80)
-WARNING_TEXT: RGB = (160, 30, 30)
-HEADER_FILL: RGB = (232, 236, 242)
-RULE_COLOUR: RGB = (170, 170, 170)
+TITLE_COLOUR: RGB = palette.REPORT_TITLE
+GREY_TEXT: RGB = palette.REPORT_GREY_TEXT
+WARNING_TEXT: RGB = palette.REPORT_WARNING
+HEADER_FILL: RGB = palette.REPORT_HEADER_FILL
+RULE_COLOUR: RGB = palette.REPORT_RULE
 
 #: Space between a table cell's text and its edges, mm.
 _CELL_PADDING_MM = 0.8
@@ -41,9 +43,7 @@ _CELL_PADDING_MM = 0.8
 _MEASURE_DPI = 720.0
 
 
-def rgb(colour: RGB) -> tuple[float, float, float]:
-    """An 8-bit RGB colour as matplotlib's 0-1 floats."""
-    return (colour[0] / 255.0, colour[1] / 255.0, colour[2] / 255.0)
+rgb = palette.rgb01
 
 
 @functools.cache
@@ -114,7 +114,7 @@ class Page:
         text: str,
         size_pt: float = 9.0,
         bold: bool = False,
-        colour: RGB = (0, 0, 0),
+        colour: RGB = palette.REPORT_TEXT,
         align: str = "left",
     ) -> None:
         """One line of text whose top is at ``y_mm``; ``align`` left, center or right of x."""
@@ -177,7 +177,7 @@ class Document:
         text: str,
         size_pt: float = 9.0,
         bold: bool = False,
-        colour: RGB = (0, 0, 0),
+        colour: RGB = palette.REPORT_TEXT,
         indent_mm: float = 0.0,
         gap_mm: float = 1.0,
         width_mm: float | None = None,

@@ -3,16 +3,17 @@ the other structures and the isodoses, the orientation letters, the level names 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.transforms import blended_transform_factory
 
-from planning.anatomy.structures import structure_colour
-from planning.export.report.colours import FIELD_COLOUR, ISODOSE_LEVELS, LESION_COLOUR
-from planning.export.report.page import RGB, Document, line_height_mm, rgb, text_width_mm
+from planning.display import palette
+from planning.display.palette import Role
+from planning.export.report.page import Document, line_height_mm, text_width_mm
 from planning.export.report.planes import ImagePlane
-from planning.plan import PlanResult
 
 #: Contour line width, points.
 LINE_WIDTH_PT = 1.0
@@ -20,42 +21,42 @@ LINE_WIDTH_PT = 1.0
 ROW_MARK_MM = 7.0
 _TITLE_MM = 5.0
 _LEGEND_PT = 7.0
+#: Longest structure name in a plane's legend.
+_LEGEND_CHARACTERS = 14
 
-#: A legend entry: label, colour, dashed.
-LegendEntry = tuple[str, RGB, bool]
-
-
-def legend_entries(result: PlanResult) -> list[LegendEntry]:
-    """The colour key of every plane: isodoses, lesion, field edge and the other structures."""
-    entries: list[LegendEntry] = [
-        (f"{level:g} % isodose", colour, False) for level, colour in ISODOSE_LEVELS
-    ]
-    entries += [("lesion", LESION_COLOUR, False), ("field edge", FIELD_COLOUR, True)]
-    entries += [
-        (s.name[:14], structure_colour(s.name, index), False)
-        for index, s in enumerate(result.structure_doses)
-        if s.mask.array.any()
-    ]
-    return entries
+#: matplotlib's dash pattern of each line style (the screen's Qt pen styles, in print).
+LINESTYLES: dict[str, str | tuple] = {
+    "solid": "solid",
+    "area": "solid",
+    "text": "solid",
+    "dashed": (0, (4.0, 2.0)),
+    "dashdot": (0, (4.0, 1.5, 1.0, 1.5)),
+    "dotted": (0, (1.0, 1.5)),
+}
 
 
-def _contour(
-    axes: Axes, values: np.ndarray, level: float, colour: RGB, dashed: bool = False
-) -> None:
+def _short(role: Role) -> Role:
+    """The role with its words cut to fit a legend column (long structure names)."""
+    return replace(role, words=role.words[:_LEGEND_CHARACTERS])
+
+
+def _contour(axes: Axes, values: np.ndarray, level: float, role: Role) -> bool:
+    """Draw the ``level`` line of ``values`` in the role's colour and style; whether it was."""
     finite = np.nan_to_num(np.asarray(values, dtype=np.float32))
     if finite.size == 0 or not finite.min() < level < finite.max():
-        return  # nothing crosses the level on this plane
+        return False  # nothing crosses the level on this plane
     axes.contour(
         finite,
         levels=[level],
-        colors=[rgb(colour)],
+        colors=[role.rgb01],
         linewidths=LINE_WIDTH_PT,
-        linestyles="dashed" if dashed else "solid",
+        linestyles=[LINESTYLES[role.style]],
     )
+    return True
 
 
 def _orientation_letters(axes: Axes, plane: ImagePlane) -> None:
-    outline = [patheffects.withStroke(linewidth=1.6, foreground="black")]
+    outline = [patheffects.withStroke(linewidth=1.6, foreground=palette.rgb01(palette.HALO))]
     for x, y, text, ha, va in (
         (0.015, 0.5, plane.left_label, "left", "center"),
         (0.985, 0.5, plane.right_label, "right", "center"),
@@ -69,7 +70,7 @@ def _orientation_letters(axes: Axes, plane: ImagePlane) -> None:
             transform=axes.transAxes,
             ha=ha,
             va=va,
-            color="white",
+            color=palette.rgb01(palette.WHITE),
             fontsize=8.0,
             fontweight="bold",
             path_effects=outline,
@@ -95,40 +96,43 @@ def _row_marks(axes: Axes, plane: ImagePlane) -> None:
 
 
 def draw_legend(
-    document: Document, entries: list[LegendEntry], x_mm: float, y_mm: float, w_mm: float
+    document: Document, entries: list[Role], x_mm: float, y_mm: float, w_mm: float
 ) -> float:
-    """The colour key in rows inside ``w_mm`` from (x_mm, y_mm); returns its height, mm."""
+    """The key of the roles drawn, in rows inside ``w_mm`` from (x_mm, y_mm); returns its
+    height, mm."""
+    if not entries:
+        return 0.0
     page = document.page
     pitch = line_height_mm(_LEGEND_PT) + 0.8
     # equal columns, so the keys of two planes side by side line up alike
-    column_mm = max(7.5 + text_width_mm(label, _LEGEND_PT) + 3.5 for label, _, _ in entries)
+    column_mm = max(7.5 + text_width_mm(role.words, _LEGEND_PT) + 3.5 for role in entries)
     columns = max(1, int(w_mm // column_mm))
-    for index, (label, colour, dashed) in enumerate(entries):
+    for index, role in enumerate(entries):
         x = x_mm + (index % columns) * column_mm
         y = y_mm + (index // columns) * pitch
         middle = y + pitch / 2.0 - 0.4
         page.axes.plot(
             [x, x + 6.0],
             [middle, middle],
-            color=rgb(colour),
+            color=role.rgb01,
             linewidth=1.6,
-            linestyle=(0, (2.0, 1.2)) if dashed else "solid",
+            linestyle=LINESTYLES[role.style],
             solid_capstyle="butt",
         )
-        page.put(x + 7.5, y, label, _LEGEND_PT)
+        page.put(x + 7.5, y, role.words, _LEGEND_PT)
     return pitch * ((len(entries) - 1) // columns + 1)
 
 
 def draw_plane(
     document: Document,
     plane: ImagePlane,
-    entries: list[LegendEntry],
     x_mm: float,
     y_mm: float,
     w_mm: float,
     h_mm: float,
 ) -> float:
-    """Draw a plane in the box at (x_mm, y_mm): title, image (at most ``h_mm`` high), legend.
+    """Draw a plane in the box at (x_mm, y_mm): title, image (at most ``h_mm`` high), and the
+    legend of what this plane shows.
 
     Returns the height used, mm.
     """
@@ -157,13 +161,17 @@ def draw_plane(
     axes.set_yticks([])
     for spine in axes.spines.values():
         spine.set_linewidth(0.5)
-    _contour(axes, plane.field, 0.5, FIELD_COLOUR, dashed=True)
-    _contour(axes, plane.lesion, 0.5, LESION_COLOUR)
-    for fraction, colour in plane.structures:
-        _contour(axes, fraction, 0.5, colour)
-    for level, colour in ISODOSE_LEVELS:
-        _contour(axes, plane.dose_percent, level, colour)
+    drawn = [
+        role
+        for values, level, role in (
+            *((plane.dose_percent, percent, role) for percent, role in reversed(palette.ISODOSES)),
+            (plane.lesion, 0.5, palette.LESION),
+            *((mask, 0.5, _short(role)) for mask, role in plane.structures),
+            (plane.field, 0.5, palette.BEAM_EDGE),
+        )
+        if _contour(axes, values, level, role)
+    ]
     _orientation_letters(axes, plane)
     _row_marks(axes, plane)
-    legend_h = draw_legend(document, entries, left, top + draw_h + 1.5, max(draw_w, 60.0))
+    legend_h = draw_legend(document, drawn, left, top + draw_h + 1.5, max(draw_w, 60.0))
     return _TITLE_MM + draw_h + 1.5 + legend_h

@@ -13,7 +13,9 @@ from scipy import ndimage
 
 from imaging.volume import Volume
 from planning.anatomy.levels import display_name
-from planning.anatomy.structures import structure_colour
+from planning.anatomy.structures import is_cord
+from planning.display import palette
+from planning.display.palette import Role
 from planning.dose.beam_setup import inside_field
 from planning.export.report.formatting import format_mm
 from planning.plan import PlanResult
@@ -41,8 +43,8 @@ class ImagePlane:
     bottom_label: str
     #: (row, text) marks drawn at the left edge: vertebral level names on the sagittal view.
     row_marks: tuple[tuple[float, str], ...] = ()
-    #: the case's other structures (the cord...): (mask fraction on the plane, RGB colour)
-    structures: tuple[tuple[np.ndarray, tuple[int, int, int]], ...] = ()
+    #: the case's other structures (the cord...): (mask fraction on the plane, palette role)
+    structures: tuple[tuple[np.ndarray, Role], ...] = ()
 
 
 def _plane_points(origin: np.ndarray, right: np.ndarray, down: np.ndarray, shape: tuple[int, int]):
@@ -99,7 +101,7 @@ def _render_plane(
     structures = tuple(
         (
             np.nan_to_num(_sample(mask.with_array(mask.array.astype(np.float32)), points)),
-            structure_colour(s.name, index),
+            palette.structure_role(s.name, index, is_cord(s.name)),
         )
         for index, (s, mask) in enumerate(zip(result.structure_doses, masks, strict=True))
         if mask.array.any()
@@ -108,7 +110,7 @@ def _render_plane(
         title=title,
         background=_window(_sample(background, points)),
         dose_percent=percent,
-        field=inside_field(result.beams, result.field.energy, points),
+        field=inside_field(result.beams, points),
         lesion=np.nan_to_num(lesion, nan=0.0),
         left_label=labels[0],
         right_label=labels[1],

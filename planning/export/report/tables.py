@@ -8,6 +8,7 @@ from planning.errors import PlanningError
 from planning.evaluation.coverage import DoseStatistics
 from planning.evaluation.structure_dose import CORD_ALPHA_BETA_GY
 from planning.export.report.formatting import format_point_mm
+from planning.field.wording import border_sentence
 from planning.plan import PlanResult
 
 
@@ -84,17 +85,21 @@ def field_rows(result: PlanResult) -> list[list[str]]:
         ["Arrangement, energy", f"{plan_field.arrangement}, {plan_field.energy}"],
         [
             "Superior border",
-            f"z {plan_field.superior_border_z_mm:.1f} mm: "
-            f"{plan_field.superior_border_description}, in "
-            f"{plan_field.superior_border_location} "
-            f"({display_name(plan_field.reach_levels[0], prefix)})",
+            border_sentence(
+                plan_field.superior_border_z_mm,
+                plan_field.superior_border_description,
+                plan_field.superior_border_location,
+                display_name(plan_field.reach_levels[0], prefix),
+            ),
         ],
         [
             "Inferior border",
-            f"z {plan_field.inferior_border_z_mm:.1f} mm: "
-            f"{plan_field.inferior_border_description}, in "
-            f"{plan_field.inferior_border_location} "
-            f"({display_name(plan_field.reach_levels[1], prefix)})",
+            border_sentence(
+                plan_field.inferior_border_z_mm,
+                plan_field.inferior_border_description,
+                plan_field.inferior_border_location,
+                display_name(plan_field.reach_levels[1], prefix),
+            ),
         ],
         [
             "Length x width at the isocentre plane",
