@@ -10,6 +10,7 @@ logging.
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +19,7 @@ from pynetdicom import AE, _config, evt
 from pynetdicom.association import Association
 from pynetdicom.presentation import PresentationContext
 
-from imaging.pacs.errors import PacsUnreachable, pacs_error
+from imaging.pacs.errors import PacsError, PacsUnreachable, pacs_error
 from imaging.pacs.nodes import PacsNode, validate_node
 
 #: Seconds to open the TCP connection and to get the answer to the association request.
@@ -79,6 +80,57 @@ def _rejection_reason(assoc: Association) -> str:
     return f"association rejected{kind}: {reason[:1].lower()}{reason[1:]}"
 
 
+def _associate(
+    node: PacsNode,
+    ae: AE,
+    ext_neg: Sequence[Any],
+    evt_handlers: Sequence[Any],
+    timeout_s: float,
+    attempts: int,
+) -> Association:
+    """Request the association; a `PacsError` saying why when it is not established.
+
+    A PACS that rejects sends A-ASSOCIATE-RJ and closes the connection at once; when the close
+    overtakes the rejection in pynetdicom's threads, the association only looks aborted. Such a
+    quick end is asked once more, so the user reads the PACS's reason, not a guess.
+    """
+    opened: list[bool] = []
+    handlers = [
+        (evt.EVT_CONN_OPEN, lambda event: opened.append(True)),
+        (evt.EVT_CONN_OPEN, quicker),
+        *evt_handlers,
+    ]
+    start = time.monotonic()
+    assoc = ae.associate(
+        node.host,
+        node.port,
+        ae_title=node.called_aet,
+        ext_neg=list(ext_neg) or None,
+        evt_handlers=handlers,
+        max_pdu=MAX_PDU_BYTES,
+    )
+    if assoc.is_established:
+        return assoc
+    if assoc.is_rejected:
+        raise pacs_error(node, _rejection_reason(assoc), PacsUnreachable)
+    if not opened:
+        raise pacs_error(node, _why_no_connection(node, timeout_s), PacsUnreachable)
+    if assoc.is_aborted and not assoc.accepted_contexts and assoc.acceptor.primitive:
+        raise pacs_error(node, "accepted none of the proposed presentation contexts")
+    if time.monotonic() - start >= timeout_s * 0.9:
+        raise pacs_error(
+            node, f"no answer to the association request within {timeout_s:g} s", PacsUnreachable
+        )
+    if attempts > 1:
+        return _associate(node, ae, ext_neg, evt_handlers, timeout_s, attempts - 1)
+    raise pacs_error(
+        node,
+        "the PACS closed the connection without accepting the association (check the called "
+        f"AE title, and that the PACS knows the calling AE title {node.calling_aet})",
+        PacsUnreachable,
+    )
+
+
 @contextmanager
 def association(
     node: PacsNode,
@@ -100,32 +152,7 @@ def association(
         raise pacs_error(node, "is a DICOMweb node; this needs DICOM networking (DIMSE)")
     ae = new_ae(node, timeout_s=timeout_s)
     ae.requested_contexts = list(contexts)
-    opened: list[bool] = []
-    handlers = [
-        (evt.EVT_CONN_OPEN, lambda event: opened.append(True)),
-        (evt.EVT_CONN_OPEN, quicker),
-        *evt_handlers,
-    ]
-    assoc = ae.associate(
-        node.host,
-        node.port,
-        ae_title=node.called_aet,
-        ext_neg=list(ext_neg) or None,
-        evt_handlers=handlers,
-        max_pdu=MAX_PDU_BYTES,
-    )
-    if not assoc.is_established:
-        if assoc.is_rejected:
-            raise pacs_error(node, _rejection_reason(assoc), PacsUnreachable)
-        if not opened:
-            raise pacs_error(node, _why_no_connection(node, timeout_s), PacsUnreachable)
-        if assoc.is_aborted and not assoc.accepted_contexts and assoc.acceptor.primitive:
-            raise pacs_error(node, "accepted none of the proposed presentation contexts")
-        raise pacs_error(
-            node,
-            f"no answer to the association request within {timeout_s:g} s, or aborted",
-            PacsUnreachable,
-        )
+    assoc = _associate(node, ae, ext_neg, evt_handlers, timeout_s, attempts=2)
     try:
         yield assoc
     except BaseException:
@@ -143,3 +170,13 @@ def check_alive(node: PacsNode, assoc: Association, what: str) -> None:
     if not assoc.is_established:
         state = "aborted by the PACS or the network" if assoc.is_aborted else "lost"
         raise pacs_error(node, f"{what}: the association was {state}")
+
+
+def no_response(node: PacsNode, assoc: Association, what: str, waited_s: float) -> PacsError:
+    """The error for a DIMSE exchange that ended without its response: the connection was
+    lost (the PACS stopped, closed or aborted) or the PACS was silent for the DIMSE timeout."""
+    if assoc.acse.is_aborted("a-abort"):
+        return pacs_error(node, f"{what}: the PACS aborted the association")
+    if waited_s < DIMSE_TIMEOUT_S * 0.9 or assoc.acse.is_aborted("a-p-abort"):
+        return pacs_error(node, f"{what}: the connection was lost (the PACS stopped or closed it)")
+    return pacs_error(node, f"{what}: no answer within {DIMSE_TIMEOUT_S:g} s")

@@ -12,6 +12,7 @@ found, and returns frozen records; `StudyFound.to_json` gives the document of
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -157,16 +158,17 @@ def _dimse_find(
         StudyRootQueryRetrieveInformationModelFind as StudyRootFind,
     )
 
-    from imaging.pacs.dimse import association, check_alive
+    from imaging.pacs.dimse import association, no_response
 
     def matches(assoc: Any, query: Dataset, what: str) -> list[Dataset]:
         found: list[Dataset] = []
+        last = time.monotonic()
         for status, identifier in assoc.send_c_find(query, StudyRootFind):
             _check_cancel(node, cancelled)
-            check_alive(node, assoc, what)
             code = getattr(status, "Status", None)
             if code is None:
-                raise pacs_error(node, f"{what}: no answer (DIMSE timeout or connection lost)")
+                raise no_response(node, assoc, what, time.monotonic() - last)
+            last = time.monotonic()
             if code in (0xFF00, 0xFF01):
                 if identifier is not None:
                     found.append(identifier)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,7 +160,7 @@ _FAILURES = {
 }
 
 
-def _failure(code: int, counts: dict[str, int], status: Any) -> str:
+def _failure(code: int, counts: dict[str, int], status: Any, move_to: str = "") -> str:
     meaning = _FAILURES.get(code, "unable to process" if 0xC000 <= code <= 0xCFFF else "")
     text = f"status 0x{code:04X}" + (f" ({meaning})" if meaning else "")
     comment = str(getattr(status, "ErrorComment", "") or "").strip()
@@ -168,7 +169,8 @@ def _failure(code: int, counts: dict[str, int], status: Any) -> str:
     if counts["Failed"]:
         text += f"; {counts['Failed']} image(s) not sent"
     elif not counts["Completed"] and code >= 0xC000:
-        text += "; no image sent (does the PACS hold this study or series?)"
+        text += "; no image sent (does the PACS hold this study or series"
+        text += f", and know {move_to} as a move destination?)" if move_to else "?)"
     return text
 
 
@@ -182,17 +184,18 @@ def _follow(
     cancelled: Cancelled | None,
 ) -> int:
     """Read the C-GET/C-MOVE responses; the number of images the PACS says it sent."""
-    from imaging.pacs.dimse import check_alive
+    from imaging.pacs.dimse import check_alive, no_response
 
     completed = 0
+    last = time.monotonic()
     for status, _ in responses:
         if cancelled is not None and cancelled():
             assoc.abort()
             raise pacs_error(node, f"{operation} cancelled", PacsCancelled)
         code = getattr(status, "Status", None)
         if code is None:
-            check_alive(node, assoc, operation)
-            raise pacs_error(node, f"{operation}: no answer (DIMSE timeout or connection lost)")
+            raise no_response(node, assoc, operation, time.monotonic() - last)
+        last = time.monotonic()
         counts = {
             key: int(getattr(status, f"NumberOf{key}Suboperations", 0) or 0)
             for key in ("Remaining", "Completed", "Failed", "Warning")
@@ -207,7 +210,9 @@ def _follow(
         if code == _CANCELLED:
             raise pacs_error(node, f"{operation} was cancelled by the PACS", PacsCancelled)
         if code != _SUCCESS or counts["Failed"]:
-            raise pacs_error(node, f"{operation} failed: {_failure(code, counts, status)}")
+            move_to = node.calling_aet if operation == "C-MOVE" else ""
+            failure = _failure(code, counts, status, move_to)
+            raise pacs_error(node, f"{operation} failed: {failure}")
     if cancelled is not None and cancelled():
         raise pacs_error(node, f"{operation} cancelled", PacsCancelled)
     check_alive(node, assoc, operation)

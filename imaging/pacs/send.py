@@ -45,7 +45,7 @@ class _ToSend:
 
 def _header(path: Path) -> _ToSend | None:
     try:
-        dataset = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=None)
+        dataset = pydicom.dcmread(path, stop_before_pixels=True)
     except (InvalidDicomError, OSError, ValueError, EOFError, TypeError):
         return None
     meta = getattr(dataset, "file_meta", None)

@@ -87,6 +87,9 @@ def test_round_trip_find_get_plan_send(
     assert (status, stderr) == (0, "")
     assert stdout.startswith("retrieved 42 images of study ")
     assert sop_instance_uids(retrieved) == sop_instance_uids(SAMPLE_CASE)
+    status, stdout, _ = run("info", str(retrieved), "--json")
+    found = json.loads(stdout)["studies"][0]["series"]
+    assert status == 0 and sorted(s["shape"][0] for s in found) == [11, 11, 20]
 
     case = json.loads((SAMPLE_CASE / "reference.spineplan.json").read_text())
     case["study"]["path"] = str(retrieved)
@@ -276,3 +279,31 @@ def test_bad_node_options_exit_2(options: list[str], message: str) -> None:
     status, stdout, stderr = run("pacs", "nodes", "add", "bad", *options)
     assert status == 2 and stdout == ""
     assert message in stderr and len(stderr.splitlines()) == 1
+
+
+def test_get_by_c_move_with_move_port(orthanc: OrthancServer, tmp_path: Path) -> None:
+    """``--move-port``: Orthanc moves the study to spineplan's storage SCP (its modality entry
+    ``SPINEPLAN`` points at that port)."""
+    orthanc.clear()
+    send(orthanc.dimse_node(), [SAMPLE_CASE])
+    out = tmp_path / "moved"
+    options = [*_node_options(orthanc, "dimse"), "--move-port", str(orthanc.move_port)]
+    status, stdout, stderr = run("pacs", "get", sample_study_uid(), "--out", str(out), *options)
+    assert (status, stderr) == (0, "") and stdout.startswith("retrieved 42 images")
+    assert sop_instance_uids(out) == sop_instance_uids(SAMPLE_CASE)
+    # an AE title Orthanc does not know as a modality: it cannot move there
+    status, _, stderr = run(
+        "pacs",
+        "get",
+        sample_study_uid(),
+        "--out",
+        str(tmp_path / "no"),
+        *options,
+        "--calling-aet",
+        "STRANGER",
+    )
+    assert status == 2 and not (tmp_path / "no").exists()
+    assert stderr.endswith(
+        "C-MOVE failed: status 0xC000 (unable to process); no image sent (does the PACS hold "
+        "this study or series, and know STRANGER as a move destination?)\n"
+    )

@@ -117,7 +117,7 @@ def main() -> int:
             f"study: {len(files)} images {MATRIX}x{MATRIX}, {size_mb:.0f} MB, built in "
             f"{time.perf_counter() - start:.1f} s"
         )
-        server = OrthancServer(work / "orthanc").start()
+        server = OrthancServer(work / "orthanc", tcp_nodelay=False).start()  # as Debian runs it
         try:
             node = server.dimse_node()
             start = time.perf_counter()

@@ -109,5 +109,38 @@ def test_a_silent_server_times_out_within_the_connection_timeout() -> None:
             echo(node, timeout_s=1)
         elapsed = time.monotonic() - start
     assert elapsed < 5
-    assert "no answer to the association request within 1 s" in str(raised.value)
+    assert str(raised.value).endswith("no answer to the association request within 1 s")
     assert str(raised.value).startswith(f"PACS 'silent' (127.0.0.1:{port}, AE ANY): ")
+
+
+def test_a_server_that_hangs_up_is_named_not_guessed() -> None:
+    """Something that accepts the connection and closes it without a word (not a PACS, or a
+    PACS refusing the calling AE title by closing): asked twice, then said so."""
+    import threading
+
+    from imaging.pacs.nodes import PacsNode
+
+    accepted: list[int] = []
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as rude:
+        rude.bind(("127.0.0.1", 0))
+        rude.listen(4)
+        port = rude.getsockname()[1]
+
+        def hang_up() -> None:
+            for _ in range(2):
+                connection, _ = rude.accept()
+                accepted.append(1)
+                connection.close()
+
+        thread = threading.Thread(target=hang_up, daemon=True)
+        thread.start()
+        node = PacsNode(name="rude", host="127.0.0.1", port=port, called_aet="ANY")
+        with pytest.raises(PacsError) as raised:
+            echo(node, timeout_s=5)
+        thread.join(timeout=5)
+    assert len(accepted) == 2
+    assert str(raised.value) == (
+        f"PACS 'rude' (127.0.0.1:{port}, AE ANY): the PACS closed the connection without "
+        "accepting the association (check the called AE title, and that the PACS knows the "
+        "calling AE title SPINEPLAN)"
+    )

@@ -78,7 +78,10 @@ def test_unknown_name_lists_the_known_ones() -> None:
         (PacsNode(name="a", port=104, called_aet="P"), "no host"),
         (PacsNode(name="a", url="pacs:8042"), "is not an http(s) URL"),
         (PacsNode(name="a", url="http://h/dw", host="h"), "either a DICOMweb URL or host"),
-        (PacsNode(name="a", host="h", port=1, called_aet="P", move_only=True), "move port (local storage SCP for C-MOVE) 0 is not"),
+        (
+            PacsNode(name="a", host="h", port=1, called_aet="P", move_only=True),
+            "move port (local storage SCP for C-MOVE) 0 is not",
+        ),
         (PacsNode(name=" ", host="h", port=1, called_aet="P"), "the name is empty"),
     ],
 )

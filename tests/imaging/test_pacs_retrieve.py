@@ -141,7 +141,10 @@ def test_a_pacs_that_dies_half_way_leaves_nothing(tmp_path: Path) -> None:
     finally:
         server.stop()
     message = str(raised.value)
-    assert message.startswith(f"PACS 'orthanc' (127.0.0.1:{server.dicom_port}, AE ORTHANC): C-GET")
+    assert message == (
+        f"PACS 'orthanc' (127.0.0.1:{server.dicom_port}, AE ORTHANC): C-GET: the connection "
+        "was lost (the PACS stopped or closed it)"
+    )
     assert "\n" not in message
     assert not out.exists()
     assert _leftovers(tmp_path) == []
