@@ -30,6 +30,9 @@ GUIDES: tuple[tuple[str, str], ...] = (
     ("Annotation: levels, lesion, edema", "annotation.md"),
     ("The Plan panel", "plan_panel.md"),
     ("Practice mode", "practice.md"),
+    ("Registration: the MR onto the planning CT", "registration.md"),
+    ("Department PACS", "pacs.md"),
+    ("Commissioning a machine", "commissioning.md"),
     ("The case file", "case-file.md"),
 )
 
