@@ -27,6 +27,7 @@ from typing import Any
 from imaging.atomic_write import staged_folder
 from imaging.pacs.errors import PacsCancelled, PacsError, PacsUnreachable, pacs_error
 from imaging.pacs.nodes import PacsNode, validate_node
+from imaging.pacs.query import list_instances
 
 Progress = Callable[[int, "int | None"], None]
 Cancelled = Callable[[], bool]
@@ -326,21 +327,11 @@ def _web_retrieve(
     cancelled: Cancelled | None,
 ) -> int:
     from pydicom import dcmwrite
-    from pydicom.dataset import Dataset
 
     from imaging.pacs.web import web_call, web_client
 
     client = web_client(node)
-    listed = web_call(
-        node,
-        "QIDO-RS (instances)",
-        lambda: client.search_for_instances(
-            study_instance_uid=study_uid,
-            series_instance_uid=series_uid or None,
-            fields=["SOPInstanceUID"],
-        ),
-    )
-    expected = {str(Dataset.from_json(entry).get("SOPInstanceUID", "")) for entry in listed}
+    expected = set(list_instances(node, study_uid, series_uid, cancelled=cancelled))
     if not expected:
         raise pacs_error(node, f"WADO-RS: no images of {_what(study_uid, series_uid)}")
     total = len(expected)
