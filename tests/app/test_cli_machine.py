@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import pydicom
 import pytest
 
-from app import cli
+from tests.app.cli_runner import run
 from tests.machine_builders import (
     co60_reference_copy,
     six_mv_mcc,
@@ -28,13 +26,6 @@ def machines_folder(tmp_path, monkeypatch):
     folder = tmp_path / "machines"
     monkeypatch.setenv("SPINEPLAN_MACHINES_DIR", str(folder))
     return folder
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        status = cli.main(list(argv))
-    return status, stdout.getvalue(), stderr.getvalue()
 
 
 def import_six_mv_csv(tmp_path: Path, name: str = "Linac 2") -> None:

@@ -4,8 +4,6 @@ back), the failures (exit 2, one line) and the stored nodes."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import subprocess
 import sys
@@ -15,8 +13,8 @@ from pathlib import Path
 import pydicom
 import pytest
 
-from app import cli
 from imaging.pacs.send import send
+from tests.app.cli_runner import run
 from tests.imaging.pacs_helpers import SAMPLE_CASE, sample_study_uid, sop_instance_uids
 from tests.pacs_server import OrthancServer, free_port
 
@@ -28,13 +26,6 @@ def settings_folder(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "settings"
     monkeypatch.setenv("SPINEPLAN_DATA_DIR", str(folder))
     return folder
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        status = cli.main(list(argv))
-    return status, stdout.getvalue(), stderr.getvalue()
 
 
 def _node_options(orthanc: OrthancServer, kind: str) -> list[str]:
