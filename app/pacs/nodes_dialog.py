@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.pacs.node_form import DICOMWEB, DIMSE, FIELDS, NodeDraft
+from app.pacs.status_style import ERROR_STYLE, OK_STYLE
 from app.pacs.workers import PacsWorker, echo_worker, let_finish
 from imaging.pacs.errors import PacsError
 from imaging.pacs.nodes import PacsNode, save_nodes
@@ -51,8 +52,6 @@ PLACEHOLDERS = {
     "move_port": "where spineplan receives moved images, e.g. 11112",
     "url": "e.g. http://pacs.hospital.local:8042/dicom-web",
 }
-ERROR_STYLE = "color: #ff6b6b;"
-OK_STYLE = "color: #6fd36f;"
 
 
 def echo_result_text(round_trip_s: float) -> str:

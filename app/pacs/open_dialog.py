@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.pacs.node_chooser import NodeChooser, remember_node
+from app.pacs.status_style import ERROR_STYLE
 from app.pacs.workers import PacsWorker, find_worker, let_finish, retrieve_worker
 from app.plurals import plural
 from imaging.pacs.nodes import PacsNode
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 
 #: the modalities offered in the search (any other may be typed)
 MODALITIES = ("", "MR", "CT", "RTSTRUCT", "RTPLAN", "RTDOSE", "SEG", "REG")
-ERROR_STYLE = "color: #ff6b6b;"
 #: a tree item's data role holding its study (top level) or series (child)
 RECORD_ROLE = Qt.ItemDataRole.UserRole
 

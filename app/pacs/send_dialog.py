@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.pacs.exports import ExportItem
 from app.pacs.node_chooser import NodeChooser, remember_node
+from app.pacs.status_style import ERROR_COLOUR, ERROR_STYLE, OK_COLOUR
 from app.pacs.workers import PacsWorker, let_finish, send_worker
 from app.plurals import plural
 from imaging.pacs.nodes import PacsNode
@@ -41,9 +41,6 @@ from imaging.pacs.nodes import PacsNode
 if TYPE_CHECKING:
     from imaging.pacs.send import SendOutcome
 
-ERROR_COLOUR = QColor("#ff6b6b")
-OK_COLOUR = QColor("#6fd36f")
-ERROR_STYLE = "color: #ff6b6b;"
 #: export kinds checked when the dialog opens: the plan's objects and the annotation's
 CHECKED_KINDS = ("RT Plan", "RT Dose", "RT Structure Set", "Segmentation (SEG)")
 
