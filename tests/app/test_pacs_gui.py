@@ -146,7 +146,7 @@ def test_a_node_that_retrieves_by_c_move_needs_its_local_port(qtbot, window):
     assert not dialog.edits["move_port"].isVisible()
     dialog.move_check.setChecked(True)
     assert dialog.edits["move_port"].isVisible()
-    assert "move port (local storage SCP for C-MOVE) 0" in dialog.notes["move_port"].text()
+    assert dialog.notes["move_port"].text() == "no local port for C-MOVE"
     assert not dialog.save_button.isEnabled()
     set_field(dialog, "move_port", "11112")
     dialog.save_button.click()
@@ -155,7 +155,29 @@ def test_a_node_that_retrieves_by_c_move_needs_its_local_port(qtbot, window):
     ]
 
 
+def test_an_empty_port_is_called_missing_not_port_0(qtbot, window):
+    """A new node's empty port used to be reported as "port 0 is not a TCP port", a number
+    the user never typed."""
+    dialog = PacsNodesDialog([], window)
+    qtbot.addWidget(dialog)
+    dialog.add_button.click()
+    assert dialog.notes["port"].text() == "no port"
+    set_field(dialog, "port", "0")  # a typed 0 is still named as typed
+    assert "0 is not a TCP port" in dialog.notes["port"].text()
+    set_field(dialog, "port", " ")
+    assert dialog.notes["port"].text() == "no port"
+
+
 # -- File > Open from PACS --------------------------------------------------------------------
+def test_the_patient_id_has_the_keyboard_when_open_from_pacs_opens(qtbot, window):
+    """Opening the dialog and typing an ID searches for it (the keys used to go to the PACS
+    chooser)."""
+    configure(window, PacsNode("dept", "127.0.0.1", free_port(), "NOBODY"))
+    dialog = open_dialog(window)
+    qtbot.waitExposed(dialog)
+    assert dialog.focusWidget() is dialog.patient_id_edit
+
+
 def search_and_wait(qtbot, dialog: OpenFromPacsDialog) -> str:
     with qtbot.waitSignal(dialog.search_finished, timeout=NETWORK_TIMEOUT_MS) as blocker:
         dialog.search_button.click()
