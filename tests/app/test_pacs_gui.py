@@ -22,7 +22,7 @@ from app.pacs.send_dialog import SendToPacsDialog
 from imaging.pacs.nodes import PacsNode, load_nodes, save_nodes
 from imaging.pacs.send import send
 from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, _open_planned
-from tests.imaging.pacs_helpers import sample_files, sop_instance_uids
+from tests.imaging.pacs_helpers import sample_files, sample_study_uid, sop_instance_uids
 from tests.pacs_server import OrthancServer, free_port
 
 NETWORK_TIMEOUT_MS = 30_000
@@ -231,6 +231,30 @@ def test_find_retrieve_and_the_study_opens_in_the_viewer(
     folder = window.study_path[0]
     assert sop_instance_uids(folder) == sop_instance_uids(SAMPLE_STUDY)
     assert str(window.pacs.cache.root) in str(folder)
+
+
+def test_a_study_from_the_pacs_is_named_after_its_patient(qtbot, window, tmp_path):
+    """Save case as, Export plan and Open recent name a study retrieved from the PACS by its
+    patient ID and date (they used to say ``study``, the cache folder's name, for everyone)."""
+    from app.plan_panel.export_flow import proposed_export_folder
+    from imaging.pacs.cache import PacsCache
+    from tests.app.conftest import open_and_wait
+
+    cache = PacsCache(tmp_path / "cache")
+    uids = []
+    for n, source in enumerate(sample_files()):
+        copy = tmp_path / f"{n}.dcm"
+        copy.write_bytes(source.read_bytes())
+        uids.append(sop_instance_uid(copy))
+        cache.add(copy, uids[-1])
+    folder = cache.view(sample_study_uid(), "", uids)
+    assert open_and_wait(qtbot, window, folder) == "done"
+    assert window.annotation.case_files.proposed_stem() == "SPL-0002_20240417"
+    case = window.annotation.document.case
+    assert proposed_export_folder(case, tmp_path).name == "SPL-0002_20240417-plan"
+    entry = window.recent_menu.actions()[0]
+    assert entry.text() == "SPL-0002_20240417 (study retrieved from the PACS)"
+    assert entry.toolTip() == str(folder.resolve())
 
 
 def test_retrieving_chosen_series_opens_only_those(qtbot, window, stored: OrthancServer):
