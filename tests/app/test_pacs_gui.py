@@ -471,3 +471,24 @@ def sop_instance_uids_of_dicom(folder: Path) -> set[str]:
             with contextlib.suppress(pydicom.errors.InvalidDicomError):
                 found.add(sop_instance_uid(path))
     return found
+
+
+def test_each_node_field_shows_its_whole_example(qtbot, window):
+    """At the dialog's own size every field is wide enough for its example (the host's was cut
+    to "e.g. pacs.hospital.local or …" beside the list)."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionFrame
+
+    dialog = PacsNodesDialog([], window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.add_button.click()
+    dialog.move_check.setChecked(True)  # the local C-MOVE port's field too
+    for name, edit in dialog.edits.items():
+        if not edit.isVisible():
+            continue
+        option = QStyleOptionFrame()
+        edit.initStyleOption(option)
+        inner = edit.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, edit)
+        needed = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
+        assert inner.width() >= needed, (name, inner.width(), needed)
