@@ -10,6 +10,8 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+from imaging.pacs.cache_names import in_pacs_cache, study_folder_name
+
 #: length of File > Open recent
 MAX_RECENT = 8
 #: version of the saved dock layout; bumped when the default arrangement changes, so that an
@@ -58,10 +60,14 @@ class RecentStudies:
 
 
 def recent_entry_text(path: str) -> str:
-    """How File > Open recent names ``path``: a case file or a study folder, with its folder."""
+    """How File > Open recent names ``path``: a case file or a study folder, with its folder;
+    a study retrieved from the PACS by its patient ID and date."""
     where = Path(path)
-    kind = "case file" if where.name.endswith(".spineplan.json") else "study folder"
-    return f"{where.name} ({kind}) — {where.parent}"
+    if where.name.endswith(".spineplan.json"):
+        return f"{where.name} (case file) — {where.parent}"
+    if in_pacs_cache(where):  # its folders are named after UIDs
+        return f"{study_folder_name(where)} (study retrieved from the PACS)"
+    return f"{where.name} (study folder) — {where.parent}"
 
 
 def restore_settings(

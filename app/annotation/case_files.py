@@ -21,6 +21,7 @@ from app.annotation.recovery_offer import RecoveryOffer, case_without_lesion
 from app.annotation.reference_layers import ReferenceAnnotation
 from app.host_window import HostWindow
 from imaging.errors import SpineplanError
+from imaging.pacs.cache_names import study_folder_name
 from imaging.volume import Volume
 from planning.anatomy.lesion import measure_lesion
 from planning.case import CASE_FILE_SUFFIX, Case, StudyReference
@@ -182,7 +183,8 @@ class CaseFiles:
 
     def proposed_stem(self) -> str:
         """The name Save case as proposes: the open case file's, else the study folder's (a
-        bundled reference case is named after its study: ``case3``, not ``reference``)."""
+        bundled reference case is named after its study: ``case3``, not ``reference``; a
+        study retrieved from the PACS after its patient: ``SPL-0003_20240522``)."""
         document = self.document
         if document.case_path is not None:
             return case_stem(document.case_path)
@@ -190,7 +192,7 @@ class CaseFiles:
         if case is not None and case.source_path is not None and not case.reference:
             return case_stem(Path(case.source_path))
         study = document.case.study_path() if document.case is not None else Path("case")
-        return study.name if study.name else "case"
+        return study_folder_name(study) or "case"  # a study from the PACS: its patient ID
 
     def choose_cases_folder(self) -> None:
         """File > Cases folder…: choose the folder Save case as proposes."""

@@ -28,6 +28,8 @@ GOOD = {
     DIMSE: PacsNode(name="node", host="localhost", port=104, called_aet="PACS"),
     DICOMWEB: PacsNode(name="node", url="http://localhost/dicom-web"),
 }
+#: the note beside a port left empty (validated, it would read "port 0 is not a TCP port")
+EMPTY_PORT_NOTES = {"port": "no port", "move_port": "no local port for C-MOVE"}
 _NODE_PREFIX = re.compile(r"^PACS node( '[^']*'| \"[^\"]*\")?: ")
 
 
@@ -96,6 +98,9 @@ class NodeDraft:
             "url": good.url,
         }
         for name in self.fields():
+            if name in EMPTY_PORT_NOTES and not self.texts[name].strip():
+                found[name] = EMPTY_PORT_NOTES[name]
+                continue
             message = self._check(good_texts | {name: self.texts[name]})
             if message:
                 found[name] = message

@@ -82,7 +82,7 @@ class PacsNodesDialog(QDialog):
 
         self.node_list = QListWidget(self)
         self.node_list.setObjectName("PacsNodeList")
-        self.node_list.setMinimumWidth(280)
+        self.node_list.setMinimumWidth(220)
         self.add_button = QPushButton("Add", self)
         self.add_button.setObjectName("AddPacsNode")
         self.add_button.setToolTip("Add a PACS node")
@@ -158,7 +158,7 @@ class PacsNodesDialog(QDialog):
         right.addWidget(self.empty_label)
         right.addStretch(1)
         body = QHBoxLayout()
-        body.addLayout(left, 2)
+        body.addLayout(left, 1)  # the form takes the room: its fields show their examples
         body.addLayout(right, 3)
 
         self.save_note = QLabel(self)
@@ -189,7 +189,7 @@ class PacsNodesDialog(QDialog):
             self.node_list.addItem(draft.summary())
         self.node_list.setCurrentRow(0 if self.drafts else -1)
         self._show_row(self.node_list.currentRow())
-        self.resize(960, 480)
+        self.resize(1040, 480)
 
     # -- the list -------------------------------------------------------------------------
     @property

@@ -210,6 +210,7 @@ class OpenFromPacsDialog(QDialog):
         self.tree.itemDoubleClicked.connect(lambda _item, _column: self.retrieve())
         self._update_buttons()
         self.search_button.setDefault(True)
+        self.patient_id_edit.setFocus()  # open, type the ID, Enter: the usual search
         self.resize(900, 600)
 
     # -- state ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.plan_panel.export import EXPORT_STEPS, PlanExporter
 from imaging.errors import SpineplanError
+from imaging.pacs.cache_names import study_folder_name
 from planning.case import CASE_FILE_SUFFIX, Case
 from planning.dose.plan_geometry import PlanGeometry
 from planning.plan import PlanResult
@@ -60,7 +61,7 @@ def proposed_export_folder(
     if case_path is not None:
         parent, stem = case_path.parent, case_stem(case_path)
     else:
-        stem = case.study_path().name or "case"
+        stem = study_folder_name(case.study_path()) or "case"
         parent = fallback_parent
     candidate, n = parent / f"{stem}-plan", 2
     while candidate.exists():

@@ -12,6 +12,7 @@ from dataclasses import replace
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.undo_keys import pass_undo_keys_to_window
 from planning.case.prescription import DEFAULT_ALPHA_BETA_GY, SCHEDULES, Prescription
 from planning.case.settings import PlanSettings
 from planning.dose.beam_model import beam_model
@@ -240,6 +242,8 @@ class PlanSettingsForm(QGroupBox):
         self.fractions_spin.valueChanged.connect(self._on_dose_edited)
         self.schedule_combo.currentIndexChanged.connect(self._on_schedule_chosen)
         self.width_auto.toggled.connect(self._on_width_auto)
+        # each change is an undoable edit of the case: Ctrl+Z in a box undoes it
+        pass_undo_keys_to_window(self, self.findChildren(QAbstractSpinBox))
 
     def _end_margin_spin(self, name: str, tip: str) -> QDoubleSpinBox:
         spin = QDoubleSpinBox(self)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import numpy as np
 from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen
 
 from app.viewer.colours import halo, pen_style, qcolor
+from planning.display.label_layout import Box, box_crosses_segments
 from planning.display.palette import LEGEND_FAMILIES, TEXT_ON_IMAGE, VIEWS, Role
 
 LEGEND_POINT_SIZE = 7.5
@@ -35,10 +37,14 @@ def legend_box(
     region: QRectF,
     occupied: Sequence[QRectF],
     image: QRectF | None = None,
+    marks: np.ndarray | None = None,
 ) -> QRectF | None:
     """Where the legend goes: a corner of ``region`` (bottom left, bottom right, top right, top
     left) or a place along its left or right edge (lowest first) that overlaps no text already
-    written, covering as little of the ``image`` as it can; None when there is none."""
+    written, hides none of the lines drawn (``marks``: ``(n, 4)`` x0, y0, x1, y1 screen px, the
+    isodoses, contours and limits) where it can, and covers as little of the ``image`` as it
+    can; None when there is none. (In a narrow axial view every place covers the image alike;
+    without ``marks`` the legend sat on the isodoses behind the lesion.)"""
     metrics = QFontMetricsF(painter.font())
     width = SWATCH_PX + 3 * _PAD_PX + max(metrics.horizontalAdvance(r.words) for r in rows)
     height = len(rows) * metrics.height() + 2 * _PAD_PX
@@ -50,18 +56,25 @@ def legend_box(
     corners = [(left, bottom), (right, bottom), (right, top), (left, top)]
     steps = max(int((bottom - top) // 8), 0)
     edges = [(x, bottom - 8.0 * n) for n in range(1, steps) for x in (left, right)]
-    best: tuple[float, QRectF] | None = None
+    best: tuple[tuple[bool, float], QRectF] | None = None
     for x, y in corners + edges:
         box = QRectF(x, y, width, height)
         if any(box.intersects(other) for other in occupied):
             continue
         covered = box.intersected(image) if image is not None else QRectF()
         area = covered.width() * covered.height()
-        if best is None or area < best[0] - 1.0:
-            best = (area, box)
-        if area == 0.0:
+        if best is not None and not best[0][0] and area >= best[0][1] - 1.0:
+            continue  # cannot beat a place that hides nothing and covers less
+        hides = marks is not None and len(marks) > 0 and box_crosses_segments(_box(box), marks)
+        if best is None or (hides, area) < (best[0][0], best[0][1] - 1.0):
+            best = ((hides, area), box)
+        if area == 0.0 and not hides:
             break
     return None if best is None else best[1]
+
+
+def _box(rect: QRectF) -> Box:
+    return Box(rect.left(), rect.top(), rect.width(), rect.height())
 
 
 def paint_legend(
@@ -70,9 +83,11 @@ def paint_legend(
     region: QRectF,
     occupied: list[QRectF],
     image: QRectF | None = None,
+    marks: np.ndarray | None = None,
 ) -> QRectF | None:
-    """Write the legend of ``roles`` in a free place of ``region``, off the ``image`` where it
-    can; returns its box (claimed in ``occupied``), or None when the view has no room."""
+    """Write the legend of ``roles`` in a free place of ``region``, off the lines drawn
+    (``marks``) and the ``image`` where it can; returns its box (claimed in ``occupied``), or
+    None when the view has no room."""
     rows = legend_rows(roles)
     if not rows:
         return None
@@ -81,7 +96,7 @@ def paint_legend(
     font.setPointSizeF(LEGEND_POINT_SIZE)
     font.setBold(False)
     painter.setFont(font)
-    box = legend_box(painter, rows, region, occupied, image)
+    box = legend_box(painter, rows, region, occupied, image, marks)
     if box is None:
         painter.restore()
         return None

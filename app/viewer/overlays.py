@@ -603,8 +603,14 @@ def paint_overlays(painter: QPainter, model: OverlayModel, context: ViewContext)
         painter.restore()
     if model.legend_shown and context.shown:
         painter.setFont(metrics_font)
+        drawn = [lines for lines in context.lines.values() if len(lines)]
         box = paint_legend(
-            painter, context.shown, context.visible_rect(), context.occupied, context.image_rect
+            painter,
+            context.shown,
+            context.visible_rect(),
+            context.occupied,
+            context.image_rect,
+            np.concatenate(drawn) if drawn else None,
         )
         context.labels["legend"] = box
     painter.restore()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imaging.atomic_write import staged_folder
+from imaging.pacs.cache_names import INSTANCES_FOLDER, STUDIES_FOLDER
 from imaging.pacs.errors import PacsError, pacs_error
 from imaging.pacs.nodes import PacsNode
 from imaging.pacs.query import list_instances
@@ -59,11 +60,11 @@ class PacsCache:
 
     @property
     def instances_dir(self) -> Path:
-        return self.root / "instances"
+        return self.root / INSTANCES_FOLDER
 
     @property
     def studies_dir(self) -> Path:
-        return self.root / "studies"
+        return self.root / STUDIES_FOLDER
 
     def instance_path(self, sop_instance_uid: str) -> Path:
         return self.instances_dir / f"{sop_instance_uid}.dcm"

@@ -22,7 +22,7 @@ from app.pacs.send_dialog import SendToPacsDialog
 from imaging.pacs.nodes import PacsNode, load_nodes, save_nodes
 from imaging.pacs.send import send
 from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, _open_planned
-from tests.imaging.pacs_helpers import sample_files, sop_instance_uids
+from tests.imaging.pacs_helpers import sample_files, sample_study_uid, sop_instance_uids
 from tests.pacs_server import OrthancServer, free_port
 
 NETWORK_TIMEOUT_MS = 30_000
@@ -146,7 +146,7 @@ def test_a_node_that_retrieves_by_c_move_needs_its_local_port(qtbot, window):
     assert not dialog.edits["move_port"].isVisible()
     dialog.move_check.setChecked(True)
     assert dialog.edits["move_port"].isVisible()
-    assert "move port (local storage SCP for C-MOVE) 0" in dialog.notes["move_port"].text()
+    assert dialog.notes["move_port"].text() == "no local port for C-MOVE"
     assert not dialog.save_button.isEnabled()
     set_field(dialog, "move_port", "11112")
     dialog.save_button.click()
@@ -155,7 +155,29 @@ def test_a_node_that_retrieves_by_c_move_needs_its_local_port(qtbot, window):
     ]
 
 
+def test_an_empty_port_is_called_missing_not_port_0(qtbot, window):
+    """A new node's empty port used to be reported as "port 0 is not a TCP port", a number
+    the user never typed."""
+    dialog = PacsNodesDialog([], window)
+    qtbot.addWidget(dialog)
+    dialog.add_button.click()
+    assert dialog.notes["port"].text() == "no port"
+    set_field(dialog, "port", "0")  # a typed 0 is still named as typed
+    assert "0 is not a TCP port" in dialog.notes["port"].text()
+    set_field(dialog, "port", " ")
+    assert dialog.notes["port"].text() == "no port"
+
+
 # -- File > Open from PACS --------------------------------------------------------------------
+def test_the_patient_id_has_the_keyboard_when_open_from_pacs_opens(qtbot, window):
+    """Opening the dialog and typing an ID searches for it (the keys used to go to the PACS
+    chooser)."""
+    configure(window, PacsNode("dept", "127.0.0.1", free_port(), "NOBODY"))
+    dialog = open_dialog(window)
+    qtbot.waitExposed(dialog)
+    assert dialog.focusWidget() is dialog.patient_id_edit
+
+
 def search_and_wait(qtbot, dialog: OpenFromPacsDialog) -> str:
     with qtbot.waitSignal(dialog.search_finished, timeout=NETWORK_TIMEOUT_MS) as blocker:
         dialog.search_button.click()
@@ -209,6 +231,30 @@ def test_find_retrieve_and_the_study_opens_in_the_viewer(
     folder = window.study_path[0]
     assert sop_instance_uids(folder) == sop_instance_uids(SAMPLE_STUDY)
     assert str(window.pacs.cache.root) in str(folder)
+
+
+def test_a_study_from_the_pacs_is_named_after_its_patient(qtbot, window, tmp_path):
+    """Save case as, Export plan and Open recent name a study retrieved from the PACS by its
+    patient ID and date (they used to say ``study``, the cache folder's name, for everyone)."""
+    from app.plan_panel.export_flow import proposed_export_folder
+    from imaging.pacs.cache import PacsCache
+    from tests.app.conftest import open_and_wait
+
+    cache = PacsCache(tmp_path / "cache")
+    uids = []
+    for n, source in enumerate(sample_files()):
+        copy = tmp_path / f"{n}.dcm"
+        copy.write_bytes(source.read_bytes())
+        uids.append(sop_instance_uid(copy))
+        cache.add(copy, uids[-1])
+    folder = cache.view(sample_study_uid(), "", uids)
+    assert open_and_wait(qtbot, window, folder) == "done"
+    assert window.annotation.case_files.proposed_stem() == "SPL-0002_20240417"
+    case = window.annotation.document.case
+    assert proposed_export_folder(case, tmp_path).name == "SPL-0002_20240417-plan"
+    entry = window.recent_menu.actions()[0]
+    assert entry.text() == "SPL-0002_20240417 (study retrieved from the PACS)"
+    assert entry.toolTip() == str(folder.resolve())
 
 
 def test_retrieving_chosen_series_opens_only_those(qtbot, window, stored: OrthancServer):
@@ -425,3 +471,24 @@ def sop_instance_uids_of_dicom(folder: Path) -> set[str]:
             with contextlib.suppress(pydicom.errors.InvalidDicomError):
                 found.add(sop_instance_uid(path))
     return found
+
+
+def test_each_node_field_shows_its_whole_example(qtbot, window):
+    """At the dialog's own size every field is wide enough for its example (the host's was cut
+    to "e.g. pacs.hospital.local or …" beside the list)."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionFrame
+
+    dialog = PacsNodesDialog([], window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.add_button.click()
+    dialog.move_check.setChecked(True)  # the local C-MOVE port's field too
+    for name, edit in dialog.edits.items():
+        if not edit.isVisible():
+            continue
+        option = QStyleOptionFrame()
+        edit.initStyleOption(option)
+        inner = edit.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, edit)
+        needed = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
+        assert inner.width() >= needed, (name, inner.width(), needed)

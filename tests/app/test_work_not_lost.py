@@ -174,3 +174,42 @@ def test_open_recent_lists_the_saved_case_file(qtbot, window, study):
     first = window.recent_menu.actions()[0]
     assert first.text().startswith("mine.spineplan.json (case file)")
     assert window.recent_menu.actions()[1].text().startswith("study (study folder)")
+
+
+def test_ctrl_z_typed_in_a_plan_setting_undoes_the_case_edit(qtbot, window, study):
+    """Ctrl+Z / Ctrl+Shift+Z reach Edit > Undo / Redo while a settings box has the focus.
+
+    Before a shortcut runs, the window system asks the focus widget whether it wants the keys
+    (a ShortcutOverride event); a spin box used to say yes, for its own text, so under a real
+    X server the keys did nothing. QTest's key clicks skip that question, so it is asked here
+    as Qt asks it, then the keys are typed."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QAbstractSpinBox, QApplication
+
+    assert open_and_wait(qtbot, window, study.folder) == "done"
+    panel, document = window.plan_panel, window.annotation.document
+    control, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+    boxes = panel.settings_box.findChildren(QAbstractSpinBox)
+    assert panel.margin_spin in boxes and len(boxes) >= 8
+    for box in boxes:
+        for modifiers in (control, control | shift):
+            asked = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_Z, modifiers)
+            asked.ignore()
+            QApplication.sendEvent(box, asked)
+            assert not asked.isAccepted(), box.objectName()
+
+    window.plan_dock.raise_()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    before = document.case.plan.margin_mm
+    panel.margin_spin.setFocus()
+    panel.margin_spin.selectAll()
+    qtbot.keyClicks(panel.margin_spin, "7")
+    assert document.case.plan.margin_mm == 7.0 != before
+    qtbot.keyClick(panel.margin_spin, Qt.Key.Key_Z, control)
+    assert document.case.plan.margin_mm == before
+    assert panel.margin_spin.value() == before
+    qtbot.keyClick(panel.margin_spin, Qt.Key.Key_Z, control | shift)
+    assert document.case.plan.margin_mm == 7.0
+    assert panel.margin_spin.value() == 7.0

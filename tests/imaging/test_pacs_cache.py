@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pydicom
 import pytest
 
 from imaging.pacs import cache as cache_module
 from imaging.pacs.cache import PacsCache
+from imaging.pacs.cache_names import in_pacs_cache, study_folder_name
 from imaging.pacs.errors import PacsError
 from imaging.pacs.query import find_studies
 from imaging.pacs.send import send
@@ -102,3 +105,23 @@ def test_a_failed_retrieve_adds_nothing(tmp_path: Path) -> None:
 def test_the_limit_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(PacsError, match="size limit must be positive"):
         PacsCache(tmp_path, limit_bytes=0)
+
+
+def test_a_cache_folder_is_named_after_its_patient_and_date(tmp_path: Path) -> None:
+    """Folders named after UIDs tell the user nothing: the names proposed for a study from the
+    PACS are its patient ID and study date; any other folder keeps its own name."""
+    cache = PacsCache(tmp_path / "cache")
+    uids = []
+    for source in sorted(SAMPLE_CASE.rglob("*.dcm"))[:2]:
+        copy = tmp_path / source.name
+        shutil.copyfile(source, copy)
+        uid = str(pydicom.dcmread(copy, stop_before_pixels=True).SOPInstanceUID)
+        cache.add(copy, uid)
+        uids.append(uid)
+    folder = cache.view(sample_study_uid(), "", uids)
+    assert folder.name == "study" and in_pacs_cache(folder)
+    assert study_folder_name(folder) == "SPL-0002_20240417"
+    assert study_folder_name(SAMPLE_CASE) == "case2" and not in_pacs_cache(SAMPLE_CASE)
+    lookalike = tmp_path / "elsewhere" / "studies" / "1.2.3" / "study"  # no instances/ beside
+    lookalike.mkdir(parents=True)
+    assert study_folder_name(lookalike) == "study"
