@@ -280,6 +280,12 @@ class SendToPacsDialog(QDialog):
         self.worker = None
         self._say(text, error)
         self._update_buttons()
+        # Once everything is stored, Enter closes: it must not send the same files again.
+        sent = outcome == "done" and not error
+        self.send_button.setDefault(not sent)
+        self.close_button.setDefault(sent)
+        if sent:
+            self.close_button.setFocus()
         self.send_finished.emit(outcome)
 
     def _say(self, text: str, error: bool = False) -> None:

@@ -386,6 +386,8 @@ def test_send_a_plans_exports_shows_each_file_ok_and_they_are_in_orthanc(
     )
     assert {uid for _name, uid, _result in rows} == orthanc.instance_uids()
     assert dialog.status_label.text() == "3 files stored in orthanc."
+    # Enter now closes the dialog: it must not send the same files a second time
+    assert dialog.close_button.isDefault() and not dialog.send_button.isDefault()
 
 
 def test_a_file_the_pacs_cannot_take_is_reported_beside_the_others(
