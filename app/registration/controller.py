@@ -582,9 +582,9 @@ class RegistrationController(QObject):
             return
         if self.pending is None and self.shown_matrix() is not None:
             text = (
-                "The case's accepted registration is fused on the CT views: check it there; "
-                "the arrow keys nudge it (Edit > Undo takes a nudge back), Register computes "
-                "it again."
+                "The case's accepted registration is fused on the CT views (double-click the "
+                "CT in the Series list): check it there; the arrow keys nudge it (Edit > Undo "
+                "takes a nudge back), Register computes it again."
             )
         else:
             text = "Not registered yet."
