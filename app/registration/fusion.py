@@ -236,6 +236,7 @@ def mapped_marks(
                 show_marker=False,
                 offset_px=(-52.0, 4.0),
                 font_point_size=8.0,  # in front of the body, clear of the CT's own marks
+                leave_out_when_crowded=True,  # zoomed out, every other name: never a pile
                 **common,
             )
         )

@@ -1,7 +1,8 @@
 """What a clinician stumbled on registering sample case 4 in a real window under Xvfb
 (docs/registration.md): File > Open planning CT… seemed to do nothing, a reopened case's
-registration was called "Not registered yet.", and nudges before Accept could not be taken back
-without knowing how far they had gone."""
+registration was called "Not registered yet.", nudges before Accept could not be taken back
+without knowing how far they had gone, and the MR's level names piled up on the CT's small
+sagittal view."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPainter
 
 import app.registration.controller as controller_module
+from app.viewer.overlays import LabelOverlay
 from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, _case_path
 from tests.app.test_registration_panel import (
     _click_point,
@@ -22,6 +25,7 @@ from tests.app.test_registration_panel import (
     _to_ct,
     write_unregistered_case,
 )
+from tests.app.test_view_labels import view_context
 
 
 @pytest.fixture
@@ -111,5 +115,45 @@ def test_nudges_before_accept_say_how_far_they_have_gone_in_all(
             "Nudged -1 mm along x; back at the computed registration. Accept stores it."
         )
         assert np.allclose(controller.pending, controller.result.matrix_moving_to_fixed)
+    finally:
+        _finish(window)
+
+
+def test_the_mr_level_names_on_a_zoomed_out_ct_view_never_pile_up(qtbot, window) -> None:
+    """Sample case 4's CT sagittal view beside its axial one is small: the MR's nine level
+    names (8 pt, about a line apart there) are shown where they fit and left out where they
+    would overlap a name or the view's text; zoomed in, all nine are shown."""
+    controller = _open(qtbot, window, _case_path(4))
+    try:
+        window.show_series(controller.panel.ct_combo.currentData())
+        view = window.viewer.panels[0].view_for("sagittal")
+        names = [
+            item
+            for item in window.viewer.overlays.items()
+            if isinstance(item, LabelOverlay) and item.name.endswith(" on the CT")
+        ]
+        assert [n.text for n in names] == [f"MR T{n}" for n in range(1, 10)]
+
+        def placed() -> tuple[list[str], list]:
+            context = view_context(view)  # the corner text and letters reserved
+            reserved = len(context.occupied)
+            image = QImage(view.width(), view.height(), QImage.Format.Format_RGB32)
+            painter = QPainter(image)
+            try:
+                for name in names:
+                    name.reserve(painter, context)
+            finally:
+                painter.end()
+            # a name not claiming its place is drawn whatever it covers
+            texts = [n.text for n in names if context.labels.get(id(n), True)]
+            return texts, context.occupied[reserved:]
+
+        texts, boxes = placed()
+        assert 1 < len(texts) < len(names)
+        assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+        view.zoom_by(4.0)
+        texts, boxes = placed()
+        assert texts == [n.text for n in names]
+        assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     finally:
         _finish(window)
