@@ -470,11 +470,23 @@ class RegistrationController(QObject):
         self.pending = np.asarray(result.matrix_moving_to_fixed, float)
         self.panel.progress_bar.setValue(100)
         self.panel.status_label.setText("Registered: check the fused views, then Accept")
-        self.panel.quality_label.setText(result.quality_text)
+        self.panel.quality_label.setText(result.quality_text + self._level_check_text(result))
         self._show_warning()
         self._show_fused()
         self._go_to_lesion_on_ct()
         self.finished.emit("succeeded")
+
+    @staticmethod
+    def _level_check_text(result: RegistrationResult) -> str:
+        """What the automatic search says about the vertebral level when no other level kept
+        an alignment of its own (the quality figures then name no runner-up)."""
+        if result.initialisation != "automatic" or result.alternatives:
+            return ""
+        return (
+            ". The automatic search's starts at the neighbouring vertebral levels all ended at "
+            "this alignment: no other level competes. Check the level on the fused views (each "
+            "MR level name on its CT vertebra) before Accept, or register with a point pair."
+        )
 
     def _go_to_lesion_on_ct(self) -> None:
         """The CT in the main panel at the lesion mapped through the new registration: where

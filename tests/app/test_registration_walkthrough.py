@@ -157,3 +157,29 @@ def test_the_mr_level_names_on_a_zoomed_out_ct_view_never_pile_up(qtbot, window)
         assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     finally:
         _finish(window)
+
+
+def test_the_automatic_search_says_when_no_other_level_competes(
+    qtbot, window, unregistered_case
+) -> None:
+    """Sample case 4 without a point pair: every start of the search, the neighbouring levels
+    included, ends at one alignment (the right one), so the quality figures name no runner-up;
+    the Result box says so and still asks for the level to be checked."""
+    data, truth = _known()
+    controller = _open(qtbot, window, unregistered_case)
+    try:
+        assert _run(qtbot, controller) == "succeeded"
+        result = controller.result
+        assert result.initialisation == "automatic" and not result.alternatives
+        lesion = np.asarray(data["lesion"]["center_mm"], float)
+        assert (
+            np.linalg.norm(_to_ct(result.matrix_moving_to_fixed, lesion) - _to_ct(truth, lesion))
+            < 2.0
+        )
+        text = controller.panel.quality_label.text()
+        assert text.startswith(result.quality_text)
+        assert "all ended at this alignment: no other level competes" in text
+        assert "Check the level on the fused views" in text and "point pair" in text
+        assert controller.panel.accept_button.isEnabled()
+    finally:
+        _finish(window)
