@@ -214,6 +214,7 @@ class RegistrationController(QObject):
         self._show_region_and_case()
         self._update_buttons()
         self._show_fused()
+        self._show_no_result()
 
     @staticmethod
     def _fill(combo: QComboBox, infos: list[SeriesInfo], suggested: SeriesInfo | None) -> None:
@@ -239,10 +240,18 @@ class RegistrationController(QObject):
         return self.window.infos[key], self.window.volumes[key]
 
     def choose_ct(self) -> None:
-        """File > Open planning CT…: add the CT series of another study's folder."""
-        folder = QFileDialog.getExistingDirectory(self.window, "Open planning CT folder")
-        if folder:
-            self.add_ct_folder(folder)
+        """File > Open planning CT…: add the CT series of another study's folder, starting in
+        the MR study's folder (the CT is usually beside it), and show the panel with it."""
+        case = self.document.case
+        study = case.study_path() if case is not None else None
+        start = str(study) if study is not None and study.is_dir() else ""
+        folder = QFileDialog.getExistingDirectory(self.window, "Open planning CT folder", start)
+        if folder and self.add_ct_folder(folder) is not None:
+            # the CT is added to the Series list and the panel only: without this the menu
+            # command seems to do nothing
+            self.show_panel()
+            label = self.panel.ct_combo.currentText()
+            self.window.statusBar().showMessage(f"Planning CT added: {label}", 8000)
 
     def add_ct_folder(self, folder: str | Path) -> str | None:
         """Load the CT series under ``folder`` beside the open study; its key, or None (the
@@ -461,11 +470,23 @@ class RegistrationController(QObject):
         self.pending = np.asarray(result.matrix_moving_to_fixed, float)
         self.panel.progress_bar.setValue(100)
         self.panel.status_label.setText("Registered: check the fused views, then Accept")
-        self.panel.quality_label.setText(result.quality_text)
+        self.panel.quality_label.setText(result.quality_text + self._level_check_text(result))
         self._show_warning()
         self._show_fused()
         self._go_to_lesion_on_ct()
         self.finished.emit("succeeded")
+
+    @staticmethod
+    def _level_check_text(result: RegistrationResult) -> str:
+        """What the automatic search says about the vertebral level when no other level kept
+        an alignment of its own (the quality figures then name no runner-up)."""
+        if result.initialisation != "automatic" or result.alternatives:
+            return ""
+        return (
+            ". The automatic search's starts at the neighbouring vertebral levels all ended at "
+            "this alignment: no other level competes. Check the level on the fused views (each "
+            "MR level name on its CT vertebra) before Accept, or register with a point pair."
+        )
 
     def _go_to_lesion_on_ct(self) -> None:
         """The CT in the main panel at the lesion mapped through the new registration: where
@@ -560,11 +581,26 @@ class RegistrationController(QObject):
 
     def _forget_result(self) -> None:
         self.result = self.pending = None
-        self.panel.quality_label.setText("Not registered yet.")
+        self._show_no_result()
         self.panel.warning_label.hide()
         self.panel.confirm_check.hide()
         self._show_fused()
         self._update_accept()
+
+    def _show_no_result(self) -> None:
+        """The Result line with no registration of this session: the case's own when it is
+        the one fused on the CT views (a reopened case), else "Not registered yet."."""
+        if self.result is not None:
+            return
+        if self.pending is None and self.shown_matrix() is not None:
+            text = (
+                "The case's accepted registration is fused on the CT views (double-click the "
+                "CT in the Series list): check it there; the arrow keys nudge it (Edit > Undo "
+                "takes a nudge back), Register computes it again."
+            )
+        else:
+            text = "Not registered yet."
+        self.panel.quality_label.setText(text)
 
     def accept(self) -> None:
         """Store the registration in the case as ``planning_ct`` (one undoable edit)."""
@@ -672,6 +708,7 @@ class RegistrationController(QObject):
         registration is shown."""
         if self.pending is None:
             self._show_fused()
+            self._show_no_result()
 
     def fused_image(self) -> FusedImageOverlay | None:
         """The MR fused on the CT views, when it is shown."""
@@ -720,6 +757,24 @@ class RegistrationController(QObject):
             self.panel.status_label.setText("Register first: flicker shows its result")
 
     # -- nudging --------------------------------------------------------------------------
+    def _nudged_in_all(self, centre_mr: np.ndarray | None) -> str:
+        """The pending registration against the one Register computed, in words: how far the
+        lesion's centre (else the MR origin) moved on the CT, mm, and the rotation, degrees."""
+        if self.result is None or self.pending is None:
+            return ""
+        computed = np.asarray(self.result.matrix_moving_to_fixed, float)
+        point = np.append(np.zeros(3) if centre_mr is None else centre_mr, 1.0)
+        shift = (self.pending @ point - computed @ point)[:3]
+        turn = self.pending[:3, :3] @ computed[:3, :3].T
+        degrees = float(np.degrees(np.arccos(np.clip((np.trace(turn) - 1.0) / 2.0, -1, 1))))
+        if np.all(np.abs(shift) < 0.05) and degrees < 0.05:
+            return "back at the computed registration"
+        moved = ", ".join(f"{axis} {value:+.1f}" for axis, value in zip("xyz", shift, strict=True))
+        return (
+            f"in all since Register: {moved} mm at the lesion, rotated {degrees:.1f}°; "
+            "the opposite key takes a nudge back"
+        )
+
     def nudge(self, axis: int, step: float) -> None:
         """Move the registration by a key press (1 mm, or 0.5 degree about the lesion): the
         pending one before Accept, else the case's, as an undoable edit (Edit > Undo)."""
@@ -737,7 +792,11 @@ class RegistrationController(QObject):
         )
         if self.pending is not None:
             self.pending = nudged
-            self.panel.status_label.setText(f"Nudged {what} (Accept stores it)")
+            # before Accept there is no Edit > Undo: say how far the nudges have gone in all,
+            # so that the opposite keys can take them back to the computed result
+            self.panel.status_label.setText(
+                f"Nudged {what}; {self._nudged_in_all(centre)}. Accept stores it."
+            )
             self._show_fused()
             return
         case = self.document.case

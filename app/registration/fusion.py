@@ -32,6 +32,9 @@ MAPPED_COLOR = qcolor(palette.MAPPED)
 #: the swipe divider and its "MR | CT" names: white, apart from the blues of the isodose and
 #: the MR's mapped marks that run beside it
 DIVIDER_COLOR = qcolor(palette.WHITE)
+#: heights above a view's bottom, px, tried in turn for the "MR"/"CT" names (swipe, flicker):
+#: the first clear of the corner text (slice, window, zoom)
+NAME_LIFTS_PX = (8.0, 40.0, 72.0, 104.0)
 #: half length of a mapped endplate line across the vertebral body, mm
 ENDPLATE_HALF_MM = 22.0
 
@@ -131,6 +134,33 @@ class FusedImageOverlay(OverlayItem):
         painter.drawImage(QRectF(QPointF(*corners[0]), QPointF(*corners[1])), image)
         if self.mode is FusionMode.SWIPE:
             self._paint_divider(painter, context)
+        elif self.mode is FusionMode.FLICKER:
+            self._paint_flicker_name(painter, context)
+
+    def _paint_flicker_name(self, painter: QPainter, context: ViewContext) -> None:
+        """ "MR" or "CT", whichever flicker shows, at the bottom middle of the view: on the
+        phantom and on many patients the two greys alone do not say which image is up."""
+        rect = context.visible_rect()
+        painter.save()
+        painter.setPen(DIVIDER_COLOR)
+        font = painter.font()
+        font.setPointSizeF(11.0)
+        font.setBold(True)
+        painter.setFont(font)
+        text = "MR" if self.flicker_mr else "CT"
+        metrics = painter.fontMetrics()
+        # both names take the same box, so the label does not hop between ticks
+        width = float(max(metrics.horizontalAdvance("MR"), metrics.horizontalAdvance("CT")))
+        height = float(metrics.height())
+        x = rect.center().x() - width / 2.0
+        for lift in NAME_LIFTS_PX:
+            baseline = rect.bottom() - lift
+            box = QRectF(x - 4.0, baseline - height, width + 8.0, height + 4.0)
+            if context.is_free(box):
+                break
+        context.occupied.append(box)
+        painter.drawText(QPointF(x, baseline), text)
+        painter.restore()
 
     def _paint_divider(self, painter: QPainter, context: ViewContext) -> None:
         """The divider as a line the height of the view, "MR" and "CT" on its two sides."""
@@ -147,7 +177,7 @@ class FusedImageOverlay(OverlayItem):
         metrics = painter.fontMetrics()
         width, height = metrics.horizontalAdvance("MR"), float(metrics.height())
         # near the bottom, above the corner text (slice, window, zoom) where it would cover it
-        for lift in (8.0, 40.0, 72.0, 104.0):
+        for lift in NAME_LIFTS_PX:
             baseline = rect.bottom() - lift
             names = QRectF(x - 8.0 - width, baseline - height, 2 * width + 16.0, height + 4.0)
             if context.is_free(names):
@@ -206,6 +236,7 @@ def mapped_marks(
                 show_marker=False,
                 offset_px=(-52.0, 4.0),
                 font_point_size=8.0,  # in front of the body, clear of the CT's own marks
+                leave_out_when_crowded=True,  # zoomed out, every other name: never a pile
                 **common,
             )
         )

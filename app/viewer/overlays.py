@@ -271,25 +271,60 @@ class LabelOverlay(OverlayItem):
     offset_px: tuple[float, float] = (8.0, 4.0)
     font_point_size: float = 10.0
     show_marker: bool = True
+    #: one of a series of labels that may crowd on a zoomed-out view (the MR's level names on
+    #: the CT): its text claims its place before anything paints and is left out where it would
+    #: overlap text already placed (its marker stays)
+    leave_out_when_crowded: bool = False
 
     kind: ClassVar[str] = "label"
 
-    def paint(self, painter: QPainter, context: ViewContext) -> None:
-        screen, distance = context.project(self.point_mm)
-        if self.max_distance_mm is not None and abs(distance[0]) > self.max_distance_mm:
-            return
-        x, y = screen[0]
-        if self.show_marker:
-            painter.setPen(_pen(halo(255), 1.0))
-            painter.setBrush(QBrush(self.color))
-            painter.drawEllipse(QPointF(x, y), 3.0, 3.0)
+    def _font(self, painter: QPainter) -> QFont:
         font = QFont(painter.font())
         font.setPointSizeF(self.font_point_size)
         font.setBold(True)
-        painter.setFont(font)
-        _outlined_text(
-            painter, QPointF(x + self.offset_px[0], y + self.offset_px[1]), self.text, self.color
-        )
+        return font
+
+    def _text_at(self, context: ViewContext) -> QPointF | None:
+        """The text's baseline start on this view, or None when the point is too far off it."""
+        screen, distance = context.project(self.point_mm)
+        if self.max_distance_mm is not None and abs(distance[0]) > self.max_distance_mm:
+            return None
+        x, y = screen[0]
+        return QPointF(x + self.offset_px[0], y + self.offset_px[1])
+
+    def reserve(self, painter: QPainter, context: ViewContext) -> None:
+        if not self.leave_out_when_crowded:
+            return
+        start = self._text_at(context)
+        placed = False
+        if start is not None:
+            metrics = QFontMetricsF(self._font(painter))
+            # neighbours' names may touch (85 % of a line, as the level names), not overlap
+            box = QRectF(
+                start.x() - 1,
+                start.y() - metrics.ascent(),
+                metrics.horizontalAdvance(self.text) + 2,
+                0.85 * metrics.height(),
+            )
+            placed = context.visible_rect().contains(box) and context.is_free(box)
+            if placed:
+                context.occupied.append(box)
+        context.labels[id(self)] = placed
+
+    def paint(self, painter: QPainter, context: ViewContext) -> None:
+        start = self._text_at(context)
+        if start is None:
+            return
+        if self.show_marker:
+            painter.setPen(_pen(halo(255), 1.0))
+            painter.setBrush(QBrush(self.color))
+            painter.drawEllipse(
+                QPointF(start.x() - self.offset_px[0], start.y() - self.offset_px[1]), 3.0, 3.0
+            )
+        if self.leave_out_when_crowded and not context.labels.get(id(self), False):
+            return
+        painter.setFont(self._font(painter))
+        _outlined_text(painter, start, self.text, self.color)
         context.mark_shown(self.role)
 
 

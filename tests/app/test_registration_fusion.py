@@ -1,6 +1,7 @@
 """The fused display's swipe and flicker modes on sample case 4's CT views (its registration in
 the case): swipe shows, pixel for pixel, the MR left of the divider and the CT right of it;
-flicker alternates the two at the timer's ticks and Ctrl+Alt+F starts and stops it."""
+flicker alternates the two at the timer's ticks, naming the one shown, and Ctrl+Alt+F starts and
+stops it."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ DIVIDER_BAND_PX = 4
 CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
 #: the view's frame (its outermost row is not repainted between grabs)
 EDGE_PX = 3
-#: rows at the view's bottom left out: the "MR" and "CT" names beside the divider, which rise
-#: above the corner text (up to 104 px)
+#: rows at the view's bottom left out: the "MR" and "CT" names beside the divider (swipe) or
+#: in the middle (flicker), which rise above the corner text (up to 104 px)
 NAMES_BAND_PX = 130
 
 
@@ -46,6 +47,15 @@ def _mr_only_and_ct_only(panel, view) -> tuple[np.ndarray, np.ndarray]:
     panel.blend_slider.setValue(0)
     ct = _grab(view)
     return mr, ct
+
+
+def _white_mask(picture: np.ndarray) -> np.ndarray:
+    return np.all(picture[..., :3] >= 250, axis=-1)
+
+
+def _white(picture: np.ndarray) -> int:
+    """How many pixels are white (the names' colour)."""
+    return int(_white_mask(picture).sum())
 
 
 def _differs(a: np.ndarray, b: np.ndarray) -> float:
@@ -104,10 +114,16 @@ def test_flicker_alternates_mr_and_ct_and_its_key_starts_and_stops_it(qtbot, win
             with qtbot.waitSignal(controller.flicker_timer.timeout, timeout=5_000):
                 pass
             shown.append(_grab(view))
-        # MR first, then CT, MR, CT, MR: each tick the other image, whole
+        # MR first, then CT, MR, CT, MR: each tick the other image, whole above the band of
+        # the name; in the band its name, "MR" or "CT" in white, the same at each of its turns
+        above = slice(0, mr.shape[0] - NAMES_BAND_PX)
+        band = slice(mr.shape[0] - NAMES_BAND_PX, None)
         for index, picture in enumerate(shown):
             expected = mr if index % 2 == 0 else ct
-            assert np.array_equal(picture, expected), index
+            assert np.array_equal(picture[above], expected[above]), index
+            assert _white(picture[band]) > _white(expected[band]) + 20, index
+            assert np.array_equal(picture[band], shown[index % 2][band]), index
+        assert not np.array_equal(_white_mask(shown[0][band]), _white_mask(shown[1][band]))
 
         # the key again stops it and returns to blend at 50 %
         qtbot.keyClick(window, Qt.Key.Key_F, CTRL_ALT)
