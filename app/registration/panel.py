@@ -33,10 +33,18 @@ FLICKER_INTERVAL_MS = 500
 WARNING_STYLE = "color: #b00020; font-weight: bold;"
 
 
-def _wrapped(text: str = "") -> QLabel:
+#: lines kept for the texts above the Register and Accept buttons, so that a longer text does
+#: not move the buttons between two clicks
+STEADY_LINES = 3
+
+
+def _wrapped(text: str = "", steady_lines: int = 0) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if steady_lines:
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        label.setMinimumHeight(label.fontMetrics().lineSpacing() * steady_lines)
     return label
 
 
@@ -100,11 +108,13 @@ class RegistrationPanel(QWidget):
         row.addWidget(self.set_ct_point_button)
         row.addWidget(self.clear_points_button)
         points_layout.addLayout(row)
-        self.points_label = _wrapped("No point pair: the level is searched automatically.")
+        self.points_label = _wrapped(
+            "No point pair: the level is searched automatically.", STEADY_LINES
+        )
         points_layout.addWidget(self.points_label)
         layout.addWidget(points)
 
-        self.region_label = _wrapped("Region: the whole MR")
+        self.region_label = _wrapped("Region: the whole MR", STEADY_LINES)
         layout.addWidget(self.region_label)
         run_row = QHBoxLayout()
         self.register_button = QPushButton("Register")
@@ -118,12 +128,12 @@ class RegistrationPanel(QWidget):
         self.progress_bar.setValue(0)
         self.progress_bar.setTextVisible(True)
         layout.addWidget(self.progress_bar)
-        self.status_label = _wrapped("")
+        self.status_label = _wrapped("", STEADY_LINES)
         layout.addWidget(self.status_label)
 
         result = QGroupBox("Result")
         result_layout = QVBoxLayout(result)
-        self.quality_label = _wrapped("Not registered yet.")
+        self.quality_label = _wrapped("Not registered yet.", STEADY_LINES)
         result_layout.addWidget(self.quality_label)
         self.warning_label = _wrapped("")
         self.warning_label.setStyleSheet(WARNING_STYLE)

@@ -183,3 +183,29 @@ def test_the_automatic_search_says_when_no_other_level_competes(
         assert controller.panel.accept_button.isEnabled()
     finally:
         _finish(window)
+
+
+def test_register_and_accept_stay_in_place_when_the_texts_above_them_grow(qtbot) -> None:
+    """A clinician missed Register once: the point text above it had grown from one line to
+    three between two clicks and moved it. The texts above the buttons keep their room."""
+    from app.registration.panel import RegistrationPanel
+
+    panel = RegistrationPanel()
+    qtbot.addWidget(panel)
+    panel.resize(360, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+
+    def places() -> tuple[int, int]:
+        panel.layout().activate()
+        return (
+            panel.register_button.mapTo(panel, panel.register_button.rect().topLeft()).y(),
+            panel.accept_button.mapTo(panel, panel.accept_button.rect().topLeft()).y(),
+        )
+
+    before = places()
+    long_text = "A long line of text that wraps over the narrow dock, " * 3
+    for label in (panel.points_label, panel.region_label, panel.status_label):
+        label.setText(long_text)
+    panel.quality_label.setText(long_text)
+    assert places() == before
