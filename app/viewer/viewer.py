@@ -49,9 +49,7 @@ class SeriesPanel(QWidget):
         self.series_title = ""
         # each series' zoom and pan per plane as the user left it in this panel, given back
         # when it is shown here again (placing registration points switches MR and CT often)
-        self._view_states: WeakKeyDictionary[Volume, dict[str, ViewState]] = (
-            WeakKeyDictionary()
-        )
+        self._view_states: WeakKeyDictionary[Volume, dict[str, ViewState]] = WeakKeyDictionary()
         self.display_window = Window(0.0, 1.0)
         self.preset = ""
         self.setObjectName(f"SeriesPanel{index}")

@@ -98,7 +98,6 @@ def test_ctrl_wheel_zooms_and_fit_restores(qtbot, window, study):
     assert axial.screen_px_per_mm() == pytest.approx(before)
 
 
-
 def test_a_series_shown_again_keeps_its_zoom_and_pan_until_fit(qtbot, window, study):
     """Switching the main panel between two series (as when placing registration points on
     the MR and the CT) gives each back the zoom and pan the user left it at; Fit all views
@@ -125,6 +124,7 @@ def test_a_series_shown_again_keeps_its_zoom_and_pan_until_fit(qtbot, window, st
     axial = main_views(window)["axial"]
     assert axial.screen_px_per_mm() == pytest.approx(fitted)
     assert axial.center_uv() == pytest.approx(fitted_centre)
+
 
 def test_right_drag_changes_window_level_and_presets_restore_it(qtbot, window, study):
     open_and_wait(qtbot, window, study.folder)

@@ -179,7 +179,6 @@ def test_the_patient_id_has_the_keyboard_when_open_from_pacs_opens(qtbot, window
     assert dialog.focusWidget() is dialog.patient_id_edit
 
 
-
 def test_a_study_description_is_not_cut_short_by_rt_modalities(qtbot, window):
     """A study with RT series lists six modalities: the description keeps its room (the list
     is elided in a column as wide as one series' modality) and both are whole in tooltips."""

@@ -188,7 +188,7 @@ def test_moving_a_point_after_register_says_the_result_is_of_the_earlier_points(
         )
         assert not panel.accept_button.isEnabled()
 
-        controller.set_point_pair(body_mr + [0.0, 0.0, 10.0], _to_ct(truth, body_mr))
+        controller.set_point_pair(body_mr + np.array([0.0, 0.0, 10.0]), _to_ct(truth, body_mr))
         assert "changed since" in panel.status_label.text()
         assert not panel.accept_button.isEnabled()
         assert "register again with the new point pair" in panel.accept_button.toolTip()
