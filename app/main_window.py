@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
-from PySide6.QtWidgets import QListWidgetItem, QStyle
+from PySide6.QtWidgets import QApplication, QListWidgetItem, QStyle
 
 from app import (
     display_controls,
@@ -421,10 +421,25 @@ class MainWindow(HostWindow):
         if not self.maybe_save("closing"):
             event.ignore()
             return
-        self.plan_panel.shutdown()
-        self.registration.shutdown()
-        self.pacs.shutdown()
-        self.loader.cancel()
-        self.loader.wait(10_000)
+        self._stop_background_work()
         window_settings.save_window_state(self, self.settings)
         super().closeEvent(event)
+
+    def _stop_background_work(self) -> None:
+        """Stop the threads; while a plan or a registration is stopped (seconds), a wait cursor
+        and a status line say what the window waits for."""
+        work = self.plan_panel.running_work() or ("registration" if self.registration.busy else "")
+        if work:
+            self.statusBar().showMessage(f"Closing: waiting for the {work} to stop…")
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            # paint them before the GUI thread blocks; no user input is handled meanwhile
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        try:
+            self.plan_panel.shutdown()
+            self.registration.shutdown()
+            self.pacs.shutdown()
+            self.loader.cancel()
+            self.loader.wait(10_000)
+        finally:
+            if work:
+                QApplication.restoreOverrideCursor()

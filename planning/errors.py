@@ -9,6 +9,10 @@ class PlanningError(SpineplanError):
     """A problem with the annotation or the plan settings."""
 
 
+class PlanCancelled(PlanningError):
+    """The caller stopped a plan computation (the window is closing); no result."""
+
+
 class CaseFileError(PlanningError):
     """A case file that cannot be read: missing, malformed, or not matching its study."""
 

@@ -26,6 +26,7 @@ the PDF report) only read it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
@@ -175,6 +176,7 @@ def plan_case(
     separation_cm: float | None = None,
     calibration: Calibration | None = None,
     alpha_beta_gy: float = DEFAULT_ALPHA_BETA_GY,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PlanResult:
     """Plan a case: field, dose, normalisation, coverage, verdict and monitor units.
 
@@ -195,6 +197,8 @@ def plan_case(
         Machine output for the monitor-unit / time calculation (default: stated assumptions).
     alpha_beta_gy : float
         alpha/beta for BED and EQD2, Gy.
+    should_stop : callable, optional
+        Asked before each beam's dose; True stops the plan with `PlanCancelled`.
 
     Raises
     ------
@@ -218,7 +222,12 @@ def plan_case(
     frame_uid = images.plan_frame_uid
     grid = dose_grid(plan_field, density.volume, grid_spacing_mm, separation_cm, frame_uid)
     dose_result = compute_dose(
-        beams, grid, density.volume, separation_cm, models={settings.energy: model}
+        beams,
+        grid,
+        density.volume,
+        separation_cm,
+        models={settings.energy: model},
+        should_stop=should_stop,
     )
     point, words = normalisation_point(plan_field, settings, beams)
     per_beam = tuple(float(sample_volume(b.dose, point)[0]) for b in dose_result.beams)

@@ -11,6 +11,7 @@ Blocking and Qt-free: the caller chooses the thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -72,7 +73,10 @@ def has_dose_data(job: PlanJob) -> bool:
 
 
 def run_plan_or_geometry(
-    job: PlanJob, images: PlanImages | None, scratch: Path
+    job: PlanJob,
+    images: PlanImages | None,
+    scratch: Path,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PlanResult | PlanGeometry:
     """The plan of ``job``, or only its field and beam set-up when the machine has no
     depth-dose table (blocking).
@@ -84,6 +88,8 @@ def run_plan_or_geometry(
         The study's images when already loaded (else they are loaded).
     scratch : Path
         A private folder that receives the painted masks.
+    should_stop : callable, optional
+        Asked before each beam's dose; True stops the plan with `PlanCancelled`.
     """
     case = job_case(job, scratch)
     if not has_dose_data(job):
@@ -101,6 +107,7 @@ def run_plan_or_geometry(
         grid_spacing_mm=job.grid_spacing_mm,
         separation_cm=job.separation_cm,
         alpha_beta_gy=job.alpha_beta_gy,
+        should_stop=should_stop,
     )
 
 

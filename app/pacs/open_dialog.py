@@ -165,10 +165,15 @@ class OpenFromPacsDialog(QDialog):
         self.tree.setHeaderLabels(["Patient / series", "Date", "Modality", "Images"])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setUniformRowHeights(True)
+        # the patient and description get the room: the study row's list of modalities (RT
+        # series make it long) is elided in a column as wide as one series' modality, and
+        # the last column does not stretch
         header = self.tree.header()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
+        for column in (1, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         self.status_label = QLabel(
             "Search by patient ID, name, study date or modality (all empty: every study).", self
         )
@@ -292,20 +297,34 @@ class OpenFromPacsDialog(QDialog):
                 ]
             )
             item.setData(0, RECORD_ROLE, study)
-            item.setToolTip(0, f"Study Instance UID {study.study_instance_uid}")
+            item.setToolTip(0, f"{item.text(0)}\nStudy Instance UID {study.study_instance_uid}")
+            item.setToolTip(2, item.text(2))
             for series in study.series:
                 child = QTreeWidgetItem(
                     [series_text(series), "", series.modality, images_text(series.images)]
                 )
                 child.setData(0, RECORD_ROLE, series)
-                child.setToolTip(0, f"Series Instance UID {series.series_instance_uid}")
+                child.setToolTip(
+                    0, f"{child.text(0)}\nSeries Instance UID {series.series_instance_uid}"
+                )
                 item.addChild(child)
             self.tree.addTopLevelItem(item)
             item.setExpanded(len(self.studies) <= 5)
+        self._size_modality_column()
         first = self.tree.topLevelItem(0)
         if first is not None:
             self.tree.setCurrentItem(first)  # the whole study, unless series are chosen
         self._update_buttons()
+
+    def _size_modality_column(self) -> None:
+        """The Modality column as wide as its title or the widest series' modality."""
+        texts = [self.tree.headerItem().text(2)]
+        for row in range(self.tree.topLevelItemCount()):
+            study = self.tree.topLevelItem(row)
+            texts += [study.child(i).text(2) for i in range(study.childCount())]
+        metrics = self.tree.fontMetrics()
+        padding = 3 * metrics.horizontalAdvance("M")  # the cell's margins, as ResizeToContents
+        self.tree.setColumnWidth(2, max(metrics.horizontalAdvance(t) for t in texts) + padding)
 
     # -- retrieve -------------------------------------------------------------------------
     def chosen(self) -> tuple[StudyFound | None, list[SeriesFound], str]:

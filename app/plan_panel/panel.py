@@ -521,6 +521,12 @@ class PlanPanel(QWidget):
         """Process events until no plan is pending or running (screenshots, scripts, tests)."""
         return self.runner.wait_until_idle(timeout_ms)
 
+    def running_work(self) -> str:
+        """What `shutdown` would wait for, in words ("" when nothing runs)."""
+        if self.export_flow.exporter.running:
+            return "plan export"
+        return "plan computation" if self.runner.busy else ""
+
     def shutdown(self) -> None:
         """Stop background work (the window is closing)."""
         self.export_flow.shutdown()

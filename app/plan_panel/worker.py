@@ -19,6 +19,7 @@ runs on the same study.
 from __future__ import annotations
 
 import tempfile
+import threading
 import traceback
 from pathlib import Path
 
@@ -57,11 +58,16 @@ class PlanTask(QRunnable):
         self.setAutoDelete(False)
         self.generation, self.job, self.images, self.scratch = generation, job, images, scratch
         self.signals = _TaskSignals()
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Ask the plan to stop before its next beam (its result is not wanted)."""
+        self._stop.set()
 
     def run(self) -> None:
         try:
-            result = run_plan_or_geometry(self.job, self.images, self.scratch)
-        except SpineplanError as error:
+            result = run_plan_or_geometry(self.job, self.images, self.scratch, self._stop.is_set)
+        except SpineplanError as error:  # PlanCancelled too: its generation is already dropped
             self.signals.failed.emit(self.generation, str(error))
         except Exception as error:  # a bug must not kill the worker thread silently
             traceback.print_exc()
@@ -130,11 +136,14 @@ class PlanRunner(QObject):
         return self.generation
 
     def cancel(self) -> None:
-        """Forget pending work; a plan already running finishes but its result is dropped."""
+        """Forget pending work; a plan already running stops before its next beam's dose and
+        its result is dropped."""
         was_busy = self.busy
         self.generation += 1
         self._pending = None
         self.timer.stop()
+        if self._running is not None:
+            self._running.stop()
         if was_busy and self._running is None:
             self.busy_changed.emit(False)
 

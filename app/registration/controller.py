@@ -49,6 +49,11 @@ if TYPE_CHECKING:
 #: black around the image as on soft tissue
 POINT_COLOR = qcolor(palette.WHITE)
 
+REGISTERED_TEXT = "Registered: check the fused views, then Accept"
+#: the status line once the point pair moved after Register: the Result figures and the
+#: warnings (a point "20 mm from its CT point") still describe the run's points
+POINTS_CHANGED_TEXT = "The points changed since this result: Register again to use them"
+
 
 def _fmt(point: np.ndarray | None) -> str:
     return "-" if point is None else "(" + ", ".join(f"{v:.1f}" for v in point) + ") mm"
@@ -102,7 +107,8 @@ class RegistrationController(QObject):
         self.pending: np.ndarray | None = None
         self.mr_point: np.ndarray | None = None
         self.ct_point: np.ndarray | None = None
-        self._pair_of_run: bool = False
+        # the point pair (MR, CT) the last run registered with: its result describes these
+        self._points_of_run: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
         self._markers: list[OverlayItem] = []
         self._fused: list[OverlayItem] = []
         # flicker: the fused image flips between MR and CT at each tick while the mode is on
@@ -420,7 +426,26 @@ class RegistrationController(QObject):
             if self.mr_point is None or self.ct_point is None:
                 text += " (set both points to use the pair)"
         self.panel.points_label.setText(text)
+        self._say_whether_points_changed()
         self._update_accept()
+
+    def points_changed_since_result(self) -> bool:
+        """The point pair differs from the one the shown result was registered with (its
+        figures and warnings then describe the earlier points)."""
+        if self.result is None:
+            return False
+        return any(
+            (now is None) != (then is None)
+            or (now is not None and then is not None and not np.allclose(now, then, atol=1e-6))
+            for now, then in zip((self.mr_point, self.ct_point), self._points_of_run, strict=True)
+        )
+
+    def _say_whether_points_changed(self) -> None:
+        status = self.panel.status_label
+        if self.points_changed_since_result():
+            status.setText(POINTS_CHANGED_TEXT)
+        elif status.text() == POINTS_CHANGED_TEXT:  # Undo point brought the run's pair back
+            status.setText(REGISTERED_TEXT)
 
     # -- running --------------------------------------------------------------------------
     def register(self) -> None:
@@ -434,7 +459,7 @@ class RegistrationController(QObject):
             return
         region, _text = registration_region(self.document.current)
         self._forget_result()
-        self._pair_of_run = bool(self.point_pairs())
+        self._points_of_run = (self.mr_point, self.ct_point)
         self.worker = RegistrationWorker(
             mr[1],
             ct[1],
@@ -469,7 +494,7 @@ class RegistrationController(QObject):
         self.result = result
         self.pending = np.asarray(result.matrix_moving_to_fixed, float)
         self.panel.progress_bar.setValue(100)
-        self.panel.status_label.setText("Registered: check the fused views, then Accept")
+        self.panel.status_label.setText(REGISTERED_TEXT)
         self.panel.quality_label.setText(result.quality_text + self._level_check_text(result))
         self._show_warning()
         self._show_fused()
@@ -560,18 +585,28 @@ class RegistrationController(QObject):
             return "not registered yet" if self.pending is None else "accepted"
         if self.document.case is None:
             return "no case is open"
-        if self.result.ambiguous and not (
-            self._pair_of_run or self.panel.confirm_check.isChecked()
-        ):
+        # only a pair the result was registered WITH settles an ambiguous level
+        pair_of_run = all(p is not None for p in self._points_of_run)
+        settled = pair_of_run and not self.points_changed_since_result()
+        if self.result.ambiguous and not (settled or self.panel.confirm_check.isChecked()):
+            if pair_of_run or self.point_pairs():
+                return "ambiguous: register again with the new point pair or confirm the level"
             return "ambiguous: register with a point pair or confirm the level"
         return ""
 
     def _update_accept(self) -> None:
         reason = self.accept_blocked_reason()
         self.panel.accept_button.setEnabled(not reason)
-        self.panel.accept_button.setToolTip(
-            reason.capitalize() if reason else "Store the registration in the case (planning_ct)"
-        )
+        if reason:
+            tip = reason.capitalize()
+        elif self.points_changed_since_result():
+            tip = (
+                "Store this registration in the case (planning_ct): it was computed with the "
+                "earlier points, not the ones shown now"
+            )
+        else:
+            tip = "Store the registration in the case (planning_ct)"
+        self.panel.accept_button.setToolTip(tip)
 
     def _update_buttons(self) -> None:
         running = self.worker is not None

@@ -8,6 +8,8 @@ the voxel spacing, so reformats of anisotropic series keep their true shape.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QTransform
@@ -17,6 +19,14 @@ from imaging.reslice import SliceGeometry
 
 #: zoom range, relative to fitting the whole slice in the view
 ZOOM_LIMITS = (0.1, 40.0)
+
+
+class ViewState(NamedTuple):
+    """A view's zoom (relative to fit) and pan (in-plane u, v mm at the centre; None =
+    centred)."""
+
+    zoom: float
+    center_mm: tuple[float, float] | None
 
 
 class MappedSliceWidget(QWidget):
@@ -38,6 +48,14 @@ class MappedSliceWidget(QWidget):
         """Fit the slice in the view and centre it."""
         self._zoom = 1.0
         self._center_mm = None
+        self.update()
+
+    def view_state(self) -> ViewState:
+        """The zoom and pan, to give back with `restore_view_state`."""
+        return ViewState(self._zoom, self._center_mm)
+
+    def restore_view_state(self, state: ViewState) -> None:
+        self._zoom, self._center_mm = state.zoom, state.center_mm
         self.update()
 
     def set_zoom(self, zoom: float) -> None:

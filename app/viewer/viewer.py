@@ -9,6 +9,7 @@ the point's projection. Window/level belongs to a panel (its three views share i
 from __future__ import annotations
 
 from typing import Literal
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.viewer.overlays import OverlayModel
 from app.viewer.rendering import Window
+from app.viewer.screen_mapping import ViewState
 from app.viewer.slice_view import SliceView
 from app.viewer.tools import ViewTool
 from app.viewer.window_presets import PRESETS, default_preset
@@ -45,6 +47,9 @@ class SeriesPanel(QWidget):
         self.index = index
         self.volume: Volume | None = None
         self.series_title = ""
+        # each series' zoom and pan per plane as the user left it in this panel, given back
+        # when it is shown here again (placing registration points switches MR and CT often)
+        self._view_states: WeakKeyDictionary[Volume, dict[str, ViewState]] = WeakKeyDictionary()
         self.display_window = Window(0.0, 1.0)
         self.preset = ""
         self.setObjectName(f"SeriesPanel{index}")
@@ -90,6 +95,8 @@ class SeriesPanel(QWidget):
 
     def set_volume(self, volume: Volume | None, title: str = "") -> None:
         """Show ``volume`` (acquired plane large, reformats beside), with its default window."""
+        if self.volume is not None:
+            self._view_states[self.volume] = {v.plane: v.view_state() for v in self.views}
         self.volume = volume
         self.series_title = title
         for view in self.views:
@@ -104,10 +111,17 @@ class SeriesPanel(QWidget):
             view.setObjectName(f"SliceView_{plane}")
             view.geometry_ = None
             view.reset_view()
+            state = self._view_states.get(volume, {}).get(plane)
+            if state is not None:
+                view.restore_view_state(state)
         self.apply_preset(default_preset(volume))
         self._update_header()
         for view in self.views:
             view.sync_to_point()
+
+    def forget_view_states(self) -> None:
+        """Series shown again start fitted (the user reset the views)."""
+        self._view_states.clear()
 
     def view_for(self, plane: str) -> SliceView:
         """The view of this panel showing ``plane``."""
@@ -352,6 +366,8 @@ class Viewer(QWidget):
                 panel.setVisible(panel.index == 0 or panel.volume is not None)
 
     def fit_all(self) -> None:
+        for panel in self.panels:
+            panel.forget_view_states()
         for view in self.views():
             view.reset_view()
 

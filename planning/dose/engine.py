@@ -38,7 +38,7 @@ wedges/blocks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,7 +51,7 @@ from planning.dose.central_axis import central_axis
 from planning.dose.radiological_depth import radiological_length
 from planning.dose.ray_depth import beam_fan_depth
 from planning.dose.voxel_dose import DoseLookup, EdgeTables, density_on_grid, evaluate_on_grid
-from planning.errors import PlanningError
+from planning.errors import PlanCancelled, PlanningError
 from planning.field.beam import Beam, beam_axes
 
 #: Below this density a voxel is air: no dose is reported there.
@@ -279,10 +279,13 @@ def compute_dose(
     separation_cm: float | None = None,
     models: dict[str, BeamModel] | None = None,
     with_depth: bool = True,
+    should_stop: Callable[[], bool] | None = None,
 ) -> DoseResult:
     """Dose of several beams on ``grid``: the sum of :func:`compute_beam_dose` over beams.
 
     ``models`` maps an energy key (``"Co60"``, ``"6MV"``) to a beam-model override.
+    ``should_stop`` is asked before each beam (the beams are most of a plan's time); when it
+    answers True, `PlanCancelled` is raised.
     """
     if not beams:
         raise PlanningError("no beams to compute")
@@ -299,6 +302,8 @@ def compute_dose(
     total = np.zeros(grid.shape, dtype=np.float32)
     assumptions: list[str] = list(MODEL_LIMITATIONS)
     for beam in beams:
+        if should_stop is not None and should_stop():
+            raise PlanCancelled("the dose computation was stopped")
         model = (models or {}).get(beam.energy)
         result = compute_beam_dose(beam, grid, density, separation_cm, model, with_depth)
         total += result.dose.array

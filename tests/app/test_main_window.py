@@ -98,6 +98,34 @@ def test_ctrl_wheel_zooms_and_fit_restores(qtbot, window, study):
     assert axial.screen_px_per_mm() == pytest.approx(before)
 
 
+def test_a_series_shown_again_keeps_its_zoom_and_pan_until_fit(qtbot, window, study):
+    """Switching the main panel between two series (as when placing registration points on
+    the MR and the CT) gives each back the zoom and pan the user left it at; Fit all views
+    forgets them."""
+    open_and_wait(qtbot, window, study.folder)
+    first = window.shown_keys[0]
+    other = next(key for key in window.volumes if key != first)
+    axial = main_views(window)["axial"]
+    fitted, fitted_centre = axial.screen_px_per_mm(), axial.center_uv()
+    axial.zoom_by(2.0, QPointF(10, 10))  # zoomed towards a corner: zoom and pan both change
+    zoomed, centre = axial.screen_px_per_mm(), axial.center_uv()
+    assert zoomed == pytest.approx(2 * fitted) and centre != pytest.approx(fitted_centre)
+
+    window.show_series(other)
+    assert main_views(window)["axial"].zoom == pytest.approx(1.0)  # never zoomed: fitted
+    window.show_series(first)
+    axial = main_views(window)["axial"]
+    assert axial.screen_px_per_mm() == pytest.approx(zoomed)
+    assert axial.center_uv() == pytest.approx(centre)
+
+    qtbot.keyClick(window, Qt.Key.Key_F)  # Fit all views
+    window.show_series(other)
+    window.show_series(first)
+    axial = main_views(window)["axial"]
+    assert axial.screen_px_per_mm() == pytest.approx(fitted)
+    assert axial.center_uv() == pytest.approx(fitted_centre)
+
+
 def test_right_drag_changes_window_level_and_presets_restore_it(qtbot, window, study):
     open_and_wait(qtbot, window, study.folder)
     panel = window.viewer.panels[0]

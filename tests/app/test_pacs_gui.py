@@ -20,6 +20,7 @@ from app.pacs.nodes_dialog import PacsNodesDialog
 from app.pacs.open_dialog import OpenFromPacsDialog
 from app.pacs.send_dialog import SendToPacsDialog
 from imaging.pacs.nodes import PacsNode, load_nodes, save_nodes
+from imaging.pacs.query import SeriesFound, StudyFound
 from imaging.pacs.send import send
 from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, _open_planned
 from tests.imaging.pacs_helpers import sample_files, sample_study_uid, sop_instance_uids
@@ -176,6 +177,31 @@ def test_the_patient_id_has_the_keyboard_when_open_from_pacs_opens(qtbot, window
     dialog = open_dialog(window)
     qtbot.waitExposed(dialog)
     assert dialog.focusWidget() is dialog.patient_id_edit
+
+
+def test_a_study_description_is_not_cut_short_by_rt_modalities(qtbot, window):
+    """A study with RT series lists six modalities: the description keeps its room (the list
+    is elided in a column as wide as one series' modality) and both are whole in tooltips."""
+    configure(window, PacsNode("dept", "127.0.0.1", free_port(), "NOBODY"))
+    dialog = open_dialog(window)
+    modalities = ["MR", "MR", "CT", "RTSTRUCT", "RTPLAN", "RTDOSE", "REG"]
+    series = tuple(
+        SeriesFound(f"1.2.{i}", i + 1, modality, f"{modality} series", 20)
+        for i, modality in enumerate(modalities)
+    )
+    description = "MRI WHOLE SPINE WITH AND WITHOUT CONTRAST"
+    study = StudyFound("1.2.3", "SP-0004", "PHANTOM^SPINE", "20260101", description, series)
+    dialog.show_studies([study])
+    qtbot.waitExposed(dialog)
+    item, tree = dialog.tree.topLevelItem(0), dialog.tree
+    assert description in item.text(0)
+    room = tree.visualRect(tree.indexFromItem(item, 0)).width()
+    assert room >= tree.fontMetrics().horizontalAdvance(item.text(0)) + 10
+    assert description in item.toolTip(0) and "Study Instance UID 1.2.3" in item.toolTip(0)
+    assert item.toolTip(2) == "CT, MR, REG, RTDOSE, RTPLAN, RTSTRUCT"
+    # each series' modality is whole in the narrower column
+    widest = max(tree.fontMetrics().horizontalAdvance(m) for m in modalities)
+    assert tree.columnWidth(2) > widest
 
 
 def search_and_wait(qtbot, dialog: OpenFromPacsDialog) -> str:

@@ -221,6 +221,89 @@ def test_superseded_result_is_dropped(qtbot) -> None:
         runner.shutdown()
 
 
+def test_cancel_stops_a_running_plan_before_its_next_beam(qtbot, monkeypatch) -> None:
+    """The window closing waits for the running plan: Cancel stops it at the next beam
+    instead of computing every beam's dose for a result nobody sees."""
+    import threading
+
+    from planning.dose import engine
+
+    entered, go_on = threading.Event(), threading.Event()
+    computed: list[str] = []
+    real = engine.compute_beam_dose
+
+    def first_beam_waits(beam, *args, **kwargs):
+        computed.append(beam.name)
+        entered.set()
+        go_on.wait(10)
+        return real(beam, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "compute_beam_dose", first_beam_waits)
+    case = load_case(_case_path(2))
+    job = PlanJob(case, replace(case.plan, arrangement="AP_PA"), grid_spacing_mm=4.0)
+    runner = PlanRunner(debounce_ms=0)
+    results: list[object] = []
+    runner.result_ready.connect(results.append)
+    try:
+        runner.request(job, immediately=True)
+        assert entered.wait(PLAN_TIMEOUT_MS / 1000)  # the first beam's dose is being computed
+        runner.cancel()
+        go_on.set()
+        qtbot.waitUntil(lambda: not runner.busy, timeout=PLAN_TIMEOUT_MS)
+        assert len(computed) == 1 and not results
+        # the runner plans again afterwards, both beams
+        with qtbot.waitSignal(runner.result_ready, timeout=PLAN_TIMEOUT_MS) as blocker:
+            runner.request(job, immediately=True)
+        assert len(computed) == 1 + len(blocker.args[0].beams) == 3
+    finally:
+        go_on.set()
+        runner.shutdown()
+
+
+def test_quitting_during_a_plan_shows_a_wait_cursor_and_what_it_waits_for(
+    qtbot, window, monkeypatch
+) -> None:
+    """Quit while a plan computes: the status bar names the wait and the cursor is the wait
+    cursor while the window stops the plan; both go when the window has closed."""
+    import threading
+
+    from PySide6.QtWidgets import QApplication
+
+    from planning.dose import engine
+
+    panel, _ = _open_planned(qtbot, window, 2)
+    entered, go_on = threading.Event(), threading.Event()
+    real = engine.compute_beam_dose
+
+    def beam_waits(*args, **kwargs):
+        entered.set()
+        go_on.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "compute_beam_dose", beam_waits)
+    seen: list[tuple[str, object]] = []
+    real_shutdown = panel.shutdown
+
+    def shutdown_seen() -> None:
+        cursor = QApplication.overrideCursor()
+        seen.append((window.statusBar().currentMessage(), cursor and cursor.shape()))
+        go_on.set()
+        real_shutdown()
+
+    monkeypatch.setattr(panel, "shutdown", shutdown_seen)
+    try:
+        panel.margin_spin.setValue(panel.margin_spin.value() + 2.0)
+        qtbot.waitUntil(entered.is_set, timeout=PLAN_TIMEOUT_MS)  # after the debounce
+        window.annotation.document.undo_stack.setClean()  # no Save/Discard question
+        assert window.close()
+        assert seen == [
+            ("Closing: waiting for the plan computation to stop…", Qt.CursorShape.WaitCursor)
+        ]
+        assert QApplication.overrideCursor() is None and panel.runner.wait(0)  # stopped
+    finally:
+        go_on.set()
+
+
 def test_a_machine_without_depth_dose_gives_its_set_up_not_a_failure(
     qtbot, cobalt_without_data
 ) -> None:

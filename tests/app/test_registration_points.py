@@ -143,3 +143,64 @@ def test_a_view_of_another_series_is_refused_and_tools_exclude_each_other(
         assert window.viewer.tool is None
     finally:
         _finish(window)
+
+
+def test_moving_a_point_after_register_says_the_result_is_of_the_earlier_points(
+    qtbot, window, unregistered_case, monkeypatch
+) -> None:
+    """An ambiguous result registered with a point pair (the engine's answer stands in, so the
+    test runs in no time): once a point moves, the status line says the result is of the
+    earlier points and Accept is no longer settled by a pair it was not registered with;
+    Undo point brings the run's pair, and the settled Accept, back."""
+    import app.registration.worker as worker_module
+    from imaging.registration_model import Alignment, RegistrationResult
+
+    data, truth = _known()
+    controller = _open(qtbot, window, unregistered_case)
+    panel = controller.panel
+    lesion = np.asarray(data["lesion"]["center_mm"], float)
+    body_mr = lesion + np.array([0.0, -25.0, 0.0])
+    result = RegistrationResult(
+        matrix_moving_to_fixed=truth,
+        metric=-0.5,
+        normalised_mi=0.2,
+        metric_gap=0.01,
+        ambiguous=True,
+        alternatives=(Alignment(truth, -0.49, 25.0),),
+        overlap_fraction=1.0,
+        initialisation="point pairs",
+        moving_frame_of_reference_uid="mr",
+        fixed_frame_of_reference_uid="ct",
+        warnings=("placed a clicked MR point 20 mm from its CT point",),
+    )
+    monkeypatch.setattr(worker_module, "register_rigid", lambda *args, **kwargs: result)
+    try:
+        controller.set_point_pair(body_mr, _to_ct(truth, body_mr))
+        with qtbot.waitSignal(controller.finished, timeout=10_000):
+            qtbot.mouseClick(panel.register_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not controller.busy, timeout=10_000)
+        assert panel.status_label.text().startswith("Registered")
+        assert panel.accept_button.isEnabled()  # registered with this very pair
+
+        qtbot.mouseClick(panel.clear_points_button, Qt.MouseButton.LeftButton)
+        assert panel.status_label.text() == (
+            "The points changed since this result: Register again to use them"
+        )
+        assert not panel.accept_button.isEnabled()
+
+        controller.set_point_pair(body_mr + np.array([0.0, 0.0, 10.0]), _to_ct(truth, body_mr))
+        assert "changed since" in panel.status_label.text()
+        assert not panel.accept_button.isEnabled()
+        assert "register again with the new point pair" in panel.accept_button.toolTip()
+        panel.confirm_check.setChecked(True)  # the user vouches for the level on the views
+        assert panel.accept_button.isEnabled()
+        assert "earlier points" in panel.accept_button.toolTip()
+        panel.confirm_check.setChecked(False)
+
+        for _ in range(2):  # Undo point: the new pair, then Clear
+            qtbot.mouseClick(panel.undo_point_button, Qt.MouseButton.LeftButton)
+        assert panel.status_label.text().startswith("Registered")
+        assert panel.accept_button.isEnabled()
+        assert "earlier points" not in panel.accept_button.toolTip()
+    finally:
+        _finish(window)

@@ -10,7 +10,7 @@ import pytest
 from planning.anatomy.levels import disc_space, find_level
 from planning.case import case_from_dict, case_to_dict
 from planning.dose.beam_setup import inside_field
-from planning.errors import CaseFileError, FieldError, PlanningError
+from planning.errors import CaseFileError, FieldError, PlanCancelled, PlanningError
 from planning.field.derivation import derive_case_field
 from planning.plan import plan_case
 from tests.planning.plan_fixtures import (
@@ -202,3 +202,20 @@ def test_seed_lesion_grows_on_the_post_contrast_series(tmp_path) -> None:
     assert "+C" in result.images.lesion_series.description
     assert result.field.lesion_levels == ("T9",)
     assert result.lesion_mask.array.any() and result.coverage_pass
+
+
+def test_should_stop_stops_the_plan_before_the_next_beam() -> None:
+    """The GUI stops a plan nobody will see (the window closes) between two beams' doses."""
+    case = sample_case(2)
+    settings = dataclasses.replace(case.plan, arrangement="AP_PA")
+    asked: list[int] = []
+
+    def stop_after_the_first_beam() -> bool:
+        asked.append(1)
+        return len(asked) > 1
+
+    with pytest.raises(PlanCancelled):
+        plan_case(
+            case, settings, grid_spacing_mm=TEST_GRID_MM, should_stop=stop_after_the_first_beam
+        )
+    assert len(asked) == 2  # asked before the AP beam (go on) and before the PA beam (stop)
