@@ -42,6 +42,14 @@ class _ToSend:
     sop_instance_uid: str
     transfer_syntax_uid: str
 
+    def outcome(self, ok: bool, message: str) -> SendOutcome:
+        return SendOutcome(self.path, self.sop_instance_uid, ok, message)
+
+
+def _not_sent(rest: Sequence[_ToSend], why: str) -> list[SendOutcome]:
+    """The outcomes of the files left when sending stops (cancelled, association lost)."""
+    return [item.outcome(False, f"not sent: {why}") for item in rest]
+
 
 def _header(path: Path) -> _ToSend | None:
     try:
@@ -123,41 +131,24 @@ def _dimse_send(
     with association(node, contexts) as assoc:
         for index, item in enumerate(items):
             if cancelled is not None and cancelled():
-                outcomes.extend(
-                    SendOutcome(rest.path, rest.sop_instance_uid, False, "not sent: cancelled")
-                    for rest in items[index:]
-                )
+                outcomes += _not_sent(items[index:], "cancelled")
                 break
             if not assoc.is_established:
-                outcomes.extend(
-                    SendOutcome(
-                        rest.path, rest.sop_instance_uid, False, "not sent: association lost"
-                    )
-                    for rest in items[index:]
-                )
+                outcomes += _not_sent(items[index:], "association lost")
                 break
             status = assoc.send_c_store(item.path)
             code = getattr(status, "Status", None)
             if code is None:
-                outcomes.append(
-                    SendOutcome(item.path, item.sop_instance_uid, False, "no answer (C-STORE)")
-                )
+                outcomes.append(item.outcome(False, "no answer (C-STORE)"))
             elif code == 0x0000:
-                outcomes.append(SendOutcome(item.path, item.sop_instance_uid, True, "stored"))
+                outcomes.append(item.outcome(True, "stored"))
             elif code in (0xB000, 0xB006, 0xB007):
-                outcomes.append(
-                    SendOutcome(
-                        item.path, item.sop_instance_uid, True, f"stored with warning 0x{code:04X}"
-                    )
-                )
+                outcomes.append(item.outcome(True, f"stored with warning 0x{code:04X}"))
             else:
                 comment = str(getattr(status, "ErrorComment", "") or "")
                 outcomes.append(
-                    SendOutcome(
-                        item.path,
-                        item.sop_instance_uid,
-                        False,
-                        f"refused: status 0x{code:04X}{': ' + comment if comment else ''}",
+                    item.outcome(
+                        False, f"refused: status 0x{code:04X}{': ' + comment if comment else ''}"
                     )
                 )
             if progress is not None:
@@ -177,10 +168,7 @@ def _web_send(
     outcomes: list[SendOutcome] = []
     for index, item in enumerate(items):
         if cancelled is not None and cancelled():
-            outcomes.extend(
-                SendOutcome(rest.path, rest.sop_instance_uid, False, "not sent: cancelled")
-                for rest in items[index:]
-            )
+            outcomes += _not_sent(items[index:], "cancelled")
             break
         dataset = pydicom.dcmread(item.path)
         try:
@@ -189,9 +177,9 @@ def _web_send(
         except PacsUnreachable:
             raise
         except PacsError as error:
-            outcomes.append(SendOutcome(item.path, item.sop_instance_uid, False, str(error)))
+            outcomes.append(item.outcome(False, str(error)))
         else:
-            outcomes.append(SendOutcome(item.path, item.sop_instance_uid, True, "stored"))
+            outcomes.append(item.outcome(True, "stored"))
         if progress is not None:
             progress(index + 1, len(items))
     return outcomes

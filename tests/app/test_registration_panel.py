@@ -75,6 +75,21 @@ def _click_point(qtbot, window, key: str, point_mm, button) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def _set_body_pair(qtbot, window, panel, data, truth) -> None:
+    """Set the exact point pair: the vertebral body in front of the lesion on the MR and its
+    true place on the CT."""
+    lesion = np.asarray(data["lesion"]["center_mm"], float)
+    body_mr = lesion + np.array([0.0, -25.0, 0.0])
+    _click_point(qtbot, window, panel.mr_combo.currentData(), body_mr, panel.set_mr_point_button)
+    _click_point(
+        qtbot,
+        window,
+        panel.ct_combo.currentData(),
+        _to_ct(truth, body_mr),
+        panel.set_ct_point_button,
+    )
+
+
 def _run(qtbot, controller) -> str:
     with qtbot.waitSignal(controller.finished, timeout=REGISTER_TIMEOUT_MS) as blocker:
         qtbot.mouseClick(controller.panel.register_button, Qt.MouseButton.LeftButton)
@@ -231,18 +246,7 @@ def test_an_ambiguous_result_keeps_accept_disabled_until_a_point_pair(
         panel.confirm_check.setChecked(False)
         assert not panel.accept_button.isEnabled()
 
-        lesion = np.asarray(data["lesion"]["center_mm"], float)
-        body_mr = lesion + np.array([0.0, -25.0, 0.0])
-        _click_point(
-            qtbot, window, panel.mr_combo.currentData(), body_mr, panel.set_mr_point_button
-        )
-        _click_point(
-            qtbot,
-            window,
-            panel.ct_combo.currentData(),
-            _to_ct(truth, body_mr),
-            panel.set_ct_point_button,
-        )
+        _set_body_pair(qtbot, window, panel, data, truth)
         assert _run(qtbot, controller) == "succeeded"
         assert not controller.result.ambiguous
         assert panel.accept_button.isEnabled() and not panel.warning_label.isVisibleTo(panel)

@@ -17,11 +17,11 @@ import app.registration.controller as controller_module
 from app.viewer.overlays import LabelOverlay
 from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, _case_path
 from tests.app.test_registration_panel import (
-    _click_point,
     _finish,
     _known,
     _open,
     _run,
+    _set_body_pair,
     _to_ct,
     write_unregistered_case,
 )
@@ -84,18 +84,7 @@ def test_nudges_before_accept_say_how_far_they_have_gone_in_all(
     controller = _open(qtbot, window, unregistered_case)
     panel = controller.panel
     try:
-        lesion = np.asarray(data["lesion"]["center_mm"], float)
-        body_mr = lesion + np.array([0.0, -25.0, 0.0])
-        _click_point(
-            qtbot, window, panel.mr_combo.currentData(), body_mr, panel.set_mr_point_button
-        )
-        _click_point(
-            qtbot,
-            window,
-            panel.ct_combo.currentData(),
-            _to_ct(truth, body_mr),
-            panel.set_ct_point_button,
-        )
+        _set_body_pair(qtbot, window, panel, data, truth)
         assert _run(qtbot, controller) == "succeeded"
         panel.setFocus()
         qtbot.keyClick(panel, Qt.Key.Key_Right)
