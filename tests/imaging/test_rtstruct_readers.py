@@ -173,3 +173,36 @@ def test_rt_utils_clips_images_with_more_rows_than_columns(tmp_path) -> None:
     with rt_utils_with_rows_first():
         assert np.array_equal(rt_utils_mask(tmp_path / "mr", written, volume), lesion)
     assert np.array_equal(_centre_inside(written, volume), lesion)
+
+
+def test_rt_utils_own_structure_sets_miss_rows_beyond_the_column_count(tmp_path) -> None:
+    """The fault is rt-utils' own, not the file's: on the 60-row by 24-column sagittal phantom,
+    rt-utils 1.2.7 writes a mask given rows first (as every image array is) and reads nothing
+    back; given columns first, as it allocates, it reads it back but has drawn the contour at
+    columns 40-44 of an image 24 columns wide (off the image)."""
+    rt_utils = pytest.importorskip("rt_utils")
+    volume, headers = _phantom(tmp_path / "mr", "sagittal", (9, 60, 24))
+    rows_first = np.zeros((60, 24, 9), dtype=bool)
+    rows_first[40:45, 10:15, 3:6] = True
+    columns_first = np.zeros((24, 60, 9), dtype=bool)
+    columns_first[10:15, 40:45, 3:6] = True
+    for name, mask in (("rows_first", rows_first), ("columns_first", columns_first)):
+        builder = rt_utils.RTStructBuilder.create_new(dicom_series_path=str(tmp_path / "mr"))
+        builder.add_roi(mask=mask, name=name)
+        builder.save(str(tmp_path / f"{name}.dcm"))
+    assert (
+        not rt_utils.RTStructBuilder.create_from(
+            dicom_series_path=str(tmp_path / "mr"), rt_struct_path=str(tmp_path / "rows_first.dcm")
+        )
+        .get_roi_mask_by_name("rows_first")
+        .any()
+    )
+    written = pydicom.dcmread(tmp_path / "columns_first.dcm")
+    points = np.concatenate(
+        [
+            np.asarray(c.ContourData, float).reshape(-1, 3)
+            for c in written.ROIContourSequence[0].ContourSequence
+        ]
+    )
+    columns = volume.patient_to_index(points)[:, 0]
+    assert columns.min() >= 40 > int(headers[0].Columns)

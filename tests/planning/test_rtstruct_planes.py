@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
+from pydicom.uid import generate_uid
 from skimage.draw import polygon2mask
 
 from planning.anatomy.lesion import EllipsoidLesion, SeedLesion
@@ -195,6 +196,51 @@ def test_rt_utils_reads_an_mr_only_plan_exactly_once_its_mask_is_rows_first(
     assert shipped.shape == (176, 480, 11) and shipped.sum() < 0.5 * np.sum(ours.array)
     with rt_utils_with_rows_first():
         theirs = rt_utils_mask(series, folder / "rtstruct.dcm", ours)
+    assert np.asarray(ours.array).any() and np.array_equal(theirs, np.asarray(ours.array))
+    assert theirs.sum() * _voxel_cc(ours) == pytest.approx(result.lesion.volume_cc, rel=0.10)
+
+
+def _study_with_a_square_sagittal_mr(folder: Path) -> Path:
+    """A copy of sample case 2's study whose sagittal T1+C is padded from 480 x 176 to a
+    square 480 x 480 (a wider field of view in y, zeros outside; new series and instance
+    UIDs, the same study and frame of reference), as sagittal spine MR is often reconstructed."""
+    shutil.copytree(SAMPLES / "case2", folder, ignore=shutil.ignore_patterns("T1C_SAG"))
+    series_uid = generate_uid()
+    (folder / "T1C_SAG").mkdir()
+    for source in sorted((SAMPLES / "case2" / "T1C_SAG").glob("*.dcm")):
+        ds = pydicom.dcmread(source)
+        pad = (int(ds.Rows) - int(ds.Columns)) // 2
+        pixels = ds.pixel_array
+        ds.PixelData = np.pad(
+            pixels, ((0, 0), (pad, int(ds.Rows) - int(ds.Columns) - pad))
+        ).tobytes()
+        ds.Columns = int(ds.Rows)
+        along_a_row = np.asarray(ds.ImageOrientationPatient[:3], float)
+        origin = np.asarray(ds.ImagePositionPatient, float)
+        ds.ImagePositionPatient = list(origin - pad * float(ds.PixelSpacing[1]) * along_a_row)
+        ds.SeriesInstanceUID = series_uid
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        ds.save_as(folder / "T1C_SAG" / source.name)
+    return folder
+
+
+def test_released_rt_utils_reads_an_mr_only_plan_on_a_square_sagittal_mr(tmp_path) -> None:
+    """The MR-only line of issue 11 with rt-utils as released: on a square sagittal T1+C
+    (rt-utils' Rows/Columns fault needs Rows != Columns) it finds the lesion of case 2's
+    MR-only plan voxel for voxel, with spineplan's volume."""
+    study = _study_with_a_square_sagittal_mr(tmp_path / "study")
+    case = sample_case(2)
+    assert isinstance(case.lesion, EllipsoidLesion)
+    seeded = replace(
+        case, study=replace(case.study, path=str(study)), lesion=SeedLesion(case.lesion.center_mm)
+    )
+    result = plan_case(seeded, grid_spacing_mm=TEST_GRID_MM)
+    (tmp_path / "out").mkdir()
+    write_plan_dicom(result, tmp_path / "out")
+    ours = result.lesion_native_mask
+    assert ours.shape[1:] == (480, 480)  # planned on the square series
+    assert result.lesion.volume_cc == pytest.approx(plan(2).lesion.volume_cc, rel=1e-6)
+    theirs = rt_utils_mask(study / "T1C_SAG", tmp_path / "out" / "rtstruct.dcm", ours)
     assert np.asarray(ours.array).any() and np.array_equal(theirs, np.asarray(ours.array))
     assert theirs.sum() * _voxel_cc(ours) == pytest.approx(result.lesion.volume_cc, rel=0.10)
 
