@@ -144,7 +144,7 @@ def place_legend(
     font: QFont,
     rows: Sequence[Role],
     region: QRectF,
-    occupied: Sequence[QRectF],
+    occupied: Sequence[QRectF] = (),
     image: QRectF | None = None,
     marks: np.ndarray | None = None,
     body: BodyRegion | None = None,

@@ -107,7 +107,9 @@ def test_the_legend_covers_neither_the_body_nor_a_line(
     assert lined >= 2  # the field borders, edema limits or isodoses were on some views
 
 
-def test_a_view_with_no_free_corner_gets_a_chip_that_opens_on_hover(qtbot, window, painted):
+def test_a_view_with_no_free_corner_gets_a_chip_that_opens_on_hover(
+    qtbot, window, painted, tmp_path
+):
     """At 1280x800 the axial reformat of sample case 3 is a strip of body between beam edges:
     the legend is a chip off the body, and the full legend opens while the pointer is on it."""
     _show_plan(qtbot, window, 3, (1280, 800))
@@ -124,6 +126,7 @@ def test_a_view_with_no_free_corner_gets_a_chip_that_opens_on_hover(qtbot, windo
     opened = view.expanded_legend
     assert opened.height() > 4 * chip.height()  # a row per role: the full words
     assert QRectF(view.rect()).contains(opened)
+    assert view.grab().save(str(tmp_path / "legend-chip-opened.png"))
     QTest.mouseMove(view, QPoint(2, view.height() - 2))
     qtbot.waitUntil(lambda: view.expanded_legend is None, timeout=2000)
 
@@ -140,3 +143,34 @@ def test_the_legend_off_leaves_no_chip(qtbot, window, painted):
     QTest.mouseMove(view, QPoint(view.width() - 20, 12))
     view.grab()
     assert view.expanded_legend is None
+
+
+def test_too_narrow_for_the_words_the_legend_shortens_them_then_collapses(qtbot):
+    from PySide6.QtGui import QFont
+
+    from app.viewer.legend import legend_rows, place_legend
+    from planning.display import palette
+    from planning.display.body_region import BodyRegion, ScreenMapping
+
+    rows = legend_rows([palette.LESION, palette.EDEMA, palette.FIELD_BORDER, palette.ISODOSE_95])
+    font = QFont()
+    wide = place_legend(font, rows, QRectF(0, 0, 300, 400))
+    assert wide is not None and wide.form == "full"
+    narrow = place_legend(font, rows, QRectF(0, 0, wide.box.width() - 10, 400))
+    assert narrow is not None and narrow.form == "compact"
+    assert narrow.box.width() < wide.box.width() - 18
+    # a body filling all but a 20 px band at the top: only the chip fits above it
+    body = BodyRegion(np.ones((10, 10), bool), ScreenMapping(30.0, 36.0, 15.0, 48.0))
+    chip = place_legend(font, rows, QRectF(0, 0, 300, 400), body=body)
+    assert chip is not None and chip.form == "chip"
+    assert not body.covers(_box(chip.box))
+    # the body everywhere: no legend rather than one on the body
+    assert (
+        place_legend(
+            font,
+            rows,
+            QRectF(0, 0, 300, 400),
+            body=BodyRegion(np.ones((10, 10), bool), ScreenMapping(30.0, 40.0, 15.0, 20.0)),
+        )
+        is None
+    )
