@@ -1,8 +1,8 @@
 """The body of the slice a view shows, placed on the screen (the legend keeps off it).
 
 The threshold separating body from air is the dose engine's (`body_threshold`: -500 HU on a CT,
-10 % of the 99th signal percentile on an MR), found once per volume; the mask of each slice is
-kept in the view's cache, so a zoom or a pan only moves it.
+10 % of the 99th signal percentile on an MR), found once per volume; the body of the slice shown
+is kept in the view's cache, so a zoom or a pan only moves it.
 """
 
 from __future__ import annotations
@@ -44,10 +44,12 @@ def body_on_screen(
     if threshold is None:
         return None
     key = (id(volume), geometry.plane, geometry.index)
-    cached = cache.get("body mask")  # the shown slice's only: a view shows one slice
-    if cached is None or cached[0] != key:
-        cached = (key, body_mask_of_slice(pixels, threshold))
-        cache["body mask"] = cached
-    mask = cached[1]
     mapping = ScreenMapping(transform.m11(), transform.m22(), transform.dx(), transform.dy())
-    return BodyRegion(mask, mapping)
+    cached = cache.get("body")  # the shown slice's only: a view shows one slice
+    if cached is None or cached[0] != key:
+        region = BodyRegion(body_mask_of_slice(pixels, threshold), mapping)
+        cache["body"] = (key, region)
+        return region
+    region = cached[1].moved(mapping)
+    cache["body"] = (key, region)
+    return region

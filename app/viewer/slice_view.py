@@ -183,9 +183,10 @@ class SliceView(MappedSliceWidget):
         """The slice scaled into the view with overlays and corner text drawn on it, cached
         (see `SliceImageLayer`)."""
         g = self.geometry_
-        assert g is not None and self._pixels is not None
+        pixels, volume = self._pixels, self.volume
+        assert g is not None and pixels is not None and volume is not None
         window = self.panel.display_window
-        image = self._layer.image(self._pixels, (id(self.volume), g.plane, g.index, window), window)
+        image = self._layer.image(pixels, (id(volume), g.plane, g.index, window), window)
         ratio = self.devicePixelRatioF()
         key = (
             self._layer.image_key,
@@ -206,6 +207,10 @@ class SliceView(MappedSliceWidget):
             texts = self._annotation_texts()
             context.view_rect = QRectF(self.rect())
             context.occupied = list(self._reserved)
+            if self.viewer.overlays.legend_shown:
+                context.body = body_on_screen(
+                    self.overlay_cache, volume, g, pixels, context.pixel_transform
+                )
             paint_overlays(painter, self.viewer.overlays, context)
             self._paint_annotations(painter, texts)
             chip = context.labels.get("legend_form") == "chip"
@@ -233,10 +238,6 @@ class SliceView(MappedSliceWidget):
             cache=self.overlay_cache,
             pixel_transform=self.pixel_transform(),
         )
-        if self.viewer.overlays.legend_shown and self._pixels is not None:
-            context.body = body_on_screen(
-                self.overlay_cache, self.volume, g, self._pixels, context.pixel_transform
-            )
         painter.drawPixmap(0, 0, self._layer_pixmap(rect, context))
         if self.viewer.show_crosshair:
             self._paint_crosshair(painter)

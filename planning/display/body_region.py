@@ -13,6 +13,7 @@ are `Box` in screen pixels, y down.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,14 @@ class BodyRegion:
         padded = np.zeros((self.hull.shape[0] + 1, self.hull.shape[1] + 1), dtype=np.int64)
         padded[1:, 1:] = np.cumsum(np.cumsum(self.hull, axis=0), axis=1)
         self._sums = padded
+
+    def moved(self, mapping: ScreenMapping) -> BodyRegion:
+        """The same body placed by ``mapping`` (a zoom or a pan), its hull not recomputed."""
+        if mapping == self.mapping:
+            return self
+        moved = copy.copy(self)
+        moved.mapping = mapping
+        return moved
 
     @property
     def empty(self) -> bool:

@@ -93,3 +93,17 @@ def test_the_threshold_is_the_dose_engines_on_ct_and_mr():
     assert body_threshold(ct) == BODY_THRESHOLD_HU
     with pytest.raises(PlanningError, match="no signal"):
         body_threshold(Volume(np.zeros((4, 10, 10), np.float32), np.eye(4), SeriesMetadata()))
+
+
+def test_a_zoom_or_pan_moves_the_body_without_remaking_it():
+    mask = body_mask_of_slice(ring_slice(), threshold=50.0)
+    first = BodyRegion(mask, ScreenMapping(2.0, 2.0, 0.0, 0.0))
+    zoomed = ScreenMapping(5.0, 5.0, -60.0, 10.0)
+    moved, fresh = first.moved(zoomed), BodyRegion(mask, zoomed)
+    assert moved.hull is first.hull and first.moved(first.mapping) is first
+    lefts, tops = np.meshgrid(np.arange(-50.0, 400.0, 17.0), np.arange(-30.0, 320.0, 13.0))
+    assert np.array_equal(
+        moved.covers_many(lefts.ravel(), tops.ravel(), 25.0, 12.0),
+        fresh.covers_many(lefts.ravel(), tops.ravel(), 25.0, 12.0),
+    )
+    assert first.mapping.scale_x == 2.0  # the first is left as it was
