@@ -13,6 +13,8 @@ from PySide6.QtGui import QPainter
 
 from planning.case import load_case
 from planning.display import palette
+from planning.dose.grid import DEFAULT_GRID_SPACING_MM
+from tests.app import test_plan_panel
 from tests.app.annotation_helpers import drag, go_to, view_of
 from tests.app.test_annotation_width import BODY_Y_MM, T9_Z_MM
 from tests.app.test_palette_screenshots import _pixels_of
@@ -24,15 +26,19 @@ SIZE = (1600, 1000)
 SAMPLES = _case_path(1).parents[1]
 
 
-def test_plan_screenshot(qtbot, window, tmp_path) -> None:
+def test_plan_screenshot(qtbot, window, tmp_path, monkeypatch) -> None:
     """docs/plan_panel.md: sample case 1 planned, lateral pair C3-C6, the field outline,
     borders and isodoses on the views, the Plan panel on the right."""
     window.resize(*SIZE)
+    monkeypatch.setattr(test_plan_panel, "TEST_GRID_MM", DEFAULT_GRID_SPACING_MM)
     panel, result = _open_planned(qtbot, window, 1)
     window.plan_dock.raise_()
     go_to(window, np.array(result.field.isocentre_mm))
     assert panel.wait_until_idle()
     qtbot.wait(300)
+    # the guide says the panel plans on the command line's grid
+    assert result.grid_spacing_mm == DEFAULT_GRID_SPACING_MM
+    assert panel.status_label.text().endswith("dose grid 2 mm")
     assert panel.number("Field levels") == "C3-C6"
     assert panel.number("Arrangement") == "lateral_pair"
     sagittal = view_of(window, "sagittal")
