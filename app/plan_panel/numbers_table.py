@@ -122,6 +122,11 @@ def numbers_rows(result: PlanResult) -> list[tuple[str, str]]:
             f"{prescription.bed_gy(ab):.1f} Gy, {prescription.eqd2_gy(ab):.1f} Gy",
         ),
         (f"Lesion volume {result.lesion.volume_basis}", f"{result.lesion.volume_cc:.2f} cm³"),
+        *(
+            [("Lesion volume from the ellipsoid's formula", f"{beside:.2f} cm³")]
+            if (beside := result.lesion.formula_volume_beside_cc) is not None
+            else []
+        ),
         ("Lesion volume on the dose grid", f"{stats.volume_cc:.2f} cm³ (the DVH's volume)"),
         ("Lesion V95", f"{stats.v95_percent:.1f} %"),
         ("Lesion D95", f"{stats.d95_percent:.1f} % ({stats.d95_gy:.2f} Gy)"),

@@ -16,12 +16,15 @@ def case_rows(result: PlanResult) -> list[list[str]]:
     """The annotation the plan rests on: lesion, edema, counting check."""
     case = result.case
     lesion = result.lesion
+    beside = lesion.formula_volume_beside_cc
+    formula = "" if beside is None else f"{beside:.2f} cm³ from the ellipsoid's formula, "
     rows = [
         ["Case", ""],
         [
             "Lesion",
             f"{result.lesion_levels.words}: {lesion.volume_cc:.2f} cm³ {lesion.volume_basis} "
-            f"({result.lesion_stats.volume_cc:.2f} cm³ on the dose grid), superior-inferior extent "
+            f"({formula}{result.lesion_stats.volume_cc:.2f} cm³ on the dose grid), "
+            "superior-inferior extent "
             f"{lesion.si_extent_mm:.1f} mm (z {lesion.superior_z_mm:.1f} to "
             f"{lesion.inferior_z_mm:.1f} mm), centroid {format_point_mm(lesion.centroid_mm)}",
         ],
