@@ -12,7 +12,7 @@ from imaging.frame_mapping import FrameRelation
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QComboBox, QLabel
+    from PySide6.QtWidgets import QComboBox, QLabel, QStatusBar
 
     from app.viewer.viewer import Viewer
 
@@ -76,3 +76,17 @@ def show_point(label: QLabel, viewer: Viewer) -> None:
                 f"{name}: another frame of reference, not registered: its views do not follow"
             )
     label.setToolTip("\n".join(["The crosshair, LPS in millimetres", *lines]))
+
+
+#: how long the status bar says that the other frame's views did not move, ms
+LINK_MESSAGE_MS = 8000
+
+
+def show_link_message(status: QStatusBar, text: str) -> None:
+    """Say on the status bar that views of another frame did not follow the crosshair; ""
+    (every view follows, e.g. a registration was found) takes such a message away."""
+    if text:
+        status.showMessage(text, LINK_MESSAGE_MS)
+    elif status.currentMessage() and status.currentMessage() == status.property("link_message"):
+        status.clearMessage()
+    status.setProperty("link_message", text)

@@ -191,7 +191,9 @@ class MainWindow(HostWindow):
         self.viewer.point_changed.connect(
             lambda _point: display_controls.show_point(self.point_label, self.viewer)
         )
-        self.viewer.link_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.viewer.link_message.connect(
+            lambda text: display_controls.show_link_message(self.statusBar(), text)
+        )
         sync = self._sync_display_controls
         self.viewer.active_changed.connect(sync)
         for panel in self.viewer.panels:

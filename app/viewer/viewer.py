@@ -41,6 +41,12 @@ from imaging.volume import Volume
 
 LeftMode = Literal["crosshair", "pan", "zoom", "window"]
 
+#: where the crosshair's link to the other panel stands in a narrow header (0 = the series
+#: name, kept last; higher numbers drop out first): "not linked" just after the name, before
+#: the window; "linked through the registration" after the window, before the voxel size
+UNLINKED_NOTE_PRIORITY = 0.5
+LINK_NOTE_PRIORITY = 1.5
+
 
 class SeriesPanel(QWidget):
     """The three linked views of one series and its window/level."""
@@ -64,7 +70,7 @@ class SeriesPanel(QWidget):
         self.header.setObjectName("PanelHeader")
         # the header follows the panel's width (parts drop out), it never sets it
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._header_parts: list[tuple[str, str, int]] = []
+        self._header_parts: list[tuple[str, str, float]] = []
         self.close_button = QToolButton(self)
         self.close_button.setText("✕")
         self.close_button.setToolTip("Close this comparison panel")
@@ -175,9 +181,8 @@ class SeriesPanel(QWidget):
             (f"W/L: {self.preset}", f"W/L: {self.preset}", 1),
         ]
         link_note = self.viewer.link_note(self)
-        if link_note:
-            text, html = link_note
-            parts.append((text, html, 0))
+        if link_note is not None:
+            parts.append(link_note)
         if self.volume.warnings:
             count = len(self.volume.warnings)
             text = f"⚠ {count} geometry warning{'s' * (count > 1)}"
@@ -214,6 +219,7 @@ class Viewer(QWidget):
     #: the linked patient point moved (np.ndarray LPS mm, in the frame `point_frame_uid`)
     point_changed = Signal(object)
     #: views of another frame did not follow the crosshair (no registration): what to tell
+    #: the user; "" when every view follows it again
     link_message = Signal(str)
     #: pixel value / position text under the cursor ("" when outside the images)
     readout = Signal(str)
@@ -345,9 +351,7 @@ class Viewer(QWidget):
         for view in self.views():
             view.sync_to_point()
         self.point_changed.emit(self.point_mm.copy())
-        message = self.unlinked_message()
-        if message:
-            self.link_message.emit(message)
+        self.link_message.emit(self.unlinked_message())
 
     def set_frame_mapping(self, mapping: FrameMapping) -> None:
         """Link the frames of reference through ``mapping`` from now on (a registration was
@@ -361,6 +365,7 @@ class Viewer(QWidget):
         for view in self.views():
             view.sync_to_point()
         self.point_changed.emit(self.point_mm.copy())
+        self.link_message.emit(self.unlinked_message())
 
     @property
     def frame_mapping(self) -> FrameMapping:
@@ -393,9 +398,10 @@ class Viewer(QWidget):
             "frames of reference and not registered (Tools > Registration)"
         )
 
-    def link_note(self, panel: SeriesPanel) -> tuple[str, str] | None:
-        """(text, html) of how the crosshair links ``panel`` to the other panel when their
-        frames differ: through the registration, or not at all; None otherwise."""
+    def link_note(self, panel: SeriesPanel) -> tuple[str, str, float] | None:
+        """How the crosshair links ``panel`` to the other panel when their frames differ
+        (through the registration, or not at all) as a header part: (text, html, priority);
+        None otherwise."""
         other = self.panels[1 - panel.index].volume
         if panel.volume is None or other is None:
             return None
@@ -404,10 +410,10 @@ class Viewer(QWidget):
         name = self.frame_name(theirs)
         if relation is FrameRelation.REGISTERED:
             text = f"crosshair linked to the {name} through the registration"
-            return text, text
+            return text, text, LINK_NOTE_PRIORITY
         if relation is FrameRelation.UNRELATED:
             text = f"⚠ crosshair not linked to the {name}: not registered"
-            return text, f"<span style='color:#e3b341'>{text}</span>"
+            return text, f"<span style='color:#e3b341'>{text}</span>", UNLINKED_NOTE_PRIORITY
         return None
 
     def _frames(self) -> list[str]:
