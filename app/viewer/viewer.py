@@ -409,10 +409,10 @@ class Viewer(QWidget):
         relation = self.linked.mapping.relation(ours, theirs)
         name = self.frame_name(theirs)
         if relation is FrameRelation.REGISTERED:
-            text = f"crosshair linked to the {name} through the registration"
+            text = f"linked to the {name} by the registration"
             return text, text, LINK_NOTE_PRIORITY
         if relation is FrameRelation.UNRELATED:
-            text = f"⚠ crosshair not linked to the {name}: not registered"
+            text = f"⚠ not linked to the {name}: not registered"
             return text, f"<span style='color:#e3b341'>{text}</span>", UNLINKED_NOTE_PRIORITY
         return None
 

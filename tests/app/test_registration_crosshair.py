@@ -124,7 +124,7 @@ def test_a_click_on_the_ct_moves_the_mr_views_through_the_registration_under_rev
         assert "MR LPS (" in tooltip and "through the registration" in tooltip
         assert "CT LPS (" in _readout_over(window, ct_panel.view_for("sagittal"), clicked_ct)
         assert "MR LPS (" in _readout_over(window, mr_panel.view_for("sagittal"), expected_mr)
-        assert "through the registration" in mr_panel.header.toolTip()
+        assert "linked to the CT by the registration" in mr_panel.header.toolTip()
 
         # the other way round: a click on the MR, the CT views follow
         target_mr = expected_mr + np.array([0.0, 15.0, -25.0])  # on the MR's sagittal slice
@@ -189,8 +189,8 @@ def test_with_no_registration_the_other_side_stays_and_the_user_is_told(
         lesion_mr = np.asarray(data["lesion"]["center_mm"], float)
         go_to(window, lesion_mr)
         mr_slices = _slices(mr_panel)
-        assert "crosshair not linked to the CT: not registered" in mr_panel.header.toolTip()
-        assert "crosshair not linked to the MR: not registered" in ct_panel.header.toolTip()
+        assert "⚠ not linked to the CT: not registered" in mr_panel.header.toolTip()
+        assert "⚠ not linked to the MR: not registered" in ct_panel.header.toolTip()
 
         # a click on the CT: the MR views do not move (raw CT millimetres would put them at
         # the MR's edge), and the status bar says why
@@ -218,7 +218,7 @@ def test_with_no_registration_the_other_side_stays_and_the_user_is_told(
         mr_panel, ct_panel = _side_by_side(window, controller)
         clicked_mr = _click_on(window, mr_panel, "sagittal", lesion_mr)
         _assert_views_through(ct_panel, _mr_to_ct(controller.pending, clicked_mr))
-        assert "through the registration" in ct_panel.header.toolTip()
+        assert "linked to the MR by the registration" in ct_panel.header.toolTip()
         assert "did not move" not in window.statusBar().currentMessage()  # not left over
         # a narrow header drops the note before the series' name
         ct_panel.resize(260, ct_panel.height())
@@ -243,7 +243,7 @@ def test_a_ct_of_the_studys_own_frame_keeps_the_identity_link(qtbot, window) -> 
         clicked = _click_on(window, t2_panel, "sagittal", target)
         _assert_views_through(t1_panel, clicked)
         assert window.point_label.text().startswith("Crosshair MR LPS (")
-        assert "crosshair" not in t1_panel.header.toolTip()
+        assert "linked to" not in t1_panel.header.toolTip()
         assert "did not move" not in window.statusBar().currentMessage()
     finally:
         _finish(window)
