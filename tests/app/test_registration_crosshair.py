@@ -186,6 +186,8 @@ def test_with_no_registration_the_other_side_stays_and_the_user_is_told(
     try:
         mr_panel, ct_panel = _side_by_side(window, controller)
         assert controller.shown_matrix() is None
+        messages = [window.messages.item(i).text() for i in range(window.messages.count())]
+        assert any("the crosshair does not link them" in text for text in messages)
         lesion_mr = np.asarray(data["lesion"]["center_mm"], float)
         go_to(window, lesion_mr)
         mr_slices = _slices(mr_panel)
