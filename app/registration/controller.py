@@ -35,6 +35,7 @@ from app.viewer.overlays import LabelOverlay, OverlayItem
 from app.window_docks import add_dock
 from imaging.discovery import SeriesInfo
 from imaging.errors import SpineplanError
+from imaging.frame_mapping import FrameMapping, FrameRegistration
 from imaging.registration import PointPair, RegistrationResult, RegistrationSettings
 from imaging.volume import Volume
 from planning.case.planning_ct import PlanningCtReference, rigid_matrix
@@ -358,8 +359,10 @@ class RegistrationController(QObject):
 
     def _set_point(self, which: Image) -> None:
         """The crosshair (where the user last clicked) as the MR or the CT point."""
-        point = np.asarray(self.window.viewer.point_mm, float).copy()
-        shown = self.window.viewer.active_panel.volume
+        viewer = self.window.viewer
+        shown = viewer.active_panel.volume
+        # the crosshair in the active view's own frame (LPS mm of the series clicked)
+        point = viewer.point_for(shown) if shown is not None else viewer.point_mm.copy()
         combo = self.panel.mr_combo if which == "mr" else self.panel.ct_combo
         chosen = self._series(combo)
         if (
@@ -522,7 +525,9 @@ class RegistrationController(QObject):
         if self.window.shown_keys[0] != ct[0].key:
             self.window.show_series(ct[0].key)
         if centre is not None:
-            self.window.viewer.set_point((self.pending @ np.append(centre, 1.0))[:3])
+            self.window.viewer.set_point(
+                (self.pending @ np.append(centre, 1.0))[:3], ct[1].frame_of_reference_uid
+            )
 
     def _on_failed(self, message: str) -> None:
         self.panel.status_label.setText(f"Registration failed: {message}")
@@ -704,8 +709,23 @@ class RegistrationController(QObject):
             return None
         return case.planning_ct.matrix
 
+    def _link_frames(self) -> None:
+        """The viewer's crosshair through `shown_matrix` (the pending registration, else the
+        case's): a click on the CT puts the MR views on the same anatomy, and back. With none,
+        the MR and CT frames are unrelated and the viewer leaves the other's views alone."""
+        mr, ct = self._series(self.panel.mr_combo), self._series(self.panel.ct_combo)
+        matrix = self.shown_matrix()
+        registrations: tuple[FrameRegistration, ...] = ()
+        if matrix is not None and mr is not None and ct is not None:
+            source, target = mr[1].frame_of_reference_uid, ct[1].frame_of_reference_uid
+            if source and target and source != target:  # one frame is linked as it is
+                registrations = (FrameRegistration(source, target, matrix),)
+        self.window.viewer.set_frame_mapping(FrameMapping(registrations))
+
     def _show_fused(self) -> None:
-        """The MR over the CT views and its levels/lesion mapped, at `shown_matrix`."""
+        """The MR over the CT views and its levels/lesion mapped, at `shown_matrix`; the
+        crosshair linked through it."""
+        self._link_frames()
         self._clear_fused()
         mr, ct = self._series(self.panel.mr_combo), self._series(self.panel.ct_combo)
         matrix = self.shown_matrix()
