@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 #: black around the image as on soft tissue
 POINT_COLOR = qcolor(palette.WHITE)
 
+ACCEPTED_TEXT = "Accepted: the case plans on this CT (Edit > Undo takes it back)"
 REGISTERED_TEXT = "Registered: check the fused views, then Accept"
 #: the status line once the point pair moved after Register: the Result figures and the
 #: warnings (a point "20 mm from its CT point") still describe the run's points
@@ -106,6 +107,9 @@ class RegistrationController(QObject):
         self.worker: RegistrationWorker | None = None
         self.result: RegistrationResult | None = None
         self.pending: np.ndarray | None = None
+        # what Accept stored (the case's reference) and the registration it took from review:
+        # Undo of the Accept puts that registration back under review
+        self._accepted: tuple[PlanningCtReference, np.ndarray] | None = None
         self.mr_point: np.ndarray | None = None
         self.ct_point: np.ndarray | None = None
         # the point pair (MR, CT) the last run registered with: its result describes these
@@ -494,7 +498,7 @@ class RegistrationController(QObject):
         self.panel.progress_bar.setValue(int(100 * done / total) if total else 0)
 
     def _on_result(self, result: RegistrationResult) -> None:
-        self.result = result
+        self.result, self._accepted = result, None
         self.pending = np.asarray(result.matrix_moving_to_fixed, float)
         self.panel.progress_bar.setValue(100)
         self.panel.status_label.setText(REGISTERED_TEXT)
@@ -620,7 +624,7 @@ class RegistrationController(QObject):
         self._update_accept()
 
     def _forget_result(self) -> None:
-        self.result = self.pending = None
+        self.result = self.pending = self._accepted = None
         self._show_no_result()
         self.panel.warning_label.hide()
         self.panel.confirm_check.hide()
@@ -670,12 +674,11 @@ class RegistrationController(QObject):
             series_instance_uid=info.series_instance_uid,
             matrix_mm=rows,
         )
+        self._accepted = (reference, self.pending)
         self.pending = None  # the case's registration now; nudges are edits of the case
         self.document.set_planning_ct(reference, "Accept registration onto the planning CT")
         self._update_accept()
-        self.panel.status_label.setText(
-            "Accepted: the case plans on this CT (Edit > Undo takes it back)"
-        )
+        self.panel.status_label.setText(ACCEPTED_TEXT)
 
     def _show_region_and_case(self) -> None:
         _region, text = registration_region(self.document.current)
@@ -760,7 +763,25 @@ class RegistrationController(QObject):
 
     def _follow_case(self) -> None:
         """The case's registration changed (Accept, a nudge, Undo): redraw unless a pending
-        registration is shown."""
+        registration is shown. Undo of this session's Accept puts the registration it stored
+        back under review (the Result box describes it again, Accept stores it again); Redo
+        makes it the case's again."""
+        case = self.document.case
+        if self._accepted is not None:
+            reference, matrix = self._accepted
+            stored = case.planning_ct if case is not None else None
+            if stored is None and self.pending is None:
+                self.pending = matrix
+                self.panel.status_label.setText(
+                    "Accept undone: the registration is back under review (Accept stores it again)"
+                )
+                self._show_fused()
+                self._update_accept()
+                return
+            if stored == reference and self.pending is not None:
+                self.pending = None
+                self.panel.status_label.setText(ACCEPTED_TEXT)
+                self._update_accept()
         if self.pending is None:
             self._show_fused()
             self._show_no_result()
