@@ -104,15 +104,12 @@ class OrthancServer:
         max_pdu: int = 16384,
         tcp_nodelay: bool = True,
         certificate: Path | None = None,
-        ca_file: Path | None = None,
         users: dict[str, str] | None = None,
         limit_find_results: int = 0,
     ) -> None:
         self.folder = folder
         self.tcp_nodelay = tcp_nodelay
         self.certificate = certificate
-        #: what the test's own REST calls trust (the CA that signed ``certificate``)
-        self.ca_file = ca_file
         self.users = dict(users or {})
         self.limit_find_results = limit_find_results
         self.dicom_port = free_port()
@@ -237,7 +234,12 @@ class OrthancServer:
             request.add_header("Authorization", f"Basic {token}")
         context = None
         if self.certificate is not None:
-            context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+            # the harness only asks whether Orthanc is up and what it holds, also when the
+            # test gave it an expired certificate or one for another host: what spineplan
+            # accepts is what the tests check, through spineplan
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
         with urllib.request.urlopen(request, timeout=30, context=context) as answer:
             payload = answer.read()
         return json.loads(payload) if payload else None
@@ -269,3 +271,15 @@ class OrthancServer:
             return
         self.kill()
         self.process = None
+
+
+def tls_missing_reason() -> str:
+    """Why Orthanc cannot serve https here ("" when it can)."""
+    reason = missing_reason()
+    if reason:
+        return reason
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        return "no C compiler for Orthanc's TLS shim (Debian packages gcc libssl-dev)"
+    if not Path("/usr/include/openssl/ssl.h").exists():
+        return "no OpenSSL headers for Orthanc's TLS shim (Debian package libssl-dev)"
+    return ""
