@@ -63,8 +63,16 @@ def civetweb_tls_shim(folder: Path) -> Path:
     source = folder / "civetweb_openssl3_shim.c"
     source.write_text(CIVETWEB_OPENSSL3_SHIM)
     built = subprocess.run(
-        [compiler, "-shared", "-fPIC", "-o", str(folder / "libssl.so"), str(source),
-         "-Wl,--no-as-needed", "-lssl"],
+        [
+            compiler,
+            "-shared",
+            "-fPIC",
+            "-o",
+            str(folder / "libssl.so"),
+            str(source),
+            "-Wl,--no-as-needed",
+            "-lssl",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -148,7 +156,6 @@ class OrthancServer:
             "HttpServerEnabled": True,
             "HttpPort": self.http_port,
             "RemoteAccessAllowed": False,
-            "AuthenticationEnabled": False,
             "DicomServerEnabled": True,
             "DicomAet": AE_TITLE,
             "DicomPort": self.dicom_port,

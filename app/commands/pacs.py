@@ -30,7 +30,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from imaging.pacs.errors import PacsError, node_label
-from imaging.pacs.query import MAX_STUDIES
 from imaging.pacs.nodes import (
     AUTH_BASIC,
     AUTH_BEARER,
@@ -42,6 +41,7 @@ from imaging.pacs.nodes import (
     save_nodes,
     validate_node,
 )
+from imaging.pacs.query import MAX_STUDIES
 
 EXIT_DONE, EXIT_PARTLY, EXIT_BAD_INPUT = 0, 1, 2
 #: Where the command line takes a node's password or bearer token from (before the keyring).
@@ -283,7 +283,9 @@ def _keep_secret(node: PacsNode, *, forget: bool) -> int:
         raise PacsError(f"{node_label(node)} does not authenticate: there is no secret to keep")
     if forget:
         had = forget_secret(node)
-        print(f"{'removed' if had else 'no'} {node.secret_kind} of {node_label(node)} in the keyring")
+        print(
+            f"{'removed' if had else 'no'} {node.secret_kind} of {node_label(node)} in the keyring"
+        )
         return EXIT_DONE
     secret = os.environ.get(_secret_variable(node), "") or _ask_secret(node)
     if not secret:
@@ -292,7 +294,8 @@ def _keep_secret(node: PacsNode, *, forget: bool) -> int:
             "or run on a terminal to be asked)"
         )
     store_secret(node, secret)
-    print(f"kept the {node.secret_kind} of {node_label(node)} in the keyring ({keyring_account(node)})")
+    account = keyring_account(node)
+    print(f"kept the {node.secret_kind} of {node_label(node)} in the keyring ({account})")
     return EXIT_DONE
 
 

@@ -117,9 +117,7 @@ def _check_auth(node: PacsNode) -> None:
     if node.auth == AUTH_BASIC and not node.user.strip():
         raise PacsError(f"PACS node {node.name!r}: no user (basic authentication needs one)")
     if node.auth != AUTH_BASIC and node.user:
-        raise PacsError(
-            f"PACS node {node.name!r}: a user is only used with basic authentication"
-        )
+        raise PacsError(f"PACS node {node.name!r}: a user is only used with basic authentication")
     if ":" in node.user:
         raise PacsError(
             f"PACS node {node.name!r}: user {node.user!r} has a ':' (HTTP Basic cannot send it)"
@@ -148,9 +146,7 @@ def validate_node(node: PacsNode) -> PacsNode:
                 "apart; the password is kept in the system keyring or asked for)"
             )
         if node.ca_file and parsed.scheme != "https":
-            raise PacsError(
-                f"PACS node {node.name!r}: a CA file is only used with an https URL"
-            )
+            raise PacsError(f"PACS node {node.name!r}: a CA file is only used with an https URL")
         _check_auth(node)
         return node
     if node.ca_file or node.auth or node.user:

@@ -340,7 +340,9 @@ def search_studies(
         Naming the node and what failed.
     """
     if max_studies < 1:
-        raise PacsError(f"PACS query: the most studies listed must be at least 1, not {max_studies}")
+        raise PacsError(
+            f"PACS query: the most studies listed must be at least 1, not {max_studies}"
+        )
     filters = StudyFilters(
         patient_id=patient_id.strip(),
         patient_name=patient_name.strip(),

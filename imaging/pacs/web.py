@@ -10,6 +10,7 @@ one line saying why (expired, issued for another host, an unknown authority). A 
 
 from __future__ import annotations
 
+import functools
 import ssl
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -167,7 +168,7 @@ def qido_pages(
     seen: set[str] = set()
     offset = 0
     while True:
-        page = web_call(node, what, lambda offset=offset: search(offset, page_size))
+        page = web_call(node, what, functools.partial(search, offset, page_size))
         fresh = [entry for entry in page if key(entry) not in seen]
         if not fresh:
             return

@@ -83,8 +83,11 @@ def test_a_certificate_from_an_unknown_ca_is_refused(
         f"certificate authority (checked against CA file '{other.ca_file}')"
     )
     # without a CA file: the system's authorities, which do not know the test's CA
-    with pytest.raises(PacsCertificateError, match=r"unknown certificate authority \(checked "
-                       r"against the system's certificate authorities; give the PACS's CA"):
+    with pytest.raises(
+        PacsCertificateError,
+        match=r"unknown certificate authority \(checked "
+        r"against the system's certificate authorities; give the PACS's CA",
+    ):
         echo(_node(secure, ca, ca_file=""))
     with pytest.raises(PacsCertificateError):
         retrieve(node, sample_study_uid(), tmp_path / "out")
@@ -133,8 +136,11 @@ def test_credentials_go_only_with_the_node_kind_asked(tmp_path: Path) -> None:
     assert session.headers["Authorization"] == "Bearer tok-123" and session.auth is None
     assert web_session(with_secret(basic, "pw")).auth == requests.auth.HTTPBasicAuth("bob", "pw")
     assert "Authorization" not in web_session(with_secret(basic, "pw")).headers
-    with pytest.raises(PacsError, match=r"^PACS 'w' \(https://pacs.example/dicom-web\): needs a "
-                       r"token and none was given$"):
+    with pytest.raises(
+        PacsError,
+        match=r"^PACS 'w' \(https://pacs.example/dicom-web\): needs a "
+        r"token and none was given$",
+    ):
         web_session(bearer)
 
 

@@ -54,8 +54,9 @@ def test_qido_asks_a_page_at_a_time(many: OrthancServer) -> None:
             search_filters={"PatientID": "PAGE-*"}, offset=offset, limit=limit
         )
 
-    found = list(qido_pages(node, "QIDO-RS", search, key=lambda e: e["0020000D"]["Value"][0],
-                            page_size=2))
+    found = list(
+        qido_pages(node, "QIDO-RS", search, key=lambda e: e["0020000D"]["Value"][0], page_size=2)
+    )
     assert len(found) == STUDIES
     assert len({e["0020000D"]["Value"][0] for e in found}) == STUDIES
     assert asked == [(0, 2), (2, 2), (4, 2), (6, 2), (7, 2)]  # the last page is empty: the end
