@@ -126,7 +126,7 @@ class NodeDraft:
             if name == "ca_file" and self.texts[name].strip():
                 path = Path(self.texts[name].strip()).expanduser()
                 if not path.is_file():
-                    found[name] = f"no file {str(path)!r}"
+                    found[name] = "no such file"  # the path is in the field beside it
                     continue
             message = self._check(good_texts | {name: self.texts[name]})
             if message:

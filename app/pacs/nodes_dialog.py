@@ -134,6 +134,11 @@ class PacsNodesDialog(QDialog):
         for text, auth in AUTH_CHOICES:
             self.auth_combo.addItem(text, auth)
         self.auth_combo.setToolTip("How spineplan proves who it is to this DICOMweb server")
+        self.auth_row = QWidget(self)  # the combo box as wide as the text fields
+        auth_layout = QHBoxLayout(self.auth_row)
+        auth_layout.setContentsMargins(0, 0, 0, 0)
+        auth_layout.addWidget(self.auth_combo, 1)
+        auth_layout.addSpacing(250 + auth_layout.spacing())
         self.auth_note = QLabel(self)
         self.auth_note.setObjectName("PacsNodeAuthNote")
         self.auth_note.setWordWrap(True)
@@ -167,8 +172,9 @@ class PacsNodesDialog(QDialog):
             if name == "calling_aet":
                 form.addRow("", self.move_check)
             if name == "ca_file":
-                form.addRow("Authentication", self.auth_combo)
-                form.addRow("", self.auth_note)
+                form.addRow("Authentication", self.auth_row)
+            if name == "user":
+                form.addRow(self.auth_note)  # the whole width, as the echo result
         self.echo_button = QPushButton("Echo", self)
         self.echo_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.echo_button.setObjectName("EchoPacsNode")
@@ -307,7 +313,7 @@ class PacsNodesDialog(QDialog):
             form.setRowVisible(self.rows[name], shown)
             self.notes[name].setText(problems.get(name, "") if shown else "")
         form.setRowVisible(self.move_check, kind == DIMSE)
-        form.setRowVisible(self.auth_combo, kind == DICOMWEB)
+        form.setRowVisible(self.auth_row, kind == DICOMWEB)
         auth = draft.auth if draft is not None else AUTH_NONE
         form.setRowVisible(self.auth_note, kind == DICOMWEB and auth != AUTH_NONE)
         if auth != AUTH_NONE:

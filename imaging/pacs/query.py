@@ -313,7 +313,7 @@ def search_studies(
     date_from: str = "",
     date_to: str = "",
     cancelled: Cancelled | None = None,
-    max_studies: int = MAX_STUDIES,
+    max_studies: int | None = None,
     page_size: int | None = None,
 ) -> StudySearch:
     """The studies on ``node`` matching every filter given, each with all its series, at most
@@ -329,8 +329,9 @@ def search_studies(
         Study date range ``YYYYMMDD``, inclusive; either may be empty (open).
     cancelled : callable, optional
         Polled between answers; when it returns True, `PacsCancelled` is raised.
-    max_studies : int
-        The most studies listed (C-FIND is cancelled, QIDO-RS paging stops, past it).
+    max_studies : int, optional
+        The most studies listed (C-FIND is cancelled, QIDO-RS paging stops, past it); default
+        `MAX_STUDIES`.
     page_size : int, optional
         Answers asked for in one QIDO-RS request (default `imaging.pacs.web.QIDO_PAGE_SIZE`).
 
@@ -339,6 +340,8 @@ def search_studies(
     PacsError
         Naming the node and what failed.
     """
+    if max_studies is None:
+        max_studies = MAX_STUDIES
     if max_studies < 1:
         raise PacsError(
             f"PACS query: the most studies listed must be at least 1, not {max_studies}"
