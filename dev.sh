@@ -13,7 +13,7 @@ VENV=.venv
 RUNTIME_DEBS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
               libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
               libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-dejavu-core)
-TEST_DEBS=(dicom3tools dcmtk poppler-utils xvfb orthanc orthanc-dicomweb)
+TEST_DEBS=(dicom3tools dcmtk poppler-utils xvfb orthanc orthanc-dicomweb gcc libssl-dev)
 
 install_debs() {
     local missing=()

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.viewer.window_presets import PRESETS, default_preset
+from imaging.frame_mapping import FrameRelation
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QComboBox, QLabel
+    from PySide6.QtWidgets import QComboBox, QLabel, QStatusBar
 
     from app.viewer.viewer import Viewer
 
@@ -50,6 +51,42 @@ def sync_display_controls(viewer: Viewer, invert: QAction, preset_combo: QComboB
     preset_combo.setCurrentText(panel.preset if panel.preset in PRESETS else "Manual")
 
 
-def show_point(label: QLabel, point: np.ndarray) -> None:
-    """The crosshair position, LPS in mm, in the status bar."""
-    label.setText(f"Crosshair LPS ({point[0]:.1f}, {point[1]:.1f}, {point[2]:.1f}) mm")
+def _xyz(point: np.ndarray) -> str:
+    return f"({point[0]:.1f}, {point[1]:.1f}, {point[2]:.1f}) mm"
+
+
+def show_point(label: QLabel, viewer: Viewer) -> None:
+    """The crosshair position in the status bar, LPS mm in the frame it was set in ("MR LPS",
+    "CT LPS"); the tooltip gives it in each other frame shown, or says that frame's views do
+    not follow it (no registration relates the frames)."""
+    frame = viewer.point_frame_uid
+    label.setText(f"Crosshair {viewer.frame_name(frame)} LPS {_xyz(viewer.point_mm)}")
+    lines = []
+    for uid in dict.fromkeys(v.frame_of_reference_uid for v in viewer.volumes()):
+        if uid == frame:
+            continue
+        name = viewer.frame_name(uid)
+        relation = viewer.linked.relation(uid)
+        if relation is FrameRelation.REGISTERED:
+            point = viewer.linked.in_frame(uid)
+            assert point is not None
+            lines.append(f"{name} LPS {_xyz(point)}, through the registration")
+        elif relation is FrameRelation.UNRELATED:
+            lines.append(
+                f"{name}: another frame of reference, not registered: its views do not follow"
+            )
+    label.setToolTip("\n".join(["The crosshair, LPS in millimetres", *lines]))
+
+
+#: how long the status bar says that the other frame's views did not move, ms
+LINK_MESSAGE_MS = 8000
+
+
+def show_link_message(status: QStatusBar, text: str) -> None:
+    """Say on the status bar that views of another frame did not follow the crosshair; ""
+    (every view follows, e.g. a registration was found) takes such a message away."""
+    if text:
+        status.showMessage(text, LINK_MESSAGE_MS)
+    elif status.currentMessage() and status.currentMessage() == status.property("link_message"):
+        status.clearMessage()
+    status.setProperty("link_message", text)

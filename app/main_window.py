@@ -48,6 +48,7 @@ from app.registration.controller import RegistrationController
 from app.series_choice import comparison_for
 from app.viewer.viewer import Viewer
 from imaging.discovery import Discovery, SeriesInfo
+from imaging.frame_mapping import FrameRelation
 from imaging.volume import Volume
 from planning.case import Case
 
@@ -188,7 +189,10 @@ class MainWindow(HostWindow):
         self.viewer.series_dropped.connect(self.show_series)
         self.viewer.readout.connect(self.readout_label.setText)
         self.viewer.point_changed.connect(
-            lambda point: display_controls.show_point(self.point_label, point)
+            lambda _point: display_controls.show_point(self.point_label, self.viewer)
+        )
+        self.viewer.link_message.connect(
+            lambda text: display_controls.show_link_message(self.statusBar(), text)
         )
         sync = self._sync_display_controls
         self.viewer.active_changed.connect(sync)
@@ -269,12 +273,13 @@ class MainWindow(HostWindow):
         main = self.viewer.panels[0].volume
         if panel == 1 and main is not None:
             ours, theirs = main.frame_of_reference_uid, volume.frame_of_reference_uid
-            if ours and theirs and ours != theirs:
+            relation = self.viewer.frame_mapping.relation(ours, theirs)
+            if relation is FrameRelation.UNRELATED:
                 self.add_message(
                     "warning",
-                    "The two series have different frames of "
-                    "reference: positions are linked by coordinates only, which "
-                    "may not be the same anatomy.",
+                    "The two series have different frames of reference and no registration "
+                    "relates them: the crosshair does not link them (Tools > Registration "
+                    "registers an MR onto a planning CT).",
                 )
         info = self.infos.get(key)
         title = info.description if info is not None and info.description else ""

@@ -5,15 +5,22 @@ authentication, the DICOMweb plugin of the ``orthanc-dicomweb`` package, a tempo
 folder, and a modality entry for spineplan's local storage SCP so C-MOVE has somewhere to send),
 starts Orthanc and waits until its REST API answers. `stop` kills it (also used to make a
 retrieve fail half-way).
+
+The hospital configurations: ``certificate`` (a PEM of certificate and key, `tests.pacs_tls`)
+serves https only (``SslEnabled``); ``users`` switches on HTTP Basic authentication
+(``AuthenticationEnabled``, ``RegisteredUsers``); ``limit_find_results`` caps every find
+answer (``LimitFindResults``), so a client that does not page sees only the first page.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -31,6 +38,48 @@ DICOMWEB_PLUGIN_CANDIDATES = (
 AE_TITLE = "ORTHANC"
 #: The AE title spineplan calls with in the tests; Orthanc knows it (for C-MOVE) at move_port.
 SPINEPLAN_AE = "SPINEPLAN"
+
+
+#: Debian bookworm's civetweb 1.15 (Orthanc's web server) loads OpenSSL at run time and looks
+#: up ``SSL_get_peer_certificate``, which OpenSSL 3 no longer exports (it is a macro for
+#: ``SSL_get1_peer_certificate`` there): the lookup yields a null pointer and Orthanc crashes
+#: (SIGSEGV in a civetweb worker) on its first https connection. civetweb opens ``libssl.so``
+#: by name, so a ``libssl.so`` found first on ``LD_LIBRARY_PATH`` that exports the old name and
+#: links the real libssl.so.3 for everything else makes Orthanc's own TLS work.
+CIVETWEB_OPENSSL3_SHIM = """
+#include <openssl/ssl.h>
+#undef SSL_get_peer_certificate
+X509 *SSL_get_peer_certificate(const SSL *ssl) { return SSL_get1_peer_certificate(ssl); }
+"""
+
+
+def civetweb_tls_shim(folder: Path) -> Path:
+    """A folder holding the ``libssl.so`` of `CIVETWEB_OPENSSL3_SHIM`, built with the C
+    compiler (Debian packages gcc libssl-dev)."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        raise RuntimeError("no C compiler for Orthanc's TLS shim (Debian packages gcc libssl-dev)")
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "civetweb_openssl3_shim.c"
+    source.write_text(CIVETWEB_OPENSSL3_SHIM)
+    built = subprocess.run(
+        [
+            compiler,
+            "-shared",
+            "-fPIC",
+            "-o",
+            str(folder / "libssl.so"),
+            str(source),
+            "-Wl,--no-as-needed",
+            "-lssl",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if built.returncode != 0:
+        raise RuntimeError(f"cannot build Orthanc's TLS shim: {built.stderr.strip()[-500:]}")
+    return folder
 
 
 def free_port() -> int:
@@ -56,9 +105,21 @@ def missing_reason() -> str:
 class OrthancServer:
     """One Orthanc process with its own storage folder and ports."""
 
-    def __init__(self, folder: Path, *, max_pdu: int = 16384, tcp_nodelay: bool = True) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        max_pdu: int = 16384,
+        tcp_nodelay: bool = True,
+        certificate: Path | None = None,
+        users: dict[str, str] | None = None,
+        limit_find_results: int = 0,
+    ) -> None:
         self.folder = folder
         self.tcp_nodelay = tcp_nodelay
+        self.certificate = certificate
+        self.users = dict(users or {})
+        self.limit_find_results = limit_find_results
         self.dicom_port = free_port()
         self.http_port = free_port()
         self.move_port = free_port()
@@ -67,7 +128,8 @@ class OrthancServer:
 
     @property
     def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
+        scheme = "https" if self.certificate else "http"
+        return f"{scheme}://127.0.0.1:{self.http_port}"
 
     def dimse_node(self, name: str = "orthanc", **changes: Any) -> PacsNode:
         fields: dict[str, Any] = {
@@ -81,8 +143,8 @@ class OrthancServer:
         fields.update(changes)
         return PacsNode(**fields)
 
-    def dicomweb_node(self, name: str = "orthanc-web") -> PacsNode:
-        return PacsNode(name=name, url=f"{self.http_url}/dicom-web")
+    def dicomweb_node(self, name: str = "orthanc-web", **changes: Any) -> PacsNode:
+        return PacsNode(name=name, url=f"{self.http_url}/dicom-web", **changes)
 
     def configuration(self) -> dict[str, Any]:
         storage = self.folder / "storage"
@@ -94,7 +156,6 @@ class OrthancServer:
             "HttpServerEnabled": True,
             "HttpPort": self.http_port,
             "RemoteAccessAllowed": False,
-            "AuthenticationEnabled": False,
             "DicomServerEnabled": True,
             "DicomAet": AE_TITLE,
             "DicomPort": self.dicom_port,
@@ -115,6 +176,11 @@ class OrthancServer:
             "StableAge": 1,
             "LogExportedResources": False,
             "KeepAlive": True,
+            "SslEnabled": self.certificate is not None,
+            **({"SslCertificate": str(self.certificate)} if self.certificate else {}),
+            "AuthenticationEnabled": bool(self.users),
+            "RegisteredUsers": self.users,
+            "LimitFindResults": self.limit_find_results,
         }
 
     def start(self, timeout_s: float = 30.0) -> OrthancServer:
@@ -130,6 +196,11 @@ class OrthancServer:
             # dcmtk's switch for Nagle's algorithm: without it each C-STORE response of
             # Orthanc waits for a delayed TCP acknowledgement (a 42-image store: 2.5 s, not 1 s)
             environment["TCP_NODELAY"] = "1"
+        if self.certificate is not None:
+            shim = civetweb_tls_shim(self.folder / "tls-shim")
+            environment["LD_LIBRARY_PATH"] = os.pathsep.join(
+                filter(None, [str(shim), environment.get("LD_LIBRARY_PATH", "")])
+            )
         self.process = subprocess.Popen(
             [ORTHANC, str(config)],
             stdout=log,
@@ -164,7 +235,19 @@ class OrthancServer:
     def rest(self, path: str, *, method: str = "GET", body: bytes | None = None) -> Any:
         """Call Orthanc's REST API; the decoded JSON answer."""
         request = urllib.request.Request(self.http_url + path, data=body, method=method)
-        with urllib.request.urlopen(request, timeout=30) as answer:
+        if self.users:
+            user, password = next(iter(self.users.items()))
+            token = base64.b64encode(f"{user}:{password}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        context = None
+        if self.certificate is not None:
+            # the harness only asks whether Orthanc is up and what it holds, also when the
+            # test gave it an expired certificate or one for another host: what spineplan
+            # accepts is what the tests check, through spineplan
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        with urllib.request.urlopen(request, timeout=30, context=context) as answer:
             payload = answer.read()
         return json.loads(payload) if payload else None
 
@@ -195,3 +278,15 @@ class OrthancServer:
             return
         self.kill()
         self.process = None
+
+
+def tls_missing_reason() -> str:
+    """Why Orthanc cannot serve https here ("" when it can)."""
+    reason = missing_reason()
+    if reason:
+        return reason
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        return "no C compiler for Orthanc's TLS shim (Debian packages gcc libssl-dev)"
+    if not Path("/usr/include/openssl/ssl.h").exists():
+        return "no OpenSSL headers for Orthanc's TLS shim (Debian package libssl-dev)"
+    return ""

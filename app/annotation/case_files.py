@@ -120,7 +120,10 @@ class CaseFiles:
         show the lesion at once rather than the middle of the study."""
         if case.lesion_mask is None or not case.lesion_mask.array.any():
             return
-        self.window.viewer.set_point(np.asarray(measure_lesion(case.lesion_mask).centroid_mm))
+        self.window.viewer.set_point(
+            np.asarray(measure_lesion(case.lesion_mask).centroid_mm),
+            case.study.frame_of_reference_uid or None,  # the lesion is marked in the study's
+        )
 
     def choose_case(self) -> None:
         """File > Open case: ask for a case file and open it."""

@@ -7,24 +7,32 @@
 * ``spineplan pacs get STUDY_UID [--series-uid UID] --out DIR``: every image into DIR (a new or
   empty folder), which ``spineplan info`` and ``spineplan plan`` read as any folder.
 * ``spineplan pacs send PATH...``: files and folders (e.g. a ``spineplan plan`` output folder).
-* ``spineplan pacs nodes add|list|remove``: the PACS nodes kept in the user's settings.
+* ``spineplan pacs nodes add|list|remove|secret``: the PACS nodes kept in the user's settings
+  (``secret`` keeps a node's password or token in the system keyring).
 
 The PACS is ``--pacs NAME`` (a stored node), or ``--host H --port P --called-aet AE
-[--calling-aet AE] [--move-port N]``, or ``--url URL`` (DICOMweb). Exit status: 0 done, 1 partly
-done (the files that failed are listed), 2 bad input or no connection (one line naming the PACS
-and what failed; a failed ``get`` leaves nothing in DIR).
+[--calling-aet AE] [--move-port N]``, or ``--url URL [--ca-file PEM] [--user U | --auth
+bearer]`` (DICOMweb). A node that authenticates gets its password from
+``SPINEPLAN_PACS_PASSWORD`` (its token from ``SPINEPLAN_PACS_TOKEN``), else from the system
+keyring, else by asking on the terminal; never from the command line (where ``ps`` shows it).
+Exit status: 0 done, 1 partly done (the files that failed are listed), 2 bad input or no
+connection (one line naming the PACS and what failed; a failed ``get`` leaves nothing in DIR).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
 
 from imaging.pacs.errors import PacsError, node_label
 from imaging.pacs.nodes import (
+    AUTH_BASIC,
+    AUTH_BEARER,
     DEFAULT_CALLING_AET,
     PacsNode,
     load_nodes,
@@ -33,8 +41,11 @@ from imaging.pacs.nodes import (
     save_nodes,
     validate_node,
 )
+from imaging.pacs.query import MAX_STUDIES
 
 EXIT_DONE, EXIT_PARTLY, EXIT_BAD_INPUT = 0, 1, 2
+#: Where the command line takes a node's password or bearer token from (before the keyring).
+PASSWORD_VARIABLE, TOKEN_VARIABLE = "SPINEPLAN_PACS_PASSWORD", "SPINEPLAN_PACS_TOKEN"
 
 
 def _add_node_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +71,32 @@ def _add_address_arguments(group: argparse._ActionsContainer) -> None:
         help="retrieve by C-MOVE, receiving on this local port (for a PACS without C-GET; "
         "it must know the calling AE title with this machine's address and that port)",
     )
-    group.add_argument("--url", help="DICOMweb root URL, e.g. http://pacs:8042/dicom-web")
+    group.add_argument("--url", help="DICOMweb root URL, e.g. https://pacs:8042/dicom-web")
+    group.add_argument(
+        "--ca-file",
+        metavar="PEM",
+        help="https: trust only the certificate authorities in this PEM file (default: the "
+        "system's)",
+    )
+    group.add_argument(
+        "--user",
+        metavar="USER",
+        help=f"DICOMweb: HTTP Basic user (the password from ${PASSWORD_VARIABLE}, the keyring "
+        "or asked for)",
+    )
+    group.add_argument(
+        "--auth",
+        choices=("none", AUTH_BASIC, AUTH_BEARER),
+        help=f"DICOMweb authentication (--user means basic; bearer: the token from "
+        f"${TOKEN_VARIABLE}, the keyring or asked for)",
+    )
+
+
+def _auth(args: argparse.Namespace) -> str | None:
+    """The authentication asked for on the command line (None: not said)."""
+    if args.auth is not None:
+        return "" if args.auth == "none" else str(args.auth)
+    return AUTH_BASIC if args.user else None
 
 
 def _port(text: str | None, option: str) -> int:
@@ -83,6 +119,9 @@ def _node_from_address(args: argparse.Namespace, name: str) -> PacsNode:
         url=args.url or "",
         move_only=bool(move_port),
         move_port=move_port,
+        ca_file=args.ca_file or "",
+        auth=_auth(args) or "",
+        user=args.user or "",
     )
     return validate_node(node)
 
@@ -93,12 +132,17 @@ def _node(args: argparse.Namespace) -> PacsNode:
         if any(value is not None for value in address):
             raise PacsError("--pacs NAME or --host/--port/--called-aet or --url: give only one")
         node = node_named(args.pacs)
-        overrides = {}
+        overrides: dict[str, object] = {}
         if args.calling_aet:
             overrides["calling_aet"] = args.calling_aet
         if args.move_port:
             overrides.update(move_only=True, move_port=_port(args.move_port, "--move-port"))
-        return validate_node(replace(node, **overrides)) if overrides else node
+        if args.ca_file:
+            overrides["ca_file"] = args.ca_file
+        auth = _auth(args)
+        if auth is not None:
+            overrides.update(auth=auth, user=args.user or "")
+        return validate_node(replace(node, **overrides)) if overrides else node  # type: ignore[arg-type]
     if all(value is None for value in address):
         known = ", ".join(node.name for node in load_nodes()) or "none stored"
         raise PacsError(
@@ -138,6 +182,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     find.add_argument("--date-from", default="", metavar="YYYYMMDD", help="study date from")
     find.add_argument("--date-to", default="", metavar="YYYYMMDD", help="study date to")
     find.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    find.add_argument(
+        "--max-studies",
+        type=int,
+        default=MAX_STUDIES,
+        metavar="N",
+        help=f"list at most N studies (default {MAX_STUDIES}); a longer list is cut, and said",
+    )
     _add_node_arguments(find)
 
     get = actions.add_parser("get", help="retrieve every image of a study or series into DIR")
@@ -160,11 +211,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     listing.add_argument("--json", action="store_true", help="print the nodes file's JSON")
     remove = node_actions.add_parser("remove", help="forget a stored node")
     remove.add_argument("name")
+    secret = node_actions.add_parser(
+        "secret",
+        help="keep a node's password or token in the system keyring (from "
+        f"${PASSWORD_VARIABLE} / ${TOKEN_VARIABLE}, or asked for)",
+    )
+    secret.add_argument("name")
+    secret.add_argument("--forget", action="store_true", help="remove it from the keyring")
 
 
 def _describe(node: PacsNode) -> str:
     if node.kind == "dicomweb":
-        return f"{node.name}: DICOMweb {node.url}"
+        extras = [f"CA file {node.ca_file}"] if node.ca_file else []
+        if node.auth == AUTH_BASIC:
+            extras.append(f"user {node.user}")
+        elif node.auth == AUTH_BEARER:
+            extras.append("bearer token")
+        return f"{node.name}: DICOMweb {node.url}" + "".join(f", {extra}" for extra in extras)
     move = f", C-MOVE to port {node.move_port}" if node.move_only else ""
     return (
         f"{node.name}: {node.host}:{node.port}, called AE {node.called_aet}, calling AE "
@@ -191,12 +254,72 @@ def _nodes(args: argparse.Namespace) -> int:
         save_nodes(kept)
         print(f"removed PACS node {args.name}")
         return EXIT_DONE
+    if args.nodes_action == "secret":
+        return _keep_secret(node_named(args.name), forget=args.forget)
     node = _node_from_address(args, args.name)
     if any(existing.name == node.name for existing in nodes) and not args.replace:
         raise PacsError(f"a PACS node named {node.name!r} exists already (--replace replaces it)")
     save_nodes([existing for existing in nodes if existing.name != node.name] + [node])
     print(f"stored PACS node {_describe(node)} in {nodes_file()}")
     return EXIT_DONE
+
+
+def _secret_variable(node: PacsNode) -> str:
+    return PASSWORD_VARIABLE if node.auth == AUTH_BASIC else TOKEN_VARIABLE
+
+
+def _ask_secret(node: PacsNode) -> str:
+    """The secret typed on the terminal ("" when there is no terminal to ask on)."""
+    if not sys.stdin.isatty():
+        return ""
+    who = f" of {node.user}" if node.user else ""
+    return getpass.getpass(f"{node.secret_kind.capitalize()}{who} for {node_label(node)}: ")
+
+
+def _keep_secret(node: PacsNode, *, forget: bool) -> int:
+    from imaging.pacs.credentials import forget_secret, keyring_account, store_secret
+
+    if not node.secret_kind:
+        raise PacsError(f"{node_label(node)} does not authenticate: there is no secret to keep")
+    if forget:
+        had = forget_secret(node)
+        print(
+            f"{'removed' if had else 'no'} {node.secret_kind} of {node_label(node)} in the keyring"
+        )
+        return EXIT_DONE
+    secret = os.environ.get(_secret_variable(node), "") or _ask_secret(node)
+    if not secret:
+        raise PacsError(
+            f"{node_label(node)}: no {node.secret_kind} given (set ${_secret_variable(node)} "
+            "or run on a terminal to be asked)"
+        )
+    store_secret(node, secret)
+    account = keyring_account(node)
+    print(f"kept the {node.secret_kind} of {node_label(node)} in the keyring ({account})")
+    return EXIT_DONE
+
+
+def with_credentials(node: PacsNode) -> PacsNode:
+    """``node`` with its password or token: from the environment, else the system keyring,
+    else asked for on the terminal.
+
+    Raises
+    ------
+    PacsError
+        None of them gave one, naming the node and the three ways to give it.
+    """
+    from imaging.pacs.credentials import stored_secret, with_secret
+
+    if not node.secret_kind or node.secret:
+        return node
+    secret = os.environ.get(_secret_variable(node), "") or stored_secret(node) or _ask_secret(node)
+    if not secret:
+        raise PacsError(
+            f"{node_label(node)} needs a {node.secret_kind}: set ${_secret_variable(node)}, keep "
+            f"it in the keyring ('spineplan pacs nodes secret NAME'), or run on a terminal to be "
+            "asked"
+        )
+    return with_secret(node, secret)
 
 
 def _echo(node: PacsNode) -> int:
@@ -208,9 +331,9 @@ def _echo(node: PacsNode) -> int:
 
 
 def _find(node: PacsNode, args: argparse.Namespace) -> int:
-    from imaging.pacs.query import find_studies, studies_json
+    from imaging.pacs.query import search_studies, studies_json
 
-    studies = find_studies(
+    search = search_studies(
         node,
         patient_id=args.patient_id,
         patient_name=args.patient_name,
@@ -218,9 +341,13 @@ def _find(node: PacsNode, args: argparse.Namespace) -> int:
         modality=args.modality,
         date_from=args.date_from,
         date_to=args.date_to,
+        max_studies=args.max_studies,
     )
+    studies = search.studies
+    if search.cut:
+        print(f"spineplan: warning: {node_label(node)}: {search.cut_message}", file=sys.stderr)
     if args.json:
-        print(json.dumps(studies_json(studies), indent=2))
+        print(json.dumps(studies_json(studies, cut=search.cut), indent=2))
         return EXIT_DONE
     if not studies:
         print(f"no studies on {node_label(node)} match")
@@ -288,7 +415,7 @@ def _send(node: PacsNode, args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.action == "nodes":
         return _nodes(args)
-    node = _node(args)
+    node = with_credentials(_node(args))
     if args.action == "echo":
         return _echo(node)
     if args.action == "find":

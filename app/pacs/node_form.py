@@ -10,23 +10,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from imaging.pacs.errors import PacsError
-from imaging.pacs.nodes import PacsNode, validate_node
+from imaging.pacs.nodes import AUTH_BASIC, AUTH_NONE, PacsNode, validate_node
 
 DIMSE, DICOMWEB = "dimse", "dicomweb"
 
 #: the form's text fields, in the order they are shown
-FIELDS = ("name", "host", "port", "called_aet", "calling_aet", "move_port", "url")
+FIELDS = (
+    "name",
+    "host",
+    "port",
+    "called_aet",
+    "calling_aet",
+    "move_port",
+    "url",
+    "ca_file",
+    "user",
+)
 #: the fields each kind of node uses
 KIND_FIELDS = {
     DIMSE: ("name", "host", "port", "called_aet", "calling_aet", "move_port"),
-    DICOMWEB: ("name", "url"),
+    DICOMWEB: ("name", "url", "ca_file", "user"),
 }
 #: a valid node of each kind: each field is validated alone, put into it
 GOOD = {
     DIMSE: PacsNode(name="node", host="localhost", port=104, called_aet="PACS"),
-    DICOMWEB: PacsNode(name="node", url="http://localhost/dicom-web"),
+    DICOMWEB: PacsNode(name="node", url="https://localhost/dicom-web"),
 }
 #: the note beside a port left empty (validated, it would read "port 0 is not a TCP port")
 EMPTY_PORT_NOTES = {"port": "no port", "move_port": "no local port for C-MOVE"}
@@ -35,14 +46,15 @@ _NODE_PREFIX = re.compile(r"^PACS node( '[^']*'| \"[^\"]*\")?: ")
 
 @dataclass
 class NodeDraft:
-    """The texts typed for one node, whether it retrieves by C-MOVE only, and its last echo
-    result in words ("" before any)."""
+    """The texts typed for one node, whether it retrieves by C-MOVE only, how it authenticates
+    (`imaging.pacs.nodes.AUTH_KINDS`), and its last echo result in words ("" before any)."""
 
     kind: str = DIMSE
     texts: dict[str, str] = field(
         default_factory=lambda: {name: "" for name in FIELDS} | {"calling_aet": "SPINEPLAN"}
     )
     move_only: bool = False
+    auth: str = AUTH_NONE
     echo_text: str = ""
 
     @classmethod
@@ -55,8 +67,10 @@ class NodeDraft:
             "calling_aet": node.calling_aet,
             "move_port": str(node.move_port) if node.move_port else "",
             "url": node.url,
+            "ca_file": node.ca_file,
+            "user": node.user,
         }
-        return cls(kind=node.kind, texts=texts, move_only=node.move_only)
+        return cls(kind=node.kind, texts=texts, move_only=node.move_only, auth=node.auth)
 
     def node(self) -> PacsNode:
         """The node these texts describe (the fields of the other kind left out).
@@ -71,7 +85,13 @@ class NodeDraft:
     def _node(self, texts: dict[str, str]) -> PacsNode:
         t = {name: value.strip() for name, value in texts.items()}
         if self.kind == DICOMWEB:
-            return PacsNode(name=t["name"], url=t["url"])
+            return PacsNode(
+                name=t["name"],
+                url=t["url"],
+                ca_file=t["ca_file"],
+                auth=self.auth,
+                user=t["user"] if self.auth == AUTH_BASIC else "",
+            )
         return PacsNode(
             name=t["name"],
             host=t["host"],
@@ -96,11 +116,18 @@ class NodeDraft:
             "calling_aet": good.calling_aet,
             "move_port": "104" if self.move_only else "",
             "url": good.url,
+            "ca_file": "",
+            "user": "user" if self.auth == AUTH_BASIC else "",
         }
         for name in self.fields():
             if name in EMPTY_PORT_NOTES and not self.texts[name].strip():
                 found[name] = EMPTY_PORT_NOTES[name]
                 continue
+            if name == "ca_file" and self.texts[name].strip():
+                path = Path(self.texts[name].strip()).expanduser()
+                if not path.is_file():
+                    found[name] = "no such file"  # the path is in the field beside it
+                    continue
             message = self._check(good_texts | {name: self.texts[name]})
             if message:
                 found[name] = message
@@ -114,9 +141,13 @@ class NodeDraft:
         return found
 
     def fields(self) -> tuple[str, ...]:
-        """The fields this node uses (the local C-MOVE port only when it retrieves by C-MOVE)."""
+        """The fields this node uses (the local C-MOVE port only when it retrieves by C-MOVE,
+        the user only with basic authentication)."""
         return tuple(
-            name for name in KIND_FIELDS[self.kind] if name != "move_port" or self.move_only
+            name
+            for name in KIND_FIELDS[self.kind]
+            if (name != "move_port" or self.move_only)
+            and (name != "user" or self.auth == AUTH_BASIC)
         )
 
     def _check(self, texts: dict[str, str]) -> str:
@@ -131,7 +162,8 @@ class NodeDraft:
         t = {name: value.strip() for name, value in self.texts.items()}
         name = t["name"] or "(unnamed)"
         if self.kind == DICOMWEB:
-            return f"{name} — {t['url'] or 'no URL'}"
+            who = f", user {t['user']}" if self.auth == AUTH_BASIC and t["user"] else ""
+            return f"{name} — {t['url'] or 'no URL'}{who}"
         where = f"{t['host'] or '?'}:{t['port'] or '?'}"
         return f"{name} — {where}, AE {t['called_aet'] or '?'}"
 

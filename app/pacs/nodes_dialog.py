@@ -1,9 +1,13 @@
 """Edit > PACS nodes: the department's PACS nodes, added, edited, removed, echoed and saved.
 
 The list shows every node; the form beside it edits the chosen one (a DICOM node: host, port,
-called and calling AE titles; a DICOMweb node: its URL), with what is wrong with each field in
-red beside it (`app.pacs.node_form`, which asks `imaging.pacs.nodes.validate_node`). Echo
-tests the node as typed, off the GUI thread, and shows the round trip or the one-line error.
+called and calling AE titles; a DICOMweb node: its URL, the CA file its https certificate is
+checked against, and how it authenticates: none, HTTP Basic with a user, or a bearer token, whose
+password or token is asked for when the node is used, never kept in the settings), with what is
+wrong with each field in red beside it (`app.pacs.node_form`, which asks
+`imaging.pacs.nodes.validate_node`). Echo tests the node as typed, off the GUI thread (asking
+for its password first when it needs one: `app.pacs.password_dialog`), and shows the round trip
+or the one-line error.
 Save writes every node with `save_nodes`; it is enabled only when every node is valid.
 """
 
@@ -13,8 +17,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -29,10 +35,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.pacs.node_form import DICOMWEB, DIMSE, FIELDS, NodeDraft
+from app.pacs.password_dialog import node_with_secret
 from app.pacs.status_style import ERROR_STYLE, OK_STYLE
 from app.pacs.workers import PacsWorker, echo_worker, let_finish
+from imaging.pacs.credentials import keyring_usable
 from imaging.pacs.errors import PacsError
-from imaging.pacs.nodes import PacsNode, save_nodes
+from imaging.pacs.nodes import AUTH_BASIC, AUTH_BEARER, AUTH_NONE, PacsNode, save_nodes
 
 LABELS = {
     "name": "Name",
@@ -42,7 +50,15 @@ LABELS = {
     "calling_aet": "Calling AE title",
     "move_port": "Local port for C-MOVE",
     "url": "DICOMweb URL",
+    "ca_file": "CA file (https)",
+    "user": "User",
 }
+#: the authentication choices: what the combo box shows, and the node's ``auth``
+AUTH_CHOICES = (
+    ("None", AUTH_NONE),
+    ("HTTP Basic: user and password", AUTH_BASIC),
+    ("Bearer token", AUTH_BEARER),
+)
 PLACEHOLDERS = {
     "name": "e.g. department PACS",
     "host": "e.g. pacs.hospital.local or 10.0.0.12",
@@ -50,7 +66,9 @@ PLACEHOLDERS = {
     "called_aet": "the PACS's AE title, e.g. ORTHANC",
     "calling_aet": "spineplan's AE title, as the PACS knows it",
     "move_port": "where spineplan receives moved images, e.g. 11112",
-    "url": "e.g. http://pacs.hospital.local:8042/dicom-web",
+    "url": "e.g. https://pacs.hospital.local/dicom-web",
+    "ca_file": "empty: the system's certificate authorities",
+    "user": "the user name the PACS knows",
 }
 
 
@@ -111,6 +129,19 @@ class PacsNodesDialog(QDialog):
             "port below under the calling AE title: the PACS must know that AE title with this "
             "computer's address and that port"
         )
+        self.auth_combo = QComboBox(self)
+        self.auth_combo.setObjectName("PacsNodeAuth")
+        for text, auth in AUTH_CHOICES:
+            self.auth_combo.addItem(text, auth)
+        self.auth_combo.setToolTip("How spineplan proves who it is to this DICOMweb server")
+        self.auth_row = QWidget(self)  # the combo box as wide as the text fields
+        auth_layout = QHBoxLayout(self.auth_row)
+        auth_layout.setContentsMargins(0, 0, 0, 0)
+        auth_layout.addWidget(self.auth_combo, 1)
+        auth_layout.addSpacing(250 + auth_layout.spacing())
+        self.auth_note = QLabel(self)
+        self.auth_note.setObjectName("PacsNodeAuthNote")
+        self.auth_note.setWordWrap(True)
         self.edits: dict[str, QLineEdit] = {}
         self.notes: dict[str, QLabel] = {}
         self.rows: dict[str, QWidget] = {}
@@ -127,6 +158,11 @@ class PacsNodesDialog(QDialog):
             row_layout = QHBoxLayout(row)
             row_layout.setContentsMargins(0, 0, 0, 0)
             row_layout.addWidget(edit, 1)
+            if name == "ca_file":
+                self.ca_browse_button = QPushButton("Browse…", row)
+                self.ca_browse_button.setObjectName("PacsNodeCaBrowse")
+                self.ca_browse_button.setToolTip("Choose the PEM file of the PACS's CA")
+                row_layout.addWidget(self.ca_browse_button)
             row_layout.addWidget(note)
             self.edits[name], self.notes[name], self.rows[name] = edit, note, row
             form.addRow(LABELS[name], row)
@@ -135,6 +171,10 @@ class PacsNodesDialog(QDialog):
                 form.addRow("", self.dicomweb_radio)
             if name == "calling_aet":
                 form.addRow("", self.move_check)
+            if name == "ca_file":
+                form.addRow("Authentication", self.auth_row)
+            if name == "user":
+                form.addRow(self.auth_note)  # the whole width, as the echo result
         self.echo_button = QPushButton("Echo", self)
         self.echo_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.echo_button.setObjectName("EchoPacsNode")
@@ -183,6 +223,8 @@ class PacsNodesDialog(QDialog):
         self.node_list.currentRowChanged.connect(self._show_row)
         self.kind_group.buttonToggled.connect(lambda _button, _on: self._edited())
         self.move_check.toggled.connect(lambda _on: self._edited())
+        self.auth_combo.currentIndexChanged.connect(lambda _index: self._edited())
+        self.ca_browse_button.clicked.connect(self.choose_ca_file)
         for edit in self.edits.values():
             edit.textEdited.connect(lambda _text: self._edited())
         for draft in self.drafts:
@@ -235,6 +277,7 @@ class PacsNodesDialog(QDialog):
                 edit.setText(draft.texts[name])
             (self.dicomweb_radio if draft.kind == DICOMWEB else self.dimse_radio).setChecked(True)
             self.move_check.setChecked(draft.move_only)
+            self.auth_combo.setCurrentIndex(max(0, self.auth_combo.findData(draft.auth)))
             self._filling = False
         self._refresh()
 
@@ -247,6 +290,7 @@ class PacsNodesDialog(QDialog):
             draft.texts[name] = edit.text()
         draft.kind = DICOMWEB if self.dicomweb_radio.isChecked() else DIMSE
         draft.move_only = self.move_check.isChecked()
+        draft.auth = str(self.auth_combo.currentData())
         draft.echo_text = ""  # the echo was of the node as it was
         self.node_list.item(self.node_list.currentRow()).setText(draft.summary())
         self._refresh()
@@ -269,6 +313,20 @@ class PacsNodesDialog(QDialog):
             form.setRowVisible(self.rows[name], shown)
             self.notes[name].setText(problems.get(name, "") if shown else "")
         form.setRowVisible(self.move_check, kind == DIMSE)
+        form.setRowVisible(self.auth_row, kind == DICOMWEB)
+        auth = draft.auth if draft is not None else AUTH_NONE
+        form.setRowVisible(self.auth_note, kind == DICOMWEB and auth != AUTH_NONE)
+        if auth != AUTH_NONE:
+            secret = "password" if auth == AUTH_BASIC else "token"
+            where = (
+                "in the system keyring once you choose to keep it there"
+                if keyring_usable()
+                else "until spineplan closes (there is no system keyring here)"
+            )
+            self.auth_note.setText(
+                f"The {secret} is asked for when the node is first used and kept {where}; "
+                "never in the PACS settings."
+            )
         self.echo_button.setEnabled(draft is not None and not problems and self.echo is None)
         self.echo_button.setToolTip(
             "Test the connection to this node (DICOM C-ECHO, or a DICOMweb query)"
@@ -289,6 +347,18 @@ class PacsNodesDialog(QDialog):
         self.save_button.setEnabled(not invalid)
         self.save_note.setText(f"Correct {', '.join(invalid)} before saving." if invalid else "")
 
+    def choose_ca_file(self) -> None:
+        """Browse for the CA bundle (PEM) of the chosen node."""
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "The PACS's certificate authority",
+            "",
+            "PEM certificates (*.pem *.crt);;All files (*)",
+        )
+        if path:
+            self.edits["ca_file"].setText(path)
+            self.edits["ca_file"].textEdited.emit(path)
+
     # -- echo -----------------------------------------------------------------------------
     def start_echo(self) -> None:
         """Echo the chosen node as typed, in the background."""
@@ -301,6 +371,10 @@ class PacsNodesDialog(QDialog):
             draft.echo_text = f"✗ {error}"
             self._refresh()
             return
+        with_secret = node_with_secret(node, self)
+        if with_secret is None:  # the password dialog was cancelled
+            return
+        node = with_secret
         self._echo_row = self.node_list.currentRow()
         worker = self.echo = echo_worker(node, self)
         worker.succeeded.connect(lambda seconds: self._echo_done(echo_result_text(seconds)))

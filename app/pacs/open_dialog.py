@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.pacs.node_chooser import NodeChooser, remember_node
+from app.pacs.password_dialog import node_with_secret
 from app.pacs.status_style import ERROR_STYLE
 from app.pacs.workers import PacsWorker, find_worker, let_finish, retrieve_worker
 from app.plurals import plural
@@ -44,7 +45,7 @@ from imaging.pacs.nodes import PacsNode
 
 if TYPE_CHECKING:
     from imaging.pacs.cache import PacsCache
-    from imaging.pacs.query import SeriesFound, StudyFound
+    from imaging.pacs.query import SeriesFound, StudyFound, StudySearch
 
 #: the modalities offered in the search (any other may be typed)
 MODALITIES = ("", "MR", "CT", "RTSTRUCT", "RTPLAN", "RTDOSE", "SEG", "REG")
@@ -245,6 +246,9 @@ class OpenFromPacsDialog(QDialog):
         node = self.node_chooser.node()
         if node is None or self.busy:
             return
+        node = node_with_secret(node, self)
+        if node is None:  # the password dialog was cancelled
+            return
         remember_node(self.settings, node)
         dates = ("", "")
         if self.date_check.isChecked():
@@ -266,7 +270,8 @@ class OpenFromPacsDialog(QDialog):
         worker.cancelled.connect(lambda: self._search_ended("Search cancelled."))
         self._start(worker, f"Searching {node.name}…")
 
-    def _on_found(self, studies: list[StudyFound]) -> None:
+    def _on_found(self, search: StudySearch) -> None:
+        studies = list(search.studies)
         self.show_studies(studies)
         series = sum(len(study.series) for study in studies)
         text = (
@@ -275,7 +280,9 @@ class OpenFromPacsDialog(QDialog):
             if studies
             else "No study matches."
         )
-        self._search_ended(text)
+        if search.cut:  # said in red: the study sought may be among those left out
+            text = f"{text} {search.cut_message[:1].upper()}{search.cut_message[1:]}."
+        self._search_ended(text, error=search.cut)
 
     def _search_ended(self, text: str, error: bool = False) -> None:
         self._stopped()
@@ -357,6 +364,9 @@ class OpenFromPacsDialog(QDialog):
                 self._say(problem, error=True)
             return
         if not self.may_open():
+            return
+        node = node_with_secret(node, self)
+        if node is None:  # the password dialog was cancelled
             return
         remember_node(self.settings, node)
         worker = retrieve_worker(

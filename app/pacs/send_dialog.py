@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.pacs.exports import ExportItem
 from app.pacs.node_chooser import NodeChooser, remember_node
+from app.pacs.password_dialog import node_with_secret
 from app.pacs.status_style import ERROR_COLOUR, ERROR_STYLE, OK_COLOUR
 from app.pacs.workers import PacsWorker, let_finish, send_worker
 from app.plurals import plural
@@ -242,6 +243,9 @@ class SendToPacsDialog(QDialog):
         node = self.node_chooser.node()
         paths = self.chosen_paths()
         if node is None or not paths or self.worker is not None:
+            return
+        node = node_with_secret(node, self)
+        if node is None:  # the password dialog was cancelled
             return
         remember_node(self.settings, node)
         worker = self.worker = send_worker(node, paths, self)

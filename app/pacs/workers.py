@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from imaging.errors import SpineplanError
-from imaging.pacs.errors import PacsCancelled
+from imaging.pacs.errors import PacsCancelled, PacsCredentialsRefused
 
 if TYPE_CHECKING:
     from imaging.pacs.cache import PacsCache
@@ -102,6 +102,12 @@ class PacsWorker(QThread):
             result = self._call(self._progress, self._stop.is_set)
         except PacsCancelled:
             self._ran_cancelled.emit()
+        except PacsCredentialsRefused as error:
+            if error.node is not None:  # the next use asks again, saying it was refused
+                from app.pacs.password_dialog import forget_refused
+
+                forget_refused(error.node)
+            self._ran_failed.emit(str(error))
         except (SpineplanError, OSError) as error:  # PacsError is a SpineplanError
             # a transfer cut short by Cancel may end in another error: the user asked for it
             if self._stop.is_set():
@@ -157,11 +163,12 @@ def find_worker(
     date_to: str = "",
     parent: QObject | None = None,
 ) -> PacsWorker:
-    """The studies matching the search, each with its series (a list of `StudyFound`)."""
-    from imaging.pacs.query import find_studies
+    """The studies matching the search, each with its series (a `StudySearch`: at most
+    `MAX_STUDIES`, and whether the PACS had more)."""
+    from imaging.pacs.query import search_studies
 
     return PacsWorker(
-        lambda _progress, cancelled: find_studies(
+        lambda _progress, cancelled: search_studies(
             node,
             patient_id=patient_id,
             patient_name=patient_name,

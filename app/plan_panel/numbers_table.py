@@ -10,12 +10,11 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from planning.anatomy.levels import ThoracicPrefix, display_name, level_range_words
+from planning.anatomy.levels import ThoracicPrefix, level_range_words
 from planning.dose.images import PlanImages
 from planning.dose.plan_geometry import PlanGeometry
 from planning.field.beam import Beam
 from planning.field.derivation import Field
-from planning.field.wording import border_sentence
 from planning.plan import PlanResult
 
 
@@ -35,23 +34,10 @@ def field_rows(plan_field: Field, prefix: ThoracicPrefix) -> list[tuple[str, str
             ", ".join(f"{b.name} {b.gantry_angle_deg:g}°" for b in plan_field.beams),
         ),
         ("Energy, SSD", f"{energy_label(plan_field.energy)}, {plan_field.ssd_cm:g} cm"),
-        (
-            "Superior border",
-            border_sentence(
-                plan_field.superior_border_z_mm,
-                plan_field.superior_border_description,
-                plan_field.superior_border_location,
-                display_name(plan_field.reach_levels[0], prefix),
-            ),
-        ),
-        (
-            "Inferior border",
-            border_sentence(
-                plan_field.inferior_border_z_mm,
-                plan_field.inferior_border_description,
-                plan_field.inferior_border_location,
-                display_name(plan_field.reach_levels[1], prefix),
-            ),
+        *zip(
+            ("Superior border", "Inferior border"),
+            plan_field.border_sentences(prefix),
+            strict=True,
         ),
         ("Field length x width at the isocentre plane", field_size_words(plan_field)),
     ]
@@ -122,6 +108,11 @@ def numbers_rows(result: PlanResult) -> list[tuple[str, str]]:
             f"{prescription.bed_gy(ab):.1f} Gy, {prescription.eqd2_gy(ab):.1f} Gy",
         ),
         (f"Lesion volume {result.lesion.volume_basis}", f"{result.lesion.volume_cc:.2f} cm³"),
+        *(
+            [("Lesion volume from the ellipsoid's formula", f"{beside:.2f} cm³")]
+            if (beside := result.lesion.formula_volume_beside_cc) is not None
+            else []
+        ),
         ("Lesion volume on the dose grid", f"{stats.volume_cc:.2f} cm³ (the DVH's volume)"),
         ("Lesion V95", f"{stats.v95_percent:.1f} %"),
         ("Lesion D95", f"{stats.d95_percent:.1f} % ({stats.d95_gy:.2f} Gy)"),

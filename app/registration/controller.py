@@ -35,6 +35,7 @@ from app.viewer.overlays import LabelOverlay, OverlayItem
 from app.window_docks import add_dock
 from imaging.discovery import SeriesInfo
 from imaging.errors import SpineplanError
+from imaging.frame_mapping import FrameMapping, FrameRegistration
 from imaging.registration import PointPair, RegistrationResult, RegistrationSettings
 from imaging.volume import Volume
 from planning.case.planning_ct import PlanningCtReference, rigid_matrix
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 #: black around the image as on soft tissue
 POINT_COLOR = qcolor(palette.WHITE)
 
+ACCEPTED_TEXT = "Accepted: the case plans on this CT (Edit > Undo takes it back)"
 REGISTERED_TEXT = "Registered: check the fused views, then Accept"
 #: the status line once the point pair moved after Register: the Result figures and the
 #: warnings (a point "20 mm from its CT point") still describe the run's points
@@ -105,6 +107,9 @@ class RegistrationController(QObject):
         self.worker: RegistrationWorker | None = None
         self.result: RegistrationResult | None = None
         self.pending: np.ndarray | None = None
+        # what Accept stored (the case's reference) and the registration it took from review:
+        # Undo of the Accept puts that registration back under review
+        self._accepted: tuple[PlanningCtReference, np.ndarray] | None = None
         self.mr_point: np.ndarray | None = None
         self.ct_point: np.ndarray | None = None
         # the point pair (MR, CT) the last run registered with: its result describes these
@@ -358,8 +363,10 @@ class RegistrationController(QObject):
 
     def _set_point(self, which: Image) -> None:
         """The crosshair (where the user last clicked) as the MR or the CT point."""
-        point = np.asarray(self.window.viewer.point_mm, float).copy()
-        shown = self.window.viewer.active_panel.volume
+        viewer = self.window.viewer
+        shown = viewer.active_panel.volume
+        # the crosshair in the active view's own frame (LPS mm of the series clicked)
+        point = viewer.point_for(shown) if shown is not None else viewer.point_mm.copy()
         combo = self.panel.mr_combo if which == "mr" else self.panel.ct_combo
         chosen = self._series(combo)
         if (
@@ -491,7 +498,7 @@ class RegistrationController(QObject):
         self.panel.progress_bar.setValue(int(100 * done / total) if total else 0)
 
     def _on_result(self, result: RegistrationResult) -> None:
-        self.result = result
+        self.result, self._accepted = result, None
         self.pending = np.asarray(result.matrix_moving_to_fixed, float)
         self.panel.progress_bar.setValue(100)
         self.panel.status_label.setText(REGISTERED_TEXT)
@@ -522,7 +529,9 @@ class RegistrationController(QObject):
         if self.window.shown_keys[0] != ct[0].key:
             self.window.show_series(ct[0].key)
         if centre is not None:
-            self.window.viewer.set_point((self.pending @ np.append(centre, 1.0))[:3])
+            self.window.viewer.set_point(
+                (self.pending @ np.append(centre, 1.0))[:3], ct[1].frame_of_reference_uid
+            )
 
     def _on_failed(self, message: str) -> None:
         self.panel.status_label.setText(f"Registration failed: {message}")
@@ -615,7 +624,7 @@ class RegistrationController(QObject):
         self._update_accept()
 
     def _forget_result(self) -> None:
-        self.result = self.pending = None
+        self.result = self.pending = self._accepted = None
         self._show_no_result()
         self.panel.warning_label.hide()
         self.panel.confirm_check.hide()
@@ -665,12 +674,11 @@ class RegistrationController(QObject):
             series_instance_uid=info.series_instance_uid,
             matrix_mm=rows,
         )
+        self._accepted = (reference, self.pending)
         self.pending = None  # the case's registration now; nudges are edits of the case
         self.document.set_planning_ct(reference, "Accept registration onto the planning CT")
         self._update_accept()
-        self.panel.status_label.setText(
-            "Accepted: the case plans on this CT (Edit > Undo takes it back)"
-        )
+        self.panel.status_label.setText(ACCEPTED_TEXT)
 
     def _show_region_and_case(self) -> None:
         _region, text = registration_region(self.document.current)
@@ -704,8 +712,23 @@ class RegistrationController(QObject):
             return None
         return case.planning_ct.matrix
 
+    def _link_frames(self) -> None:
+        """The viewer's crosshair through `shown_matrix` (the pending registration, else the
+        case's): a click on the CT puts the MR views on the same anatomy, and back. With none,
+        the MR and CT frames are unrelated and the viewer leaves the other's views alone."""
+        mr, ct = self._series(self.panel.mr_combo), self._series(self.panel.ct_combo)
+        matrix = self.shown_matrix()
+        registrations: tuple[FrameRegistration, ...] = ()
+        if matrix is not None and mr is not None and ct is not None:
+            source, target = mr[1].frame_of_reference_uid, ct[1].frame_of_reference_uid
+            if source and target and source != target:  # one frame is linked as it is
+                registrations = (FrameRegistration(source, target, matrix),)
+        self.window.viewer.set_frame_mapping(FrameMapping(registrations))
+
     def _show_fused(self) -> None:
-        """The MR over the CT views and its levels/lesion mapped, at `shown_matrix`."""
+        """The MR over the CT views and its levels/lesion mapped, at `shown_matrix`; the
+        crosshair linked through it."""
+        self._link_frames()
         self._clear_fused()
         mr, ct = self._series(self.panel.mr_combo), self._series(self.panel.ct_combo)
         matrix = self.shown_matrix()
@@ -740,7 +763,25 @@ class RegistrationController(QObject):
 
     def _follow_case(self) -> None:
         """The case's registration changed (Accept, a nudge, Undo): redraw unless a pending
-        registration is shown."""
+        registration is shown. Undo of this session's Accept puts the registration it stored
+        back under review (the Result box describes it again, Accept stores it again); Redo
+        makes it the case's again."""
+        case = self.document.case
+        if self._accepted is not None:
+            reference, matrix = self._accepted
+            stored = case.planning_ct if case is not None else None
+            if stored is None and self.pending is None:
+                self.pending = matrix
+                self.panel.status_label.setText(
+                    "Accept undone: the registration is back under review (Accept stores it again)"
+                )
+                self._show_fused()
+                self._update_accept()
+                return
+            if stored == reference and self.pending is not None:
+                self.pending = None
+                self.panel.status_label.setText(ACCEPTED_TEXT)
+                self._update_accept()
         if self.pending is None:
             self._show_fused()
             self._show_no_result()

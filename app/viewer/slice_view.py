@@ -127,7 +127,7 @@ class SliceView(MappedSliceWidget):
             self._pixels = None
             self.update()
             return
-        point = self.viewer.point_mm
+        point = self.viewer.point_for(volume)
         index = slice_index_at(volume, self.plane, point)
         g = self.geometry_
         if (
@@ -165,9 +165,9 @@ class SliceView(MappedSliceWidget):
             return
         target = int(np.clip(index, 0, g.count - 1))
         if target != g.index:
-            self.viewer.set_point(
-                move_to_slice(self.volume, self.plane, self.viewer.point_mm, target)
-            )
+            volume = self.volume
+            point = move_to_slice(volume, self.plane, self.viewer.point_for(volume), target)
+            self.viewer.set_point(point, volume.frame_of_reference_uid)
 
     def value_at(self, point: QPointF) -> float | None:
         """Voxel value under a widget point, None outside the slice."""
@@ -265,7 +265,8 @@ class SliceView(MappedSliceWidget):
     def _paint_crosshair(self, painter: QPainter) -> None:
         g = self.geometry_
         assert g is not None
-        centre = self.patient_to_screen(self.viewer.point_mm)
+        assert self.volume is not None
+        centre = self.patient_to_screen(self.viewer.point_for(self.volume))
         paint_crosshair(painter, g, centre, self.width(), self.height())
 
     def _paint_annotations(self, painter: QPainter, texts: list[ViewText] | None = None) -> None:

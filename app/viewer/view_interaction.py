@@ -73,7 +73,7 @@ class ViewInteraction:
         else:
             return
         if mode == "crosshair":
-            viewer.set_point(view.screen_to_patient(pos))
+            self._set_crosshair(pos)
         start_state: object = None
         if mode == "window":
             start_state = view.panel.display_window
@@ -94,7 +94,7 @@ class ViewInteraction:
             mode, start, state = self._drag
             dx, dy = pos.x() - start.x(), pos.y() - start.y()
             if mode == "crosshair":
-                viewer.set_point(view.screen_to_patient(pos))
+                self._set_crosshair(pos)
             elif mode == "window":
                 assert isinstance(state, Window)
                 # right/left: wider/narrower window; down/up: higher/lower level
@@ -113,6 +113,12 @@ class ViewInteraction:
             if patient_event is not None:
                 viewer.tool.move(patient_event)
         self._emit_readout(pos)
+
+    def _set_crosshair(self, pos: QPointF) -> None:
+        """The linked point to ``pos``, in this view's frame of reference."""
+        view = self.view
+        assert view.volume is not None
+        view.viewer.set_point(view.screen_to_patient(pos), view.volume.frame_of_reference_uid)
 
     def release(self, event: QMouseEvent) -> None:
         tool = self.view.viewer.tool
@@ -177,10 +183,12 @@ class ViewInteraction:
             return
         xyz = g.pixel_to_patient(xy)
         value = view.value_at(pos)
-        units = view.volume.metadata.units
-        unit = f" {units}" if units else ""
+        metadata = view.volume.metadata
+        unit = f" {metadata.units}" if metadata.units else ""
+        # the frame the numbers are in: an MR and a planning CT each have their own LPS
+        frame = f"{metadata.modality} LPS" if metadata.modality else "LPS"
         view.viewer.readout.emit(
             f"{view.panel.title()} · {PLANE_SHORT[view.plane]} slice {g.index + 1}"
             f" · pixel ({x}, {y}) · value {value:.6g}{unit} · "
-            f"LPS ({xyz[0]:.1f}, {xyz[1]:.1f}, {xyz[2]:.1f}) mm"
+            f"{frame} ({xyz[0]:.1f}, {xyz[1]:.1f}, {xyz[2]:.1f}) mm"
         )

@@ -35,10 +35,10 @@ class PanelLinks(Protocol):
 
 
 class ViewerLinks(Protocol):
-    """The viewer a view belongs to: the linked point, the overlays, the active tool and view,
-    the display switches and the signals a view emits on its behalf."""
+    """The viewer a view belongs to: the linked point (in each series' own frame), the
+    overlays, the active tool and view, the display switches and the signals a view emits on
+    its behalf."""
 
-    point_mm: np.ndarray
     overlays: OverlayModel
     show_crosshair: bool
     show_patient_info: bool
@@ -50,7 +50,11 @@ class ViewerLinks(Protocol):
     #: a series was dropped on a view: (series key, panel index)
     series_dropped: SignalInstance
 
-    def set_point(self, point_mm: np.ndarray) -> None: ...
+    def point_for(self, volume: Volume) -> np.ndarray: ...
+
+    def set_point(
+        self, point_mm: np.ndarray, frame_of_reference_uid: str | None = None
+    ) -> None: ...
 
     def set_active_view(self, view: object) -> None: ...
 

@@ -3,7 +3,11 @@ orthogonal reformats, all linked through one patient point (LPS mm).
 
 Series in the same frame of reference are linked by patient position, whatever their grids:
 each view shows its own series' slice nearest to the linked point and draws the crosshair at
-the point's projection. Window/level belongs to a panel (its three views share it).
+the point's projection. Series in two frames of reference (an MR and a planning CT of another
+study) are linked through the registration between them (`set_frame_mapping`), or not at all
+while none is known: the other frame's views then stay where they were, and the panel's header
+and the status bar say so (`app.viewer.linked_point`). Window/level belongs to a panel (its
+three views share it).
 """
 
 from __future__ import annotations
@@ -24,16 +28,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.viewer.linked_point import LinkedPoint
 from app.viewer.overlays import OverlayModel
 from app.viewer.rendering import Window
 from app.viewer.screen_mapping import ViewState
 from app.viewer.slice_view import SliceView
 from app.viewer.tools import ViewTool
 from app.viewer.window_presets import PRESETS, default_preset
+from imaging.frame_mapping import FrameMapping, FrameRelation
 from imaging.reslice import planes_for
 from imaging.volume import Volume
 
 LeftMode = Literal["crosshair", "pan", "zoom", "window"]
+
+#: where the crosshair's link to the other panel stands in a narrow header (0 = the series
+#: name, kept last; higher numbers drop out first): "not linked" just after the name, before
+#: the window; "linked through the registration" after the window, before the voxel size
+UNLINKED_NOTE_PRIORITY = 0.5
+LINK_NOTE_PRIORITY = 1.5
 
 
 class SeriesPanel(QWidget):
@@ -58,7 +70,7 @@ class SeriesPanel(QWidget):
         self.header.setObjectName("PanelHeader")
         # the header follows the panel's width (parts drop out), it never sets it
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._header_parts: list[tuple[str, str, int]] = []
+        self._header_parts: list[tuple[str, str, float]] = []
         self.close_button = QToolButton(self)
         self.close_button.setText("✕")
         self.close_button.setToolTip("Close this comparison panel")
@@ -168,6 +180,9 @@ class SeriesPanel(QWidget):
             (f"{sx:.2g}×{sy:.2g}×{sz:.2g} mm", f"{sx:.2g}×{sy:.2g}×{sz:.2g} mm", 2),
             (f"W/L: {self.preset}", f"W/L: {self.preset}", 1),
         ]
+        link_note = self.viewer.link_note(self)
+        if link_note is not None:
+            parts.append(link_note)
         if self.volume.warnings:
             count = len(self.volume.warnings)
             text = f"⚠ {count} geometry warning{'s' * (count > 1)}"
@@ -189,6 +204,10 @@ class SeriesPanel(QWidget):
             parts.remove(max(parts, key=lambda p: p[2]))
         self.header.setText("  ·  ".join(p[1] for p in parts))
 
+    def show_link_note(self) -> None:
+        """Say again how the crosshair links this panel to the other (the mapping changed)."""
+        self._update_header()
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_header()
@@ -197,8 +216,11 @@ class SeriesPanel(QWidget):
 class Viewer(QWidget):
     """The image area of the main window (see the module docstring)."""
 
-    #: the linked patient point moved (np.ndarray LPS mm)
+    #: the linked patient point moved (np.ndarray LPS mm, in the frame `point_frame_uid`)
     point_changed = Signal(object)
+    #: views of another frame did not follow the crosshair (no registration): what to tell
+    #: the user; "" when every view follows it again
+    link_message = Signal(str)
     #: pixel value / position text under the cursor ("" when outside the images)
     readout = Signal(str)
     #: a series (key) was dropped on panel ``index``
@@ -211,7 +233,7 @@ class Viewer(QWidget):
         self.setObjectName("Viewer")
         self.overlays = OverlayModel(self)
         self.overlays.changed.connect(self.refresh)
-        self.point_mm = np.zeros(3)
+        self.linked = LinkedPoint()
         self.show_crosshair = True
         self.show_patient_info = True
         self.left_mode: LeftMode = "crosshair"
@@ -256,12 +278,24 @@ class Viewer(QWidget):
         """Show ``volume`` in panel 0 (main) or 1 (side-by-side comparison)."""
         if panel == 1 and self.panels[0].volume is None:
             panel = 0
-        if not self.has_images or not _inside(volume, self.point_mm):
-            self.point_mm = _center(volume)
+        uid = volume.frame_of_reference_uid
+        if not self.has_images:
+            self.linked.reset()
+            self.linked.set(_center(volume), uid, ())
+        else:
+            point = self.linked.in_frame(uid)
+            inside = point is not None and _inside(volume, point)
+            if self.linked.relation(uid) is FrameRelation.UNRELATED:
+                # no registration reaches this frame: its series keeps its own point
+                if not inside:
+                    self.linked.hold(uid, _center(volume))
+            elif not inside:
+                self.linked.set(_center(volume), uid, self._frames())
         target = self.panels[panel]
         if panel == 1:
             target.show()
         target.set_volume(volume, title)
+        self._keep_point_on_screen()
         self.stack.setCurrentWidget(self.splitter)
         if self.active_view is None or self.active_view.panel is target:
             self.set_active_view(target.views[0])
@@ -277,23 +311,125 @@ class Viewer(QWidget):
         panel.hide()
         if self.active_view is not None and self.active_view.panel is panel:
             self.set_active_view(self.panels[0].views[0])
+        self._keep_point_on_screen()
 
     def clear(self) -> None:
         for panel in self.panels:
             panel.set_volume(None)
         self.panels[1].hide()
         self.overlays.clear()
+        self.linked.reset()
 
     def volumes(self) -> list[Volume]:
         return [p.volume for p in self.panels if p.volume is not None]
 
     # -- linking --------------------------------------------------------------------------
-    def set_point(self, point_mm: np.ndarray) -> None:
-        """Move the linked point; every view shows the slice through it."""
-        self.point_mm = np.asarray(point_mm, dtype=float).copy()
+    @property
+    def point_mm(self) -> np.ndarray:
+        """The linked point as last set, LPS mm in the frame `point_frame_uid`."""
+        return self.linked.point_mm
+
+    @property
+    def point_frame_uid(self) -> str:
+        """The Frame of Reference UID of the series the linked point was set on."""
+        return self.linked.frame_uid
+
+    def point_for(self, volume: Volume) -> np.ndarray:
+        """The linked point in ``volume``'s LPS mm (its frame's own point when no registration
+        relates the frames; the volume's centre when it never had one)."""
+        point = self.linked.in_frame(volume.frame_of_reference_uid)
+        return _center(volume) if point is None else point
+
+    def set_point(self, point_mm: np.ndarray, frame_of_reference_uid: str | None = None) -> None:
+        """Move the linked point to ``point_mm`` (LPS mm of ``frame_of_reference_uid``; None:
+        the frame of the main panel's series); every view shows the slice through it, mapped
+        into its own frame, or stays where it is when its frame is unrelated."""
+        if frame_of_reference_uid is None:
+            main = self.panels[0].volume
+            frame_of_reference_uid = main.frame_of_reference_uid if main is not None else ""
+        self.linked.set(point_mm, frame_of_reference_uid, self._frames())
         for view in self.views():
             view.sync_to_point()
         self.point_changed.emit(self.point_mm.copy())
+        self.link_message.emit(self.unlinked_message())
+
+    def set_frame_mapping(self, mapping: FrameMapping) -> None:
+        """Link the frames of reference through ``mapping`` from now on (a registration was
+        found, nudged, accepted or dropped): the views of the other frame move to the linked
+        point mapped through it."""
+        if mapping == self.linked.mapping:
+            return
+        self.linked.set_mapping(mapping, self._frames())
+        for panel in self.panels:
+            panel.show_link_note()
+        for view in self.views():
+            view.sync_to_point()
+        self.point_changed.emit(self.point_mm.copy())
+        self.link_message.emit(self.unlinked_message())
+
+    @property
+    def frame_mapping(self) -> FrameMapping:
+        return self.linked.mapping
+
+    def frame_name(self, frame_uid: str) -> str:
+        """The frame called by the modalities shown in it ("MR", "CT", "MR/CT"), for readouts."""
+        names = [
+            p.volume.metadata.modality or "series"
+            for p in self.panels
+            if p.volume is not None and p.volume.frame_of_reference_uid == frame_uid
+        ]
+        return "/".join(dict.fromkeys(names)) or "series"
+
+    def unlinked_message(self) -> str:
+        """What the user is told when views of another frame did not follow the point ("" when
+        every view followed)."""
+        unrelated = [
+            p.volume.frame_of_reference_uid
+            for p in self.panels
+            if p.volume is not None
+            and self.linked.relation(p.volume.frame_of_reference_uid) is FrameRelation.UNRELATED
+        ]
+        if not unrelated:
+            return ""
+        others = " and ".join(dict.fromkeys(self.frame_name(uid) for uid in unrelated))
+        here = self.frame_name(self.point_frame_uid)
+        return (
+            f"The {others} views did not move: the {here} and the {others} are in different "
+            "frames of reference and not registered (Tools > Registration)"
+        )
+
+    def link_note(self, panel: SeriesPanel) -> tuple[str, str, float] | None:
+        """How the crosshair links ``panel`` to the other panel when their frames differ
+        (through the registration, or not at all) as a header part: (text, html, priority);
+        None otherwise."""
+        other = self.panels[1 - panel.index].volume
+        if panel.volume is None or other is None:
+            return None
+        ours, theirs = panel.volume.frame_of_reference_uid, other.frame_of_reference_uid
+        relation = self.linked.mapping.relation(ours, theirs)
+        name = self.frame_name(theirs)
+        if relation is FrameRelation.REGISTERED:
+            text = f"linked to the {name} by the registration"
+            return text, text, LINK_NOTE_PRIORITY
+        if relation is FrameRelation.UNRELATED:
+            text = f"⚠ not linked to the {name}: not registered"
+            return text, f"<span style='color:#e3b341'>{text}</span>", UNLINKED_NOTE_PRIORITY
+        return None
+
+    def _frames(self) -> list[str]:
+        """The frames of reference of the series on screen."""
+        return [v.frame_of_reference_uid for v in self.volumes()]
+
+    def _keep_point_on_screen(self) -> None:
+        """When no series of the linked point's frame is shown any more, the point moves to the
+        main panel's own point (a series of an unrelated frame replaced the last of its frame);
+        the panels' link notes follow the series shown."""
+        frames = self._frames()
+        if frames and self.point_frame_uid not in frames and self.panels[0].volume is not None:
+            main = self.panels[0].volume
+            self.linked.set(self.point_for(main), main.frame_of_reference_uid, frames)
+        for panel in self.panels:
+            panel.show_link_note()
 
     def refresh(self) -> None:
         """Repaint every view (overlays or options changed)."""

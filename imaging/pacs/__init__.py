@@ -4,7 +4,10 @@ Qt-free, on pynetdicom (C-ECHO, C-FIND, C-GET, C-MOVE, C-STORE) and dicomweb-cli
 WADO-RS, STOW-RS). One module per job:
 
 - `imaging.pacs.nodes`: `PacsNode`, the nodes kept in the user's settings;
-- `imaging.pacs.echo`: `echo`; `imaging.pacs.query`: `find_studies`;
+- `imaging.pacs.credentials`: a DICOMweb node's password or token in the system keyring;
+- `imaging.pacs.web`: DICOMweb sessions (verified https, credentials, QIDO-RS paging);
+- `imaging.pacs.echo`: `echo`; `imaging.pacs.query`: `search_studies` (at most `MAX_STUDIES`,
+  and whether the list was cut), `find_studies`;
 - `imaging.pacs.retrieve`: `retrieve` (C-GET, C-MOVE or WADO-RS, into a staged folder);
 - `imaging.pacs.send`: `send` (C-STORE or STOW-RS, one outcome per file);
 - `imaging.pacs.cache`: `PacsCache` (one copy per SOP Instance UID, a size limit).

@@ -29,6 +29,19 @@ class PacsCancelled(PacsError):
     """The user cancelled a retrieve or a send; nothing of a retrieve was kept."""
 
 
+class PacsCredentialsRefused(PacsError):
+    """The PACS refused the credentials (HTTP 401 or 403); ``node`` is the node refused, so a
+    remembered secret can be forgotten and asked for again."""
+
+    def __init__(self, message: str, node: PacsNode | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+class PacsCertificateError(PacsUnreachable):
+    """The PACS's TLS certificate could not be verified (expired, wrong host, unknown CA)."""
+
+
 def node_label(node: PacsNode) -> str:
     """How a message names a node: its name and where it is (address and AE, or URL)."""
     where = node.url if node.kind == "dicomweb" else f"{node.host}:{node.port}"

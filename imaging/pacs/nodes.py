@@ -12,13 +12,19 @@ or a DICOMweb node (``url``, the QIDO/WADO/STOW root, e.g.
 ``move_only`` marks a PACS that retrieves only by C-MOVE: spineplan then receives the images
 on a local storage SCP listening on ``move_port`` under ``calling_aet`` (the PACS must know that
 AE title with this machine's address and that port).
+
+A DICOMweb node over ``https`` is verified against the system's certificate authorities, or
+only against its own bundle ``ca_file`` (a PEM file) when one is given. ``auth`` is ``basic``
+(``user`` and a password) or ``bearer`` (a token); the password or token is never kept in
+``pacs_nodes.json``: it lives in the system keyring or is asked for when the node is used
+(`imaging.pacs.credentials`), and reaches the calls in ``secret``, which is never written.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -32,6 +38,11 @@ DEFAULT_CALLING_AET = "SPINEPLAN"
 #: DICOM PS3.5 AE VR: at most 16 characters of the default repertoire, no backslash or control
 #: characters, not all spaces.
 _AE_TITLE = re.compile(r"^[\x20-\x5b\x5d-\x7e]{1,16}$")
+#: How a DICOMweb node authenticates: none, HTTP Basic (user and password) or a bearer token.
+AUTH_NONE, AUTH_BASIC, AUTH_BEARER = "", "basic", "bearer"
+AUTH_KINDS = (AUTH_NONE, AUTH_BASIC, AUTH_BEARER)
+#: Keys that must never be in the settings file (a secret there is refused, not read).
+_SECRET_KEYS = ("secret", "password", "token")
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,14 @@ class PacsNode:
     move_only: bool = False
     #: TCP port of the local storage SCP that receives C-MOVE images (0: not set).
     move_port: int = 0
+    #: A PEM bundle of the certificate authorities an https node's certificate must chain to
+    #: (empty: the system's).
+    ca_file: str = ""
+    #: ``""`` (none), ``"basic"`` (``user`` and a password) or ``"bearer"`` (a token).
+    auth: str = AUTH_NONE
+    user: str = ""
+    #: The password or token for this use; never written, never shown, never compared.
+    secret: str = field(default="", repr=False, compare=False)
 
     @property
     def kind(self) -> str:
@@ -60,8 +79,13 @@ class PacsNode:
         return {
             key: value
             for key, value in asdict(self).items()
-            if key == "name" or value != getattr(defaults, key)
+            if key != "secret" and (key == "name" or value != getattr(defaults, key))
         }
+
+    @property
+    def secret_kind(self) -> str:
+        """What the secret is called: ``"password"``, ``"token"`` or ``""`` (none needed)."""
+        return {AUTH_BASIC: "password", AUTH_BEARER: "token"}.get(self.auth, "")
 
 
 def nodes_file() -> Path:
@@ -84,6 +108,22 @@ def _check_port(node_name: str, what: str, port: object) -> None:
         raise PacsError(f"PACS node {node_name!r}: {what} {port!r} is not a TCP port (1-65535)")
 
 
+def _check_auth(node: PacsNode) -> None:
+    if node.auth not in AUTH_KINDS:
+        raise PacsError(
+            f"PACS node {node.name!r}: authentication {node.auth!r} is not one of "
+            "basic, bearer (or none)"
+        )
+    if node.auth == AUTH_BASIC and not node.user.strip():
+        raise PacsError(f"PACS node {node.name!r}: no user (basic authentication needs one)")
+    if node.auth != AUTH_BASIC and node.user:
+        raise PacsError(f"PACS node {node.name!r}: a user is only used with basic authentication")
+    if ":" in node.user:
+        raise PacsError(
+            f"PACS node {node.name!r}: user {node.user!r} has a ':' (HTTP Basic cannot send it)"
+        )
+
+
 def validate_node(node: PacsNode) -> PacsNode:
     """Check a node; returns it, or raises `PacsError` naming the node and the bad value."""
     if not node.name.strip():
@@ -100,7 +140,20 @@ def validate_node(node: PacsNode) -> PacsNode:
                 f"PACS node {node.name!r}: URL {node.url!r} is not an http(s) URL with a host "
                 "(e.g. http://pacs:8042/dicom-web)"
             )
+        if parsed.username or parsed.password:
+            raise PacsError(
+                f"PACS node {node.name!r}: put no user or password in the URL (give the user "
+                "apart; the password is kept in the system keyring or asked for)"
+            )
+        if node.ca_file and parsed.scheme != "https":
+            raise PacsError(f"PACS node {node.name!r}: a CA file is only used with an https URL")
+        _check_auth(node)
         return node
+    if node.ca_file or node.auth or node.user:
+        raise PacsError(
+            f"PACS node {node.name!r}: a CA file and authentication are for DICOMweb nodes "
+            "(a URL); DICOM networking here has neither"
+        )
     if not node.host.strip():
         raise PacsError(
             f"PACS node {node.name!r}: no host (a DIMSE node needs host, port and called AE "
@@ -120,6 +173,12 @@ def _node_from_json(entry: object, where: str) -> PacsNode:
     known = {f.name: f.type for f in fields(PacsNode)}
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
         raise PacsError(f"{where}: each node must be an object with a 'name'")
+    secrets = sorted(set(entry) & set(_SECRET_KEYS))
+    if secrets:
+        raise PacsError(
+            f"{where}: node {entry['name']!r} has a {secrets[0]} written in the file: remove it "
+            "(spineplan keeps passwords and tokens in the system keyring, or asks for them)"
+        )
     unknown = sorted(set(entry) - set(known))
     if unknown:
         raise PacsError(f"{where}: node {entry['name']!r} has unknown keys {unknown}")

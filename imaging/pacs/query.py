@@ -1,8 +1,12 @@
 """Finding studies and their series on a PACS: C-FIND (study root) or QIDO-RS.
 
-`find_studies` asks at STUDY level with the user's filters, then at SERIES level for each study
+`search_studies` asks at STUDY level with the user's filters, then at SERIES level for each study
 found, and returns frozen records; `StudyFound.to_json` gives the document of
-``spineplan pacs find --json``::
+``spineplan pacs find --json``. A search lists at most ``max_studies`` studies (`MAX_STUDIES`):
+QIDO-RS asks for them a page at a time (``limit``/``offset``) and stops asking there; C-FIND
+stops reading there and sends C-CANCEL. The result says when it was cut
+(`StudySearch.cut_message`), so the user knows to narrow the search. `find_studies` is the same
+search as a plain list::
 
     {"studies": [{"study_instance_uid", "patient_id", "patient_name", "study_date",
                   "study_description", "series": [{"series_instance_uid", "series_number",
@@ -23,6 +27,10 @@ from imaging.pacs.errors import PacsCancelled, PacsError, pacs_error
 from imaging.pacs.nodes import PacsNode
 
 Cancelled = Callable[[], bool]
+
+#: The most studies one search lists: more would not be read by anyone, and a PACS answering
+#: "every study" would take minutes.
+MAX_STUDIES = 500
 
 _STUDY_KEYS = ("StudyInstanceUID", "PatientID", "PatientName", "StudyDate", "StudyDescription")
 _SERIES_KEYS = (
@@ -145,14 +153,34 @@ class StudyFilters:
     study_date: str = ""
 
 
+@dataclass(frozen=True)
+class StudySearch:
+    """The studies a search found (at most ``max_studies``) and whether the PACS had more."""
+
+    studies: tuple[StudyFound, ...]
+    #: True when the PACS had more matching studies than ``max_studies`` (they are left out).
+    cut: bool
+    max_studies: int
+
+    @property
+    def cut_message(self) -> str:
+        """One line saying the list is cut and how to narrow it ("" when it is whole)."""
+        if not self.cut:
+            return ""
+        return (
+            f"only the first {self.max_studies} matching studies are listed (the PACS has more): "
+            "narrow the search by patient ID, name, study dates or modality"
+        )
+
+
 def _check_cancel(node: PacsNode, cancelled: Cancelled | None) -> None:
     if cancelled is not None and cancelled():
         raise pacs_error(node, "search cancelled", PacsCancelled)
 
 
 def _dimse_find(
-    node: PacsNode, filters: StudyFilters, cancelled: Cancelled | None
-) -> list[StudyFound]:
+    node: PacsNode, filters: StudyFilters, cancelled: Cancelled | None, most: int
+) -> tuple[list[StudyFound], bool]:
     from pynetdicom import build_context
     from pynetdicom.sop_class import (  # type: ignore[attr-defined]
         StudyRootQueryRetrieveInformationModelFind as StudyRootFind,
@@ -160,19 +188,34 @@ def _dimse_find(
 
     from imaging.pacs.dimse import association, no_response
 
-    def matches(assoc: Any, query: Dataset, what: str) -> list[Dataset]:
+    message_ids = iter(range(1, 65536))
+
+    stopped_by_pacs: list[bool] = []
+
+    def matches(assoc: Any, query: Dataset, what: str, most: int = 0) -> list[Dataset]:
+        """The PACS's matches; with ``most``, C-CANCEL once one more than that has come (the
+        responses already on their way are read and dropped: the association stays in step).
+        A PACS that ends the list itself with 0xFE00 (Orthanc past its LimitFindResults) has
+        cut it: noted in ``stopped_by_pacs``."""
         found: list[Dataset] = []
         last = time.monotonic()
-        for status, identifier in assoc.send_c_find(query, StudyRootFind):
+        message_id = next(message_ids)
+        cancel_sent = False
+        for status, identifier in assoc.send_c_find(query, StudyRootFind, msg_id=message_id):
             _check_cancel(node, cancelled)
             code = getattr(status, "Status", None)
             if code is None:
                 raise no_response(node, assoc, what, time.monotonic() - last)
             last = time.monotonic()
             if code in (0xFF00, 0xFF01):
-                if identifier is not None:
+                if identifier is not None and not cancel_sent:
                     found.append(identifier)
-            elif code != 0x0000:
+                if most and len(found) > most and not cancel_sent:
+                    assoc.send_c_cancel(message_id, query_model=StudyRootFind)
+                    cancel_sent = True
+            elif code == 0xFE00 and not cancel_sent:
+                stopped_by_pacs.append(True)
+            elif code not in (0x0000, 0xFE00):
                 raise pacs_error(node, f"{what} failed: status 0x{code:04X}")
         return found
 
@@ -187,7 +230,8 @@ def _dimse_find(
     study_query.ModalitiesInStudy = filters.modality
     studies: list[StudyFound] = []
     with association(node, [build_context(StudyRootFind)]) as assoc:
-        for study in matches(assoc, study_query, "C-FIND (studies)"):
+        found = matches(assoc, study_query, "C-FIND (studies)", most)
+        for study in found[:most]:
             series_query = Dataset()
             series_query.QueryRetrieveLevel = "SERIES"
             series_query.StudyInstanceUID = _text(study, "StudyInstanceUID")
@@ -195,13 +239,21 @@ def _dimse_find(
                 setattr(series_query, keyword, "")
             series = matches(assoc, series_query, "C-FIND (series)")
             studies.append(_study_from(study, (_series_from(s) for s in series)))
-    return studies
+    return studies, len(found) > most or bool(stopped_by_pacs)
+
+
+def _uid_of(keyword: str) -> Callable[[dict[str, Any]], str]:
+    """The UID ``keyword`` of a DICOM JSON answer (how QIDO-RS pages tell answers apart)."""
+    from pydicom.datadict import tag_for_keyword
+
+    tag = f"{tag_for_keyword(keyword):08X}"
+    return lambda entry: str((entry.get(tag, {}).get("Value") or [""])[0])
 
 
 def _web_find(
-    node: PacsNode, filters: StudyFilters, cancelled: Cancelled | None
-) -> list[StudyFound]:
-    from imaging.pacs.web import qido_value, web_call, web_client
+    node: PacsNode, filters: StudyFilters, cancelled: Cancelled | None, most: int, page_size: int
+) -> tuple[list[StudyFound], bool]:
+    from imaging.pacs.web import qido_pages, qido_value, web_client
 
     client = web_client(node)
     search = {
@@ -215,31 +267,43 @@ def _web_find(
         )
         if value
     }
-    found = web_call(
+    # paged here, not by dicomweb-client's get_remaining: it pages until an empty page, and
+    # Orthanc 1.10 (DICOMweb 1.7) ignores offset when ModalitiesInStudy is a filter, so its
+    # paging never ended; `qido_pages` stops at a page that brings nothing new
+    pages = qido_pages(
         node,
         "QIDO-RS (studies)",
-        # one request: with get_remaining, dicomweb-client pages until an empty page, and
-        # Orthanc 1.10 (DICOMweb 1.7) ignores offset when ModalitiesInStudy is a filter: the
-        # paging never ended
-        lambda: client.search_for_studies(fields=list(_STUDY_KEYS), search_filters=search),
+        lambda offset, limit: client.search_for_studies(
+            fields=list(_STUDY_KEYS), search_filters=search, offset=offset, limit=limit
+        ),
+        key=_uid_of("StudyInstanceUID"),
+        page_size=page_size,
     )
+    found: list[dict[str, Any]] = []
+    for entry in pages:
+        _check_cancel(node, cancelled)
+        found.append(entry)
+        if len(found) > most:
+            break  # one more than the most shows the list is cut; no further page is asked
     studies: list[StudyFound] = []
-    for entry in found:
+    for entry in found[:most]:
         _check_cancel(node, cancelled)
         study = Dataset.from_json(entry)
         uid = _text(study, "StudyInstanceUID")
-        series = web_call(
+        series = qido_pages(
             node,
             "QIDO-RS (series)",
-            lambda uid=uid: client.search_for_series(  # type: ignore[misc]
-                study_instance_uid=uid, fields=list(_SERIES_KEYS)
+            lambda offset, limit, uid=uid: client.search_for_series(  # type: ignore[misc]
+                study_instance_uid=uid, fields=list(_SERIES_KEYS), offset=offset, limit=limit
             ),
+            key=_uid_of("SeriesInstanceUID"),
+            page_size=page_size,
         )
         studies.append(_study_from(study, (_series_from(Dataset.from_json(s)) for s in series)))
-    return studies
+    return studies, len(found) > most
 
 
-def find_studies(
+def search_studies(
     node: PacsNode,
     *,
     patient_id: str = "",
@@ -249,8 +313,11 @@ def find_studies(
     date_from: str = "",
     date_to: str = "",
     cancelled: Cancelled | None = None,
-) -> list[StudyFound]:
-    """The studies on ``node`` matching every filter given, each with all its series.
+    max_studies: int | None = None,
+    page_size: int | None = None,
+) -> StudySearch:
+    """The studies on ``node`` matching every filter given, each with all its series, at most
+    ``max_studies`` of them (`StudySearch.cut` says when the PACS had more).
 
     Parameters
     ----------
@@ -262,12 +329,23 @@ def find_studies(
         Study date range ``YYYYMMDD``, inclusive; either may be empty (open).
     cancelled : callable, optional
         Polled between answers; when it returns True, `PacsCancelled` is raised.
+    max_studies : int, optional
+        The most studies listed (C-FIND is cancelled, QIDO-RS paging stops, past it); default
+        `MAX_STUDIES`.
+    page_size : int, optional
+        Answers asked for in one QIDO-RS request (default `imaging.pacs.web.QIDO_PAGE_SIZE`).
 
     Raises
     ------
     PacsError
         Naming the node and what failed.
     """
+    if max_studies is None:
+        max_studies = MAX_STUDIES
+    if max_studies < 1:
+        raise PacsError(
+            f"PACS query: the most studies listed must be at least 1, not {max_studies}"
+        )
     filters = StudyFilters(
         patient_id=patient_id.strip(),
         patient_name=patient_name.strip(),
@@ -275,14 +353,24 @@ def find_studies(
         modality=modality.strip().upper(),
         study_date=date_range(date_from.strip(), date_to.strip()),
     )
-    finder = _web_find if node.kind == "dicomweb" else _dimse_find
-    studies = finder(node, filters, cancelled)
-    return sorted(studies, key=lambda s: (s.study_date, s.patient_id, s.study_instance_uid))
+    if node.kind == "dicomweb":
+        from imaging.pacs.web import QIDO_PAGE_SIZE
+
+        studies, cut = _web_find(node, filters, cancelled, max_studies, page_size or QIDO_PAGE_SIZE)
+    else:
+        studies, cut = _dimse_find(node, filters, cancelled, max_studies)
+    ordered = sorted(studies, key=lambda s: (s.study_date, s.patient_id, s.study_instance_uid))
+    return StudySearch(studies=tuple(ordered), cut=cut, max_studies=max_studies)
 
 
-def studies_json(studies: Sequence[StudyFound]) -> dict[str, Any]:
-    """The ``spineplan pacs find --json`` document."""
-    return {"studies": [study.to_json() for study in studies]}
+def find_studies(node: PacsNode, **search: Any) -> list[StudyFound]:
+    """`search_studies` as a plain list of the studies found (at most ``max_studies``)."""
+    return list(search_studies(node, **search).studies)
+
+
+def studies_json(studies: Sequence[StudyFound], *, cut: bool = False) -> dict[str, Any]:
+    """The ``spineplan pacs find --json`` document (``cut``: the PACS had more studies)."""
+    return {"studies": [study.to_json() for study in studies], "cut": cut}
 
 
 def list_instances(
@@ -291,17 +379,20 @@ def list_instances(
     """SOP Instance UIDs of a study (or one series) on ``node``: C-FIND at IMAGE level per
     series (study root, hierarchical), or QIDO-RS."""
     if node.kind == "dicomweb":
-        from imaging.pacs.web import web_call, web_client
+        from imaging.pacs.web import qido_pages, web_client
 
         client = web_client(node)
-        listed = web_call(
+        listed = qido_pages(
             node,
             "QIDO-RS (instances)",
-            lambda: client.search_for_instances(
+            lambda offset, limit: client.search_for_instances(
                 study_instance_uid=study_uid,
                 series_instance_uid=series_uid or None,
                 fields=["SOPInstanceUID"],
+                offset=offset,
+                limit=limit,
             ),
+            key=_uid_of("SOPInstanceUID"),
         )
         return sorted(_text(Dataset.from_json(entry), "SOPInstanceUID") for entry in listed)
     return _dimse_instances(node, study_uid, series_uid, cancelled)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pydicom
 from pydicom.errors import InvalidDicomError
 
-from imaging.pacs.errors import PacsError, PacsUnreachable, pacs_error
+from imaging.pacs.errors import PacsCredentialsRefused, PacsError, PacsUnreachable, pacs_error
 from imaging.pacs.nodes import PacsNode
 
 Progress = Callable[[int, "int | None"], None]
@@ -174,8 +174,8 @@ def _web_send(
         try:
             # one STOW-RS request per file, so each file gets its own result
             web_call(node, "STOW-RS", functools.partial(client.store_instances, [dataset]))
-        except PacsUnreachable:
-            raise
+        except (PacsUnreachable, PacsCredentialsRefused):
+            raise  # no file would fare better: one line, not one failure per file
         except PacsError as error:
             outcomes.append(item.outcome(False, str(error)))
         else:
@@ -200,7 +200,8 @@ def send(
     Raises
     ------
     PacsError
-        Nothing to send, a path that does not exist, or the PACS cannot be reached at all.
+        Nothing to send, a path that does not exist, the PACS cannot be reached at all, or it
+        refused the credentials (`PacsCredentialsRefused`).
     """
     given = list(paths)
     files = dicom_files(given)

@@ -1,15 +1,34 @@
-"""DICOMweb calls on dicomweb-client: a client per node, failures as one-line `PacsError`."""
+"""DICOMweb calls on dicomweb-client: a client per node, failures as one-line `PacsError`.
+
+Over https the server's certificate is always verified: against the node's own CA bundle
+(``ca_file``, and only that) or else the system's certificate authorities (`truststore`:
+the operating system's store, as a browser on that machine would). A certificate that fails is
+one line saying why (expired, issued for another host, an unknown authority). A node with
+``auth`` sends its ``secret`` as HTTP Basic or as a bearer token; a 401 or 403 is
+`PacsCredentialsRefused`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import ssl
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import requests
 from dicomweb_client.api import DICOMwebClient
+from requests.adapters import HTTPAdapter
 
-from imaging.pacs.errors import PacsError, PacsUnreachable, pacs_error
-from imaging.pacs.nodes import PacsNode, validate_node
+from imaging.pacs.errors import (
+    PacsCertificateError,
+    PacsCredentialsRefused,
+    PacsError,
+    PacsUnreachable,
+    node_label,
+    pacs_error,
+)
+from imaging.pacs.nodes import AUTH_BASIC, AUTH_BEARER, PacsNode, validate_node
 
 T = TypeVar("T")
 
@@ -48,16 +67,115 @@ def qido_value(value: str) -> str:
     return value.replace("^", "?")
 
 
+class _VerifiedAdapter(HTTPAdapter):
+    """Every https connection through one `ssl.SSLContext`, which alone decides what is
+    trusted (requests would otherwise add certifi's bundle to any context it is given)."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__(max_retries=0)
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host, pool = super().build_connection_pool_key_attributes(request, True, cert)
+        pool.pop("ca_certs", None)
+        pool.pop("ca_cert_dir", None)
+        pool["ssl_context"] = self._context
+        pool["cert_reqs"] = "CERT_REQUIRED"
+        return host, pool
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        conn.cert_reqs = "CERT_REQUIRED"
+        conn.ca_certs = conn.ca_cert_dir = None
+
+
+def tls_context(node: PacsNode) -> ssl.SSLContext:
+    """What an https node's certificate is checked against: its ``ca_file`` alone, or the
+    system's certificate authorities.
+
+    Raises
+    ------
+    PacsError
+        The CA file is missing or holds no PEM certificate, naming the node and the file.
+    """
+    if not node.ca_file:
+        import truststore
+
+        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    path = Path(node.ca_file).expanduser()
+    if not path.is_file():
+        raise pacs_error(node, f"CA file {str(path)!r} does not exist")
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, ValueError, OSError) as error:
+        raise pacs_error(
+            node, f"CA file {str(path)!r} is not a PEM bundle of certificates ({error})"
+        ) from error
+
+
+def web_session(node: PacsNode) -> requests.Session:
+    """The HTTP session for ``node``: verified TLS, its credentials, DICOM wildcards unescaped.
+
+    Raises
+    ------
+    PacsError
+        The node authenticates and carries no secret, or its CA file cannot be read.
+    """
+    session = _PlainQuerySession()
+    if node.url.lower().startswith("https:"):
+        session.mount("https://", _VerifiedAdapter(tls_context(node)))
+    if node.secret_kind and not node.secret:
+        raise pacs_error(node, f"needs a {node.secret_kind} and none was given")
+    if node.auth == AUTH_BASIC:
+        session.auth = requests.auth.HTTPBasicAuth(node.user, node.secret)
+    elif node.auth == AUTH_BEARER:
+        session.headers["Authorization"] = f"Bearer {node.secret}"
+    return session
+
+
 def web_client(node: PacsNode, *, timeout_s: float = CONNECT_TIMEOUT_S) -> DICOMwebClient:
     """A dicomweb-client for ``node`` (QIDO, WADO and STOW under its URL), no retries."""
     validate_node(node)
     if node.kind != "dicomweb":
         raise pacs_error(node, "is a DIMSE node; this needs a DICOMweb URL")
     client = DICOMwebClient(
-        node.url.rstrip("/"), session=_PlainQuerySession(), timeout=(timeout_s, READ_TIMEOUT_S)
+        node.url.rstrip("/"), session=web_session(node), timeout=(timeout_s, READ_TIMEOUT_S)
     )
     client.set_http_retry_params(retry=False)  # a dead server must fail within the timeout
     return client
+
+
+#: Studies (or series, or instances) asked for in one QIDO-RS request.
+QIDO_PAGE_SIZE = 100
+
+
+def qido_pages(
+    node: PacsNode,
+    what: str,
+    search: Callable[[int, int], list[dict[str, Any]]],
+    *,
+    key: Callable[[dict[str, Any]], str],
+    page_size: int = QIDO_PAGE_SIZE,
+) -> Iterator[dict[str, Any]]:
+    """Every answer of a QIDO-RS search, asked for a page at a time (``search(offset, limit)``).
+
+    The next page starts after what has come so far (a server may cap a page below
+    ``limit``), and the pages end with an empty one or with a page that brings nothing new (a
+    server that ignores ``offset`` sends its first page again). Answers are yielded once each,
+    by ``key``; a consumer that has enough stops iterating, and no further page is asked for.
+    """
+    seen: set[str] = set()
+    offset = 0
+    while True:
+        page = web_call(node, what, functools.partial(search, offset, page_size))
+        fresh = [entry for entry in page if key(entry) not in seen]
+        if not fresh:
+            return
+        for entry in fresh:
+            seen.add(key(entry))
+            yield entry
+        offset += len(page)
 
 
 def web_call(node: PacsNode, what: str, call: Callable[[], T]) -> T:
@@ -68,8 +186,12 @@ def web_call(node: PacsNode, what: str, call: Callable[[], T]) -> T:
         raise
     except requests.exceptions.HTTPError as error:
         response = error.response
+        if response is not None and response.status_code in (401, 403):
+            raise _refused(node, response.status_code) from error
         status = f"HTTP {response.status_code} {response.reason}" if response is not None else ""
         raise pacs_error(node, f"{what} failed: {status or error}") from error
+    except requests.exceptions.SSLError as error:
+        raise pacs_error(node, _tls_failure(node, error), PacsCertificateError) from error
     except requests.exceptions.ConnectTimeout as error:
         raise pacs_error(
             node, f"{what}: no connection within {CONNECT_TIMEOUT_S:g} s", PacsUnreachable
@@ -84,6 +206,67 @@ def web_call(node: PacsNode, what: str, call: Callable[[], T]) -> T:
         raise pacs_error(node, f"{what} failed: {_root_cause(error)}") from error
     except ValueError as error:  # dicomweb-client's answer to a malformed response
         raise pacs_error(node, f"{what}: unexpected answer: {error}") from error
+
+
+def _refused(node: PacsNode, status: int) -> PacsCredentialsRefused:
+    if node.secret_kind:
+        who = f" of user {node.user!r}" if node.user else ""
+        return PacsCredentialsRefused(
+            f"{node_label(node)} refused the credentials{who} (HTTP {status})", node
+        )
+    return PacsCredentialsRefused(
+        f"{node_label(node)} asks for credentials (HTTP {status}): set the node's "
+        "authentication (basic with a user, or a bearer token)",
+        node,
+    )
+
+
+#: OpenSSL's verification results (X509_V_ERR_*) in words, with what to do about them.
+_CERTIFICATE_FAULTS = {
+    9: "the server's certificate is not valid yet (check this computer's clock)",
+    10: "the server's certificate has expired",
+    18: "the server's certificate is self-signed and not trusted",
+    19: "the server's certificate is issued by an unknown certificate authority",
+    20: "the server's certificate is issued by an unknown certificate authority",
+    21: "the server's certificate is issued by an unknown certificate authority",
+    62: "the server's certificate is for another host name",
+    64: "the server's certificate is for another IP address",
+}
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error``, the errors it wraps (requests and urllib3 keep them in ``args`` and
+    ``reason``) and their causes, each once."""
+    pending: list[object] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending.extend(current.args)
+        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__])
+
+
+def _tls_failure(node: PacsNode, error: BaseException) -> str:
+    """What went wrong with TLS, in one line, and what to do."""
+    where = f"CA file {node.ca_file!r}" if node.ca_file else "the system's certificate authorities"
+    for cause in _causes(error):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            fault = _CERTIFICATE_FAULTS.get(cause.verify_code)
+            detail = fault or f"certificate verification failed: {cause.verify_message}"
+            if cause.verify_code in (9, 10, 62, 64):
+                return f"TLS: {detail}"
+            hint = "" if node.ca_file else "; give the PACS's CA bundle as the node's CA file"
+            return f"TLS: {detail} (checked against {where}{hint})"
+        if type(cause).__name__ == "CertificateError":  # urllib3's own host name check
+            return f"TLS: the server's certificate is for another host ({cause})"
+    for cause in _causes(error):
+        if isinstance(cause, ssl.SSLError):
+            reason = cause.reason or str(cause)
+            return f"TLS handshake failed ({str(reason).lower().replace('_', ' ')})"
+    return f"TLS failed: {_root_cause(error)}"
 
 
 def _root_cause(error: BaseException) -> str:

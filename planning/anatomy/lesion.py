@@ -16,6 +16,7 @@ The lesion levels are the labelled levels whose segment (disc middle to disc mid
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -426,6 +427,12 @@ def _check_frame(path: Path, frame_uid: str, reference: Volume) -> None:
 
 
 # -- measurements --------------------------------------------------------------------------
+#: the grids a lesion volume is counted on, as the numbers name them
+MR_GRID = "on the MR grid"
+PLANNING_CT_GRID = "on the planning CT grid"
+ELLIPSOID_FORMULA = "from the ellipsoid's formula"
+
+
 @dataclass(frozen=True)
 class LesionMeasurements:
     """What the panel shows of a lesion mask.
@@ -441,6 +448,14 @@ class LesionMeasurements:
     centroid_mm : tuple of 3 float
         Mean LPS position of the mask's voxel centres.
     voxel_count : int
+    volume_basis : str
+        What the volume was counted on, in words: "on the MR grid" (the post-contrast series'
+        voxels, as the Lesion tab counts them), "on the planning CT grid" (the voxels the
+        plan's RT Structure Set outlines on a CT), or "from the ellipsoid's formula" (an
+        ellipsoid no voxel centre lies in).
+    formula_volume_cc : float or None
+        For an ellipsoid lesion, 4/3 pi abc, cm^3 (more than its voxels hold when the slices
+        are far apart for its size); None for a lesion drawn on the images.
     """
 
     volume_cc: float
@@ -449,17 +464,19 @@ class LesionMeasurements:
     si_extent_mm: float
     centroid_mm: tuple[float, float, float]
     voxel_count: int
+    volume_basis: str = MR_GRID
+    formula_volume_cc: float | None = None
 
     @property
-    def volume_basis(self) -> str:
-        """What the volume was measured on, in words: "on the MR grid" (the post-contrast
-        series' voxels, as the Lesion tab counts them) or, for an ellipsoid with no voxel
-        imaged (``voxel_count`` 0), "from the ellipsoid's formula"."""
-        return "on the MR grid" if self.voxel_count else "from the ellipsoid's formula"
+    def formula_volume_beside_cc(self) -> float | None:
+        """The ellipsoid's formula volume when it is not already ``volume_cc`` (to show beside
+        it), else None."""
+        return None if self.volume_basis == ELLIPSOID_FORMULA else self.formula_volume_cc
 
 
-def measure_lesion(mask: Volume) -> LesionMeasurements:
-    """Volume, superior-inferior extent and centroid of a boolean mask.
+def measure_lesion(mask: Volume, volume_basis: str = MR_GRID) -> LesionMeasurements:
+    """Volume, superior-inferior extent and centroid of a boolean mask (on the grid
+    ``volume_basis`` names).
 
     Raises
     ------
@@ -482,6 +499,7 @@ def measure_lesion(mask: Volume) -> LesionMeasurements:
         si_extent_mm=top - bottom,
         centroid_mm=tuple(float(v) for v in centres.mean(axis=0)),  # type: ignore[arg-type]
         voxel_count=int(k.size),
+        volume_basis=volume_basis,
     )
 
 
@@ -599,6 +617,11 @@ class EllipsoidLesion:
     def z_range_mm(self) -> tuple[float, float]:
         """``(superior_z_mm, inferior_z_mm)`` without a grid."""
         return ellipsoid_z_range_mm(self.center_mm, self.radii_mm)
+
+    @property
+    def formula_volume_cc(self) -> float:
+        """4/3 pi abc, cm^3."""
+        return 4.0 / 3.0 * math.pi * float(np.prod(self.radii_mm)) / 1000.0
 
 
 @dataclass(frozen=True)

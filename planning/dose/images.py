@@ -74,6 +74,11 @@ class PlanImages:
         return self.export_series.frame_of_reference_uid
 
     @property
+    def export_volume(self) -> Volume:
+        """The loaded ``export_series``: the grid the RT Structure Set outlines on."""
+        return self.ct if self.ct is not None else self.lesion_volume
+
+    @property
     def on_registered_ct(self) -> bool:
         """Whether the plan is on a CT in another frame than the MR (through the registration)."""
         return self.registration is not None

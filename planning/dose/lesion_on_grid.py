@@ -8,13 +8,12 @@ half inside after linear resampling).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from imaging.resample import resample_to
 from imaging.volume import Volume
 from planning.anatomy.lesion import (
+    ELLIPSOID_FORMULA,
     EllipsoidLesion,
     LesionMeasurements,
     build_lesion_mask,
@@ -87,17 +86,24 @@ def lesion_on_dose_grid(case: Case, native: Volume | None, grid: Volume) -> tupl
     return mask, fallback
 
 
-def exact_ellipsoid_measurements(case: Case) -> LesionMeasurements:
-    """Measurements of an ellipsoid lesion from its formula (when no voxel of it is imaged)."""
+def ellipsoid_measurements(case: Case, grid: Volume, grid_basis: str) -> LesionMeasurements:
+    """An ellipsoid lesion measured on ``grid``, the series the plan's exports reference: its
+    volume is the voxels the RT Structure Set outlines there (what a planning system reads
+    back), its formula volume beside it; its extent and centroid are the formula's, exact.
+    An ellipsoid no voxel centre lies in keeps its formula volume, and says so."""
     lesion = case.lesion
     assert isinstance(lesion, EllipsoidLesion)
     top, bottom = lesion.z_range_mm
-    volume_cc = 4.0 / 3.0 * math.pi * float(np.prod(lesion.radii_mm)) / 1000.0
+    formula_cc = lesion.formula_volume_cc
+    voxels = int(np.count_nonzero(ellipsoid_mask(grid, lesion.center_mm, lesion.radii_mm).array))
+    voxel_cc = float(np.prod(grid.spacing_mm)) / 1000.0
     return LesionMeasurements(
-        volume_cc=volume_cc,
+        volume_cc=voxels * voxel_cc if voxels else formula_cc,
         superior_z_mm=top,
         inferior_z_mm=bottom,
         si_extent_mm=top - bottom,
         centroid_mm=tuple(float(v) for v in lesion.center_mm),  # type: ignore[arg-type]
-        voxel_count=0,
+        voxel_count=voxels,
+        volume_basis=grid_basis if voxels else ELLIPSOID_FORMULA,
+        formula_volume_cc=formula_cc,
     )

@@ -18,6 +18,8 @@ import numpy as np
 from imaging.errors import SpineplanError
 from imaging.volume import Volume
 from planning.anatomy.lesion import (
+    MR_GRID,
+    PLANNING_CT_GRID,
     EllipsoidLesion,
     LesionLevels,
     LesionMeasurements,
@@ -36,7 +38,7 @@ from planning.dose.images import (
     position_assumptions,
     position_warnings,
 )
-from planning.dose.lesion_on_grid import exact_ellipsoid_measurements, lesion_on_native_grid
+from planning.dose.lesion_on_grid import ellipsoid_measurements, lesion_on_native_grid
 from planning.dose.machine_store import beam_model_for
 from planning.errors import FieldError, LabelError, PlanningError
 from planning.field.beam import Beam
@@ -194,7 +196,7 @@ def plan_geometry(
                     "outside the planning CT: it must cover the lesion's region",
                 )
             )
-    measured = measure_lesion(native) if native is not None else exact_ellipsoid_measurements(case)
+    measured = _measured(case, images, native)
     involved = lesion_levels(
         frame_case.levels, (measured.superior_z_mm, measured.inferior_z_mm), case.thoracic_prefix
     )
@@ -230,6 +232,21 @@ def plan_geometry(
         frame_case=frame_case,
         mapping_assumptions=(*machine_notes, *mapping_notes, *position_assumptions(images)),
     )
+
+
+def _measured(case: Case, images: PlanImages, native: Volume | None) -> LesionMeasurements:
+    """The lesion's volume, extent and centroid, counted on the grid the RT Structure Set
+    outlines it on: the planning CT's for a plan on a CT, else the post-contrast MR's (a mask
+    lesion on a CT of the study's own frame keeps the MR's voxels, its native grid)."""
+    formula_cc = None
+    if isinstance(case.lesion, EllipsoidLesion):
+        if native is None:
+            basis = PLANNING_CT_GRID if images.ct is not None else MR_GRID
+            return ellipsoid_measurements(case, images.export_volume, basis)
+        formula_cc = case.lesion.formula_volume_cc
+    assert native is not None
+    basis = PLANNING_CT_GRID if images.on_registered_ct else MR_GRID
+    return replace(measure_lesion(native, basis), formula_volume_cc=formula_cc)
 
 
 def _onto_planning_ct(

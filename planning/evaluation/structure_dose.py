@@ -7,7 +7,6 @@ say how much of it that is.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,7 +140,7 @@ def _structure_dose(
         # the plan is on a CT in another frame: the structure is mapped onto it
         if isinstance(shape, EllipsoidLesion):
             native = ellipsoid_onto_ct(shape, images.ct, registration)
-            volume_cc = 4.0 / 3.0 * math.pi * float(np.prod(shape.radii_mm)) / 1000.0
+            volume_cc = shape.formula_volume_cc
         else:
             try:
                 on_mr = build_structure_mask(structure, images.lesion_volume, case.base_dir)
@@ -152,7 +151,7 @@ def _structure_dose(
         mask = mask_on_grid(native, dose_gy)
     elif isinstance(shape, EllipsoidLesion):
         mask = ellipsoid_mask(dose_gy, shape.center_mm, shape.radii_mm)
-        volume_cc = 4.0 / 3.0 * math.pi * float(np.prod(shape.radii_mm)) / 1000.0
+        volume_cc = shape.formula_volume_cc
     else:
         try:
             native = build_structure_mask(structure, images.lesion_volume, case.base_dir)

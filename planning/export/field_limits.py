@@ -179,6 +179,7 @@ def _lesion_entries(
         "lesion": {
             "volume_cc": _r(lesion.volume_cc, 3),
             "volume_basis": lesion.volume_basis,
+            "formula_volume_cc": _r(lesion.formula_volume_cc, 3),
             "superior_z_mm": _r(lesion.superior_z_mm),
             "inferior_z_mm": _r(lesion.inferior_z_mm),
             "si_extent_mm": _r(lesion.si_extent_mm),

@@ -87,8 +87,7 @@ def field_mask(result: PlanResult) -> Volume:
 
 def reference_volume(result: PlanResult) -> Volume:
     """The loaded volume of the series the exports reference (its grid)."""
-    images = result.images
-    return images.ct if images.ct is not None else images.lesion_volume
+    return result.images.export_volume
 
 
 def lesion_for_contours(result: PlanResult) -> Volume:

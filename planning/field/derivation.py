@@ -63,6 +63,7 @@ from planning.case import Case
 from planning.case.settings import Arrangement, PlanSettings
 from planning.errors import FieldError
 from planning.field.beam import Beam
+from planning.field.wording import border_sentence
 
 #: Half a typical disc height per region (first letter of the level), mm: the stated margin
 #: beyond the outer endplate when the disc beyond the adjacent vertebra is not labelled.
@@ -182,6 +183,25 @@ class Field:
     def rule_levels_words(self, thoracic_prefix: ThoracicPrefix = "T") -> str:
         """The levels the rule asks for (lesion levels + one vertebra each side)."""
         return level_range_words((self.superior_level, self.inferior_level), thoracic_prefix)
+
+    def border_sentences(self, thoracic_prefix: ThoracicPrefix = "T") -> tuple[str, str]:
+        """The superior and the inferior border in full (:func:`border_sentence`), for the
+        numbers table and the report."""
+        top, bottom = self.reach_levels
+        return (
+            border_sentence(
+                self.superior_border_z_mm,
+                self.superior_border_description,
+                self.superior_border_location,
+                display_name(top, thoracic_prefix),
+            ),
+            border_sentence(
+                self.inferior_border_z_mm,
+                self.inferior_border_description,
+                self.inferior_border_location,
+                display_name(bottom, thoracic_prefix),
+            ),
+        )
 
     def coverage_words(self, thoracic_prefix: ThoracicPrefix = "T") -> str:
         """What the field levels are, in words, for the "Field levels" rows."""

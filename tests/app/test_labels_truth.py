@@ -40,11 +40,13 @@ def test_a_tight_margin_changes_the_field_words_and_warns(qtbot, window) -> None
 
 def test_volumes_and_sizes_say_their_grid_plane_and_unit(qtbot, window) -> None:
     panel, result = _open_planned(qtbot, window, 2)
-    # an ellipsoid lesion: the plan measures it by its formula, the Lesion tab counts the MR
-    # voxels, the DVH the dose grid's; three numbers, each named for what it is
+    # an ellipsoid lesion: the plan counts the MR voxels its RT Structure Set outlines, shows
+    # the ellipsoid's formula beside, the DVH counts the dose grid's; each named for what it is
+    on_mr = panel.number("Lesion volume on the MR grid")
     exact = panel.number("Lesion volume from the ellipsoid's formula")
     dose = panel.number("Lesion volume on the dose grid")
-    assert exact == f"{result.lesion.volume_cc:.2f} cm³"
+    assert on_mr == f"{result.lesion.volume_cc:.2f} cm³" == "0.25 cm³"
+    assert exact == f"{result.lesion.formula_volume_cc:.2f} cm³" == "0.29 cm³"
     assert dose.startswith(f"{result.lesion_stats.volume_cc:.2f} cm³")
     size = panel.number("Field length x width at the isocentre plane")
     f = result.field

@@ -179,11 +179,24 @@ def test_register_with_a_point_pair_accept_save_and_plan_on_the_ct(
         assert (saved.parent / written["path"]).resolve() == (_case_path(4).parent / "PLANNING_CT")
         assert written["series_instance_uid"] == data["planning_ct"]["series_instance_uid"]
 
-        # Edit > Undo takes the registration back: the plan returns to the MR
+        # Edit > Undo takes the registration back: the plan returns to the MR, and the
+        # registration is back under review (its figures true again, Accept enabled, fused)
         with qtbot.waitSignal(window.plan_panel.plan_updated, timeout=PLAN_TIMEOUT_MS) as plan:
             window.actions_by_id["undo"].trigger()
         assert document.case.planning_ct is None
         assert not plan.args[0].images.on_registered_ct
+        assert panel.status_label.text().startswith("Accept undone")
+        assert panel.accept_button.isEnabled()
+        assert np.allclose(controller.shown_matrix(), found)
+        assert "Mattes mutual information" in panel.quality_label.text()
+        assert "MR fused on the CT" in [i.name for i in window.viewer.overlays.items()]
+        # Edit > Redo accepts it again
+        with qtbot.waitSignal(window.plan_panel.plan_updated, timeout=PLAN_TIMEOUT_MS) as plan:
+            window.actions_by_id["redo"].trigger()
+        assert plan.args[0].images.on_registered_ct
+        assert controller.pending is None and not panel.accept_button.isEnabled()
+        assert panel.status_label.text().startswith("Accepted")
+        assert np.allclose(document.case.planning_ct.matrix, found, atol=1e-5)
     finally:
         _finish(window)
 

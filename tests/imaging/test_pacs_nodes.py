@@ -83,6 +83,16 @@ def test_unknown_name_lists_the_known_ones() -> None:
             "move port (local storage SCP for C-MOVE) 0 is not",
         ),
         (PacsNode(name=" ", host="h", port=1, called_aet="P"), "the name is empty"),
+        (PacsNode(name="a", url="http://h/dw", ca_file="/ca.pem"), "only used with an https URL"),
+        (PacsNode(name="a", url="https://h/dw", auth="basic"), "no user (basic authentication"),
+        (PacsNode(name="a", url="https://h/dw", auth="digest"), "authentication 'digest' is not"),
+        (PacsNode(name="a", url="https://h/dw", auth="bearer", user="u"), "user is only used"),
+        (PacsNode(name="a", url="https://h/dw", auth="basic", user="a:b"), "has a ':'"),
+        (PacsNode(name="a", url="https://u:pw@h/dw"), "put no user or password in the URL"),
+        (
+            PacsNode(name="a", host="h", port=1, called_aet="P", auth="basic", user="u"),
+            "authentication are for DICOMweb nodes",
+        ),
     ],
 )
 def test_validation_names_the_node_and_the_value(node: PacsNode, message: str) -> None:
@@ -91,6 +101,41 @@ def test_validation_names_the_node_and_the_value(node: PacsNode, message: str) -
     with pytest.raises(PacsError):
         save_nodes([node])
     assert not nodes_file().exists()
+
+
+def test_a_secret_is_never_written(data_dir: Path) -> None:
+    secure = PacsNode(
+        name="secure",
+        url="https://pacs.example/dicom-web",
+        ca_file="/etc/pacs-ca.pem",
+        auth="basic",
+        user="alice",
+        secret="hunter2-secret",
+    )
+    assert "hunter2" not in repr(secure)
+    save_nodes([secure])
+    text = nodes_file().read_text()
+    assert "hunter2" not in text
+    assert json.loads(text)["nodes"] == [
+        {
+            "name": "secure",
+            "url": "https://pacs.example/dicom-web",
+            "ca_file": "/etc/pacs-ca.pem",
+            "auth": "basic",
+            "user": "alice",
+        }
+    ]
+    (loaded,) = load_nodes()
+    assert loaded == secure and loaded.secret == ""
+
+
+@pytest.mark.parametrize("key", ["secret", "password", "token"])
+def test_a_secret_in_the_file_is_refused(key: str) -> None:
+    nodes_file().parent.mkdir(parents=True)
+    entry = {"name": "w", "url": "https://h/dw", "auth": "basic", "user": "u", key: "pw"}
+    nodes_file().write_text(json.dumps({"nodes": [entry]}))
+    with pytest.raises(PacsError, match=f"node 'w' has a {key} written in the file: remove it"):
+        load_nodes()
 
 
 def test_names_must_be_unique() -> None:

@@ -28,24 +28,9 @@ def _sagittal_series(slices: int = 15, rows: int = 80, columns: int = 60):
     row_cosine, column_cosine = np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, -1.0])
     first = np.array([21.0, -45.0, 60.0])  # slices run towards patient right (-x)
     normal = np.cross(row_cosine, column_cosine)
-    study, series, frame = generate_uid(), generate_uid(), generate_uid()
-    headers = []
-    for k in range(slices):
-        ds = Dataset()
-        ds.SOPClassUID = MR_IMAGE_STORAGE
-        ds.SOPInstanceUID = generate_uid()
-        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study, series, frame
-        ds.PatientName, ds.PatientID = "TEST^RTSTRUCT", "RT001"
-        ds.PatientBirthDate, ds.PatientSex = "19600101", "F"
-        ds.StudyDate, ds.StudyTime, ds.StudyID = "20260101", "120000", "1"
-        ds.AccessionNumber, ds.ReferringPhysicianName = "", ""
-        ds.ImagePositionPatient = [float(v) for v in first + normal * 3.0 * k]
-        ds.ImageOrientationPatient = [*row_cosine, *column_cosine]
-        ds.PixelSpacing = [1.5, 1.5]
-        ds.Rows, ds.Columns = rows, columns
-        headers.append(ds)
     affine = affine_from_dicom(first, row_cosine, column_cosine, (1.5, 1.5), normal * 3.0)
     volume = Volume(array=np.zeros((slices, rows, columns), dtype=np.int16), affine=affine)
+    headers = headers_of(volume)
     return headers, volume
 
 

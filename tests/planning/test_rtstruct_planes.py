@@ -22,7 +22,7 @@ from skimage.draw import polygon2mask
 
 from planning.anatomy.lesion import EllipsoidLesion, SeedLesion
 from planning.display import palette
-from planning.export.plan_dicom import write_plan_dicom
+from planning.export.plan_dicom import lesion_for_contours, write_plan_dicom
 from planning.plan import PlanResult, plan_case
 from tests.imaging.test_rtstruct_readers import rt_utils_mask, rt_utils_with_rows_first
 from tests.planning.plan_fixtures import SAMPLES, TEST_GRID_MM, default_plan, sample_case
@@ -56,7 +56,10 @@ def written(tmp_path_factory) -> dict[int, Path]:
 
 
 def _series(number: int) -> dict[str, pydicom.Dataset]:
-    folder = SAMPLES / f"case{number}" / REFERENCED[number]
+    return _series_of(SAMPLES / f"case{number}" / REFERENCED[number])
+
+
+def _series_of(folder: Path) -> dict[str, pydicom.Dataset]:
     headers = [pydicom.dcmread(p, stop_before_pixels=True) for p in sorted(folder.glob("*.dcm"))]
     return {str(ds.SOPInstanceUID): ds for ds in headers}
 
@@ -138,6 +141,27 @@ def test_contours_of_a_plan_on_the_ct_are_axial(written) -> None:
     for contour in _lesion_contours(written[4] / "rtstruct.dcm"):
         points = np.asarray(contour.ContourData, float).reshape(-1, 3)
         assert np.ptp(points[:, 2]) < 1e-3 and np.ptp(points[:, 0]) > 1.0
+
+
+@pytest.mark.parametrize("number", [2, 4])
+def test_an_mr_only_plan_of_an_ellipsoid_reports_the_volume_its_contours_hold(
+    tmp_path, number: int
+) -> None:
+    """An ellipsoid lesion on an MR-only plan (the sample cases as they are, case 4 without
+    its CT): the volume spineplan reports is the one its sagittal contours hold (case 2: 0.254
+    of the formula's 0.294 cm3; case 4: 1.098 of 1.553), and it says so."""
+    case = sample_case(number)
+    assert isinstance(case.lesion, EllipsoidLesion)
+    result = plan_case(replace(case, planning_ct=None), grid_spacing_mm=TEST_GRID_MM)
+    write_plan_dicom(result, tmp_path)
+    held = _volume_from_contours_cc(
+        _lesion_contours(tmp_path / "rtstruct.dcm"),
+        _series_of(SAMPLES / f"case{number}" / "T1C_SAG"),
+    )
+    assert held == pytest.approx(result.lesion.volume_cc, rel=0.01)
+    assert result.lesion.volume_basis == "on the MR grid"
+    assert result.lesion.formula_volume_cc == pytest.approx(case.lesion.formula_volume_cc)
+    assert held < 0.9 * case.lesion.formula_volume_cc  # what reporting the formula got wrong
 
 
 @pytest.mark.parametrize("number", sorted(REFERENCED))
@@ -224,22 +248,26 @@ def _study_with_a_square_sagittal_mr(folder: Path) -> Path:
     return folder
 
 
-def test_released_rt_utils_reads_an_mr_only_plan_on_a_square_sagittal_mr(tmp_path) -> None:
+@pytest.mark.parametrize("marked", ["seed", "ellipsoid"])
+def test_released_rt_utils_reads_an_mr_only_plan_on_a_square_sagittal_mr(
+    tmp_path, marked: str
+) -> None:
     """The MR-only line of issue 11 with rt-utils as released: on a square sagittal T1+C
     (rt-utils' Rows/Columns fault needs Rows != Columns) it finds the lesion of case 2's
-    MR-only plan voxel for voxel, with spineplan's volume."""
+    MR-only plan voxel for voxel, with spineplan's volume: grown from a seed, or the case's
+    ellipsoid (reported as the MR voxels it covers, its formula volume beside)."""
     study = _study_with_a_square_sagittal_mr(tmp_path / "study")
     case = sample_case(2)
     assert isinstance(case.lesion, EllipsoidLesion)
-    seeded = replace(
-        case, study=replace(case.study, path=str(study)), lesion=SeedLesion(case.lesion.center_mm)
-    )
-    result = plan_case(seeded, grid_spacing_mm=TEST_GRID_MM)
+    lesion = SeedLesion(case.lesion.center_mm) if marked == "seed" else case.lesion
+    square = replace(case, study=replace(case.study, path=str(study)), lesion=lesion)
+    result = plan_case(square, grid_spacing_mm=TEST_GRID_MM)
     (tmp_path / "out").mkdir()
     write_plan_dicom(result, tmp_path / "out")
-    ours = result.lesion_native_mask
+    ours = lesion_for_contours(result)
     assert ours.shape[1:] == (480, 480)  # planned on the square series
-    assert result.lesion.volume_cc == pytest.approx(plan(2).lesion.volume_cc, rel=1e-6)
+    as_shipped = plan(2) if marked == "seed" else default_plan(2)
+    assert result.lesion.volume_cc == pytest.approx(as_shipped.lesion.volume_cc, rel=1e-6)
     theirs = rt_utils_mask(study / "T1C_SAG", tmp_path / "out" / "rtstruct.dcm", ours)
     assert np.asarray(ours.array).any() and np.array_equal(theirs, np.asarray(ours.array))
     assert theirs.sum() * _voxel_cc(ours) == pytest.approx(result.lesion.volume_cc, rel=0.10)

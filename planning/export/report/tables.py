@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from planning.anatomy.edema import describe_edema
-from planning.anatomy.levels import display_name
 from planning.errors import PlanningError
 from planning.evaluation.coverage import DoseStatistics
 from planning.evaluation.structure_dose import CORD_ALPHA_BETA_GY
 from planning.export.report.formatting import format_point_mm
-from planning.field.wording import border_sentence
 from planning.plan import PlanResult
 
 
@@ -16,12 +14,15 @@ def case_rows(result: PlanResult) -> list[list[str]]:
     """The annotation the plan rests on: lesion, edema, counting check."""
     case = result.case
     lesion = result.lesion
+    beside = lesion.formula_volume_beside_cc
+    formula = "" if beside is None else f"{beside:.2f} cm³ from the ellipsoid's formula, "
     rows = [
         ["Case", ""],
         [
             "Lesion",
             f"{result.lesion_levels.words}: {lesion.volume_cc:.2f} cm³ {lesion.volume_basis} "
-            f"({result.lesion_stats.volume_cc:.2f} cm³ on the dose grid), superior-inferior extent "
+            f"({formula}{result.lesion_stats.volume_cc:.2f} cm³ on the dose grid), "
+            "superior-inferior extent "
             f"{lesion.si_extent_mm:.1f} mm (z {lesion.superior_z_mm:.1f} to "
             f"{lesion.inferior_z_mm:.1f} mm), centroid {format_point_mm(lesion.centroid_mm)}",
         ],
@@ -83,24 +84,14 @@ def field_rows(result: PlanResult) -> list[list[str]]:
             f"{plan_field.levels_words(prefix)} ({plan_field.coverage_words(prefix)})",
         ],
         ["Arrangement, energy", f"{plan_field.arrangement}, {plan_field.energy}"],
-        [
-            "Superior border",
-            border_sentence(
-                plan_field.superior_border_z_mm,
-                plan_field.superior_border_description,
-                plan_field.superior_border_location,
-                display_name(plan_field.reach_levels[0], prefix),
-            ),
-        ],
-        [
-            "Inferior border",
-            border_sentence(
-                plan_field.inferior_border_z_mm,
-                plan_field.inferior_border_description,
-                plan_field.inferior_border_location,
-                display_name(plan_field.reach_levels[1], prefix),
-            ),
-        ],
+        *(
+            [side, sentence]
+            for side, sentence in zip(
+                ("Superior border", "Inferior border"),
+                plan_field.border_sentences(prefix),
+                strict=True,
+            )
+        ),
         [
             "Length x width at the isocentre plane",
             f"{plan_field.length_mm / 10:.1f} x {plan_field.width_mm / 10:.1f} cm at the "
