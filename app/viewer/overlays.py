@@ -55,6 +55,7 @@ from imaging.contours import iso_segments
 from imaging.reslice import SliceGeometry, ViewPlane, sample_window_on_plane
 from imaging.volume import Volume
 from planning.display import palette
+from planning.display.body_region import BodyRegion
 from planning.display.label_layout import Box, place_beside_line
 from planning.display.palette import Role
 
@@ -81,6 +82,7 @@ class ViewContext:
     lines : the screen segments ``(n, 4)`` each item will draw, by item id (filled before any
         item paints), so labels are placed clear of every line but their own.
     shown : the palette roles drawn in this paint, in order (for the view's legend).
+    body : where the body is on the screen (the legend keeps off it); None when unknown.
     """
 
     geometry: SliceGeometry
@@ -97,6 +99,7 @@ class ViewContext:
     labels: dict = field(default_factory=dict)
     lines: dict[int, np.ndarray] = field(default_factory=dict)
     shown: list[Role] = field(default_factory=list)
+    body: BodyRegion | None = None
 
     def other_lines(self, item: object) -> np.ndarray:
         """Every line segment ``(n, 4)`` of this paint except ``item``'s own."""
@@ -639,15 +642,17 @@ def paint_overlays(painter: QPainter, model: OverlayModel, context: ViewContext)
     if model.legend_shown and context.shown:
         painter.setFont(metrics_font)
         drawn = [lines for lines in context.lines.values() if len(lines)]
-        box = paint_legend(
+        place = paint_legend(
             painter,
             context.shown,
             context.visible_rect(),
             context.occupied,
             context.image_rect,
             np.concatenate(drawn) if drawn else None,
+            context.body,
         )
-        context.labels["legend"] = box
+        context.labels["legend"] = None if place is None else place.box
+        context.labels["legend_form"] = None if place is None else place.form
     painter.restore()
 
 

@@ -19,8 +19,10 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy
 
+from app.viewer.body_on_screen import body_on_screen
 from app.viewer.colours import qcolor
 from app.viewer.image_layer import SliceImageLayer
+from app.viewer.legend import paint_expanded_legend
 from app.viewer.overlays import ViewContext, paint_overlays
 from app.viewer.plane_marks import paint_crosshair, paint_frame
 from app.viewer.screen_mapping import MappedSliceWidget
@@ -74,6 +76,12 @@ class SliceView(MappedSliceWidget):
         self._font_cache: ViewFonts | None = None
         self._interaction = ViewInteraction(self)
         self.overlay_cache: dict = {}
+        #: the collapsed legend's box and the roles it names (set when the layer is drawn)
+        self.legend_chip: QRectF | None = None
+        self._legend_roles: list = []
+        #: the full legend opened from the chip while the pointer is on it (None: closed)
+        self.expanded_legend: QRectF | None = None
+        self._legend_open = False
         #: duration of the last paint in ms (read by the benchmark)
         self.last_paint_ms = 0.0
         self.setObjectName(f"SliceView_{plane}")
@@ -175,9 +183,10 @@ class SliceView(MappedSliceWidget):
         """The slice scaled into the view with overlays and corner text drawn on it, cached
         (see `SliceImageLayer`)."""
         g = self.geometry_
-        assert g is not None and self._pixels is not None
+        pixels, volume = self._pixels, self.volume
+        assert g is not None and pixels is not None and volume is not None
         window = self.panel.display_window
-        image = self._layer.image(self._pixels, (id(self.volume), g.plane, g.index, window), window)
+        image = self._layer.image(pixels, (id(volume), g.plane, g.index, window), window)
         ratio = self.devicePixelRatioF()
         key = (
             self._layer.image_key,
@@ -198,8 +207,15 @@ class SliceView(MappedSliceWidget):
             texts = self._annotation_texts()
             context.view_rect = QRectF(self.rect())
             context.occupied = list(self._reserved)
+            if self.viewer.overlays.legend_shown:
+                context.body = body_on_screen(
+                    self.overlay_cache, volume, g, pixels, context.pixel_transform
+                )
             paint_overlays(painter, self.viewer.overlays, context)
             self._paint_annotations(painter, texts)
+            chip = context.labels.get("legend_form") == "chip"
+            self.legend_chip = context.labels.get("legend") if chip else None
+            self._legend_roles = list(context.shown)
 
         return self._layer.pixmap(key, self.width(), self.height(), ratio, paint)
 
@@ -225,6 +241,11 @@ class SliceView(MappedSliceWidget):
         painter.drawPixmap(0, 0, self._layer_pixmap(rect, context))
         if self.viewer.show_crosshair:
             self._paint_crosshair(painter)
+        self.expanded_legend = None
+        if self._legend_open and self.legend_chip is not None:
+            self.expanded_legend = paint_expanded_legend(
+                painter, self._legend_roles, self.legend_chip, QRectF(self.rect())
+            )
         self._paint_frame(painter)
         painter.end()
         self.last_paint_ms = (time.perf_counter() - started) * 1e3
@@ -295,6 +316,15 @@ class SliceView(MappedSliceWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         self._interaction.move(event)
+        self._open_legend(
+            self.legend_chip is not None and self.legend_chip.contains(event.position())
+        )
+
+    def _open_legend(self, shown: bool) -> None:
+        """Open the full legend over the view while the pointer is on its chip."""
+        if shown != self._legend_open:
+            self._legend_open = shown
+            self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._interaction.release(event)
@@ -304,6 +334,7 @@ class SliceView(MappedSliceWidget):
 
     def leaveEvent(self, event) -> None:
         self.viewer.readout.emit("")
+        self._open_legend(False)
         super().leaveEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:

@@ -209,6 +209,21 @@ LEGEND_FAMILIES: dict[str, str] = {
     "field": "field borders, edges",
 }
 
+#: The compact legend's words (a narrow view with no corner free of the body for the full
+#: legend), keyed by the full words; words not listed are short already.
+LEGEND_SHORT_WORDS: dict[str, str] = {
+    "edema limits": "edema",
+    "level selected": "selected",
+    "lesion being placed": "new lesion",
+    "field borders, edges": "field",
+    "skull base / sacral landmark": "landmark",
+    "107 % isodose": "107 %",
+    "95 % isodose": "95 %",
+    "50 % isodose": "50 %",
+    "reference": "ref.",
+    "MR levels and lesion on the CT": "MR marks",
+}
+
 #: Which roles one view (or one report image) draws together. Two roles of a view must be
 #: told apart by colour (`MIN_CVD_DISTANCE`) unless they share a family and differ in style.
 VIEWS: dict[str, tuple[Role, ...]] = {

@@ -83,6 +83,23 @@ def body_mask_from_ct(
     return body
 
 
+def mr_body_threshold(data: np.ndarray) -> float:
+    """The MR signal separating the body from air: 10 % of the 99th percentile of ``data``
+    (well above background noise, below fat and muscle on T1 and T2)."""
+    high = float(np.percentile(data, 99.0))
+    if high <= 0:
+        raise PlanningError("the MR series is empty (no signal): no body outline")
+    return 0.1 * high
+
+
+def body_threshold(volume: Volume) -> float:
+    """The level separating the body from air in ``volume``: `BODY_THRESHOLD_HU` on a CT,
+    `mr_body_threshold` on anything else."""
+    if volume.metadata.modality == "CT" or volume.metadata.units == "HU":
+        return BODY_THRESHOLD_HU
+    return mr_body_threshold(np.asarray(volume.array, dtype=np.float32))
+
+
 def body_mask_from_mr(mr: Volume, threshold: float | None = None) -> np.ndarray:
     """Body outline of an MR volume: signal above ``threshold``, holes filled per slice.
 
@@ -91,15 +108,11 @@ def body_mask_from_mr(mr: Volume, threshold: float | None = None) -> np.ndarray:
     mr : Volume
         Any MR series (signal has no physical unit).
     threshold : float, optional
-        Signal level separating body from air. Default: 10 % of the 99th percentile of the
-        signal, which sits well above background noise and below fat/muscle on T1 and T2.
+        Signal level separating body from air. Default: `mr_body_threshold`.
     """
     data = np.asarray(mr.array, dtype=np.float32)
     if threshold is None:
-        high = float(np.percentile(data, 99.0))
-        if high <= 0:
-            raise PlanningError("the MR series is empty (no signal): no body outline")
-        threshold = 0.1 * high
+        threshold = mr_body_threshold(data)
     mask = data > threshold
     mask = ndimage.binary_opening(mask, iterations=1)
     filled = np.empty_like(mask)

@@ -203,23 +203,26 @@ def test_the_legend_keeps_off_the_isodoses_when_every_corner_covers_the_image(qt
     the legend used to take the first corner (bottom left) over the isodoses drawn there."""
     from PySide6.QtGui import QImage, QPainter
 
-    from app.viewer.legend import legend_box as place_legend
-    from app.viewer.legend import legend_rows
+    from app.viewer.legend import legend_rows, place_legend
 
     canvas = QImage(170, 380, QImage.Format.Format_ARGB32)
     painter = QPainter(canvas)
     try:
+        font = painter.font()
         rows = legend_rows([palette.LESION, palette.BEAM_EDGE, palette.ISODOSE_95])
         region = QRectF(0, 0, 170, 380)
-        # an isodose ring round the lesion near the bottom left, where the legend went
+        first = place_legend(font, rows, region, [], region)
+        assert first is not None and first.form == "full"
+        # an isodose ring round the lesion where the legend goes when nothing is drawn
+        centre = first.box.center()
         angles = np.linspace(0, 2 * np.pi, 41)
-        ring = np.stack([45 + 30 * np.cos(angles), 330 + 25 * np.sin(angles)], axis=1)
+        ring = np.stack([centre.x() + 30 * np.cos(angles), centre.y() + 25 * np.sin(angles)], 1)
         marks = np.concatenate([ring[:-1], ring[1:]], axis=1)
-        first = place_legend(painter, rows, region, [], region)
-        assert first is not None and box_crosses_segments(_box(first), marks)  # the old place
-        placed = place_legend(painter, rows, region, [], region, marks)
-        assert placed is not None and not box_crosses_segments(_box(placed), marks)
+        assert box_crosses_segments(_box(first.box), marks)  # the old place
+        placed = place_legend(font, rows, region, [], region, marks)
+        assert placed is not None and not box_crosses_segments(_box(placed.box), marks)
+        assert placed.form == "full"
         # with nothing drawn it stays in its corner
-        assert place_legend(painter, rows, region, [], region, np.zeros((0, 4))) == first
+        assert place_legend(font, rows, region, [], region, np.zeros((0, 4))) == first
     finally:
         painter.end()

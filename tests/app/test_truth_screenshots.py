@@ -19,8 +19,14 @@ SIZES = [(1600, 1000), (1280, 800)]
 
 
 def _save(window, tmp_path: Path, name: str) -> Path:
+    return save_picture(window.grab(), tmp_path, name)
+
+
+def save_picture(picture, tmp_path: Path, name: str) -> Path:
+    """Save ``picture`` (a QPixmap) as ``tmp_path / name``; also into docs/screenshots when
+    ``SPINEPLAN_WRITE_SCREENSHOTS`` is set."""
     path = tmp_path / name
-    assert window.grab().save(str(path))
+    assert picture.save(str(path))
     if os.environ.get("SPINEPLAN_WRITE_SCREENSHOTS"):
         shutil.copyfile(path, SCREENSHOTS / name)
     return path
