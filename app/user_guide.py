@@ -29,6 +29,7 @@ GUIDES: tuple[tuple[str, str], ...] = (
     ("The viewer", "viewer.md"),
     ("Annotation: levels, lesion, edema", "annotation.md"),
     ("The Plan panel", "plan_panel.md"),
+    ("The plan's files: field.json, field.csv", "outputs.md"),
     ("Practice mode", "practice.md"),
     ("Registration: the MR onto the planning CT", "registration.md"),
     ("Department PACS", "pacs.md"),
