@@ -167,9 +167,7 @@ def test_shift_k_opens_the_active_views_chip_and_closes_it_again(qtbot, window, 
     assert sagittal.legend_chip is None and painted[id(sagittal.overlay_cache)].shown
     window.viewer.set_active_view(sagittal)
     qtbot.keyClick(sagittal, Qt.Key.Key_K, shift)
-    assert status.currentMessage().startswith(
-        "The active sagittal view has no legend chip to open"
-    )
+    assert status.currentMessage().startswith("The active sagittal view has no legend chip to open")
     assert sagittal.expanded_legend is None
     dialog = ShortcutsDialog(window)
     qtbot.addWidget(dialog)
