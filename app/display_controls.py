@@ -42,6 +42,29 @@ def zoom_active(viewer: Viewer, factor: float) -> None:
         view.zoom_by(factor)
 
 
+def toggle_active_legend(viewer: Viewer) -> str:
+    """Open or close the full legend of the active view's legend chip (the keyboard's way to
+    what the pointer does by resting on the chip); returns the status bar's line."""
+    view = viewer.active_view
+    if view is None or view.panel.volume is None:
+        view = viewer.active_panel.views[0]
+    if view.panel.volume is None:
+        return "No series is shown: no legend to open"
+    if not viewer.overlays.legend_shown:
+        return "The legends are hidden: View > Show the legend (K) shows them"
+    plane = view.plane
+    if view.legend_held_open:
+        view.hold_legend_open(False)
+        return f"The legend of the active {plane} view is closed to its chip"
+    if view.legend_chip is None:
+        return (
+            f"The active {plane} view has no legend chip to open: its legend is written in "
+            "full, or it shows no marks"
+        )
+    view.hold_legend_open(True)
+    return f"The legend of the active {plane} view is open (Shift+K again closes it)"
+
+
 def sync_display_controls(viewer: Viewer, invert: QAction, preset_combo: QComboBox) -> None:
     """The Invert action and the preset chooser show the active series' display."""
     panel = viewer.active_panel

@@ -26,6 +26,10 @@ ACTION_SHORTCUTS: dict[str, tuple[str, str]] = {
     "invert": ("I", "Invert grey levels of the active series"),
     "crosshair": ("C", "Show or hide the crosshair"),
     "legend": ("K", "Show or hide each view's colour key (legend)"),
+    "legend_open": (
+        "Shift+K",
+        "Open the active view's legend chip into the full legend (again: close it)",
+    ),
     "patient_info": ("O", "Show or hide the patient/study overlay"),
     "compare": ("S", "Show the comparison series side by side (or close it)"),
     "preset_0": ("1", "Window: automatic from the histogram"),

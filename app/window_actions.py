@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QStatusBar,
     QToolBar,
     QWidget,
 )
 
-from app.display_controls import zoom_active
+from app.display_controls import toggle_active_legend, zoom_active
 from app.shortcuts import ACTION_SHORTCUTS
 from app.viewer.viewer import Viewer
 from app.viewer.window_presets import PRESETS
@@ -55,6 +56,7 @@ class WindowCommands(Protocol):
     def show_shortcuts(self) -> None: ...
     def show_user_guide(self) -> None: ...
     def show_about(self) -> None: ...
+    def statusBar(self) -> QStatusBar: ...
 
 
 ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
@@ -117,6 +119,11 @@ def build_actions(
     a("invert", "&Invert", window.set_inverted, icon_name="invert", checkable=True)
     a("crosshair", "Show &crosshair", viewer.set_show_crosshair, checkable=True, checked=True)
     a("legend", "Show the &legend", viewer.set_show_legend, checkable=True, checked=True)
+    a(
+        "legend_open",
+        "&Open the legend chip",
+        lambda: window.statusBar().showMessage(toggle_active_legend(viewer), 5000),
+    )
     a(
         "patient_info",
         "Show &patient/study overlay",
@@ -187,6 +194,7 @@ def build_menus(
         [
             ids["crosshair"],
             ids["legend"],
+            ids["legend_open"],
             ids["patient_info"],
             ids["compare"],
             ids["auto_compare"],

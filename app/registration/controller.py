@@ -184,8 +184,12 @@ class RegistrationController(QObject):
         self.mr_point = self.ct_point = None
         self._point_history.clear()
         self.panel.undo_point_button.setEnabled(False)
-        self._show_points()
+        # the old result first: its points are not the new case's "changed points"
         self._forget_result()
+        self._points_of_run = (None, None)
+        self.panel.progress_bar.setValue(0)
+        self.panel.status_label.setText("")
+        self._show_points()
 
     def show_panel(self) -> None:
         """Tools > Registration: bring the dock forward with the series suggested."""

@@ -79,9 +79,11 @@ class SliceView(MappedSliceWidget):
         #: the collapsed legend's box and the roles it names (set when the layer is drawn)
         self.legend_chip: QRectF | None = None
         self._legend_roles: list = []
-        #: the full legend opened from the chip while the pointer is on it (None: closed)
+        #: the full legend opened from the chip while the pointer is on it or while it is held
+        #: open from the keyboard (None: closed)
         self.expanded_legend: QRectF | None = None
         self._legend_open = False
+        self.legend_held_open = False
         #: duration of the last paint in ms (read by the benchmark)
         self.last_paint_ms = 0.0
         self.setObjectName(f"SliceView_{plane}")
@@ -242,7 +244,7 @@ class SliceView(MappedSliceWidget):
         if self.viewer.show_crosshair:
             self._paint_crosshair(painter)
         self.expanded_legend = None
-        if self._legend_open and self.legend_chip is not None:
+        if (self._legend_open or self.legend_held_open) and self.legend_chip is not None:
             self.expanded_legend = paint_expanded_legend(
                 painter, self._legend_roles, self.legend_chip, QRectF(self.rect())
             )
@@ -324,6 +326,13 @@ class SliceView(MappedSliceWidget):
         """Open the full legend over the view while the pointer is on its chip."""
         if shown != self._legend_open:
             self._legend_open = shown
+            self.update()
+
+    def hold_legend_open(self, held: bool) -> None:
+        """Keep the full legend open from the chip without the pointer (the keyboard's way,
+        View > Open the legend chip); the pointer leaving the chip does not close it."""
+        if held != self.legend_held_open:
+            self.legend_held_open = held
             self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:

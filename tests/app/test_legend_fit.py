@@ -131,6 +131,50 @@ def test_a_view_with_no_free_corner_gets_a_chip_that_opens_on_hover(
     qtbot.waitUntil(lambda: view.expanded_legend is None, timeout=2000)
 
 
+def test_shift_k_opens_the_active_views_chip_and_closes_it_again(qtbot, window, painted):
+    """The keyboard's way to the chip (Help > Keyboard shortcuts, docs/viewer.md): Shift+K
+    opens the active view's chip into the full legend, which stays open with the pointer
+    elsewhere; Shift+K again closes it; a view with its legend written whole says it has no
+    chip."""
+    from PySide6.QtCore import Qt
+
+    from app.help_dialogs import ShortcutsDialog
+
+    _show_plan(qtbot, window, 3, (1280, 800))
+    axial = view_of(window, "axial")
+    axial.grab()
+    assert axial.legend_chip is not None
+    window.viewer.set_active_view(axial)
+    axial.setFocus()
+    QTest.mouseMove(axial, QPoint(2, axial.height() - 2))  # the pointer off the chip
+    shift = Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(axial, Qt.Key.Key_K, shift)
+    qtbot.waitUntil(lambda: axial.expanded_legend is not None, timeout=2000)
+    assert axial.expanded_legend.height() > 4 * axial.legend_chip.height()
+    status = window.statusBar()
+    assert status.currentMessage() == (
+        "The legend of the active axial view is open (Shift+K again closes it)"
+    )
+    QTest.mouseMove(axial, QPoint(3, axial.height() - 3))  # moving the pointer keeps it open
+    axial.grab()
+    assert axial.expanded_legend is not None
+    qtbot.keyClick(axial, Qt.Key.Key_K, shift)
+    qtbot.waitUntil(lambda: axial.expanded_legend is None, timeout=2000)
+    assert status.currentMessage() == "The legend of the active axial view is closed to its chip"
+    # the large sagittal view writes its legend whole: nothing to open, and said so
+    sagittal = view_of(window, "sagittal")
+    sagittal.grab()
+    assert sagittal.legend_chip is None and painted[id(sagittal.overlay_cache)].shown
+    window.viewer.set_active_view(sagittal)
+    qtbot.keyClick(sagittal, Qt.Key.Key_K, shift)
+    assert status.currentMessage().startswith("The active sagittal view has no legend chip to open")
+    assert sagittal.expanded_legend is None
+    dialog = ShortcutsDialog(window)
+    qtbot.addWidget(dialog)
+    rows = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert "Shift+K" in rows
+
+
 def test_the_legend_off_leaves_no_chip(qtbot, window, painted):
     _show_plan(qtbot, window, 3, (1280, 800))
     view = view_of(window, "axial")

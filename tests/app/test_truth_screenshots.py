@@ -22,6 +22,29 @@ def _save(window, tmp_path: Path, name: str) -> Path:
     return save_picture(window.grab(), tmp_path, name)
 
 
+def grab_with(window, *widgets, centred: bool = False):
+    """The window with ``widgets`` (dialogs, menus: each its own top-level window) painted over
+    it, as on the screen: at their place on the screen, or centred over the window."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+
+    shot = window.grab()
+    painter = QPainter(shot)
+    try:
+        for widget in widgets:
+            picture = widget.grab()
+            if centred:
+                corner = QPoint(
+                    (shot.width() - picture.width()) // 2, (shot.height() - picture.height()) // 2
+                )
+            else:
+                corner = widget.mapToGlobal(QPoint(0, 0)) - window.mapToGlobal(QPoint(0, 0))
+            painter.drawPixmap(corner, picture)
+    finally:
+        painter.end()
+    return shot
+
+
 def save_picture(picture, tmp_path: Path, name: str) -> Path:
     """Save ``picture`` (a QPixmap) as ``tmp_path / name``; also into docs/screenshots when
     ``SPINEPLAN_WRITE_SCREENSHOTS`` is set."""
