@@ -10,6 +10,10 @@ The hospital configurations: ``certificate`` (a PEM of certificate and key, `tes
 serves https only (``SslEnabled``); ``users`` switches on HTTP Basic authentication
 (``AuthenticationEnabled``, ``RegisteredUsers``); ``limit_find_results`` caps every find
 answer (``LimitFindResults``), so a client that does not page sees only the first page.
+``dicom_tls`` (`DicomTls`) puts the DICOM port behind TLS (``DicomTlsEnabled``, Orthanc 1.9+):
+its server certificate and key, the CA bundle that client certificates must chain to, and
+whether a client must show one (mutual TLS). Orthanc's C-MOVE connection back to spineplan's
+storage SCP stays plain (the modality entry has no ``UseDicomTls``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +87,26 @@ def civetweb_tls_shim(folder: Path) -> Path:
     return folder
 
 
+@dataclass(frozen=True)
+class DicomTls:
+    """Orthanc's DICOM TLS: its certificate and key (PEM files), the CA bundle client
+    certificates must chain to, and whether a client must show one."""
+
+    cert_file: Path
+    key_file: Path
+    trusted_ca_file: Path
+    client_certificate_required: bool = False
+
+    def configuration(self) -> dict[str, Any]:
+        return {
+            "DicomTlsEnabled": True,
+            "DicomTlsCertificate": str(self.cert_file),
+            "DicomTlsPrivateKey": str(self.key_file),
+            "DicomTlsTrustedCertificates": str(self.trusted_ca_file),
+            "DicomTlsRemoteCertificateRequired": self.client_certificate_required,
+        }
+
+
 def free_port() -> int:
     """A TCP port nothing listens on right now (bound, then closed)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -114,12 +139,14 @@ class OrthancServer:
         certificate: Path | None = None,
         users: dict[str, str] | None = None,
         limit_find_results: int = 0,
+        dicom_tls: DicomTls | None = None,
     ) -> None:
         self.folder = folder
         self.tcp_nodelay = tcp_nodelay
         self.certificate = certificate
         self.users = dict(users or {})
         self.limit_find_results = limit_find_results
+        self.dicom_tls = dicom_tls
         self.dicom_port = free_port()
         self.http_port = free_port()
         self.move_port = free_port()
@@ -181,6 +208,7 @@ class OrthancServer:
             "AuthenticationEnabled": bool(self.users),
             "RegisteredUsers": self.users,
             "LimitFindResults": self.limit_find_results,
+            **(self.dicom_tls.configuration() if self.dicom_tls else {}),
         }
 
     def start(self, timeout_s: float = 30.0) -> OrthancServer:
@@ -289,4 +317,20 @@ def tls_missing_reason() -> str:
         return "no C compiler for Orthanc's TLS shim (Debian packages gcc libssl-dev)"
     if not Path("/usr/include/openssl/ssl.h").exists():
         return "no OpenSSL headers for Orthanc's TLS shim (Debian package libssl-dev)"
+    return ""
+
+
+def dicom_tls_missing_reason() -> str:
+    """Why Orthanc cannot serve DICOM over TLS here ("" when it can: Orthanc 1.9 or later)."""
+    reason = missing_reason()
+    if reason:
+        return reason
+    version = subprocess.run([ORTHANC, "--version"], capture_output=True, text=True, check=False)
+    first = (version.stdout.splitlines() or [""])[0].split()
+    try:
+        major, minor = (int(part) for part in first[-1].split(".")[:2])
+    except (IndexError, ValueError):
+        return f"cannot tell Orthanc's version from {version.stdout[:80]!r}"
+    if (major, minor) < (1, 9):
+        return f"Orthanc {major}.{minor} has no DICOM TLS (1.9 or later needed)"
     return ""

@@ -1,6 +1,7 @@
 """Certificates for the PACS tests' https Orthanc, made with `cryptography`: a certificate
 authority of the test's own, and server certificates it signs (for chosen host names and
-addresses, valid or expired), written as Orthanc wants them (certificate and key in one PEM).
+addresses, valid or expired) and client certificates for mutual TLS, written as Orthanc wants
+them (certificate and key in one PEM for https; apart for DICOM TLS).
 """
 
 from __future__ import annotations
@@ -73,6 +74,53 @@ class TestCA:
         ca_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return cls(cert, key, ca_file)
 
+    def _issue(
+        self,
+        common_name: str,
+        names: list[x509.GeneralName],
+        usage: x509.ObjectIdentifier,
+        *,
+        expired: bool = False,
+    ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+        """A certificate for ``names`` signed by this CA, for ``usage`` (server or client)."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = datetime.datetime.now(datetime.UTC)
+        start, end = now - datetime.timedelta(days=1), now + datetime.timedelta(days=30)
+        if expired:
+            start, end = now - datetime.timedelta(days=30), now - datetime.timedelta(days=1)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(_name(common_name))
+            .issuer_name(self.cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(end)
+        )
+        if names:
+            builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+        cert = (
+            builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), False
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+        return cert, key
+
+    def _server(
+        self, hosts: tuple[str, ...], expired: bool
+    ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+        names: list[x509.GeneralName] = []
+        for host in hosts:
+            try:
+                names.append(x509.IPAddress(ipaddress.ip_address(host)))
+            except ValueError:
+                names.append(x509.DNSName(host))
+        usage = x509.oid.ExtendedKeyUsageOID.SERVER_AUTH
+        return self._issue(hosts[0], names, usage, expired=expired)
+
     def server_pem(
         self,
         path: Path,
@@ -82,35 +130,43 @@ class TestCA:
     ) -> Path:
         """A server certificate for ``hosts`` (IP addresses or DNS names) signed by this CA,
         with its key, in one PEM file (Orthanc's ``SslCertificate``)."""
-        key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.UTC)
-        start, end = now - datetime.timedelta(days=1), now + datetime.timedelta(days=30)
-        if expired:
-            start, end = now - datetime.timedelta(days=30), now - datetime.timedelta(days=1)
-        names: list[x509.GeneralName] = []
-        for host in hosts:
-            try:
-                names.append(x509.IPAddress(ipaddress.ip_address(host)))
-            except ValueError:
-                names.append(x509.DNSName(host))
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(_name(hosts[0]))
-            .issuer_name(self.cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(end)
-            .add_extension(x509.SubjectAlternativeName(names), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-            )
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), False
-            )
-            .sign(self.key, hashes.SHA256())
-        )
+        cert, key = self._server(hosts, expired)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + _pem_key(key))
         return path
+
+    def server_pair(
+        self,
+        folder: Path,
+        *,
+        hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+        expired: bool = False,
+    ) -> CertificateFiles:
+        """A server certificate for ``hosts`` and its key in two PEM files (Orthanc's
+        ``DicomTlsCertificate`` and ``DicomTlsPrivateKey``)."""
+        return _write_pair(folder, "server", *self._server(hosts, expired))
+
+    def client_pair(self, folder: Path, name: str = "SPINEPLAN") -> CertificateFiles:
+        """A client certificate (TLS client authentication) and its key in two PEM files:
+        what a node's ``client_cert_file`` and ``client_key_file`` name."""
+        usage = x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH
+        return _write_pair(folder, "client", *self._issue(name, [], usage))
+
+
+@dataclass(frozen=True)
+class CertificateFiles:
+    """A certificate and its private key, each in its own PEM file."""
+
+    cert_file: Path
+    key_file: Path
+
+
+def _write_pair(
+    folder: Path, stem: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey
+) -> CertificateFiles:
+    folder.mkdir(parents=True, exist_ok=True)
+    files = CertificateFiles(folder / f"{stem}.crt", folder / f"{stem}.key")
+    files.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files.key_file.write_bytes(_pem_key(key))
+    files.key_file.chmod(0o600)
+    return files
