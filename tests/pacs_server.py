@@ -13,7 +13,8 @@ answer (``LimitFindResults``), so a client that does not page sees only the firs
 ``dicom_tls`` (`DicomTls`) puts the DICOM port behind TLS (``DicomTlsEnabled``, Orthanc 1.9+):
 its server certificate and key, the CA bundle that client certificates must chain to, and
 whether a client must show one (mutual TLS). Orthanc's C-MOVE connection back to spineplan's
-storage SCP stays plain (the modality entry has no ``UseDicomTls``).
+storage SCP at ``move_port`` (AE ``SPINEPLAN``) stays plain; with DICOM TLS a second modality,
+AE ``SPINEPLAN-TLS`` at ``move_tls_port``, is called back over TLS (``UseDicomTls``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ DICOMWEB_PLUGIN_CANDIDATES = (
 AE_TITLE = "ORTHANC"
 #: The AE title spineplan calls with in the tests; Orthanc knows it (for C-MOVE) at move_port.
 SPINEPLAN_AE = "SPINEPLAN"
+#: The AE title Orthanc with DICOM TLS calls back over TLS for C-MOVE, at move_tls_port.
+SPINEPLAN_TLS_AE = "SPINEPLAN-TLS"
 
 
 #: Debian bookworm's civetweb 1.15 (Orthanc's web server) loads OpenSSL at run time and looks
@@ -150,6 +153,7 @@ class OrthancServer:
         self.dicom_port = free_port()
         self.http_port = free_port()
         self.move_port = free_port()
+        self.move_tls_port = free_port()
         self.max_pdu = max_pdu
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -196,7 +200,7 @@ class OrthancServer:
             "DicomScuTimeout": 10,
             "DicomScpTimeout": 30,
             "MaximumPduLength": self.max_pdu,
-            "DicomModalities": {"spineplan": [SPINEPLAN_AE, "127.0.0.1", self.move_port]},
+            "DicomModalities": self.modalities(),
             "Plugins": [str(dicomweb_plugin())],
             "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "EnableWado": False},
             "SaveJobs": False,
@@ -210,6 +214,19 @@ class OrthancServer:
             "LimitFindResults": self.limit_find_results,
             **(self.dicom_tls.configuration() if self.dicom_tls else {}),
         }
+
+    def modalities(self) -> dict[str, Any]:
+        """Where Orthanc sends C-MOVE images: spineplan's plain storage SCP, and with DICOM TLS
+        also one it calls over TLS."""
+        modalities: dict[str, Any] = {"spineplan": [SPINEPLAN_AE, "127.0.0.1", self.move_port]}
+        if self.dicom_tls is not None:
+            modalities["spineplan-tls"] = {
+                "AET": SPINEPLAN_TLS_AE,
+                "Host": "127.0.0.1",
+                "Port": self.move_tls_port,
+                "UseDicomTls": True,
+            }
+        return modalities
 
     def start(self, timeout_s: float = 30.0) -> OrthancServer:
         reason = missing_reason()

@@ -78,11 +78,11 @@ class TestCA:
         self,
         common_name: str,
         names: list[x509.GeneralName],
-        usage: x509.ObjectIdentifier,
+        usages: list[x509.ObjectIdentifier],
         *,
         expired: bool = False,
     ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-        """A certificate for ``names`` signed by this CA, for ``usage`` (server or client)."""
+        """A certificate for ``names`` signed by this CA, for ``usages`` (server, client)."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.UTC)
         start, end = now - datetime.timedelta(days=1), now + datetime.timedelta(days=30)
@@ -101,7 +101,7 @@ class TestCA:
             builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
         cert = (
             builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()), False
             )
@@ -110,7 +110,7 @@ class TestCA:
         return cert, key
 
     def _server(
-        self, hosts: tuple[str, ...], expired: bool
+        self, hosts: tuple[str, ...], expired: bool, client_too: bool = False
     ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
         names: list[x509.GeneralName] = []
         for host in hosts:
@@ -118,8 +118,10 @@ class TestCA:
                 names.append(x509.IPAddress(ipaddress.ip_address(host)))
             except ValueError:
                 names.append(x509.DNSName(host))
-        usage = x509.oid.ExtendedKeyUsageOID.SERVER_AUTH
-        return self._issue(hosts[0], names, usage, expired=expired)
+        usages = [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]
+        if client_too:
+            usages.append(x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH)
+        return self._issue(hosts[0], names, usages, expired=expired)
 
     def server_pem(
         self,
@@ -141,16 +143,22 @@ class TestCA:
         *,
         hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
         expired: bool = False,
+        client_too: bool = False,
     ) -> CertificateFiles:
         """A server certificate for ``hosts`` and its key in two PEM files (Orthanc's
-        ``DicomTlsCertificate`` and ``DicomTlsPrivateKey``)."""
-        return _write_pair(folder, "server", *self._server(hosts, expired))
+        ``DicomTlsCertificate`` and ``DicomTlsPrivateKey``); ``client_too``: also good for
+        TLS client authentication (Orthanc shows it when it calls out)."""
+        return _write_pair(folder, "server", *self._server(hosts, expired, client_too))
 
     def client_pair(self, folder: Path, name: str = "SPINEPLAN") -> CertificateFiles:
-        """A client certificate (TLS client authentication) and its key in two PEM files:
-        what a node's ``client_cert_file`` and ``client_key_file`` name."""
-        usage = x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH
-        return _write_pair(folder, "client", *self._issue(name, [], usage))
+        """A workstation's certificate and its key in two PEM files: what a node's
+        ``client_cert_file`` and ``client_key_file`` name. Good for TLS client authentication
+        and, for the C-MOVE storage SCP over TLS, as a server's."""
+        usages = [
+            x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH,
+            x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
+        ]
+        return _write_pair(folder, "client", *self._issue(name, [], usages))
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@
 
 The PACS is ``--pacs NAME`` (a stored node), or ``--host H --port P --called-aet AE
 [--calling-aet AE] [--move-port N] [--tls [--ca-file PEM] [--client-cert PEM --client-key
-PEM]]`` (DICOM networking, over TLS with ``--tls``), or ``--url URL [--ca-file PEM] [--user U |
---auth bearer]`` (DICOMweb). A node that authenticates gets its password from
+PEM] [--move-tls]]`` (DICOM networking, over TLS with ``--tls``), or ``--url URL [--ca-file
+PEM] [--user U | --auth bearer]`` (DICOMweb). A node that authenticates gets its password from
 ``SPINEPLAN_PACS_PASSWORD`` (its token from ``SPINEPLAN_PACS_TOKEN``), else from the system
 keyring, else by asking on the terminal; never from the command line (where ``ps`` shows it).
 Exit status: 0 done, 1 partly done (the files that failed are listed), 2 bad input or no
@@ -90,6 +90,13 @@ def _add_address_arguments(group: argparse._ActionsContainer) -> None:
         help="--tls: the client certificate's private key (unencrypted PEM; only its path is "
         "stored)",
     )
+    group.add_argument(
+        "--move-tls",
+        action="store_true",
+        default=None,
+        help="--tls with --move-port: receive C-MOVE images over TLS too, serving the client "
+        "certificate (the PACS must call back with TLS)",
+    )
     group.add_argument("--url", help="DICOMweb root URL, e.g. https://pacs:8042/dicom-web")
     group.add_argument(
         "--ca-file",
@@ -143,6 +150,8 @@ def _tls_files(args: argparse.Namespace) -> dict[str, object]:
     given: dict[str, object] = {}
     if args.tls:
         given["tls"] = True
+    if args.move_tls:
+        given["move_tls"] = True
     if args.ca_file:
         given["ca_file"] = _file(args.ca_file, "--ca-file")
     if args.client_cert:
@@ -272,6 +281,8 @@ def _describe(node: PacsNode) -> str:
             extras.append("bearer token")
         return f"{node.name}: DICOMweb {node.url}" + "".join(f", {extra}" for extra in extras)
     extras = [f"C-MOVE to port {node.move_port}"] if node.move_only else []
+    if node.move_tls:
+        extras[-1] += " over TLS"
     if node.tls:
         extras.append(f"TLS (CA file {node.ca_file})" if node.ca_file else "TLS")
     if node.client_cert_file:

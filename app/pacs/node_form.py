@@ -9,7 +9,7 @@ before there is a node to validate) and puts each message beside the field it is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from imaging.pacs.errors import PacsError
@@ -57,6 +57,8 @@ GOOD = {
 }
 #: the note beside a port left empty (validated, it would read "port 0 is not a TCP port")
 EMPTY_PORT_NOTES = {"port": "no port", "move_port": "no local port for C-MOVE"}
+#: the note beside an empty client certificate when C-MOVE images are to come over TLS
+MOVE_TLS_NEEDS_CERTIFICATE = "C-MOVE over TLS needs this certificate"
 _NODE_PREFIX = re.compile(r"^PACS node( '[^']*'| \"[^\"]*\")?: ")
 
 
@@ -72,6 +74,7 @@ class NodeDraft:
     )
     move_only: bool = False
     tls: bool = False
+    move_tls: bool = False
     auth: str = AUTH_NONE
     echo_text: str = ""
 
@@ -91,7 +94,12 @@ class NodeDraft:
             "user": node.user,
         }
         return cls(
-            kind=node.kind, texts=texts, move_only=node.move_only, tls=node.tls, auth=node.auth
+            kind=node.kind,
+            texts=texts,
+            move_only=node.move_only,
+            tls=node.tls,
+            move_tls=node.move_tls,
+            auth=node.auth,
         )
 
     def node(self) -> PacsNode:
@@ -126,6 +134,7 @@ class NodeDraft:
             ca_file=t["ca_file"] if self.tls else "",
             client_cert_file=t["client_cert_file"] if self.tls else "",
             client_key_file=t["client_key_file"] if self.tls else "",
+            move_tls=self.move_tls and self.tls and self.move_only,
         )
 
     def problems(self, other_names: list[str]) -> dict[str, str]:
@@ -149,6 +158,7 @@ class NodeDraft:
             "client_key_file": "client.key" if paired else "",
             "user": "user" if self.auth == AUTH_BASIC else "",
         }
+        alone = replace(self, move_tls=False)  # its need of a certificate is said once, below
         for name in self.fields():
             if name in EMPTY_PORT_NOTES and not self.texts[name].strip():
                 found[name] = EMPTY_PORT_NOTES[name]
@@ -158,13 +168,16 @@ class NodeDraft:
                 if not path.is_file():
                     found[name] = "no such file"  # the path is in the field beside it
                     continue
-            message = self._check(good_texts | {name: self.texts[name]})
+            message = alone._check(good_texts | {name: self.texts[name]})
             if message:
                 found[name] = message
         if not found:
             message = self._check(self.texts)
             if message:  # a problem of the fields together
-                found["url" if self.kind == DICOMWEB else "host"] = message
+                if "move_tls" in message:  # said beside the certificate it needs
+                    found["client_cert_file"] = MOVE_TLS_NEEDS_CERTIFICATE
+                else:
+                    found["url" if self.kind == DICOMWEB else "host"] = message
         name = self.texts["name"].strip()
         if "name" not in found and name in other_names:
             found["name"] = f"another node is already called {name!r}"

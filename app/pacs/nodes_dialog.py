@@ -72,7 +72,7 @@ PLACEHOLDERS = {
     "move_port": "where spineplan receives moved images, e.g. 11112",
     "url": "e.g. https://pacs.hospital.local/dicom-web",
     "ca_file": "empty: the system's certificate authorities",
-    "client_cert_file": "for mutual TLS: this computer's certificate",
+    "client_cert_file": "mutual TLS: this computer's certificate",
     "client_key_file": "PEM, no passphrase; only its path is kept",
     "user": "the user name the PACS knows",
 }
@@ -94,10 +94,11 @@ BROWSE = {
         "PEM keys (*.pem *.key);;All files (*)",
     ),
 }
-#: said under the TLS box when the node also retrieves by C-MOVE
+#: said under the TLS box when the node retrieves by C-MOVE into a plain storage SCP
 MOVE_IN_CLEAR = (
     "C-MOVE: the PACS sends the images back to spineplan's storage SCP over plain DICOM, not "
-    "TLS (the query and the request go over TLS). Prefer C-GET where the PACS offers it."
+    "TLS (the query and the request go over TLS). Prefer C-GET where the PACS offers it, or "
+    "receive over TLS if the PACS can call back with TLS."
 )
 
 
@@ -164,6 +165,15 @@ class PacsNodesDialog(QDialog):
             "DICOM over TLS (PS3.15 Annex B), TLS 1.2 or later: the PACS's certificate must "
             "chain to the CA file below (or the system's authorities) and name its host"
         )
+        self.move_tls_check = QCheckBox(
+            "Receive C-MOVE images over TLS too (with the client certificate below)", self
+        )
+        self.move_tls_check.setObjectName("PacsNodeMoveTls")
+        self.move_tls_check.setToolTip(
+            "spineplan's storage SCP serves TLS with this computer's certificate and key, and "
+            "the PACS calling back must show a certificate from the CA file: the PACS must be "
+            "set to call spineplan's AE title with TLS"
+        )
         self.tls_note = QLabel(MOVE_IN_CLEAR, self)
         self.tls_note.setObjectName("PacsNodeTlsNote")
         self.tls_note.setWordWrap(True)
@@ -212,6 +222,7 @@ class PacsNodesDialog(QDialog):
                 form.addRow("", self.dicomweb_radio)
             if name == "move_port":
                 form.addRow("", self.tls_check)
+                form.addRow("", self.move_tls_check)
                 form.addRow(self.tls_note)
             if name == "calling_aet":
                 form.addRow("", self.move_check)
@@ -269,6 +280,7 @@ class PacsNodesDialog(QDialog):
         self.kind_group.buttonToggled.connect(lambda _button, _on: self._edited())
         self.move_check.toggled.connect(lambda _on: self._edited())
         self.tls_check.toggled.connect(lambda _on: self._edited())
+        self.move_tls_check.toggled.connect(lambda _on: self._edited())
         self.auth_combo.currentIndexChanged.connect(lambda _index: self._edited())
         for edit in self.edits.values():
             edit.textEdited.connect(lambda _text: self._edited())
@@ -323,6 +335,7 @@ class PacsNodesDialog(QDialog):
             (self.dicomweb_radio if draft.kind == DICOMWEB else self.dimse_radio).setChecked(True)
             self.move_check.setChecked(draft.move_only)
             self.tls_check.setChecked(draft.tls)
+            self.move_tls_check.setChecked(draft.move_tls)
             self.auth_combo.setCurrentIndex(max(0, self.auth_combo.findData(draft.auth)))
             self._filling = False
         self._refresh()
@@ -337,6 +350,7 @@ class PacsNodesDialog(QDialog):
         draft.kind = DICOMWEB if self.dicomweb_radio.isChecked() else DIMSE
         draft.move_only = self.move_check.isChecked()
         draft.tls = self.tls_check.isChecked()
+        draft.move_tls = self.move_tls_check.isChecked()
         draft.auth = str(self.auth_combo.currentData())
         draft.echo_text = ""  # the echo was of the node as it was
         self.node_list.item(self.node_list.currentRow()).setText(draft.summary())
@@ -361,8 +375,9 @@ class PacsNodesDialog(QDialog):
             self.notes[name].setText(problems.get(name, "") if shown else "")
         form.setRowVisible(self.move_check, kind == DIMSE)
         form.setRowVisible(self.tls_check, kind == DIMSE)
-        tls = draft is not None and draft.tls
-        form.setRowVisible(self.tls_note, kind == DIMSE and tls and self.move_check.isChecked())
+        moving_tls = kind == DIMSE and draft is not None and draft.tls and draft.move_only
+        form.setRowVisible(self.move_tls_check, moving_tls)
+        form.setRowVisible(self.tls_note, moving_tls and draft is not None and not draft.move_tls)
         form.setRowVisible(self.auth_row, kind == DICOMWEB)
         auth = draft.auth if draft is not None else AUTH_NONE
         form.setRowVisible(self.auth_note, kind == DICOMWEB and auth != AUTH_NONE)

@@ -23,7 +23,9 @@ A DIMSE node with ``tls`` talks DICOM over TLS (PS3.15 Annex B; `imaging.pacs.tl
 against ``ca_file`` or the system's authorities, as https is. For a PACS that wants to see who
 calls (mutual TLS), ``client_cert_file`` and ``client_key_file`` are the PEM files of this
 workstation's certificate and key; only their paths are kept, the key is never copied. The
-local storage SCP that receives C-MOVE images stays plain DICOM (docs/pacs.md says why).
+local storage SCP that receives C-MOVE images stays plain DICOM unless the node says
+``move_tls``: then it serves TLS with that same certificate and key, and the PACS, calling
+back, must show a certificate that chains to ``ca_file`` (docs/pacs.md says why).
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ class PacsNode:
     #: a PACS that requires mutual TLS. Paths only: the key stays where it is.
     client_cert_file: str = ""
     client_key_file: str = ""
+    #: A C-MOVE node over TLS: its local storage SCP serves TLS too (with the client
+    #: certificate and key), for a PACS that calls back over TLS.
+    move_tls: bool = False
     #: ``""`` (none), ``"basic"`` (``user`` and a password) or ``"bearer"`` (a token).
     auth: str = AUTH_NONE
     user: str = ""
@@ -141,6 +146,11 @@ def _check_dimse_tls(node: PacsNode) -> None:
         raise PacsError(
             f"PACS node {node.name!r}: a CA file or client certificate is only used with TLS "
             "(set tls)"
+        )
+    if node.move_tls and not (node.tls and node.move_only and node.client_cert_file):
+        raise PacsError(
+            f"PACS node {node.name!r}: C-MOVE over TLS (move_tls) needs TLS, retrieval by "
+            "C-MOVE and this computer's certificate and key (the client certificate)"
         )
     if bool(node.client_cert_file) != bool(node.client_key_file):
         missing = "key" if node.client_cert_file else "certificate"
@@ -215,7 +225,13 @@ def _node_from_json(entry: object, where: str) -> PacsNode:
     if unknown:
         raise PacsError(f"{where}: node {entry['name']!r} has unknown keys {unknown}")
     for key, value in entry.items():
-        expected = {"port": int, "move_port": int, "move_only": bool, "tls": bool}.get(key, str)
+        expected = {
+            "port": int,
+            "move_port": int,
+            "move_only": bool,
+            "tls": bool,
+            "move_tls": bool,
+        }.get(key, str)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise PacsError(
                 f"{where}: node {entry['name']!r}: {key} must be {expected.__name__}, not {value!r}"

@@ -19,6 +19,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from imaging.pacs.errors import pacs_error
 from imaging.pacs.nodes import PacsNode
@@ -92,19 +93,80 @@ def tls_context(node: PacsNode) -> ssl.SSLContext:
         context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = MINIMUM_TLS
     if node.client_cert_file or node.client_key_file:
-        cert = _existing(node, "client certificate", node.client_cert_file)
-        key = _existing(node, "client key", node.client_key_file)
-        try:
-            context.load_cert_chain(str(cert), str(key), password=_no_passphrase)
-        except (ssl.SSLError, ValueError, OSError) as error:
-            reason = getattr(error, "reason", None) or str(error)
-            raise pacs_error(
-                node,
-                f"cannot use client certificate {str(cert)!r} with key {str(key)!r} "
-                f"({str(reason).lower().replace('_', ' ')}; both PEM, the key without a "
-                "passphrase and belonging to the certificate)",
-            ) from error
+        _load_certificate(node, context)
     return context
+
+
+def _load_certificate(node: PacsNode, context: ssl.SSLContext) -> None:
+    """This workstation's certificate and key (the node's client certificate) into
+    ``context``; `PacsError` naming the files when they cannot be used."""
+    cert = _existing(node, "client certificate", node.client_cert_file)
+    key = _existing(node, "client key", node.client_key_file)
+    try:
+        context.load_cert_chain(str(cert), str(key), password=_no_passphrase)
+    except (ssl.SSLError, ValueError, OSError) as error:
+        reason = getattr(error, "reason", None) or str(error)
+        raise pacs_error(
+            node,
+            f"cannot use client certificate {str(cert)!r} with key {str(key)!r} "
+            f"({str(reason).lower().replace('_', ' ')}; both PEM, the key without a "
+            "passphrase and belonging to the certificate)",
+        ) from error
+
+
+class StorageScpContext(ssl.SSLContext):
+    """The TLS context of the local storage SCP that receives C-MOVE images, keeping why each
+    handshake failed: pynetdicom's server drops the reason with the connection."""
+
+    failures: list[str]
+
+    def wrap_socket(self, sock: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            return super().wrap_socket(sock, *args, **kwargs)
+        except ssl.SSLError as error:
+            self.failures.append(_reason_words(error))
+            raise
+
+
+def storage_scp_context(node: PacsNode) -> StorageScpContext:
+    """The TLS server context for the C-MOVE storage SCP of a node with ``move_tls``: this
+    workstation's certificate (the node's client certificate and key) as the server's, TLS
+    1.2 or later, and the PACS, calling, must show a certificate that chains to the node's
+    ``ca_file`` (or the system's authorities).
+
+    Raises
+    ------
+    PacsError
+        The CA file, certificate or key cannot be used, naming the node and the file.
+    """
+    context = StorageScpContext(ssl.PROTOCOL_TLS_SERVER)
+    context.failures = []
+    context.minimum_version = MINIMUM_TLS
+    context.verify_mode = ssl.CERT_REQUIRED
+    if node.ca_file:
+        path = _existing(node, "CA file", node.ca_file)
+        try:
+            context.load_verify_locations(cafile=str(path))
+        except (ssl.SSLError, ValueError, OSError) as error:
+            raise pacs_error(
+                node, f"CA file {str(path)!r} is not a PEM bundle of certificates ({error})"
+            ) from error
+    else:
+        context.load_default_certs(ssl.Purpose.CLIENT_AUTH)
+    _load_certificate(node, context)
+    return context
+
+
+#: X509_V_ERR_INVALID_PURPOSE: a certificate whose extended key usage does not allow the use.
+_INVALID_PURPOSE = 26
+
+
+def _reason_words(error: ssl.SSLError) -> str:
+    if isinstance(error, ssl.SSLCertVerificationError):
+        if error.verify_code == _INVALID_PURPOSE:
+            return "the PACS's certificate is not for TLS clients (no clientAuth key usage)"
+        return f"the PACS's certificate: {error.verify_message}"
+    return str(error.reason or error).lower().replace("_", " ")
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:

@@ -1,7 +1,7 @@
 """``spineplan pacs`` over DICOM TLS against a real Orthanc that requires a client certificate:
 ``--tls --ca-file`` without a client certificate is refused in one line (exit 2, nothing
 written); a node stored with ``--client-cert`` and ``--client-key`` keeps their paths, not the
-key, and echoes, finds, gets and sends."""
+key, and echoes, finds, gets (C-GET, and C-MOVE received over TLS) and sends."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ import pytest
 from imaging.pacs.send import send
 from tests.app.cli_runner import run
 from tests.imaging.pacs_helpers import SAMPLE_CASE, sample_study_uid, sop_instance_uids
-from tests.pacs_server import DicomTls, OrthancServer, dicom_tls_missing_reason
+from tests.pacs_server import (
+    SPINEPLAN_TLS_AE,
+    DicomTls,
+    OrthancServer,
+    dicom_tls_missing_reason,
+)
 from tests.pacs_tls import CertificateFiles, TestCA
 
 
@@ -44,7 +49,7 @@ def mutual(
     if reason:
         pytest.skip(reason)
     folder = tmp_path_factory.mktemp("mutual")
-    pair = ca.server_pair(folder / "certificate")
+    pair = ca.server_pair(folder / "certificate", client_too=True)
     tls = DicomTls(pair.cert_file, pair.key_file, ca.ca_file, client_certificate_required=True)
     server = OrthancServer(folder / "orthanc", dicom_tls=tls).start()
     try:
@@ -117,6 +122,21 @@ def test_a_stored_node_with_a_client_certificate_works(
     )
     assert status == 0, stderr
     assert sop_instance_uids(out) == sop_instance_uids(SAMPLE_CASE)
+    moved = tmp_path / "moved"
+    over_tls = ["--calling-aet", SPINEPLAN_TLS_AE, "--move-port", str(mutual.move_tls_port)]
+    status, stdout, stderr = run(
+        "pacs",
+        "get",
+        sample_study_uid(),
+        "--out",
+        str(moved),
+        "--pacs",
+        "pacs",
+        *over_tls,
+        "--move-tls",
+    )
+    assert status == 0, stderr
+    assert sop_instance_uids(moved) == sop_instance_uids(SAMPLE_CASE)
     status, stdout, stderr = run("pacs", "send", str(SAMPLE_CASE), "--pacs", "pacs")
     assert status == 0, stderr
     assert stdout.splitlines()[-1].startswith("sent 42 of 42 files to PACS 'pacs'")

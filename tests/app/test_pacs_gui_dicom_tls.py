@@ -105,11 +105,24 @@ def test_add_a_dicom_tls_node_echo_and_save(qtbot, window, mutual, ca, client, t
     set_field(dialog, "client_cert_file", str(client.cert_file))
     set_field(dialog, "client_key_file", str(client.key_file))
     assert echo_and_wait(qtbot, dialog).startswith("✓ Echo answered in ")
+    assert not dialog.move_tls_check.isVisible()
     dialog.move_check.setChecked(True)
     assert dialog.tls_note.isVisible() and dialog.tls_note.text() == MOVE_IN_CLEAR
-    grab(dialog, "pacs-dicom-tls-move.png")
-    dialog.move_check.setChecked(False)
+    assert dialog.move_tls_check.isVisible()
+    dialog.move_tls_check.setChecked(True)
     assert not dialog.tls_note.isVisible()
+    set_field(dialog, "move_port", "11112")
+    set_field(dialog, "client_cert_file", "")
+    set_field(dialog, "client_key_file", "")
+    assert dialog.notes["client_cert_file"].text() == "C-MOVE over TLS needs this certificate"
+    assert [name for name, note in dialog.notes.items() if note.text()] == ["client_cert_file"]
+    grab(dialog, "pacs-dicom-tls-move.png")
+    set_field(dialog, "client_cert_file", str(client.cert_file))
+    set_field(dialog, "client_key_file", str(client.key_file))
+    assert dialog.nodes()[0].move_tls
+    dialog.move_check.setChecked(False)
+    assert not dialog.tls_note.isVisible() and not dialog.move_tls_check.isVisible()
+    assert not dialog.nodes()[0].move_tls
     grab(dialog, "pacs-dicom-tls-node.png")
 
     dialog.save_button.click()

@@ -21,7 +21,12 @@ from imaging.pacs.retrieve import retrieve
 from imaging.pacs.send import send
 from imaging.pacs.tls import tls_context
 from tests.imaging.pacs_helpers import SAMPLE_CASE, sample_study_uid, sop_instance_uids
-from tests.pacs_server import DicomTls, OrthancServer, dicom_tls_missing_reason
+from tests.pacs_server import (
+    SPINEPLAN_TLS_AE,
+    DicomTls,
+    OrthancServer,
+    dicom_tls_missing_reason,
+)
 from tests.pacs_tls import CertificateFiles, TestCA
 
 
@@ -37,12 +42,18 @@ def client(tmp_path_factory: pytest.TempPathFactory, ca: TestCA) -> CertificateF
 
 
 def _start(
-    folder: Path, ca: TestCA, *, client_required: bool = False, **certificate: object
+    folder: Path,
+    ca: TestCA,
+    *,
+    client_required: bool = False,
+    client_too: bool = True,
+    **certificate: object,
 ) -> OrthancServer:
     reason = dicom_tls_missing_reason()
     if reason:
         pytest.skip(reason)
-    pair = ca.server_pair(folder / "certificate", **certificate)  # type: ignore[arg-type]
+    # a DICOM TLS peer's certificate, also shown when Orthanc calls out (C-MOVE back to us)
+    pair = ca.server_pair(folder / "certificate", client_too=client_too, **certificate)  # type: ignore[arg-type]
     tls = DicomTls(pair.cert_file, pair.key_file, ca.ca_file, client_required)
     return OrthancServer(folder / "orthanc", dicom_tls=tls).start()
 
@@ -89,6 +100,65 @@ def test_echo_find_and_retrieve_over_tls(
     result = retrieve(node, sample_study_uid(), tmp_path / "study")
     assert result.images == 42
     assert sop_instance_uids(result.folder) == sop_instance_uids(SAMPLE_CASE)
+
+
+def test_c_move_back_over_tls_with_the_workstation_certificate(
+    secure: OrthancServer, ca: TestCA, client: CertificateFiles, tmp_path: Path
+) -> None:
+    """Orthanc calls AE SPINEPLAN-TLS back over TLS: the storage SCP serves the client
+    certificate and checks Orthanc's against the CA file."""
+    node = _node(
+        secure,
+        ca,
+        calling_aet=SPINEPLAN_TLS_AE,
+        move_only=True,
+        move_port=secure.move_tls_port,
+        move_tls=True,
+        client_cert_file=str(client.cert_file),
+        client_key_file=str(client.key_file),
+    )
+    result = retrieve(node, sample_study_uid(), tmp_path / "study")
+    assert sop_instance_uids(result.folder) == sop_instance_uids(SAMPLE_CASE)
+
+    # a PACS that calls back in plain DICOM (AE SPINEPLAN has no UseDicomTls) is refused
+    plain_back = replace(node, calling_aet="SPINEPLAN", move_port=secure.move_port)
+    with pytest.raises(PacsCertificateError) as refused:
+        retrieve(plain_back, sample_study_uid(), tmp_path / "out")
+    assert str(refused.value).startswith(
+        f"PACS 'tls-pacs' (127.0.0.1:{secure.dicom_port}, AE ORTHANC): C-MOVE failed: the PACS "
+        "could not connect back to spineplan's storage SCP over TLS ("
+    )
+    assert str(refused.value).endswith(
+        f"; the PACS must call AE SPINEPLAN over TLS with a certificate from CA file "
+        f"'{ca.ca_file}')"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_c_move_back_from_a_pacs_with_a_server_only_certificate_says_so(
+    tmp_path: Path, ca: TestCA, client: CertificateFiles
+) -> None:
+    server = _start(tmp_path, ca, client_too=False)
+    node = _node(
+        server,
+        ca,
+        calling_aet=SPINEPLAN_TLS_AE,
+        move_only=True,
+        move_port=server.move_tls_port,
+        move_tls=True,
+        client_cert_file=str(client.cert_file),
+        client_key_file=str(client.key_file),
+    )
+    try:
+        send(node, [SAMPLE_CASE])
+        with pytest.raises(
+            PacsCertificateError,
+            match=r"over TLS \(the PACS's certificate is not for TLS clients \(no clientAuth",
+        ):
+            retrieve(node, sample_study_uid(), tmp_path / "out")
+    finally:
+        server.stop()
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_certificate_from_an_unknown_ca_is_refused(

@@ -106,6 +106,19 @@ def test_unknown_name_lists_the_known_ones() -> None:
             "no client certificate file",
         ),
         (PacsNode(name="a", url="https://h/dw", tls=True), "'tls' and a client certificate are"),
+        (
+            PacsNode(
+                name="a",
+                host="h",
+                port=1,
+                called_aet="P",
+                tls=True,
+                move_only=True,
+                move_port=2,
+                move_tls=True,
+            ),
+            "C-MOVE over TLS (move_tls) needs TLS, retrieval by C-MOVE and this computer's",
+        ),
     ],
 )
 def test_validation_names_the_node_and_the_value(node: PacsNode, message: str) -> None:
