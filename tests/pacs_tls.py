@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 
@@ -21,7 +21,12 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+#: A certificate's private key: EC P-256, or RSA for a peer that offers only RSA cipher suites
+#: under TLS 1.2 (dcmtk's BCP 195 profile, which Orthanc's DICOM TLS uses).
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+
+def _pem_key(key: PrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.TraditionalOpenSSL,
@@ -81,9 +86,14 @@ class TestCA:
         usages: list[x509.ObjectIdentifier],
         *,
         expired: bool = False,
-    ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+        rsa_key: bool = False,
+    ) -> tuple[x509.Certificate, PrivateKey]:
         """A certificate for ``names`` signed by this CA, for ``usages`` (server, client)."""
-        key = ec.generate_private_key(ec.SECP256R1())
+        key: PrivateKey = (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            if rsa_key
+            else ec.generate_private_key(ec.SECP256R1())
+        )
         now = datetime.datetime.now(datetime.UTC)
         start, end = now - datetime.timedelta(days=1), now + datetime.timedelta(days=30)
         if expired:
@@ -110,8 +120,8 @@ class TestCA:
         return cert, key
 
     def _server(
-        self, hosts: tuple[str, ...], expired: bool, client_too: bool = False
-    ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+        self, hosts: tuple[str, ...], expired: bool, client_too: bool = False, rsa_key: bool = False
+    ) -> tuple[x509.Certificate, PrivateKey]:
         names: list[x509.GeneralName] = []
         for host in hosts:
             try:
@@ -121,7 +131,7 @@ class TestCA:
         usages = [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]
         if client_too:
             usages.append(x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH)
-        return self._issue(hosts[0], names, usages, expired=expired)
+        return self._issue(hosts[0], names, usages, expired=expired, rsa_key=rsa_key)
 
     def server_pem(
         self,
@@ -144,11 +154,14 @@ class TestCA:
         hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
         expired: bool = False,
         client_too: bool = False,
+        rsa_key: bool = False,
     ) -> CertificateFiles:
         """A server certificate for ``hosts`` and its key in two PEM files (Orthanc's
         ``DicomTlsCertificate`` and ``DicomTlsPrivateKey``); ``client_too``: also good for
-        TLS client authentication (Orthanc shows it when it calls out)."""
-        return _write_pair(folder, "server", *self._server(hosts, expired, client_too))
+        TLS client authentication (Orthanc shows it when it calls out); ``rsa_key``: an RSA
+        key, without which Orthanc's DICOM TLS speaks only TLS 1.3 (no shared TLS 1.2 cipher
+        suite)."""
+        return _write_pair(folder, "server", *self._server(hosts, expired, client_too, rsa_key))
 
     def client_pair(self, folder: Path, name: str = "SPINEPLAN") -> CertificateFiles:
         """A workstation's certificate and its key in two PEM files: what a node's
@@ -170,7 +183,7 @@ class CertificateFiles:
 
 
 def _write_pair(
-    folder: Path, stem: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey
+    folder: Path, stem: str, cert: x509.Certificate, key: PrivateKey
 ) -> CertificateFiles:
     folder.mkdir(parents=True, exist_ok=True)
     files = CertificateFiles(folder / f"{stem}.crt", folder / f"{stem}.key")

@@ -50,9 +50,10 @@ _CLIENT_CERTIFICATE_REFUSED = {
     "SSLV3_ALERT_UNSUPPORTED_CERTIFICATE": "was refused (unsupported certificate)",
     "TLSV1_ALERT_ACCESS_DENIED": "was refused (access denied)",
 }
-#: What a client without a certificate hears from a PACS that wants one: TLS 1.3's own alert,
-#: or TLS 1.2's generic handshake failure.
-_CERTIFICATE_REQUIRED = ("TLSV13_ALERT_CERTIFICATE_REQUIRED", "SSLV3_ALERT_HANDSHAKE_FAILURE")
+#: What a client without a certificate hears from a PACS that wants one under TLS 1.3.
+_CERTIFICATE_REQUIRED = "TLSV13_ALERT_CERTIFICATE_REQUIRED"
+#: TLS 1.2's one refusal for many causes: no client certificate, or no cipher suite in common.
+_HANDSHAKE_FAILURE = "SSLV3_ALERT_HANDSHAKE_FAILURE"
 _IS_IT_TLS = "is DICOM TLS on at the PACS, and is this its TLS port?"
 #: What a client hears from a port that does not speak TLS.
 _NOT_TLS = ("WRONG_VERSION_NUMBER", "UNEXPECTED_EOF_WHILE_READING", "RECORD_LAYER_FAILURE")
@@ -201,10 +202,16 @@ def _alert_failure(node: PacsNode, reason: str) -> str | None:
             f"TLS: the PACS does not accept our client certificate {node.client_cert_file!r}: "
             f"it {_CLIENT_CERTIFICATE_REFUSED[reason]}"
         )
-    if reason in _CERTIFICATE_REQUIRED and not node.client_cert_file:
+    if reason == _CERTIFICATE_REQUIRED and not node.client_cert_file:
         return (
             "TLS: the PACS wants a client certificate (mutual TLS): give the node a client "
             "certificate and key"
+        )
+    if reason == _HANDSHAKE_FAILURE:
+        maybe = "" if node.client_cert_file else "it may want a client certificate (mutual TLS), "
+        return (
+            f"TLS: the PACS refused the handshake (handshake failure): {maybe}or it shares no "
+            "TLS 1.2 cipher suite with spineplan"
         )
     if reason in _NOT_TLS:
         return f"TLS handshake failed: the port does not answer in TLS ({_IS_IT_TLS})"

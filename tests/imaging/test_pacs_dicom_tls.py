@@ -6,6 +6,7 @@ client certificate and with one from an untrusted authority, and working with th
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from imaging.pacs.nodes import PacsNode
 from imaging.pacs.query import find_studies
 from imaging.pacs.retrieve import retrieve
 from imaging.pacs.send import send
-from imaging.pacs.tls import tls_context
+from imaging.pacs.tls import tls_context, tls_probe
 from tests.imaging.pacs_helpers import SAMPLE_CASE, sample_study_uid, sop_instance_uids
 from tests.pacs_server import (
     SPINEPLAN_TLS_AE,
@@ -250,6 +251,31 @@ def test_mutual_tls_wants_a_client_certificate(
     assert [o.message for o in outcomes] == ["stored"] * 42
     result = retrieve(node, sample_study_uid(), tmp_path / "study")
     assert sop_instance_uids(result.folder) == sop_instance_uids(SAMPLE_CASE)
+
+
+def test_under_tls_1_2_a_refused_handshake_names_the_likely_causes(
+    tmp_path: Path, ca: TestCA, client: CertificateFiles
+) -> None:
+    """TLS 1.2 has no "certificate required" alert, only "handshake failure", which a PACS also
+    sends when no cipher suite is shared (Orthanc with an EC key under TLS 1.2): both causes
+    are named. With an RSA key and the client certificate the TLS 1.2 handshake succeeds."""
+    server = _start(tmp_path, ca, client_required=True, rsa_key=True)
+    try:
+        node = _node(server, ca)
+        tls_1_2 = tls_context(node)
+        tls_1_2.maximum_version = ssl.TLSVersion.TLSv1_2
+        assert tls_probe(node, tls_1_2, 5.0) == (
+            "TLS: the PACS refused the handshake (handshake failure): it may want a client "
+            "certificate (mutual TLS), or it shares no TLS 1.2 cipher suite with spineplan"
+        )
+        with_certificate = replace(
+            node, client_cert_file=str(client.cert_file), client_key_file=str(client.key_file)
+        )
+        tls_1_2 = tls_context(with_certificate)
+        tls_1_2.maximum_version = ssl.TLSVersion.TLSv1_2
+        assert tls_probe(with_certificate, tls_1_2, 5.0) is None
+    finally:
+        server.stop()
 
 
 def test_client_certificate_files_are_checked_before_connecting(
