@@ -10,6 +10,11 @@ The hospital configurations: ``certificate`` (a PEM of certificate and key, `tes
 serves https only (``SslEnabled``); ``users`` switches on HTTP Basic authentication
 (``AuthenticationEnabled``, ``RegisteredUsers``); ``limit_find_results`` caps every find
 answer (``LimitFindResults``), so a client that does not page sees only the first page.
+``dicom_tls`` (`DicomTls`) puts the DICOM port behind TLS (``DicomTlsEnabled``, Orthanc 1.9+):
+its server certificate and key, the CA bundle that client certificates must chain to, and
+whether a client must show one (mutual TLS). Orthanc's C-MOVE connection back to spineplan's
+storage SCP at ``move_port`` (AE ``SPINEPLAN``) stays plain; with DICOM TLS a second modality,
+AE ``SPINEPLAN-TLS`` at ``move_tls_port``, is called back over TLS (``UseDicomTls``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +44,8 @@ DICOMWEB_PLUGIN_CANDIDATES = (
 AE_TITLE = "ORTHANC"
 #: The AE title spineplan calls with in the tests; Orthanc knows it (for C-MOVE) at move_port.
 SPINEPLAN_AE = "SPINEPLAN"
+#: The AE title Orthanc with DICOM TLS calls back over TLS for C-MOVE, at move_tls_port.
+SPINEPLAN_TLS_AE = "SPINEPLAN-TLS"
 
 
 #: Debian bookworm's civetweb 1.15 (Orthanc's web server) loads OpenSSL at run time and looks
@@ -82,6 +90,26 @@ def civetweb_tls_shim(folder: Path) -> Path:
     return folder
 
 
+@dataclass(frozen=True)
+class DicomTls:
+    """Orthanc's DICOM TLS: its certificate and key (PEM files), the CA bundle client
+    certificates must chain to, and whether a client must show one."""
+
+    cert_file: Path
+    key_file: Path
+    trusted_ca_file: Path
+    client_certificate_required: bool = False
+
+    def configuration(self) -> dict[str, Any]:
+        return {
+            "DicomTlsEnabled": True,
+            "DicomTlsCertificate": str(self.cert_file),
+            "DicomTlsPrivateKey": str(self.key_file),
+            "DicomTlsTrustedCertificates": str(self.trusted_ca_file),
+            "DicomTlsRemoteCertificateRequired": self.client_certificate_required,
+        }
+
+
 def free_port() -> int:
     """A TCP port nothing listens on right now (bound, then closed)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -114,15 +142,18 @@ class OrthancServer:
         certificate: Path | None = None,
         users: dict[str, str] | None = None,
         limit_find_results: int = 0,
+        dicom_tls: DicomTls | None = None,
     ) -> None:
         self.folder = folder
         self.tcp_nodelay = tcp_nodelay
         self.certificate = certificate
         self.users = dict(users or {})
         self.limit_find_results = limit_find_results
+        self.dicom_tls = dicom_tls
         self.dicom_port = free_port()
         self.http_port = free_port()
         self.move_port = free_port()
+        self.move_tls_port = free_port()
         self.max_pdu = max_pdu
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -169,7 +200,7 @@ class OrthancServer:
             "DicomScuTimeout": 10,
             "DicomScpTimeout": 30,
             "MaximumPduLength": self.max_pdu,
-            "DicomModalities": {"spineplan": [SPINEPLAN_AE, "127.0.0.1", self.move_port]},
+            "DicomModalities": self.modalities(),
             "Plugins": [str(dicomweb_plugin())],
             "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "EnableWado": False},
             "SaveJobs": False,
@@ -181,7 +212,21 @@ class OrthancServer:
             "AuthenticationEnabled": bool(self.users),
             "RegisteredUsers": self.users,
             "LimitFindResults": self.limit_find_results,
+            **(self.dicom_tls.configuration() if self.dicom_tls else {}),
         }
+
+    def modalities(self) -> dict[str, Any]:
+        """Where Orthanc sends C-MOVE images: spineplan's plain storage SCP, and with DICOM TLS
+        also one it calls over TLS."""
+        modalities: dict[str, Any] = {"spineplan": [SPINEPLAN_AE, "127.0.0.1", self.move_port]}
+        if self.dicom_tls is not None:
+            modalities["spineplan-tls"] = {
+                "AET": SPINEPLAN_TLS_AE,
+                "Host": "127.0.0.1",
+                "Port": self.move_tls_port,
+                "UseDicomTls": True,
+            }
+        return modalities
 
     def start(self, timeout_s: float = 30.0) -> OrthancServer:
         reason = missing_reason()
@@ -289,4 +334,20 @@ def tls_missing_reason() -> str:
         return "no C compiler for Orthanc's TLS shim (Debian packages gcc libssl-dev)"
     if not Path("/usr/include/openssl/ssl.h").exists():
         return "no OpenSSL headers for Orthanc's TLS shim (Debian package libssl-dev)"
+    return ""
+
+
+def dicom_tls_missing_reason() -> str:
+    """Why Orthanc cannot serve DICOM over TLS here ("" when it can: Orthanc 1.9 or later)."""
+    reason = missing_reason()
+    if reason:
+        return reason
+    version = subprocess.run([ORTHANC, "--version"], capture_output=True, text=True, check=False)
+    first = (version.stdout.splitlines() or [""])[0].split()
+    try:
+        major, minor = (int(part) for part in first[-1].split(".")[:2])
+    except (IndexError, ValueError):
+        return f"cannot tell Orthanc's version from {version.stdout[:80]!r}"
+    if (major, minor) < (1, 9):
+        return f"Orthanc {major}.{minor} has no DICOM TLS (1.9 or later needed)"
     return ""

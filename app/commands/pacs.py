@@ -11,8 +11,9 @@
   (``secret`` keeps a node's password or token in the system keyring).
 
 The PACS is ``--pacs NAME`` (a stored node), or ``--host H --port P --called-aet AE
-[--calling-aet AE] [--move-port N]``, or ``--url URL [--ca-file PEM] [--user U | --auth
-bearer]`` (DICOMweb). A node that authenticates gets its password from
+[--calling-aet AE] [--move-port N] [--tls [--ca-file PEM] [--client-cert PEM --client-key
+PEM] [--move-tls]]`` (DICOM networking, over TLS with ``--tls``), or ``--url URL [--ca-file
+PEM] [--user U | --auth bearer]`` (DICOMweb). A node that authenticates gets its password from
 ``SPINEPLAN_PACS_PASSWORD`` (its token from ``SPINEPLAN_PACS_TOKEN``), else from the system
 keyring, else by asking on the terminal; never from the command line (where ``ps`` shows it).
 Exit status: 0 done, 1 partly done (the files that failed are listed), 2 bad input or no
@@ -28,6 +29,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from imaging.pacs.errors import PacsError, node_label
 from imaging.pacs.nodes import (
@@ -71,12 +73,36 @@ def _add_address_arguments(group: argparse._ActionsContainer) -> None:
         help="retrieve by C-MOVE, receiving on this local port (for a PACS without C-GET; "
         "it must know the calling AE title with this machine's address and that port)",
     )
+    group.add_argument(
+        "--tls",
+        action="store_true",
+        default=None,
+        help="DICOM networking over TLS (PS3.15 Annex B); the PACS's certificate is verified",
+    )
+    group.add_argument(
+        "--client-cert",
+        metavar="PEM",
+        help="--tls: this workstation's certificate, for a PACS that requires mutual TLS",
+    )
+    group.add_argument(
+        "--client-key",
+        metavar="PEM",
+        help="--tls: the client certificate's private key (unencrypted PEM; only its path is "
+        "stored)",
+    )
+    group.add_argument(
+        "--move-tls",
+        action="store_true",
+        default=None,
+        help="--tls with --move-port: receive C-MOVE images over TLS too, serving the client "
+        "certificate (the PACS must call back with TLS)",
+    )
     group.add_argument("--url", help="DICOMweb root URL, e.g. https://pacs:8042/dicom-web")
     group.add_argument(
         "--ca-file",
         metavar="PEM",
-        help="https: trust only the certificate authorities in this PEM file (default: the "
-        "system's)",
+        help="https or --tls: trust only the certificate authorities in this PEM file "
+        "(default: the system's)",
     )
     group.add_argument(
         "--user",
@@ -108,6 +134,33 @@ def _port(text: str | None, option: str) -> int:
         raise PacsError(f"{option}: {text!r} is not a TCP port (1-65535)") from None
 
 
+def _file(text: str | None, option: str) -> str:
+    """The absolute path of a file given with ``option`` ("" when not given): a stored node
+    must not depend on the folder the command ran in."""
+    if not text:
+        return ""
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise PacsError(f"{option}: no file {str(path)!r}")
+    return str(path.resolve())
+
+
+def _tls_files(args: argparse.Namespace) -> dict[str, object]:
+    """The TLS settings given on the command line (only those given)."""
+    given: dict[str, object] = {}
+    if args.tls:
+        given["tls"] = True
+    if args.move_tls:
+        given["move_tls"] = True
+    if args.ca_file:
+        given["ca_file"] = _file(args.ca_file, "--ca-file")
+    if args.client_cert:
+        given["client_cert_file"] = _file(args.client_cert, "--client-cert")
+    if args.client_key:
+        given["client_key_file"] = _file(args.client_key, "--client-key")
+    return given
+
+
 def _node_from_address(args: argparse.Namespace, name: str) -> PacsNode:
     move_port = _port(args.move_port, "--move-port")
     node = PacsNode(
@@ -119,9 +172,9 @@ def _node_from_address(args: argparse.Namespace, name: str) -> PacsNode:
         url=args.url or "",
         move_only=bool(move_port),
         move_port=move_port,
-        ca_file=args.ca_file or "",
         auth=_auth(args) or "",
         user=args.user or "",
+        **_tls_files(args),  # type: ignore[arg-type]
     )
     return validate_node(node)
 
@@ -137,8 +190,7 @@ def _node(args: argparse.Namespace) -> PacsNode:
             overrides["calling_aet"] = args.calling_aet
         if args.move_port:
             overrides.update(move_only=True, move_port=_port(args.move_port, "--move-port"))
-        if args.ca_file:
-            overrides["ca_file"] = args.ca_file
+        overrides.update(_tls_files(args))
         auth = _auth(args)
         if auth is not None:
             overrides.update(auth=auth, user=args.user or "")
@@ -228,10 +280,16 @@ def _describe(node: PacsNode) -> str:
         elif node.auth == AUTH_BEARER:
             extras.append("bearer token")
         return f"{node.name}: DICOMweb {node.url}" + "".join(f", {extra}" for extra in extras)
-    move = f", C-MOVE to port {node.move_port}" if node.move_only else ""
+    extras = [f"C-MOVE to port {node.move_port}"] if node.move_only else []
+    if node.move_tls:
+        extras[-1] += " over TLS"
+    if node.tls:
+        extras.append(f"TLS (CA file {node.ca_file})" if node.ca_file else "TLS")
+    if node.client_cert_file:
+        extras.append(f"client certificate {node.client_cert_file}")
     return (
         f"{node.name}: {node.host}:{node.port}, called AE {node.called_aet}, calling AE "
-        f"{node.calling_aet}{move}"
+        f"{node.calling_aet}" + "".join(f", {extra}" for extra in extras)
     )
 
 

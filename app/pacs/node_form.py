@@ -9,7 +9,7 @@ before there is a node to validate) and puts each message beside the field it is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from imaging.pacs.errors import PacsError
@@ -27,11 +27,27 @@ FIELDS = (
     "move_port",
     "url",
     "ca_file",
+    "client_cert_file",
+    "client_key_file",
     "user",
 )
+#: the fields naming a file, which must exist
+FILE_FIELDS = ("ca_file", "client_cert_file", "client_key_file")
+#: the fields only a DICOM node over TLS uses
+TLS_FIELDS = ("ca_file", "client_cert_file", "client_key_file")
 #: the fields each kind of node uses
 KIND_FIELDS = {
-    DIMSE: ("name", "host", "port", "called_aet", "calling_aet", "move_port"),
+    DIMSE: (
+        "name",
+        "host",
+        "port",
+        "called_aet",
+        "calling_aet",
+        "move_port",
+        "ca_file",
+        "client_cert_file",
+        "client_key_file",
+    ),
     DICOMWEB: ("name", "url", "ca_file", "user"),
 }
 #: a valid node of each kind: each field is validated alone, put into it
@@ -41,19 +57,24 @@ GOOD = {
 }
 #: the note beside a port left empty (validated, it would read "port 0 is not a TCP port")
 EMPTY_PORT_NOTES = {"port": "no port", "move_port": "no local port for C-MOVE"}
+#: the note beside an empty client certificate when C-MOVE images are to come over TLS
+MOVE_TLS_NEEDS_CERTIFICATE = "C-MOVE over TLS needs this certificate"
 _NODE_PREFIX = re.compile(r"^PACS node( '[^']*'| \"[^\"]*\")?: ")
 
 
 @dataclass
 class NodeDraft:
-    """The texts typed for one node, whether it retrieves by C-MOVE only, how it authenticates
-    (`imaging.pacs.nodes.AUTH_KINDS`), and its last echo result in words ("" before any)."""
+    """The texts typed for one node, whether it retrieves by C-MOVE only, whether it uses TLS
+    (a DICOM node), how it authenticates (`imaging.pacs.nodes.AUTH_KINDS`), and its last echo
+    result in words ("" before any)."""
 
     kind: str = DIMSE
     texts: dict[str, str] = field(
         default_factory=lambda: {name: "" for name in FIELDS} | {"calling_aet": "SPINEPLAN"}
     )
     move_only: bool = False
+    tls: bool = False
+    move_tls: bool = False
     auth: str = AUTH_NONE
     echo_text: str = ""
 
@@ -68,9 +89,18 @@ class NodeDraft:
             "move_port": str(node.move_port) if node.move_port else "",
             "url": node.url,
             "ca_file": node.ca_file,
+            "client_cert_file": node.client_cert_file,
+            "client_key_file": node.client_key_file,
             "user": node.user,
         }
-        return cls(kind=node.kind, texts=texts, move_only=node.move_only, auth=node.auth)
+        return cls(
+            kind=node.kind,
+            texts=texts,
+            move_only=node.move_only,
+            tls=node.tls,
+            move_tls=node.move_tls,
+            auth=node.auth,
+        )
 
     def node(self) -> PacsNode:
         """The node these texts describe (the fields of the other kind left out).
@@ -100,6 +130,11 @@ class NodeDraft:
             calling_aet=t["calling_aet"],
             move_only=self.move_only,
             move_port=whole_number(t["move_port"], "move port") if self.move_only else 0,
+            tls=self.tls,
+            ca_file=t["ca_file"] if self.tls else "",
+            client_cert_file=t["client_cert_file"] if self.tls else "",
+            client_key_file=t["client_key_file"] if self.tls else "",
+            move_tls=self.move_tls and self.tls and self.move_only,
         )
 
     def problems(self, other_names: list[str]) -> dict[str, str]:
@@ -108,6 +143,8 @@ class NodeDraft:
         once; ``other_names`` are the other nodes' names, which this one must not repeat."""
         found: dict[str, str] = {}
         good = GOOD[self.kind]
+        # a client certificate and its key are checked each with a stand-in for the other
+        paired = any(self.texts[name].strip() for name in ("client_cert_file", "client_key_file"))
         good_texts = {
             "name": good.name,
             "host": good.host,
@@ -117,24 +154,30 @@ class NodeDraft:
             "move_port": "104" if self.move_only else "",
             "url": good.url,
             "ca_file": "",
+            "client_cert_file": "client.crt" if paired else "",
+            "client_key_file": "client.key" if paired else "",
             "user": "user" if self.auth == AUTH_BASIC else "",
         }
+        alone = replace(self, move_tls=False)  # its need of a certificate is said once, below
         for name in self.fields():
             if name in EMPTY_PORT_NOTES and not self.texts[name].strip():
                 found[name] = EMPTY_PORT_NOTES[name]
                 continue
-            if name == "ca_file" and self.texts[name].strip():
+            if name in FILE_FIELDS and self.texts[name].strip():
                 path = Path(self.texts[name].strip()).expanduser()
                 if not path.is_file():
                     found[name] = "no such file"  # the path is in the field beside it
                     continue
-            message = self._check(good_texts | {name: self.texts[name]})
+            message = alone._check(good_texts | {name: self.texts[name]})
             if message:
                 found[name] = message
         if not found:
             message = self._check(self.texts)
             if message:  # a problem of the fields together
-                found["url" if self.kind == DICOMWEB else "host"] = message
+                if "move_tls" in message:  # said beside the certificate it needs
+                    found["client_cert_file"] = MOVE_TLS_NEEDS_CERTIFICATE
+                else:
+                    found["url" if self.kind == DICOMWEB else "host"] = message
         name = self.texts["name"].strip()
         if "name" not in found and name in other_names:
             found["name"] = f"another node is already called {name!r}"
@@ -142,12 +185,14 @@ class NodeDraft:
 
     def fields(self) -> tuple[str, ...]:
         """The fields this node uses (the local C-MOVE port only when it retrieves by C-MOVE,
-        the user only with basic authentication)."""
+        the user only with basic authentication, a DICOM node's CA file and client
+        certificate only over TLS)."""
         return tuple(
             name
             for name in KIND_FIELDS[self.kind]
             if (name != "move_port" or self.move_only)
             and (name != "user" or self.auth == AUTH_BASIC)
+            and (name not in TLS_FIELDS or self.kind == DICOMWEB or self.tls)
         )
 
     def _check(self, texts: dict[str, str]) -> str:
@@ -165,7 +210,8 @@ class NodeDraft:
             who = f", user {t['user']}" if self.auth == AUTH_BASIC and t["user"] else ""
             return f"{name} — {t['url'] or 'no URL'}{who}"
         where = f"{t['host'] or '?'}:{t['port'] or '?'}"
-        return f"{name} — {where}, AE {t['called_aet'] or '?'}"
+        tls = " TLS" if self.tls else ""
+        return f"{name} — {where}{tls}, AE {t['called_aet'] or '?'}"
 
 
 def whole_number(text: str, what: str) -> int:

@@ -1,7 +1,9 @@
 """Edit > PACS nodes: the department's PACS nodes, added, edited, removed, echoed and saved.
 
 The list shows every node; the form beside it edits the chosen one (a DICOM node: host, port,
-called and calling AE titles; a DICOMweb node: its URL, the CA file its https certificate is
+called and calling AE titles, and over TLS the CA file its certificate is checked against and,
+for a PACS that requires mutual TLS, this computer's client certificate and key, of which only
+the paths are kept; a DICOMweb node: its URL, the CA file its https certificate is
 checked against, and how it authenticates: none, HTTP Basic with a user, or a bearer token, whose
 password or token is asked for when the node is used, never kept in the settings), with what is
 wrong with each field in red beside it (`app.pacs.node_form`, which asks
@@ -34,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.pacs.node_form import DICOMWEB, DIMSE, FIELDS, NodeDraft
+from app.pacs.node_form import DICOMWEB, DIMSE, FIELDS, FILE_FIELDS, NodeDraft
 from app.pacs.password_dialog import node_with_secret
 from app.pacs.status_style import ERROR_STYLE, OK_STYLE
 from app.pacs.workers import PacsWorker, echo_worker, let_finish
@@ -50,7 +52,9 @@ LABELS = {
     "calling_aet": "Calling AE title",
     "move_port": "Local port for C-MOVE",
     "url": "DICOMweb URL",
-    "ca_file": "CA file (https)",
+    "ca_file": "CA file",
+    "client_cert_file": "Client certificate",
+    "client_key_file": "Client key",
     "user": "User",
 }
 #: the authentication choices: what the combo box shows, and the node's ``auth``
@@ -68,8 +72,34 @@ PLACEHOLDERS = {
     "move_port": "where spineplan receives moved images, e.g. 11112",
     "url": "e.g. https://pacs.hospital.local/dicom-web",
     "ca_file": "empty: the system's certificate authorities",
+    "client_cert_file": "mutual TLS: this computer's certificate",
+    "client_key_file": "PEM, no passphrase; only its path is kept",
     "user": "the user name the PACS knows",
 }
+#: what each file field's Browse… button asks for: dialog title, tooltip, file filter
+BROWSE = {
+    "ca_file": (
+        "The PACS's certificate authority",
+        "Choose the PEM file of the PACS's CA",
+        "PEM certificates (*.pem *.crt);;All files (*)",
+    ),
+    "client_cert_file": (
+        "This computer's client certificate",
+        "Choose the PEM file of the client certificate the PACS trusts",
+        "PEM certificates (*.pem *.crt *.cer);;All files (*)",
+    ),
+    "client_key_file": (
+        "The client certificate's private key",
+        "Choose the PEM file of the client certificate's private key (it stays where it is)",
+        "PEM keys (*.pem *.key);;All files (*)",
+    ),
+}
+#: said under the TLS box when the node retrieves by C-MOVE into a plain storage SCP
+MOVE_IN_CLEAR = (
+    "C-MOVE: the PACS sends the images back to spineplan's storage SCP over plain DICOM, not "
+    "TLS (the query and the request go over TLS). Prefer C-GET where the PACS offers it, or "
+    "receive over TLS if the PACS can call back with TLS."
+)
 
 
 def echo_result_text(round_trip_s: float) -> str:
@@ -129,6 +159,24 @@ class PacsNodesDialog(QDialog):
             "port below under the calling AE title: the PACS must know that AE title with this "
             "computer's address and that port"
         )
+        self.tls_check = QCheckBox("Use TLS (DICOM TLS; the PACS's certificate is verified)", self)
+        self.tls_check.setObjectName("PacsNodeTls")
+        self.tls_check.setToolTip(
+            "DICOM over TLS (PS3.15 Annex B), TLS 1.2 or later: the PACS's certificate must "
+            "chain to the CA file below (or the system's authorities) and name its host"
+        )
+        self.move_tls_check = QCheckBox(
+            "Receive C-MOVE images over TLS too (with the client certificate below)", self
+        )
+        self.move_tls_check.setObjectName("PacsNodeMoveTls")
+        self.move_tls_check.setToolTip(
+            "spineplan's storage SCP serves TLS with this computer's certificate and key, and "
+            "the PACS calling back must show a certificate from the CA file: the PACS must be "
+            "set to call spineplan's AE title with TLS"
+        )
+        self.tls_note = QLabel(MOVE_IN_CLEAR, self)
+        self.tls_note.setObjectName("PacsNodeTlsNote")
+        self.tls_note.setWordWrap(True)
         self.auth_combo = QComboBox(self)
         self.auth_combo.setObjectName("PacsNodeAuth")
         for text, auth in AUTH_CHOICES:
@@ -145,6 +193,7 @@ class PacsNodesDialog(QDialog):
         self.edits: dict[str, QLineEdit] = {}
         self.notes: dict[str, QLabel] = {}
         self.rows: dict[str, QWidget] = {}
+        self.browse_buttons: dict[str, QPushButton] = {}
         for name in FIELDS:
             edit = QLineEdit(self.form_box)
             edit.setObjectName(f"PacsNode_{name}")
@@ -158,17 +207,23 @@ class PacsNodesDialog(QDialog):
             row_layout = QHBoxLayout(row)
             row_layout.setContentsMargins(0, 0, 0, 0)
             row_layout.addWidget(edit, 1)
-            if name == "ca_file":
-                self.ca_browse_button = QPushButton("Browse…", row)
-                self.ca_browse_button.setObjectName("PacsNodeCaBrowse")
-                self.ca_browse_button.setToolTip("Choose the PEM file of the PACS's CA")
-                row_layout.addWidget(self.ca_browse_button)
+            if name in FILE_FIELDS:
+                browse = QPushButton("Browse…", row)
+                browse.setObjectName(f"PacsNodeBrowse_{name}")
+                browse.setToolTip(BROWSE[name][1])
+                browse.clicked.connect(lambda _on=False, field=name: self.choose_file(field))
+                self.browse_buttons[name] = browse
+                row_layout.addWidget(browse)
             row_layout.addWidget(note)
             self.edits[name], self.notes[name], self.rows[name] = edit, note, row
             form.addRow(LABELS[name], row)
             if name == "name":
                 form.addRow("Connection", self.dimse_radio)
                 form.addRow("", self.dicomweb_radio)
+            if name == "move_port":
+                form.addRow("", self.tls_check)
+                form.addRow("", self.move_tls_check)
+                form.addRow(self.tls_note)
             if name == "calling_aet":
                 form.addRow("", self.move_check)
             if name == "ca_file":
@@ -194,9 +249,10 @@ class PacsNodesDialog(QDialog):
         self.empty_label.setWordWrap(True)
 
         right = QVBoxLayout()
-        right.addWidget(self.form_box)
+        # the form takes the height: a wrapped echo error below the fields is never cut off
+        right.addWidget(self.form_box, 1)
         right.addWidget(self.empty_label)
-        right.addStretch(1)
+        right.addStretch(0)
         body = QHBoxLayout()
         body.addLayout(left, 1)  # the form takes the room: its fields show their examples
         body.addLayout(right, 3)
@@ -223,15 +279,16 @@ class PacsNodesDialog(QDialog):
         self.node_list.currentRowChanged.connect(self._show_row)
         self.kind_group.buttonToggled.connect(lambda _button, _on: self._edited())
         self.move_check.toggled.connect(lambda _on: self._edited())
+        self.tls_check.toggled.connect(lambda _on: self._edited())
+        self.move_tls_check.toggled.connect(lambda _on: self._edited())
         self.auth_combo.currentIndexChanged.connect(lambda _index: self._edited())
-        self.ca_browse_button.clicked.connect(self.choose_ca_file)
         for edit in self.edits.values():
             edit.textEdited.connect(lambda _text: self._edited())
         for draft in self.drafts:
             self.node_list.addItem(draft.summary())
         self.node_list.setCurrentRow(0 if self.drafts else -1)
         self._show_row(self.node_list.currentRow())
-        self.resize(1040, 480)
+        self.resize(1040, 520)
 
     # -- the list -------------------------------------------------------------------------
     @property
@@ -277,6 +334,8 @@ class PacsNodesDialog(QDialog):
                 edit.setText(draft.texts[name])
             (self.dicomweb_radio if draft.kind == DICOMWEB else self.dimse_radio).setChecked(True)
             self.move_check.setChecked(draft.move_only)
+            self.tls_check.setChecked(draft.tls)
+            self.move_tls_check.setChecked(draft.move_tls)
             self.auth_combo.setCurrentIndex(max(0, self.auth_combo.findData(draft.auth)))
             self._filling = False
         self._refresh()
@@ -290,6 +349,8 @@ class PacsNodesDialog(QDialog):
             draft.texts[name] = edit.text()
         draft.kind = DICOMWEB if self.dicomweb_radio.isChecked() else DIMSE
         draft.move_only = self.move_check.isChecked()
+        draft.tls = self.tls_check.isChecked()
+        draft.move_tls = self.move_tls_check.isChecked()
         draft.auth = str(self.auth_combo.currentData())
         draft.echo_text = ""  # the echo was of the node as it was
         self.node_list.item(self.node_list.currentRow()).setText(draft.summary())
@@ -313,6 +374,10 @@ class PacsNodesDialog(QDialog):
             form.setRowVisible(self.rows[name], shown)
             self.notes[name].setText(problems.get(name, "") if shown else "")
         form.setRowVisible(self.move_check, kind == DIMSE)
+        form.setRowVisible(self.tls_check, kind == DIMSE)
+        moving_tls = kind == DIMSE and draft is not None and draft.tls and draft.move_only
+        form.setRowVisible(self.move_tls_check, moving_tls)
+        form.setRowVisible(self.tls_note, moving_tls and draft is not None and not draft.move_tls)
         form.setRowVisible(self.auth_row, kind == DICOMWEB)
         auth = draft.auth if draft is not None else AUTH_NONE
         form.setRowVisible(self.auth_note, kind == DICOMWEB and auth != AUTH_NONE)
@@ -347,17 +412,13 @@ class PacsNodesDialog(QDialog):
         self.save_button.setEnabled(not invalid)
         self.save_note.setText(f"Correct {', '.join(invalid)} before saving." if invalid else "")
 
-    def choose_ca_file(self) -> None:
-        """Browse for the CA bundle (PEM) of the chosen node."""
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "The PACS's certificate authority",
-            "",
-            "PEM certificates (*.pem *.crt);;All files (*)",
-        )
+    def choose_file(self, name: str) -> None:
+        """Browse for the file of field ``name`` (a CA bundle, client certificate or key)."""
+        title, _tip, filters = BROWSE[name]
+        path, _ = QFileDialog.getOpenFileName(self, title, "", filters)
         if path:
-            self.edits["ca_file"].setText(path)
-            self.edits["ca_file"].textEdited.emit(path)
+            self.edits[name].setText(path)
+            self.edits[name].textEdited.emit(path)
 
     # -- echo -----------------------------------------------------------------------------
     def start_echo(self) -> None:

@@ -5,6 +5,9 @@ WADO-RS, STOW-RS). One module per job:
 
 - `imaging.pacs.nodes`: `PacsNode`, the nodes kept in the user's settings;
 - `imaging.pacs.credentials`: a DICOMweb node's password or token in the system keyring;
+- `imaging.pacs.tls`: the verified TLS context of https and DICOM TLS (client certificates
+  for mutual TLS), and TLS failures in words;
+- `imaging.pacs.dimse`: associations (plain or DICOM TLS), failures as one line;
 - `imaging.pacs.web`: DICOMweb sessions (verified https, credentials, QIDO-RS paging);
 - `imaging.pacs.echo`: `echo`; `imaging.pacs.query`: `search_studies` (at most `MAX_STUDIES`,
   and whether the list was cut), `find_studies`;

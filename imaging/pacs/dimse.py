@@ -5,11 +5,18 @@ into a `PacsError` naming the node: nothing listening (connection refused), no a
 the connection timeout, the association rejected (with pynetdicom's reason, e.g. "called AE
 title not recognised"), or aborted. pynetdicom's own log stays silent unless the user configures
 logging.
+
+A node with ``tls`` is called over TLS (`imaging.pacs.tls.tls_context`: verified, TLS 1.2 or
+later, its client certificate when it has one). pynetdicom drops the reason a handshake
+failed, so a failed association over TLS is followed by one handshake of our own
+(`imaging.pacs.tls.tls_probe`) that reads it: `PacsCertificateError` with the cause. A plain
+node whose port turns out to speak TLS is told to set ``tls``.
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,8 +26,9 @@ from pynetdicom import AE, _config, evt
 from pynetdicom.association import Association
 from pynetdicom.presentation import PresentationContext
 
-from imaging.pacs.errors import PacsError, PacsUnreachable, pacs_error
+from imaging.pacs.errors import PacsCertificateError, PacsError, PacsUnreachable, pacs_error
 from imaging.pacs.nodes import PacsNode, validate_node
+from imaging.pacs.tls import tls_context, tls_probe
 
 #: Seconds to open the TCP connection and to get the answer to the association request.
 CONNECT_TIMEOUT_S = 10.0
@@ -72,6 +80,24 @@ def _why_no_connection(node: PacsNode, timeout_s: float) -> str:
         return f"cannot connect: {reason}"
 
 
+def _speaks_tls(node: PacsNode, timeout_s: float) -> bool:
+    """Whether a plain node's port answers a TLS handshake (certificate checked or not: the
+    question is only which protocol it speaks; nothing is sent over it)."""
+    try:
+        raw = socket.create_connection((node.host, node.port), timeout=timeout_s)
+    except OSError:
+        return False
+    try:
+        with ssl.create_default_context().wrap_socket(raw, server_hostname=node.host):
+            return True
+    except ssl.SSLCertVerificationError:
+        return True
+    except OSError:
+        return False
+    finally:
+        raw.close()
+
+
 def _rejection_reason(assoc: Association) -> str:
     primitive = assoc.acceptor.primitive
     reason = str(getattr(primitive, "reason_str", "") or "no reason given")
@@ -87,6 +113,7 @@ def _associate(
     evt_handlers: Sequence[Any],
     timeout_s: float,
     attempts: int,
+    tls: ssl.SSLContext | None = None,
 ) -> Association:
     """Request the association; a `PacsError` saying why when it is not established.
 
@@ -108,11 +135,16 @@ def _associate(
         ext_neg=list(ext_neg) or None,
         evt_handlers=handlers,
         max_pdu=MAX_PDU_BYTES,
+        tls_args=(tls, node.host) if tls is not None else None,
     )
     if assoc.is_established:
         return assoc
     if assoc.is_rejected:
         raise pacs_error(node, _rejection_reason(assoc), PacsUnreachable)
+    if tls is not None:
+        failure = tls_probe(node, tls, timeout_s)
+        if failure:
+            raise pacs_error(node, failure, PacsCertificateError)
     if not opened:
         raise pacs_error(node, _why_no_connection(node, timeout_s), PacsUnreachable)
     if assoc.is_aborted and not assoc.accepted_contexts and assoc.acceptor.primitive:
@@ -122,7 +154,13 @@ def _associate(
             node, f"no answer to the association request within {timeout_s:g} s", PacsUnreachable
         )
     if attempts > 1:
-        return _associate(node, ae, ext_neg, evt_handlers, timeout_s, attempts - 1)
+        return _associate(node, ae, ext_neg, evt_handlers, timeout_s, attempts - 1, tls)
+    if tls is None and _speaks_tls(node, timeout_s):
+        raise pacs_error(
+            node,
+            "the PACS answers in TLS on this port: set the node's TLS (and its CA file)",
+            PacsUnreachable,
+        )
     raise pacs_error(
         node,
         "the PACS closed the connection without accepting the association (check the called "
@@ -145,14 +183,17 @@ def association(
     Raises
     ------
     PacsError
-        Naming the node: no connection, timeout, rejected, aborted, or no accepted context.
+        Naming the node: no connection, timeout, rejected, aborted, or no accepted context;
+        over TLS `PacsCertificateError` saying why the handshake failed, or why a CA file or
+        client certificate cannot be used.
     """
     validate_node(node)
     if node.kind != "dimse":
         raise pacs_error(node, "is a DICOMweb node; this needs DICOM networking (DIMSE)")
+    tls = tls_context(node) if node.tls else None
     ae = new_ae(node, timeout_s=timeout_s)
     ae.requested_contexts = list(contexts)
-    assoc = _associate(node, ae, ext_neg, evt_handlers, timeout_s, attempts=2)
+    assoc = _associate(node, ae, ext_neg, evt_handlers, timeout_s, attempts=2, tls=tls)
     try:
         yield assoc
     except BaseException:

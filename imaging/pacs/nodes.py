@@ -18,6 +18,14 @@ only against its own bundle ``ca_file`` (a PEM file) when one is given. ``auth``
 (``user`` and a password) or ``bearer`` (a token); the password or token is never kept in
 ``pacs_nodes.json``: it lives in the system keyring or is asked for when the node is used
 (`imaging.pacs.credentials`), and reaches the calls in ``secret``, which is never written.
+
+A DIMSE node with ``tls`` talks DICOM over TLS (PS3.15 Annex B; `imaging.pacs.tls`): verified
+against ``ca_file`` or the system's authorities, as https is. For a PACS that wants to see who
+calls (mutual TLS), ``client_cert_file`` and ``client_key_file`` are the PEM files of this
+workstation's certificate and key; only their paths are kept, the key is never copied. The
+local storage SCP that receives C-MOVE images stays plain DICOM unless the node says
+``move_tls``: then it serves TLS with that same certificate and key, and the PACS, calling
+back, must show a certificate that chains to ``ca_file`` (docs/pacs.md says why).
 """
 
 from __future__ import annotations
@@ -62,6 +70,15 @@ class PacsNode:
     #: A PEM bundle of the certificate authorities an https node's certificate must chain to
     #: (empty: the system's).
     ca_file: str = ""
+    #: A DIMSE node: DICOM over TLS (verified like https; TLS 1.2 or later).
+    tls: bool = False
+    #: A DIMSE node over TLS: this workstation's certificate and its key (PEM files), shown to
+    #: a PACS that requires mutual TLS. Paths only: the key stays where it is.
+    client_cert_file: str = ""
+    client_key_file: str = ""
+    #: A C-MOVE node over TLS: its local storage SCP serves TLS too (with the client
+    #: certificate and key), for a PACS that calls back over TLS.
+    move_tls: bool = False
     #: ``""`` (none), ``"basic"`` (``user`` and a password) or ``"bearer"`` (a token).
     auth: str = AUTH_NONE
     user: str = ""
@@ -124,6 +141,25 @@ def _check_auth(node: PacsNode) -> None:
         )
 
 
+def _check_dimse_tls(node: PacsNode) -> None:
+    if not node.tls and (node.ca_file or node.client_cert_file or node.client_key_file):
+        raise PacsError(
+            f"PACS node {node.name!r}: a CA file or client certificate is only used with TLS "
+            "(set tls)"
+        )
+    if node.move_tls and not (node.tls and node.move_only and node.client_cert_file):
+        raise PacsError(
+            f"PACS node {node.name!r}: C-MOVE over TLS (move_tls) needs TLS, retrieval by "
+            "C-MOVE and this computer's certificate and key (the client certificate)"
+        )
+    if bool(node.client_cert_file) != bool(node.client_key_file):
+        missing = "key" if node.client_cert_file else "certificate"
+        raise PacsError(
+            f"PACS node {node.name!r}: a client certificate needs its key and a key its "
+            f"certificate: no client {missing} file"
+        )
+
+
 def validate_node(node: PacsNode) -> PacsNode:
     """Check a node; returns it, or raises `PacsError` naming the node and the bad value."""
     if not node.name.strip():
@@ -147,13 +183,19 @@ def validate_node(node: PacsNode) -> PacsNode:
             )
         if node.ca_file and parsed.scheme != "https":
             raise PacsError(f"PACS node {node.name!r}: a CA file is only used with an https URL")
+        if node.tls or node.client_cert_file or node.client_key_file:
+            raise PacsError(
+                f"PACS node {node.name!r}: 'tls' and a client certificate are for DICOM "
+                "networking nodes; a DICOMweb node uses TLS when its URL is https"
+            )
         _check_auth(node)
         return node
-    if node.ca_file or node.auth or node.user:
+    if node.auth or node.user:
         raise PacsError(
-            f"PACS node {node.name!r}: a CA file and authentication are for DICOMweb nodes "
-            "(a URL); DICOM networking here has neither"
+            f"PACS node {node.name!r}: authentication is for DICOMweb nodes (a URL); DICOM "
+            "networking has none (a PACS that must know who calls uses TLS client certificates)"
         )
+    _check_dimse_tls(node)
     if not node.host.strip():
         raise PacsError(
             f"PACS node {node.name!r}: no host (a DIMSE node needs host, port and called AE "
@@ -183,7 +225,13 @@ def _node_from_json(entry: object, where: str) -> PacsNode:
     if unknown:
         raise PacsError(f"{where}: node {entry['name']!r} has unknown keys {unknown}")
     for key, value in entry.items():
-        expected = {"port": int, "move_port": int, "move_only": bool}.get(key, str)
+        expected = {
+            "port": int,
+            "move_port": int,
+            "move_only": bool,
+            "tls": bool,
+            "move_tls": bool,
+        }.get(key, str)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise PacsError(
                 f"{where}: node {entry['name']!r}: {key} must be {expected.__name__}, not {value!r}"

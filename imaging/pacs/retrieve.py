@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from imaging.atomic_write import staged_folder
-from imaging.pacs.errors import PacsCancelled, PacsError, PacsUnreachable, pacs_error
+from imaging.pacs.errors import (
+    PacsCancelled,
+    PacsCertificateError,
+    PacsError,
+    PacsUnreachable,
+    pacs_error,
+)
 from imaging.pacs.nodes import PacsNode, validate_node
 from imaging.pacs.query import list_instances
 
@@ -264,18 +270,21 @@ def _dimse_move(
     )
 
     from imaging.pacs.dimse import association, new_ae, quicker
+    from imaging.pacs.tls import storage_scp_context
 
     if not node.move_port:
         raise pacs_error(node, "C-MOVE needs a local port for the storage SCP (move_port)")
     receiver = _Receiver(folder)
     scp = new_ae(node)
     scp.supported_contexts = _storage_contexts()
+    scp_tls = storage_scp_context(node) if node.move_tls else None
     try:
         server = scp.start_server(
             ("", node.move_port),
             block=False,
             evt_handlers=[(evt.EVT_C_STORE, receiver.handle_store), (evt.EVT_CONN_OPEN, quicker)],
             ae_title=node.calling_aet,
+            ssl_context=scp_tls,
         )
     except OSError as error:
         raise pacs_error(
@@ -289,6 +298,17 @@ def _dimse_move(
                 _identifier(study_uid, series_uid), node.calling_aet, StudyRootMove
             )
             announced = _follow(node, assoc, responses, receiver, "C-MOVE", progress, cancelled)
+    except PacsError as error:
+        if scp_tls is None or not scp_tls.failures or receiver.received:
+            raise
+        trusted = f"CA file {node.ca_file!r}" if node.ca_file else "the system's authorities"
+        raise pacs_error(
+            node,
+            "C-MOVE failed: the PACS could not connect back to spineplan's storage SCP over TLS "
+            f"({scp_tls.failures[0]}; the PACS must call AE {node.calling_aet} over TLS with a "
+            f"certificate from {trusted})",
+            PacsCertificateError,
+        ) from error
     finally:
         if server is not None:
             server.shutdown()

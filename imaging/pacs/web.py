@@ -1,9 +1,9 @@
 """DICOMweb calls on dicomweb-client: a client per node, failures as one-line `PacsError`.
 
-Over https the server's certificate is always verified: against the node's own CA bundle
-(``ca_file``, and only that) or else the system's certificate authorities (`truststore`:
-the operating system's store, as a browser on that machine would). A certificate that fails is
-one line saying why (expired, issued for another host, an unknown authority). A node with
+Over https the server's certificate is always verified, as `imaging.pacs.tls` says: against
+the node's own CA bundle (``ca_file``, and only that) or else the system's certificate
+authorities. A certificate that fails is one line saying why (expired, issued for another
+host, an unknown authority). A node with
 ``auth`` sends its ``secret`` as HTTP Basic or as a bearer token; a 401 or 403 is
 `PacsCredentialsRefused`.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import ssl
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import requests
@@ -29,6 +28,7 @@ from imaging.pacs.errors import (
     pacs_error,
 )
 from imaging.pacs.nodes import AUTH_BASIC, AUTH_BEARER, PacsNode, validate_node
+from imaging.pacs.tls import tls_context, tls_failure
 
 T = TypeVar("T")
 
@@ -88,30 +88,6 @@ class _VerifiedAdapter(HTTPAdapter):
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         conn.cert_reqs = "CERT_REQUIRED"
         conn.ca_certs = conn.ca_cert_dir = None
-
-
-def tls_context(node: PacsNode) -> ssl.SSLContext:
-    """What an https node's certificate is checked against: its ``ca_file`` alone, or the
-    system's certificate authorities.
-
-    Raises
-    ------
-    PacsError
-        The CA file is missing or holds no PEM certificate, naming the node and the file.
-    """
-    if not node.ca_file:
-        import truststore
-
-        return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    path = Path(node.ca_file).expanduser()
-    if not path.is_file():
-        raise pacs_error(node, f"CA file {str(path)!r} does not exist")
-    try:
-        return ssl.create_default_context(cafile=str(path))
-    except (ssl.SSLError, ValueError, OSError) as error:
-        raise pacs_error(
-            node, f"CA file {str(path)!r} is not a PEM bundle of certificates ({error})"
-        ) from error
 
 
 def web_session(node: PacsNode) -> requests.Session:
@@ -191,7 +167,7 @@ def web_call(node: PacsNode, what: str, call: Callable[[], T]) -> T:
         status = f"HTTP {response.status_code} {response.reason}" if response is not None else ""
         raise pacs_error(node, f"{what} failed: {status or error}") from error
     except requests.exceptions.SSLError as error:
-        raise pacs_error(node, _tls_failure(node, error), PacsCertificateError) from error
+        raise pacs_error(node, tls_failure(node, error), PacsCertificateError) from error
     except requests.exceptions.ConnectTimeout as error:
         raise pacs_error(
             node, f"{what}: no connection within {CONNECT_TIMEOUT_S:g} s", PacsUnreachable
@@ -219,54 +195,6 @@ def _refused(node: PacsNode, status: int) -> PacsCredentialsRefused:
         "authentication (basic with a user, or a bearer token)",
         node,
     )
-
-
-#: OpenSSL's verification results (X509_V_ERR_*) in words, with what to do about them.
-_CERTIFICATE_FAULTS = {
-    9: "the server's certificate is not valid yet (check this computer's clock)",
-    10: "the server's certificate has expired",
-    18: "the server's certificate is self-signed and not trusted",
-    19: "the server's certificate is issued by an unknown certificate authority",
-    20: "the server's certificate is issued by an unknown certificate authority",
-    21: "the server's certificate is issued by an unknown certificate authority",
-    62: "the server's certificate is for another host name",
-    64: "the server's certificate is for another IP address",
-}
-
-
-def _causes(error: BaseException) -> Iterator[BaseException]:
-    """``error``, the errors it wraps (requests and urllib3 keep them in ``args`` and
-    ``reason``) and their causes, each once."""
-    pending: list[object] = [error]
-    seen: set[int] = set()
-    while pending:
-        current = pending.pop(0)
-        if not isinstance(current, BaseException) or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        pending.extend(current.args)
-        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__])
-
-
-def _tls_failure(node: PacsNode, error: BaseException) -> str:
-    """What went wrong with TLS, in one line, and what to do."""
-    where = f"CA file {node.ca_file!r}" if node.ca_file else "the system's certificate authorities"
-    for cause in _causes(error):
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            fault = _CERTIFICATE_FAULTS.get(cause.verify_code)
-            detail = fault or f"certificate verification failed: {cause.verify_message}"
-            if cause.verify_code in (9, 10, 62, 64):
-                return f"TLS: {detail}"
-            hint = "" if node.ca_file else "; give the PACS's CA bundle as the node's CA file"
-            return f"TLS: {detail} (checked against {where}{hint})"
-        if type(cause).__name__ == "CertificateError":  # urllib3's own host name check
-            return f"TLS: the server's certificate is for another host ({cause})"
-    for cause in _causes(error):
-        if isinstance(cause, ssl.SSLError):
-            reason = cause.reason or str(cause)
-            return f"TLS handshake failed ({str(reason).lower().replace('_', ' ')})"
-    return f"TLS failed: {_root_cause(error)}"
 
 
 def _root_cause(error: BaseException) -> str:

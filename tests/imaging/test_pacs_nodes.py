@@ -91,7 +91,33 @@ def test_unknown_name_lists_the_known_ones() -> None:
         (PacsNode(name="a", url="https://u:pw@h/dw"), "put no user or password in the URL"),
         (
             PacsNode(name="a", host="h", port=1, called_aet="P", auth="basic", user="u"),
-            "authentication are for DICOMweb nodes",
+            "authentication is for DICOMweb nodes",
+        ),
+        (
+            PacsNode(name="a", host="h", port=1, called_aet="P", ca_file="/ca.pem"),
+            "only used with TLS (set tls)",
+        ),
+        (
+            PacsNode(name="a", host="h", port=1, called_aet="P", tls=True, client_cert_file="c"),
+            "no client key file",
+        ),
+        (
+            PacsNode(name="a", host="h", port=1, called_aet="P", tls=True, client_key_file="k"),
+            "no client certificate file",
+        ),
+        (PacsNode(name="a", url="https://h/dw", tls=True), "'tls' and a client certificate are"),
+        (
+            PacsNode(
+                name="a",
+                host="h",
+                port=1,
+                called_aet="P",
+                tls=True,
+                move_only=True,
+                move_port=2,
+                move_tls=True,
+            ),
+            "C-MOVE over TLS (move_tls) needs TLS, retrieval by C-MOVE and this computer's",
         ),
     ],
 )
@@ -127,6 +153,30 @@ def test_a_secret_is_never_written(data_dir: Path) -> None:
     ]
     (loaded,) = load_nodes()
     assert loaded == secure and loaded.secret == ""
+
+
+def test_a_dicom_tls_node_keeps_paths_not_the_key(data_dir: Path, tmp_path: Path) -> None:
+    key = tmp_path / "client.key"
+    key.write_text("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIK3y\n-----END EC PRIVATE KEY-----\n")
+    node = PacsNode(
+        name="tls",
+        host="pacs",
+        port=2762,
+        called_aet="PACS",
+        tls=True,
+        ca_file="/etc/pacs-ca.pem",
+        client_cert_file=str(tmp_path / "client.crt"),
+        client_key_file=str(key),
+    )
+    save_nodes([node])
+    text = nodes_file().read_text()
+    assert "PRIVATE KEY" not in text and "MHcCAQEEIK3y" not in text
+    assert json.loads(text)["nodes"][0]["tls"] is True
+    assert json.loads(text)["nodes"][0]["client_key_file"] == str(key)
+    assert load_nodes() == [node]
+    nodes_file().write_text(text.replace("true", '"yes"'))
+    with pytest.raises(PacsError, match="node 'tls': tls must be bool, not 'yes'"):
+        load_nodes()
 
 
 @pytest.mark.parametrize("key", ["secret", "password", "token"])
