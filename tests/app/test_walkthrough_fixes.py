@@ -3,10 +3,14 @@ sample case 4 registered onto its CT), each fault with the test that keeps it fi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
 
-from app.plan_panel.settings_form import PlanSettingsForm
+from app.plan_panel.settings_form import NO_WIDTH_TEXT, PlanSettingsForm
 from planning.case.settings import PlanSettings
+from tests.app.annotation_helpers import drag, go_to, view_of
+from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, _open_planned
 
 
 def test_the_automatic_width_box_shows_and_keeps_the_half_millimetre(qtbot) -> None:
@@ -23,3 +27,40 @@ def test_the_automatic_width_box_shows_and_keeps_the_half_millimetre(qtbot) -> N
     assert not form.width_auto.isChecked()
     assert form.read(PlanSettings()).field_width_mm == 44.5
     assert form.width_spin.text() == "44.5 mm"
+
+
+#: the levels left unlabelled in the session's case 3 (T8 to L2 were labelled)
+LUMBOSACRAL = {"L3", "L4", "L5", "S1"}
+
+
+def test_a_lesion_painted_below_the_labelled_levels_leaves_no_field_drawn(qtbot, window) -> None:
+    """Painting a stroke below the last labelled level gave "NO PLAN" and its reason, but the
+    last plan's field borders (and its width) stayed on the views, as if they still held."""
+    panel, result = _open_planned(qtbot, window, 3)
+    assert result.field.levels_words() == "T9-T12"
+    drawn = {item.kind for item in panel.overlay_items}
+    assert "field border" in drawn and "field outline" in drawn  # the comparison can fail
+    # the levels labelled as in the session: none below L2
+    document = window.annotation.document
+    kept = tuple(level for level in document.case.levels if level.name not in LUMBOSACRAL)
+    with qtbot.waitSignal(panel.plan_updated, timeout=PLAN_TIMEOUT_MS):
+        document.apply("Delete levels", replace(document.case, levels=kept))
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=PLAN_TIMEOUT_MS)
+    failures: list[str] = []
+    panel.plan_failed.connect(failures.append)
+    sagittal = view_of(window, "sagittal")
+    x_mm, y_mm = result.lesion.centroid_mm[:2]
+    l4_z_mm = -242.0
+    go_to(window, (x_mm, y_mm, l4_z_mm))
+    window.annotation.activate_tool("tool_brush")
+    drag(sagittal, (x_mm, y_mm, l4_z_mm + 4.0), (x_mm, y_mm, l4_z_mm - 4.0))
+    qtbot.waitUntil(lambda: bool(failures), timeout=PLAN_TIMEOUT_MS)
+    assert "below the lowest labelled level" in failures[-1]
+    assert panel.verdict_label.text() == "NO PLAN"
+    assert not [item for item in panel.overlay_items if item.kind.startswith("field")]
+    assert panel.field is None
+    assert panel.width_spin.text() == NO_WIDTH_TEXT
+    # Undo takes the stroke back: the plan and its field return
+    with qtbot.waitSignal(panel.plan_updated, timeout=PLAN_TIMEOUT_MS):
+        window.actions_by_id["undo"].trigger()
+    assert {"field border", "field outline"} <= {item.kind for item in panel.overlay_items}
