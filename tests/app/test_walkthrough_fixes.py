@@ -10,7 +10,9 @@ from PySide6.QtCore import Qt
 from app.plan_panel.settings_form import NO_WIDTH_TEXT, PlanSettingsForm
 from planning.case.settings import PlanSettings
 from tests.app.annotation_helpers import drag, go_to, view_of
+from tests.app.conftest import open_and_wait
 from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, _open_planned
+from tests.app.test_work_not_lost import label_one_level
 
 
 def test_the_automatic_width_box_shows_and_keeps_the_half_millimetre(qtbot) -> None:
@@ -64,3 +66,26 @@ def test_a_lesion_painted_below_the_labelled_levels_leaves_no_field_drawn(qtbot,
     with qtbot.waitSignal(panel.plan_updated, timeout=PLAN_TIMEOUT_MS):
         window.actions_by_id["undo"].trigger()
     assert {"field border", "field outline"} <= {item.kind for item in panel.overlay_items}
+
+
+def test_edits_undone_back_to_the_opened_state_leave_nothing_to_recover(
+    qtbot, window, study
+) -> None:
+    """Edits undone and redone back to the saved state, then Quit without a question (nothing
+    unsaved): the next opening still offered "Unsaved annotation found" (the recovery file
+    written by the undo and redo), inviting the user to restore a state already saved."""
+    assert open_and_wait(qtbot, window, study.folder) == "done"
+    annotation = window.annotation
+    label_one_level(window)
+    recovery_file = annotation.recovery.store.path_for(annotation.recovery_source)
+    assert recovery_file.is_file()  # an edit not saved is recoverable
+    window.actions_by_id["undo"].trigger()
+    qtbot.waitUntil(lambda: not recovery_file.is_file(), timeout=2000)
+    window.actions_by_id["redo"].trigger()
+    qtbot.wait(20)
+    assert window.isWindowModified() and recovery_file.is_file()
+    window.actions_by_id["undo"].trigger()
+    qtbot.waitUntil(lambda: not recovery_file.is_file(), timeout=2000)
+    assert not window.isWindowModified()
+    assert open_and_wait(qtbot, window, study.folder) == "done"
+    assert not annotation.recovery_bar.isVisible()
