@@ -33,6 +33,7 @@ from app.series_choice import is_post_contrast
 from app.viewer.colours import qcolor
 from app.viewer.overlays import LabelOverlay, OverlayItem
 from app.window_docks import add_dock
+from app.wrapped_scroll_area import WrappedTextScrollArea
 from imaging.discovery import SeriesInfo
 from imaging.errors import SpineplanError
 from imaging.frame_mapping import FrameMapping, FrameRegistration
@@ -95,11 +96,14 @@ class RegistrationController(QObject):
         super().__init__(window)
         self.window, self.document = window, document
         self.panel = RegistrationPanel(window)
+        # scrolled, as the other panels of the right-hand column: squeezed into the dock, the
+        # point-pair help and the Result text were cut mid-line at 1600x1000
+        scroll = WrappedTextScrollArea(self.panel, window)
         self.dock = add_dock(
             window,
             "Registration",
             "RegistrationDock",
-            self.panel,
+            scroll,
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
         self.dock.hide()

@@ -3,16 +3,38 @@ sample case 4 registered onto its CT), each fault with the test that keeps it fi
 
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from app.plan_panel.settings_form import NO_WIDTH_TEXT, PlanSettingsForm
 from planning.case.settings import PlanSettings
 from tests.app.annotation_helpers import drag, go_to, view_of
 from tests.app.conftest import open_and_wait
 from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, _open_planned
+from tests.app.test_registration_panel import write_unregistered_case
 from tests.app.test_work_not_lost import label_one_level
+
+#: the Result text of the automatic registration of sample case 4 (MR onto its CT)
+RESULT_TEXT = (
+    "Mattes mutual information -0.8890 (lower is better, 0 = nothing shared); normalised "
+    "0.40 (0 = unrelated images, 1 = one predicts the other); 100% of the MR region lies in "
+    "the CT. The automatic search's starts at the neighbouring vertebral levels all ended at "
+    "this alignment: the level found is the only one. Check the levels on the fused views."
+)
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
+
+
+@pytest.fixture
+def unregistered_case(tmp_path):
+    return write_unregistered_case(tmp_path)
 
 
 def test_the_automatic_width_box_shows_and_keeps_the_half_millimetre(qtbot) -> None:
@@ -89,3 +111,48 @@ def test_edits_undone_back_to_the_opened_state_leave_nothing_to_recover(
     assert not window.isWindowModified()
     assert open_and_wait(qtbot, window, study.folder) == "done"
     assert not annotation.recovery_bar.isVisible()
+
+
+def _clipped(labels) -> list[str]:
+    """The labels shown shorter than their wrapped text needs (their last lines cut off)."""
+    return [
+        label.text()[:40]
+        for label in labels
+        if label.isVisible() and label.height() < label.heightForWidth(label.width())
+    ]
+
+
+def test_the_registration_panel_shows_its_texts_whole_in_a_1600x1000_window(
+    qtbot, window, unregistered_case
+) -> None:
+    """At 1600x1000 with the Messages panel open, the point-pair help and the Result text
+    (mutual information, overlap, what the search found) were cut mid-line: the panel was
+    squeezed into the dock instead of scrolling."""
+    window.resize(1600, 1000)
+    with qtbot.waitSignal(window.load_finished, timeout=PLAN_TIMEOUT_MS):
+        window.open_path(unregistered_case)
+    window.messages_dock.show()
+    window.actions_by_id["registration"].trigger()
+    panel = window.registration.panel
+    panel.quality_label.setText(RESULT_TEXT)
+    qtbot.waitUntil(panel.isVisible)
+    qtbot.wait(50)
+    labels = panel.findChildren(QLabel)
+    assert panel.quality_label in labels and len(labels) > 5
+    assert _clipped(labels) == []
+
+
+def test_a_case_saved_elsewhere_names_its_study_folder_plainly(qtbot, window, tmp_path) -> None:
+    """A case saved in the cases folder keeps its study as a relative path; the message on
+    opening it said "its study is /home/.../spineplan cases/../../../data/case3"."""
+    study = tmp_path / "data" / "case3"
+    shutil.copytree(SAMPLES / "case3", study, ignore=shutil.ignore_patterns("*.json"))
+    cases = tmp_path / "home" / "Documents" / "spineplan cases"
+    cases.mkdir(parents=True)
+    data = json.loads((SAMPLES / "case3" / "reference.spineplan.json").read_text())
+    data["study"]["path"] = "../../../data/case3"
+    data["reference"] = False
+    case_file = cases / "case3.spineplan.json"
+    case_file.write_text(json.dumps(data))
+    assert open_and_wait(qtbot, window, case_file) == "done"
+    assert f"Case file case3.spineplan.json: its study is {study}" in window.message_texts()
