@@ -10,7 +10,6 @@ the Messages panel and the status bar.
 from __future__ import annotations
 
 import os
-
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
