@@ -17,17 +17,8 @@ from planning.case.settings import PlanSettings
 from tests.app.annotation_helpers import drag, go_to, view_of
 from tests.app.conftest import open_and_wait
 from tests.app.test_plan_panel import PLAN_TIMEOUT_MS, _open_planned
-from tests.app.test_registration_panel import write_unregistered_case
+from tests.app.test_registration_panel import _finish, _open, _run, write_unregistered_case
 from tests.app.test_work_not_lost import label_one_level
-
-#: the Result text of the automatic registration of sample case 4 (MR onto its CT)
-RESULT_TEXT = (
-    "Mattes mutual information -0.8890 (lower is better, 0 = nothing shared); normalised "
-    "0.40 (0 = unrelated images, 1 = one predicts the other); 100% of the MR region lies in "
-    "the CT. The automatic search's starts at the neighbouring vertebral levels all ended at "
-    "this alignment: the level found is the only one. Check the levels on the fused views."
-)
-
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_dicom"
 
@@ -125,21 +116,22 @@ def _clipped(labels) -> list[str]:
 def test_the_registration_panel_shows_its_texts_whole_in_a_1600x1000_window(
     qtbot, window, unregistered_case
 ) -> None:
-    """At 1600x1000 with the Messages panel open, the point-pair help and the Result text
-    (mutual information, overlap, what the search found) were cut mid-line: the panel was
-    squeezed into the dock instead of scrolling."""
+    """At 1600x1000 with the Messages panel open, after Register (automatic) on sample case 4,
+    the point-pair help and the Result text (mutual information, overlap, what the search
+    found) were cut mid-line: the panel was squeezed into the dock instead of scrolling."""
     window.resize(1600, 1000)
-    with qtbot.waitSignal(window.load_finished, timeout=PLAN_TIMEOUT_MS):
-        window.open_path(unregistered_case)
     window.messages_dock.show()
-    window.actions_by_id["registration"].trigger()
-    panel = window.registration.panel
-    panel.quality_label.setText(RESULT_TEXT)
-    qtbot.waitUntil(panel.isVisible)
-    qtbot.wait(50)
-    labels = panel.findChildren(QLabel)
-    assert panel.quality_label in labels and len(labels) > 5
-    assert _clipped(labels) == []
+    controller = _open(qtbot, window, unregistered_case)
+    panel = controller.panel
+    try:
+        assert _run(qtbot, controller) == "succeeded"
+        assert "no other level competes" in panel.quality_label.text()
+        labels = panel.findChildren(QLabel)
+        assert panel.quality_label in labels and len(labels) > 5
+        qtbot.wait(300)  # the layouts settle, and the area fits its panel to them
+        assert _clipped(labels) == []
+    finally:
+        _finish(window)
 
 
 def test_a_case_saved_elsewhere_names_its_study_folder_plainly(qtbot, window, tmp_path) -> None:
