@@ -9,6 +9,7 @@ the Messages panel and the status bar.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -144,7 +145,9 @@ class StudyLoading:
         window.statusBar().showMessage(f"Opening {label}", 3000)
         window.loader.start(paths)
         if window.case is not None:
-            window.add_message("info", f"Case file {case_file.name}: its study is {paths[0]}")
+            # the folder as the user knows it, not "cases/../../../data/case3"
+            study = os.path.normpath(paths[0])
+            window.add_message("info", f"Case file {case_file.name}: its study is {study}")
             window.remember_recent(case_file)
             window.case_opened.emit(window.case)
         elif len(paths) == 1:

@@ -118,6 +118,7 @@ class AnnotationController(QObject):
         self.document.changed.connect(self._on_changed)
         self.document.reset_done.connect(self.paint.reset)
         self.document.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.document.undo_stack.indexChanged.connect(self._on_undo_index_changed)
         panel_requests.connect_panels(self.panels, self, w)
 
     def show_panel(self, name: str) -> None:
@@ -312,6 +313,14 @@ class AnnotationController(QObject):
         if text:
             self.recovery.write()
         self._update_title()
+
+    def _on_undo_index_changed(self, _index: int) -> None:
+        # an undo or redo back to the state opened or saved: nothing is left to recover (the
+        # stack moves after the edit is announced, so this comes after the write above; a
+        # stack emptied by opening a case is not a return to anything)
+        stack = self.document.undo_stack
+        if stack.count() and stack.isClean():
+            self.recovery.forget()
 
     def _on_clean_changed(self, clean: bool) -> None:
         # also emitted while the window is being destroyed (the stack clears itself)

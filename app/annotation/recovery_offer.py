@@ -90,6 +90,13 @@ class RecoveryOffer:
             except (SpineplanError, OSError) as error:
                 self.window.add_message("error", f"Autosave failed: {error}")
 
+    def forget(self) -> None:
+        """The case is back as opened or saved (edits undone): delete its recovery file, which
+        would otherwise be offered at the next opening as unsaved work. A recovery still
+        offered is left for the user to decide on."""
+        if self.source is not None and self.pending is None:
+            self.store.discard(self.source)
+
     def offer_found(self) -> None:
         """Offer the recovery file of ``source``, if there is one."""
         if self.source is not None:

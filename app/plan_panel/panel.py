@@ -325,6 +325,7 @@ class PlanPanel(QWidget):
             settings = self.settings()
         except PlanningError as error:
             self.runner.cancel()
+            self.live_field = None  # no field for these settings
             self._on_failed(f"plan settings: {error}")
             return
         if self.case.lesion is None and self.painted_mask is None:
@@ -414,7 +415,14 @@ class PlanPanel(QWidget):
         self.error = message
         self.result = self.plan_geometry = None
         self.result_view.show_failed(message)
-        self.overlay_layer.replace(self.overlay_layer.without_isodoses())
+        if self.live_field is None:
+            # no field derived from the case as it is now: the borders still drawn were the
+            # last plan's (T9-T12 beside "NO PLAN" for a lesion reaching below L2)
+            self.field = None
+            self.settings_box.clear_derived_width()
+            self.overlay_layer.clear()
+        else:
+            self.overlay_layer.replace(self.overlay_layer.without_isodoses())
         self.plan_failed.emit(message)
 
     def _show_empty(self, message: str) -> None:

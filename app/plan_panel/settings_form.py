@@ -150,7 +150,9 @@ class PlanSettingsForm(QGroupBox):
         self.width_spin = QDoubleSpinBox(width_row)
         self.width_spin.setObjectName("PlanWidth")
         self.width_spin.setRange(MINIMUM_WIDTH_MM, 400.0)
-        self.width_spin.setDecimals(0)
+        # tenths of a mm: a measured body width (24.5 mm) gives a field of 44.5 mm, and the
+        # box must show it, and keep it when "auto" is unticked, not round it to 44
+        self.width_spin.setDecimals(1)
         self.width_spin.setSingleStep(5.0)
         self.width_spin.setSuffix(" mm")
         width_layout.addWidget(self.width_auto)
@@ -377,7 +379,7 @@ class PlanSettingsForm(QGroupBox):
             return
         self._loading = True
         try:
-            self._set_width_box(round(width_mm))
+            self._set_width_box(width_mm)
         finally:
             self._loading = False
 
@@ -443,7 +445,7 @@ class PlanSettingsForm(QGroupBox):
             self._loading = True
             try:
                 # a width typed by hand starts from the field drawn (else the narrowest)
-                self._set_width_box(round(width_mm) if width_mm is not None else MINIMUM_WIDTH_MM)
+                self._set_width_box(width_mm if width_mm is not None else MINIMUM_WIDTH_MM)
             finally:
                 self._loading = False
         if not self._loading:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog
+from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QFrame, QScrollArea
 
 from app.registration.fusion import (
     FusedImageOverlay,
@@ -95,11 +95,17 @@ class RegistrationController(QObject):
         super().__init__(window)
         self.window, self.document = window, document
         self.panel = RegistrationPanel(window)
+        # scrolled, as the other panels of the right-hand column: squeezed into the dock, the
+        # point-pair help and the Result text were cut mid-line at 1600x1000
+        scroll = QScrollArea(window)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.panel)
         self.dock = add_dock(
             window,
             "Registration",
             "RegistrationDock",
-            self.panel,
+            scroll,
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
         self.dock.hide()
@@ -519,8 +525,9 @@ class RegistrationController(QObject):
         if result.initialisation != "automatic" or result.alternatives:
             return ""
         return (
-            ". The automatic search's starts at the neighbouring vertebral levels all ended at "
-            "this alignment: no other level competes. Check the level on the fused views (each "
+            ". The automatic search, started from each neighbouring vertebral level, ended at "
+            "this alignment every time: no other level competes. Check the level on the fused "
+            "views (each "
             "MR level name on its CT vertebra) before Accept, or register with a point pair."
         )
 

@@ -552,8 +552,10 @@ def derive_field(
             widest = max(widths, key=lambda lv: lv.body_width_mm or 0.0)
             width = float(widest.body_width_mm or 0.0) + 2 * settings.width_margin_mm
             assumptions.append(
-                f"field width {width:.0f} mm: the widest vertebral body in the field "
-                f"({show(widest.name)}, {widest.body_width_mm:.0f} mm) + "
+                # one decimal, as measured: whole millimetres rounded a 24.5 mm body to
+                # "24 mm" and its 44.5 mm field to "44 mm" beside the 4.5 cm of the numbers
+                f"field width {width:.1f} mm: the widest vertebral body in the field "
+                f"({show(widest.name)}, {widest.body_width_mm:.1f} mm) + "
                 f"{settings.width_margin_mm:g} mm each side"
             )
         else:

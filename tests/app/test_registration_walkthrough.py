@@ -167,7 +167,7 @@ def test_the_automatic_search_says_when_no_other_level_competes(
         )
         text = controller.panel.quality_label.text()
         assert text.startswith(result.quality_text)
-        assert "all ended at this alignment: no other level competes" in text
+        assert "ended at this alignment every time: no other level competes" in text
         assert "Check the level on the fused views" in text and "point pair" in text
         assert controller.panel.accept_button.isEnabled()
     finally:

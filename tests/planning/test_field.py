@@ -182,6 +182,19 @@ def test_shoulder_warning_for_a_low_cervical_lateral_pair() -> None:
     assert derive_field(LEVELS, SAMPLE_CASES["case1_C4-5"][0]).warnings == ()
 
 
+def test_the_width_assumption_keeps_the_measured_half_millimetre() -> None:
+    """A 24.5 mm body and 10 mm each side is a 44.5 mm field (4.5 cm in the numbers): the
+    assumption said "field width 44 mm ... (T7, 24 mm)" (whole mm, rounded half to even)."""
+    measured = [dataclasses.replace(level, body_width_mm=24.5) for level in spine()]
+    plan_field = derive_field(
+        measured, SAMPLE_CASES["case4_T4-T6"][0], PlanSettings(width_margin_mm=10.0)
+    )
+    assert plan_field.width_mm == pytest.approx(44.5)
+    (note,) = [a for a in plan_field.assumptions if "widest vertebral body" in a]
+    assert note.startswith("field width 44.5 mm: the widest vertebral body in the field (")
+    assert ", 24.5 mm) + 10 mm each side" in note
+
+
 def test_width_override_default_and_from_body_width() -> None:
     z_range = SAMPLE_CASES["case4_T4-T6"][0]
     default = derive_field(LEVELS, z_range)
