@@ -170,7 +170,7 @@ class LevelsPanel(QWidget):
                 f"({level.height_mm:.1f} mm)"
             )
             if level.body_width_mm is not None:
-                text += f"  width {level.body_width_mm:.0f} mm"
+                text += f"  width {level.body_width_mm:.1f} mm"
             entry = QListWidgetItem(text)
             entry.setData(Qt.ItemDataRole.UserRole, level.name)
             self.list.addItem(entry)

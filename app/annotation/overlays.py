@@ -455,7 +455,7 @@ class AnnotationLayers:
                     # above the level names: they claim their place first (see `reserve`)
                     z=self.z + 3,
                     segments_mm=np.array([ends for _, ends, _ in rulers], dtype=float),
-                    texts=[f"{level.body_width_mm:.0f} mm" for level, _, _ in rulers],
+                    texts=[f"{level.body_width_mm:.1f} mm" for level, _, _ in rulers],
                     # a ruler kept off axial views gets an empty range
                     z_ranges_mm=np.array(
                         [

@@ -141,13 +141,13 @@ def test_a_ruler_on_the_axial_view_sets_t9_width_and_the_field_width(qtbot, plan
     # the Levels panel lists it, and shows the selected body's width
     levels = annotation.levels_panel
     t9_row = next(t for t in levels.level_texts() if t.startswith("T9"))
-    assert t9_row.endswith(f"width {width:.0f} mm")
+    assert t9_row.endswith(f"width {width:.1f} mm")
     assert levels.selected_name() == "T9"
     assert f"T9 width: {width:.1f} mm" in levels.width_label.text()
 
     # the ruler is drawn on the axial view of T9, in the levels' colour, not on the sagittal
     item = next(i for i in window.viewer.overlays.items() if i.name == "Body widths")
-    assert item.texts == [f"{width:.0f} mm"]
+    assert item.texts == [f"{width:.1f} mm"]
     assert item.planes == frozenset({"axial", "coronal"})
     qtbot.wait(20)
     assert _count_colour(axial.grab().toImage(), LEVEL_COLOR) > before + 20

@@ -68,7 +68,8 @@ def test_annotation_screenshot(qtbot, window, tmp_path) -> None:
 
 def test_body_width_screenshot(qtbot, window, tmp_path) -> None:
     """docs/annotation.md: sample case 2, T9 measured on the axial series (shown beside the
-    sagittal one): the ruler and "30 mm" on both axial views, the width in the Levels list."""
+    sagittal one): a 30 mm drag, measured 29.9 mm on the pixel grid: the ruler and "29.9 mm" on
+    both axial views, the width in the Levels list."""
     window.resize(*SIZE)
     panel, _ = _open_planned(qtbot, window, 2)
     axial_series = next(k for k, info in window.infos.items() if info.orientation == "axial")
@@ -84,9 +85,9 @@ def test_body_width_screenshot(qtbot, window, tmp_path) -> None:
     qtbot.wait(300)
     levels = window.annotation.levels_panel
     t9 = next(t for t in levels.level_texts() if t.startswith("T9"))
-    assert t9.endswith("width 30 mm")
+    assert t9.endswith("width 29.9 mm")
     item = next(i for i in window.viewer.overlays.items() if i.name == "Body widths")
-    assert item.texts == ["30 mm"]
+    assert item.texts == ["29.9 mm"]
     for panel_index in (0, 1):
         assert _pixels_of(view_of(window, "axial", panel_index), palette.LEVELS) > 10
     assert _save(window, tmp_path, "body-width.png").stat().st_size > 10_000
