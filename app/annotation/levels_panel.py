@@ -7,9 +7,10 @@ recomputed from the annotation at every change and shown in words at once.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +39,10 @@ ANCHOR_BUTTONS = (
     ("first_lumbar", "First lumbar", "The selected body is the first without ribs (usually L1)"),
     ("conus_tip", "Conus tip", "The conus medullaris ends opposite the selected body"),
 )
+#: Lines of text the counting check's anchors and sentence get below its buttons. The height is
+#: fixed so that a longer sentence never moves the buttons (a user's next click would miss
+#: them); a text longer than this scrolls.
+COUNTING_TEXT_LINES = 8
 
 
 class LevelsPanel(QWidget):
@@ -135,14 +141,28 @@ class LevelsPanel(QWidget):
         clear.setToolTip("Clear the counting anchors")
         clear.clicked.connect(self._clear_anchors)
         grid.addWidget(clear, 3, 1)
-        self.anchors_label = QLabel(counting)
+        # the anchors and the sentence below the buttons, in a place of fixed height: the panel
+        # gives the list whatever the rest leaves, so a growing text would lift the buttons
+        text = QWidget()
+        self.anchors_label = QLabel(text)
         self.anchors_label.setObjectName("CountingAnchors")
         self.anchors_label.setWordWrap(True)
-        self.sentence = QLabel(counting)
+        self.sentence = QLabel(text)
         self.sentence.setObjectName("CountingSentence")
         self.sentence.setWordWrap(True)
-        grid.addWidget(self.anchors_label, 4, 0, 1, 2)
-        grid.addWidget(self.sentence, 5, 0, 1, 2)
+        text_layout = QVBoxLayout(text)
+        text_layout.setContentsMargins(0, 0, 0, 0)
+        text_layout.addWidget(self.anchors_label)
+        text_layout.addWidget(self.sentence)
+        text_layout.addStretch(1)
+        self.counting_text = QScrollArea(counting)
+        self.counting_text.setObjectName("CountingText")
+        self.counting_text.setFrameShape(QFrame.Shape.NoFrame)
+        self.counting_text.setWidgetResizable(True)
+        self.counting_text.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.counting_text.setWidget(text)
+        self._reserve_counting_text()
+        grid.addWidget(self.counting_text, 4, 0, 1, 2)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -153,6 +173,16 @@ class LevelsPanel(QWidget):
         layout.addLayout(width_row)
         layout.addWidget(self.issues)
         layout.addWidget(counting)
+
+    def _reserve_counting_text(self) -> None:
+        """Fix the counting text's height at `COUNTING_TEXT_LINES` lines of the panel's font."""
+        line = self.anchors_label.fontMetrics().lineSpacing()
+        self.counting_text.setFixedHeight(COUNTING_TEXT_LINES * line + 4)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._reserve_counting_text()
+        super().changeEvent(event)
 
     # -- display --------------------------------------------------------------------------
     def show_state(self, state: Case, selected: str | None = None) -> None:

@@ -3,7 +3,8 @@ selected, and the counting check offers the anchors a thoracolumbar study shows.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QPushButton
 
@@ -76,3 +77,39 @@ def test_a_thoracolumbar_count_from_the_rib_and_lumbar_anchors(qtbot, window, st
     # undo brings the previous anchors back
     window.actions_by_id["undo"].trigger()
     assert "Confidence in the count: probable" in panel.sentence.text()
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)])
+def test_setting_an_anchor_moves_no_counting_button(qtbot, window, study, size):
+    """The anchors sentence grows as anchors are set; the buttons stay where the user's next
+    click goes (they used to rise by the sentence's new lines)."""
+    window.resize(*size)
+    assert open_and_wait(qtbot, window, study.folder) == "done"
+    annotation = window.annotation
+    panel = annotation.levels_panel
+    panel.first_name.setCurrentText("T11")
+    label_three(window, qtbot)
+    buttons = panel.counting_box.findChildren(QPushButton)
+    assert len(buttons) == 6  # five anchors and Clear
+
+    def places() -> dict[str, QRect]:
+        return {b.text(): QRect(b.mapTo(window, QPoint(0, 0)), b.size()) for b in buttons}
+
+    annotation.select_level("T12")
+    qtbot.wait(10)  # the layout as the user sees it before the click
+    before = places()
+    lines_before = panel.sentence.height() + panel.anchors_label.height()
+    for level, kind in (("T12", "lowest_rib"), ("L1", "first_lumbar"), ("L1", "conus_tip")):
+        annotation.select_level(level)
+        qtbot.mouseClick(
+            panel.counting_box.findChild(QPushButton, f"Anchor_{kind}"), Qt.MouseButton.LeftButton
+        )
+        qtbot.wait(10)  # let the layout settle as a user's next click would find it
+        assert panel.anchors_label.text().startswith("Anchors: ")
+        assert places() == before, kind
+    # the check can fail: the text below the buttons did grow
+    assert panel.sentence.height() + panel.anchors_label.height() > lines_before
+    # every word of it can be read: it fits its place or scrolls there, it is never cut
+    text = panel.counting_text
+    room = text.viewport().height()
+    assert text.widget().height() <= room or text.verticalScrollBar().maximum() > 0
