@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDockWidget, QToolButton, QWidget
 
-from app.plurals import plural
+from imaging.plurals import plural
 
 
 class MessagesIndicator(QToolButton):

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.plurals import plural
+from imaging.plurals import plural
 from imaging.errors import SpineplanError
 from planning.anatomy.lesion import (
     DEFAULT_GROW_TOLERANCE,

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.plurals import noun
+from imaging.plurals import noun
 from app.practice.comparison import LEGEND
 from app.viewer.colours import pen_style, qcolor
 from planning.anatomy.levels import level_range_words
