@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from app.annotation.autosave import Recovery, RecoveryStore
 from app.annotation.document import AnnotationDocument
 from app.host_window import HostWindow
-from imaging.plurals import plural
 from imaging.errors import SpineplanError
+from imaging.plurals import plural
 from planning.case import Case, edits
 from planning.case.masks import load_masks
 

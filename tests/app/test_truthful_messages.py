@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from planning.case.settings import PlanSettings
-
 from app.gui import sample_case_path
+from planning.case.settings import PlanSettings
 from tests.app.conftest import open_and_wait
 
 
@@ -33,9 +32,7 @@ def test_an_empty_folder_says_no_images_and_nothing_about_skipping(qtbot, window
     empty = tmp_path / "empty"
     empty.mkdir()
     assert open_and_wait(qtbot, window, empty) == "failed"
-    assert window.message_texts("error") == [
-        f"Could not open {empty}: no DICOM images found"
-    ]
+    assert window.message_texts("error") == [f"Could not open {empty}: no DICOM images found"]
 
 
 def test_with_no_case_open_the_plan_panel_shows_the_defaults_not_the_last_case(
