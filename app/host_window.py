@@ -70,6 +70,10 @@ class HostWindow(QMainWindow):
         """List a message ("info", "warning" or "error") in the Messages panel."""
         raise NotImplementedError
 
+    def remove_message(self, text: str) -> None:
+        """Take the message ``text`` out of the Messages panel (it no longer holds)."""
+        raise NotImplementedError
+
     def remember_recent(self, path: Path) -> None:
         """Put ``path`` (a study folder or a case file) first in File > Open recent."""
         raise NotImplementedError

@@ -348,6 +348,17 @@ class MainWindow(HostWindow):
         # counted in the status bar; the panel does not pop up and move the views mid-task
         self.messages_indicator.count(level)
 
+    def remove_message(self, text: str) -> None:
+        """Take the message ``text`` out of the Messages panel and the status bar's count (an
+        offer that was answered, a condition that no longer holds); nothing if not listed."""
+        for row in range(self.messages.count()):
+            item = self.messages.item(row)
+            if item.text() == text:
+                self.messages_indicator.uncount(item.data(Qt.ItemDataRole.UserRole))
+                self.messages.takeItem(row)
+                self._seen_messages.discard(text)
+                return
+
     def message_texts(self, level: str | None = None) -> list[str]:
         """The texts listed in the Messages panel (only those of ``level`` if given), oldest
         first."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDockWidget, QToolButton, QWidget
 
-from app.plurals import plural
+from imaging.plurals import plural
 
 
 class MessagesIndicator(QToolButton):
@@ -35,6 +35,19 @@ class MessagesIndicator(QToolButton):
         else:
             return
         self._show()
+
+    def uncount(self, level: str) -> None:
+        """One message of ``level`` fewer (it was taken out of the Messages panel)."""
+        if level == "warning":
+            self.warnings = max(0, self.warnings - 1)
+        elif level == "error":
+            self.errors = max(0, self.errors - 1)
+        else:
+            return
+        if self.warnings or self.errors:
+            self._show()
+        else:
+            self.hide()
 
     def reset(self) -> None:
         """The Messages panel was emptied (a new study)."""

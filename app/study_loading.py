@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog
 from app.series_choice import comparison_for
 from imaging.discovery import Discovery
 from imaging.errors import SpineplanError
+from imaging.plurals import plural
 from imaging.volume import Volume
 from planning.case import load_case
 
@@ -204,7 +205,8 @@ class StudyLoading:
             first = discovery.skipped[0]
             window.add_message(
                 "info",
-                f"{len(discovery.skipped)} file(s) skipped, e.g. {first.path.name}: {first.reason}",
+                f"{plural(len(discovery.skipped), 'file')} skipped, "
+                f"e.g. {first.path.name}: {first.reason}",
             )
 
     def on_series_loaded(self, key: str, volume: Volume) -> None:
@@ -238,6 +240,8 @@ class StudyLoading:
         """The study ``label`` could not be opened: say why, and how to open another."""
         window = self.window
         window.load_error = message
+        # the error names the path already ("PATH: no DICOM images found"): not twice
+        message = message.removeprefix(f"{label}: ")
         window.add_message("error", f"Could not open {label}: {message}")
         if not window.viewer.has_images:
             window.viewer.show_message(

@@ -2,7 +2,8 @@
 
 `discover` reads headers only (never pixel data), in a thread pool, and returns a `Discovery`:
 studies, each with its series summarised (modality, orientation, matrix, spacing, affine,
-geometry warnings), and the files it skipped with the reason. A SeriesInstanceUID whose images
+geometry warnings), the files it skipped with the reason, and apart from them the case files
+(``*.spineplan.json``) it met, which belong in a study folder. A SeriesInstanceUID whose images
 differ in orientation or matrix size is split into sub-series; each keeps the true
 ``series_instance_uid`` and gets a distinct ``key`` (the UID plus ``.1``, ``.2`` ...).
 """
@@ -28,12 +29,16 @@ from imaging.dicom_headers import (
 )
 from imaging.errors import LoadCancelled, NoDicomError, SeriesError, UnreadableFileError
 from imaging.geometry import Grid, Orientation, orientation_of_normal
+from imaging.plurals import plural
 from imaging.series_geometry import stack_geometry
 from imaging.volume import SeriesMetadata
 
 #: progress(done, total): called from the calling thread as files are read.
 ProgressCallback = Callable[[int, int], None]
 PathLike = str | os.PathLike[str]
+
+#: A spineplan case file (`planning.case`): expected in a study folder, never a skipped file.
+CASE_FILE_SUFFIX = ".spineplan.json"
 
 #: Slice normals further apart than this (degrees) put images in different sub-series.
 SPLIT_ANGLE_DEG = 1.0
@@ -141,10 +146,12 @@ class StudyInfo:
 
 @dataclass(frozen=True)
 class Discovery:
-    """What `discover` found: studies (with their series) and the files it skipped."""
+    """What `discover` found: studies (with their series), the files it skipped, and the
+    case files met while searching folders (not skipped: they belong there)."""
 
     studies: list[StudyInfo]
     skipped: list[SkippedFile]
+    case_files: list[Path] = field(default_factory=list)
 
     @property
     def series(self) -> list[SeriesInfo]:
@@ -163,7 +170,22 @@ class Discovery:
         return {
             "studies": [study.to_json() for study in self.studies],
             "skipped_files": len(self.skipped),
+            "case_files": [str(path) for path in self.case_files],
         }
+
+
+def unused_summary(skipped: Sequence[SkippedFile], case_files: Sequence[Path]) -> str:
+    """The files met that are not images, in words: "2 files skipped, e.g. notes.txt: not a
+    DICOM file; 1 case file: reference.spineplan.json"; "" when there were none."""
+    parts = []
+    if skipped:
+        first = skipped[0]
+        parts.append(
+            f"{plural(len(skipped), 'file')} skipped, e.g. {first.path.name}: {first.reason}"
+        )
+    if case_files:
+        parts.append(f"{plural(len(case_files), 'case file')}: {case_files[0].name}")
+    return "; ".join(parts)
 
 
 def discover(
@@ -195,26 +217,29 @@ def discover(
     )
     candidates: list[tuple[Path, bool]] = []  # (path, named explicitly)
     skipped: list[SkippedFile] = []
+    case_files: list[Path] = []
     for root in roots:
-        candidates.extend(_candidates(root, skipped))
+        candidates.extend(_candidates(root, skipped, case_files))
 
     headers = _read_headers(candidates, skipped, progress, should_cancel)
     if not headers:
         where = ", ".join(str(r) for r in roots[:3]) + (" ..." if len(roots) > 3 else "")
-        raise NoDicomError(
-            f"{where}: no DICOM images found ({len(skipped)} file(s) skipped"
-            + (f", e.g. {skipped[0].path.name}: {skipped[0].reason}" if skipped else "")
-            + ")"
-        )
-    return Discovery(studies=_group_studies(headers), skipped=skipped)
+        unused = unused_summary(skipped, case_files)
+        raise NoDicomError(f"{where}: no DICOM images found" + (f" ({unused})" if unused else ""))
+    return Discovery(studies=_group_studies(headers), skipped=skipped, case_files=case_files)
 
 
-def _candidates(root: Path, skipped: list[SkippedFile]) -> Iterable[tuple[Path, bool]]:
+def _candidates(
+    root: Path, skipped: list[SkippedFile], case_files: list[Path]
+) -> Iterable[tuple[Path, bool]]:
     if root.is_dir():
         for folder, subfolders, names in os.walk(root):
             subfolders.sort()
             for name in sorted(names):
-                yield Path(folder) / name, False
+                if name.endswith(CASE_FILE_SUFFIX):
+                    case_files.append(Path(folder) / name)
+                else:
+                    yield Path(folder) / name, False
     elif root.is_file():
         if is_dicomdir(root):
             yield from _dicomdir_files(root, skipped)

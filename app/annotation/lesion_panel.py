@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.plurals import plural
 from imaging.errors import SpineplanError
+from imaging.plurals import plural
 from planning.anatomy.lesion import (
     DEFAULT_GROW_TOLERANCE,
     EllipsoidLesion,

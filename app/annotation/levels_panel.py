@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.annotation.document import NO_CASE
-from app.plurals import plural
 from imaging.errors import SpineplanError
+from imaging.plurals import plural
 from planning.anatomy.counting import counting_check
 from planning.anatomy.levels import LEVEL_SEQUENCE, check_levels, display_name, sort_by_z
 from planning.case import Case

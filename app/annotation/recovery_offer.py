@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from app.annotation.autosave import Recovery, RecoveryStore
 from app.annotation.document import AnnotationDocument
 from app.host_window import HostWindow
-from app.plurals import plural
 from imaging.errors import SpineplanError
+from imaging.plurals import plural
 from planning.case import Case, edits
 from planning.case.masks import load_masks
 
@@ -79,6 +79,8 @@ class RecoveryOffer:
         self.source: Path | None = None
         #: the recovery file offered back, if any
         self.pending: Recovery | None = None
+        #: the Messages panel's warning about ``pending`` (withdrawn once it is answered)
+        self.offer_message: str | None = None
         bar.restore_button.clicked.connect(self.restore)
         bar.discard_button.clicked.connect(self.discard)
 
@@ -121,15 +123,18 @@ class RecoveryOffer:
         )
         self.bar.show()
         self.show_levels()
-        self.window.add_message(
-            "warning",
-            f"An unsaved annotation of this study from {when} can be restored (Levels panel).",
+        self.offer_message = (
+            f"An unsaved annotation of this study from {when} can be restored (Levels panel)."
         )
+        self.window.add_message("warning", self.offer_message)
 
     def hide(self) -> None:
-        """Withdraw the offer."""
+        """Withdraw the offer (its bar and its warning in the Messages panel)."""
         self.pending = None
         self.bar.hide()
+        if self.offer_message is not None:
+            self.window.remove_message(self.offer_message)
+            self.offer_message = None
 
     def restore(self) -> None:
         """Put the offered recovery into the document as one undoable edit."""
@@ -158,10 +163,15 @@ class RecoveryOffer:
         self.window.statusBar().showMessage("Unsaved annotation restored", 5000)
 
     def discard(self) -> None:
-        """Delete the recovery file of the open case or study and withdraw the offer."""
+        """Delete the recovery file of the open case or study and withdraw the offer (the
+        Messages panel says it was discarded, in place of the offer)."""
+        offered = self.pending
         if self.source is not None:
             self.store.discard(self.source)
         self.hide()
+        if offered is not None:
+            when = offered.saved_at.replace("T", " ")
+            self.window.add_message("info", f"The unsaved annotation from {when} was discarded.")
 
     def saved(self, written: Path) -> None:
         """The case was saved to ``written``: the recovery file is no longer needed, and the

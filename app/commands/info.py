@@ -16,6 +16,7 @@ import sys
 from typing import TextIO
 
 from imaging import Discovery, Grid, SeriesInfo, StudyInfo, discover
+from imaging.plurals import plural
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,9 +76,10 @@ def write_table(found: Discovery, out: TextIO) -> None:
                 out.write(f"      ! cannot form a volume: {series.error}\n")
         out.write("\n")
     skipped = len(found.skipped)
+    cases = f", {plural(len(found.case_files), 'case file')}" if found.case_files else ""
     out.write(
-        f"{len(found.studies)} stud{'y' if len(found.studies) == 1 else 'ies'}, "
-        f"{len(found.series)} series, {skipped} file(s) skipped"
+        f"{plural(len(found.studies), 'study', 'studies')}, "
+        f"{plural(len(found.series), 'series')}{cases}, {plural(skipped, 'file')} skipped"
         + (" (not DICOM images or unreadable)" if skipped else "")
         + "\n"
     )

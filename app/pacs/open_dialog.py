@@ -40,8 +40,8 @@ from app.pacs.node_chooser import NodeChooser, remember_node
 from app.pacs.password_dialog import node_with_secret
 from app.pacs.status_style import ERROR_STYLE
 from app.pacs.workers import PacsWorker, find_worker, let_finish, retrieve_worker
-from app.plurals import plural
 from imaging.pacs.nodes import PacsNode
+from imaging.plurals import plural
 
 if TYPE_CHECKING:
     from imaging.pacs.cache import PacsCache

@@ -36,8 +36,8 @@ from app.pacs.node_chooser import NodeChooser, remember_node
 from app.pacs.password_dialog import node_with_secret
 from app.pacs.status_style import ERROR_COLOUR, ERROR_STYLE, OK_COLOUR
 from app.pacs.workers import PacsWorker, let_finish, send_worker
-from app.plurals import plural
 from imaging.pacs.nodes import PacsNode
+from imaging.plurals import plural
 
 if TYPE_CHECKING:
     from imaging.pacs.send import SendOutcome

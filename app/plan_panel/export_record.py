@@ -15,7 +15,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.plurals import plural
+from imaging.plurals import plural
 
 
 def same_inputs(first: object, second: object) -> bool:

@@ -237,6 +237,8 @@ class PlanPanel(QWidget):
             self.result = self.plan_geometry = None
             self.export_record.forget()
             self.field = self.live_field = None
+            # the defaults, as at start: the last case's settings would pass for this one's
+            self.settings_box.load(PlanSettings())
             self.settings_box.clear_derived_width()
             self.settings_box.show_landmark_ends(False, False)
             self._show_empty("No case is open.")

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.plurals import noun
 from app.practice.comparison import LEGEND
 from app.viewer.colours import pen_style, qcolor
+from imaging.plurals import noun
 from planning.anatomy.levels import level_range_words
 from planning.display import palette
 from planning.display.palette import hex_of

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+# the case file's suffix is imaging's: discovery knows a case file in a study folder
+from imaging.discovery import CASE_FILE_SUFFIX as CASE_FILE_SUFFIX
 from imaging.volume import Volume
 from planning.anatomy.counting import CountingAnchors, CountingCheck, counting_check
 from planning.anatomy.edema import EdemaLimits
@@ -26,7 +28,6 @@ from planning.case.settings import PlanSettings
 
 #: The schema this spineplan writes and the newest it reads.
 SCHEMA_VERSION = 1
-CASE_FILE_SUFFIX = ".spineplan.json"
 #: The fields of the ``plan`` object, in the order they are written.
 PLAN_FIELDS = (
     "energy",

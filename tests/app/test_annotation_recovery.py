@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from app.annotation.autosave import RecoveryStore, recovery_key
 from tests.app.annotation_helpers import click, drag, go_to, view_of
@@ -89,6 +90,35 @@ def test_declining_the_recovery_deletes_it(qtbot, window, study):
     window.annotation.discard_button.click()
     assert window.annotation.store.find(study.folder) is None
     assert not window.annotation.recovery_bar.isVisible()
+
+
+def reopen_with_recovery(qtbot, window, study) -> None:
+    """Edit, open something else (no question asked) and come back: the edit is offered."""
+    label_and_paint(window)
+    window.annotation.document.undo_stack.setClean()
+    assert open_and_wait(qtbot, window, study.t1.folder) == "done"
+    assert open_and_wait(qtbot, window, study.folder) == "done"
+    assert window.annotation.recovery_bar.isVisible()
+
+
+def test_a_discarded_recovery_is_no_longer_listed_as_restorable(qtbot, window, study):
+    assert open_and_wait(qtbot, window, study.folder) == "done"
+    reopen_with_recovery(qtbot, window, study)
+    offered = [t for t in window.message_texts("warning") if "can be restored" in t]
+    assert len(offered) == 1
+    warnings_before = window.messages_indicator.warnings
+    qtbot.mouseClick(window.annotation.discard_button, Qt.MouseButton.LeftButton)
+    assert not [t for t in window.message_texts() if "can be restored" in t]
+    assert window.messages_indicator.warnings == warnings_before - 1
+    assert any("was discarded" in t for t in window.message_texts("info"))
+
+
+def test_a_restored_recovery_is_no_longer_listed_as_restorable(qtbot, window, study):
+    assert open_and_wait(qtbot, window, study.folder) == "done"
+    reopen_with_recovery(qtbot, window, study)
+    assert any("can be restored" in t for t in window.message_texts("warning"))
+    qtbot.mouseClick(window.annotation.restore_button, Qt.MouseButton.LeftButton)
+    assert not [t for t in window.message_texts() if "can be restored" in t]
 
 
 def test_an_unreadable_recovery_file_is_ignored(tmp_path):

@@ -94,7 +94,7 @@ def test_table(study_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "3",
     ]
     assert "! 1 slice(s) appear to be missing" in lines[4]
-    assert lines[-1] == "1 study, 2 series, 1 file(s) skipped (not DICOM images or unreadable)"
+    assert lines[-1] == "1 study, 2 series, 1 file skipped (not DICOM images or unreadable)"
 
 
 def test_json(study_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -148,7 +148,7 @@ def test_corrupt_folder_is_one_line_and_status_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
-    assert line.startswith(f"spineplan: error: {corrupt}: no DICOM images found (3 file(s) skipped")
+    assert line.startswith(f"spineplan: error: {corrupt}: no DICOM images found (3 files skipped")
     assert "Traceback" not in result.stderr
 
 

@@ -13,8 +13,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from app.plan_panel.export_flow import ExportFolderDialog, proposed_export_folder
-from app.plurals import plural
 from app.user_guide import UserGuideDialog
+from imaging.plurals import plural
 from tests.app.conftest import open_and_wait
 from tests.app.test_plan_panel import OUTPUTS, PLAN_TIMEOUT_MS, _open_planned, front_tab
 

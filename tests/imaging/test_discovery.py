@@ -267,3 +267,40 @@ def test_dicomdir_after_copy_to_lower_case_names(tmp_path: Path) -> None:
     found = imaging.discover(media / "DICOMDIR")
     assert found.series[0].shape == (3, 8, 8)
     assert not found.skipped
+
+
+def test_a_case_file_in_a_study_folder_is_listed_apart_not_skipped(tmp_path: Path) -> None:
+    write_series(tmp_path / "T2", shape=(2, 8, 8))
+    case_file = tmp_path / "reference.spineplan.json"
+    case_file.write_text("{}")
+    found = imaging.discover(tmp_path)
+    assert found.skipped == []
+    assert found.case_files == [case_file]
+    assert found.to_json()["case_files"] == [str(case_file)]
+
+
+def test_no_images_says_nothing_about_skipping_when_nothing_was_skipped(tmp_path: Path) -> None:
+    with pytest.raises(NoDicomError) as raised:
+        imaging.discover(tmp_path)
+    assert str(raised.value) == f"{tmp_path}: no DICOM images found"
+
+
+@pytest.mark.parametrize(
+    ("names", "words"),
+    [
+        (["a.txt"], "(1 file skipped, e.g. a.txt: not a DICOM file)"),
+        (["a.txt", "b.txt"], "(2 files skipped, e.g. a.txt: not a DICOM file)"),
+        (
+            ["a.txt", "x.spineplan.json"],
+            "(1 file skipped, e.g. a.txt: not a DICOM file; 1 case file: x.spineplan.json)",
+        ),
+    ],
+)
+def test_no_images_counts_skipped_and_case_files_in_words(
+    tmp_path: Path, names: list[str], words: str
+) -> None:
+    for name in names:
+        (tmp_path / name).write_text("not an image\n")
+    with pytest.raises(NoDicomError) as raised:
+        imaging.discover(tmp_path)
+    assert str(raised.value) == f"{tmp_path}: no DICOM images found {words}"

@@ -53,7 +53,7 @@ def test_folder_of_corrupt_files(tmp_path: Path) -> None:
     for index, path in enumerate(built.paths):
         write_truncated_copy(path, corrupt / f"{index}.dcm", keep_fraction=0.1)
     write_garbage_file(corrupt / "junk")
-    with pytest.raises(NoDicomError, match=r"corrupt: no DICOM images found \(3 file\(s\) skipped"):
+    with pytest.raises(NoDicomError, match=r"corrupt: no DICOM images found \(3 files skipped"):
         imaging.load_series(corrupt)
 
 
