@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication
 
+from imaging.pacs.nodes import PacsNode
+from imaging.pacs.send import send
 from tests.dicom_builders import BuiltSeries, uid, write_series
+from tests.imaging.pacs_helpers import SAMPLE_CASE
+from tests.pacs_server import DicomTls, OrthancServer, dicom_tls_missing_reason
+from tests.pacs_tls import CertificateFiles, TestCA
 
 # Widgets need a QApplication: one made at collection time, before any test runs, is shared by
 # every test in the process.
@@ -150,4 +156,47 @@ def _unsaved_changes_discarded(monkeypatch):
 
     monkeypatch.setattr(
         QMessageBox, "question", lambda *_args, **_kwargs: QMessageBox.StandardButton.Discard
+    )
+
+
+# -- an Orthanc with DICOM TLS that requires a client certificate (command line and GUI tests) --
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
+    return TestCA.make(tmp_path_factory.mktemp("ca"))
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory, ca: TestCA) -> CertificateFiles:
+    return ca.client_pair(tmp_path_factory.mktemp("client"))
+
+
+@pytest.fixture(scope="module")
+def mutual(
+    tmp_path_factory: pytest.TempPathFactory, ca: TestCA, client: CertificateFiles
+) -> Iterator[OrthancServer]:
+    """Orthanc with DICOM TLS requiring a client certificate from ``ca`` (its own certificate
+    good for C-MOVE call-backs too); sample case 2 in it."""
+    reason = dicom_tls_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("mutual")
+    pair = ca.server_pair(folder / "certificate", client_too=True)
+    tls = DicomTls(pair.cert_file, pair.key_file, ca.ca_file, client_certificate_required=True)
+    server = OrthancServer(folder / "orthanc", dicom_tls=tls).start()
+    try:
+        assert all(outcome.ok for outcome in send(tls_node(server, ca, client), [SAMPLE_CASE]))
+        yield server
+    finally:
+        server.stop()
+
+
+def tls_node(server: OrthancServer, ca: TestCA, client: CertificateFiles) -> PacsNode:
+    """A node of ``server`` over TLS with ``client``'s certificate (C-GET: no move port)."""
+    return server.dimse_node(
+        "tls-pacs",
+        tls=True,
+        ca_file=str(ca.ca_file),
+        client_cert_file=str(client.cert_file),
+        client_key_file=str(client.key_file),
+        move_port=0,
     )

@@ -6,19 +6,15 @@ key, and echoes, finds, gets (C-GET, and C-MOVE received over TLS) and sends."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from imaging.pacs.send import send
 from tests.app.cli_runner import run
 from tests.imaging.pacs_helpers import SAMPLE_CASE, sample_study_uid, sop_instance_uids
 from tests.pacs_server import (
     SPINEPLAN_TLS_AE,
-    DicomTls,
     OrthancServer,
-    dicom_tls_missing_reason,
 )
 from tests.pacs_tls import CertificateFiles, TestCA
 
@@ -28,41 +24,6 @@ def settings_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "settings"
     monkeypatch.setenv("SPINEPLAN_DATA_DIR", str(folder))
     return folder
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
-    return TestCA.make(tmp_path_factory.mktemp("ca"))
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory, ca: TestCA) -> CertificateFiles:
-    return ca.client_pair(tmp_path_factory.mktemp("client"))
-
-
-@pytest.fixture(scope="module")
-def mutual(
-    tmp_path_factory: pytest.TempPathFactory, ca: TestCA, client: CertificateFiles
-) -> Iterator[OrthancServer]:
-    """Orthanc with DICOM TLS requiring a client certificate from ``ca``; sample case 2 in it."""
-    reason = dicom_tls_missing_reason()
-    if reason:
-        pytest.skip(reason)
-    folder = tmp_path_factory.mktemp("mutual")
-    pair = ca.server_pair(folder / "certificate", client_too=True)
-    tls = DicomTls(pair.cert_file, pair.key_file, ca.ca_file, client_certificate_required=True)
-    server = OrthancServer(folder / "orthanc", dicom_tls=tls).start()
-    try:
-        node = server.dimse_node(
-            tls=True,
-            ca_file=str(ca.ca_file),
-            client_cert_file=str(client.cert_file),
-            client_key_file=str(client.key_file),
-        )
-        assert all(outcome.ok for outcome in send(node, [SAMPLE_CASE]))
-        yield server
-    finally:
-        server.stop()
 
 
 def _address(server: OrthancServer, ca: TestCA) -> list[str]:

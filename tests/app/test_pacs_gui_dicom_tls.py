@@ -8,59 +8,12 @@ Screenshots of the nodes dialog go to ``out/pacs-dicom-tls-*.png``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from app.pacs.nodes_dialog import MOVE_IN_CLEAR, PacsNodesDialog
 from app.pacs.open_dialog import OpenFromPacsDialog
 from imaging.pacs.nodes import PacsNode, load_nodes, nodes_file
-from imaging.pacs.send import send
+from tests.app.conftest import tls_node
 from tests.app.test_pacs_gui import echo_and_wait, search_and_wait, set_field
 from tests.app.test_pacs_gui_secure import grab
-from tests.imaging.pacs_helpers import SAMPLE_CASE
-from tests.pacs_server import DicomTls, OrthancServer, dicom_tls_missing_reason
-from tests.pacs_tls import CertificateFiles, TestCA
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
-    return TestCA.make(tmp_path_factory.mktemp("ca"))
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory, ca: TestCA) -> CertificateFiles:
-    return ca.client_pair(tmp_path_factory.mktemp("client"))
-
-
-@pytest.fixture(scope="module")
-def mutual(
-    tmp_path_factory: pytest.TempPathFactory, ca: TestCA, client: CertificateFiles
-) -> Iterator[OrthancServer]:
-    """Orthanc with DICOM TLS requiring a client certificate from ``ca``; sample case 2 in it."""
-    reason = dicom_tls_missing_reason()
-    if reason:
-        pytest.skip(reason)
-    folder = tmp_path_factory.mktemp("mutual")
-    pair = ca.server_pair(folder / "certificate")
-    tls = DicomTls(pair.cert_file, pair.key_file, ca.ca_file, client_certificate_required=True)
-    server = OrthancServer(folder / "orthanc", dicom_tls=tls).start()
-    try:
-        assert all(outcome.ok for outcome in send(tls_node(server, ca, client), [SAMPLE_CASE]))
-        yield server
-    finally:
-        server.stop()
-
-
-def tls_node(server: OrthancServer, ca: TestCA, client: CertificateFiles) -> PacsNode:
-    return server.dimse_node(
-        "tls-pacs",
-        tls=True,
-        ca_file=str(ca.ca_file),
-        client_cert_file=str(client.cert_file),
-        client_key_file=str(client.key_file),
-        move_port=0,
-    )
 
 
 def test_add_a_dicom_tls_node_echo_and_save(qtbot, window, mutual, ca, client, tmp_path):
